@@ -1,0 +1,188 @@
+// Bad input at the API: every mistake is a TypeError or RangeError whose message names the
+// offending argument and value, and nothing crashes.
+import test from 'ava';
+
+import { BareFn, FnPtr, Library, MAX_ARGS, memory, sig, t, type Signature } from '../index.js';
+
+const Compare = sig(t.i32, [t.pointer, t.pointer]);
+
+test('sig rejects unknown types, naming the argument', (tt) => {
+  tt.throws(() => sig('i32' as never, []), { instanceOf: TypeError, message: 'sig: the return type must be one of t.void, t.i32, …; got "i32"' });
+  tt.throws(() => sig(t.void, [t.i32, { name: 'i32', code: 6 } as never]), {
+    instanceOf: TypeError,
+    message: 'sig: argument 1 must be one of t.void, t.i32, …; got an object',
+  });
+  tt.throws(() => sig(t.void, t.i32 as never), { instanceOf: TypeError, message: /must be an array; got an object/ });
+});
+
+test('sig accepts 16 arguments and rejects 17', (tt) => {
+  tt.is(MAX_ARGS, 16);
+  tt.is(String(sig(t.void, Array(16).fill(t.u8))), `(${Array(16).fill('u8').join(', ')}) -> void`);
+  tt.throws(() => sig(t.void, Array(17).fill(t.u8)), {
+    instanceOf: RangeError,
+    message: 'sig: a signature takes at most 16 arguments, got 17',
+  });
+});
+
+test('void is only a return type', (tt) => {
+  tt.throws(() => sig(t.void, [t.i32, t.void]), { instanceOf: TypeError, message: 'sig: argument 1 is void; void is only a return type' });
+});
+
+test('calling conventions follow Rust on this platform', (tt) => {
+  for (const abi of ['C', 'system', 'sysv64'] as const) {
+    tt.is(sig(t.void, [t.u32], { abi }).abi, abi);
+  }
+  tt.is(String(sig(t.void, [t.u32, t.f64], { abi: 'system' })), 'extern "system" (u32, f64) -> void');
+  for (const abi of ['stdcall', 'fastcall', 'thiscall', 'aapcs'] as const) {
+    tt.throws(() => sig(t.void, [], { abi }), {
+      instanceOf: RangeError,
+      message: `sig: calling convention '${abi}' does not exist on x86_64-linux (as in Rust, where extern "${abi}" is not a supported ABI for this target)`,
+    });
+  }
+  tt.throws(() => sig(t.void, [], { abi: 'win64' }), {
+    instanceOf: RangeError,
+    message: "sig: calling convention 'win64' is not supported by bare-fn on x86_64-linux yet",
+  });
+  tt.throws(() => sig(t.void, [], { abi: 'pascal' as never }), { instanceOf: RangeError, message: /options.abi must be one of C, system, .*; got "pascal"/ });
+});
+
+test('new BareFn checks its signature, callback and options', (tt) => {
+  tt.throws(() => new BareFn({} as Signature, () => 0 as never), {
+    instanceOf: TypeError,
+    message: 'new BareFn: the signature must be a signature made by sig(…); got an object',
+  });
+  tt.throws(() => new BareFn(Compare, 42 as never), { instanceOf: TypeError, message: 'new BareFn: the callback must be a function; got 42' });
+  tt.throws(() => new BareFn(Compare, () => 0, { onError: 'log' as never }), {
+    instanceOf: TypeError,
+    message: 'new BareFn: options.onError must be a function; got "log"',
+  });
+  tt.throws(() => new BareFn(sig(t.u8, []), () => 0, { fallback: 300 }), {
+    instanceOf: RangeError,
+    message: 'BareFn: options.fallback: 300 does not fit u8',
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking' as never }), {
+    instanceOf: RangeError,
+    message: "new BareFn: options.threading \"blocking\" is not available in this version; only 'local' is",
+  });
+});
+
+test('a BareFn exposes its address, signature and mode; dispose is idempotent', (tt) => {
+  const f = new BareFn(Compare, () => 0);
+  tt.is(typeof f.address, 'bigint');
+  tt.true(f.address > 0n);
+  tt.is(f.signature, Compare);
+  tt.is(f.threading, 'local');
+  tt.false(f.disposed);
+  f.dispose();
+  tt.true(f.disposed);
+  f.dispose();
+  f[Symbol.dispose]();
+  tt.true(f.disposed);
+  tt.throws(() => f.address, { instanceOf: TypeError, message: 'BareFn (pointer, pointer) -> i32: address read after dispose' });
+});
+
+test('using disposes at the end of the block', (tt) => {
+  let escaped: BareFn<typeof Compare> | undefined;
+  {
+    using f = new BareFn(Compare, () => 0);
+    escaped = f;
+    tt.false(f.disposed);
+  }
+  tt.true(escaped.disposed);
+});
+
+test('FnPtr.from rejects NULL and non-bigint addresses', (tt) => {
+  tt.throws(() => FnPtr.from(0n, Compare), { instanceOf: RangeError, message: 'FnPtr.from: the address is NULL (0n)' });
+  tt.throws(() => FnPtr.from(4096 as never, Compare), { instanceOf: TypeError, message: 'FnPtr.from: the address must be a bigint; got 4096' });
+  if (process.arch === 'arm64') {
+    tt.throws(() => FnPtr.from(0x1001n, Compare), { instanceOf: RangeError, message: 'FnPtr.from: the address 0x1001 is not aligned to 4 bytes, as code is here' });
+  } else {
+    // x86 code may start at any byte (koffi's callback trampolines do): odd addresses are valid.
+    tt.is(FnPtr.from(0x1001n, Compare).address, 0x1001n);
+  }
+  tt.throws(() => FnPtr.from(-8n, Compare), { instanceOf: RangeError, message: 'FnPtr.from: the address -8n is not an address' });
+  tt.throws(() => FnPtr.from(4096n, 'sig' as never), { instanceOf: TypeError, message: 'FnPtr.from: the signature must be a signature made by sig(…); got "sig"' });
+});
+
+test('FnPtr calls check the argument count and each argument', (tt) => {
+  using add = new BareFn(sig(t.i32, [t.i32, t.u8]), (a, b) => a + b);
+  const f = FnPtr.from(add.address, add.signature);
+  tt.is(f(40, 2), 42);
+  tt.throws(() => (f as (...a: unknown[]) => number)(1), { instanceOf: TypeError, message: 'FnPtr (i32, u8) -> i32 takes 2 arguments, got 1' });
+  tt.throws(() => f(1, 300), { instanceOf: RangeError, message: 'FnPtr (i32, u8) -> i32: argument 1 (u8): 300 does not fit u8' });
+  tt.throws(() => f(1.5, 1), { instanceOf: RangeError, message: 'FnPtr (i32, u8) -> i32: argument 0 (i32): 1.5 is not an integer (i32)' });
+  tt.throws(() => f('1' as never, 1), { instanceOf: TypeError, message: 'FnPtr (i32, u8) -> i32: argument 0 (i32): expected a number (i32), got "1"' });
+});
+
+test('Library.open of a missing file and fn of a missing symbol', (tt) => {
+  tt.throws(() => Library.open('/no/such/libmissing.so'), {
+    instanceOf: RangeError,
+    message: /^Library.open: cannot open path "\/no\/such\/libmissing.so": .*No such file/,
+  });
+  tt.throws(() => Library.open(42 as never), { instanceOf: TypeError, message: 'Library.open: the path must be a string; got 42' });
+  const libc = Library.open('libc.so.6');
+  tt.throws(() => libc.fn('no_such_function_here', sig(t.void, [])), {
+    instanceOf: RangeError,
+    message: /^Library "libc.so.6": symbol "no_such_function_here" not found/,
+  });
+  const strlen = libc.fn('strlen', sig(t.usize, [t.cstring]));
+  tt.is(strlen('héllo'), 6n);
+  libc.close();
+  tt.true(libc.closed);
+  tt.throws(() => strlen('x'), { instanceOf: TypeError, message: 'Library "libc.so.6" is closed: cannot call strlen' });
+  tt.throws(() => libc.symbol('strlen'), { instanceOf: TypeError, message: 'Library "libc.so.6" is closed: cannot look up symbol "strlen"' });
+});
+
+test('memory rejects NULL, misaligned addresses and bad types', (tt) => {
+  const buf = new Float64Array(2);
+  const at = memory.addressOf(buf);
+  memory.write(t.f64, at, -0, 8);
+  tt.true(Object.is(buf[1], -0));
+  tt.throws(() => memory.read(t.i32, 0n), { instanceOf: RangeError, message: 'memory.read: address is NULL' });
+  tt.throws(() => memory.read(t.i32, at, 2), { instanceOf: RangeError, message: /^memory.read: address 0x[0-9a-f]+ is not aligned to 4 bytes for i32$/ });
+  tt.throws(() => memory.write(t.u8, at, 256), { instanceOf: RangeError, message: 'memory.write: value: 256 does not fit u8' });
+  tt.throws(() => memory.read(t.void as never, at), { instanceOf: TypeError, message: 'memory.read: cannot access void' });
+  tt.throws(() => memory.write(t.cstring as never, at, 'x' as never), { instanceOf: TypeError, message: /^memory.write: cannot write a cstring/ });
+  tt.throws(() => memory.read(t.i32, at, 0.5), { instanceOf: TypeError, message: 'memory.read: the offset must be a safe integer; got 0.5' });
+  tt.throws(() => memory.addressOf({} as never), {
+    instanceOf: TypeError,
+    message: 'memory.addressOf: expected a TypedArray, Buffer, DataView or ArrayBuffer, got an object',
+  });
+});
+
+test('memory reads and writes every scalar type exactly', (tt) => {
+  const buf = Buffer.alloc(64);
+  const at = memory.addressOf(buf);
+  const cases = [
+    [t.bool, true],
+    [t.i8, -128],
+    [t.u8, 255],
+    [t.i16, -32768],
+    [t.u16, 65535],
+    [t.i32, -2147483648],
+    [t.u32, 4294967295],
+    [t.i64, -(2n ** 63n)],
+    [t.u64, 2n ** 64n - 1n],
+    [t.isize, -1n],
+    [t.usize, 2n ** 64n - 1n],
+    [t.f32, 1.401298464324817e-45],
+    [t.f64, -0],
+    [t.pointer, 0xdeadbeefn],
+  ] as const;
+  for (const [type, value] of cases) {
+    memory.write(type as never, at, value as never, 8);
+    tt.is(memory.read(type, at, 8), value as never, type.name);
+  }
+  memory.write(t.f64, at, Number.NaN, 8);
+  tt.true(Number.isNaN(memory.read(t.f64, at, 8)));
+  buf.write('ünïcode\0', 16, 'utf8');
+  // memory.read(t.cstring, p) reads the `const char *` stored at p, then the string it points to.
+  memory.write(t.pointer, at, at + 16n, 8);
+  tt.is(memory.read(t.cstring, at, 8), 'ünïcode');
+  memory.write(t.pointer, at, 0n, 8);
+  tt.is(memory.read(t.cstring, at, 8), null);
+  tt.is(memory.readCString(at + 16n), 'ünïcode');
+  tt.is(memory.readCString(0n), null);
+  const view = new Uint8Array(buf.buffer, buf.byteOffset + 8, 8);
+  tt.is(memory.addressOf(view), at + 8n);
+});

@@ -1,0 +1,105 @@
+// Type-level tests, checked by `tsc --noEmit` (npm run test:types). Every @ts-expect-error line
+// must stay an error: if one compiles, tsc reports the directive as unused and the check fails.
+import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type JsValue } from '../index.js';
+
+const Compare = sig(t.i32, [t.pointer, t.pointer]);
+const OnEvent = sig(t.void, [t.u32, t.f64], { abi: 'system' });
+const Mixed = sig(t.cstring, [t.bool, t.i64, t.f32, t.cstring, t.u8]);
+
+// Parameters and the return type are inferred from the signature.
+new BareFn(Compare, (a, b) => {
+  const x: bigint = a;
+  const y: bigint = b;
+  return Number(x - y);
+});
+new BareFn(OnEvent, (id, value) => {
+  const n: number = id + value;
+  void n;
+});
+new BareFn(Mixed, (flag, big, f, s, byte) => {
+  const checks: [boolean, bigint, number, string | null, number] = [flag, big, f, s, byte];
+  void checks;
+  return s === null ? null : s.toUpperCase();
+});
+// 64-bit returns accept bigint or a (safe-integer) number.
+new BareFn(sig(t.u64, []), () => 1n);
+new BareFn(sig(t.u64, []), () => 1);
+// A void callback may return anything (the value is ignored, as in C).
+new BareFn(OnEvent, () => 42);
+
+// @ts-expect-error a pointer argument is a bigint, not a number
+new BareFn(Compare, (a: number, b: bigint) => Number(b) + a);
+// @ts-expect-error i32 must be returned as a number
+new BareFn(Compare, () => 'less');
+// @ts-expect-error i32 is not a bigint
+new BareFn(Compare, () => 1n);
+// @ts-expect-error too many parameters for the signature
+new BareFn(OnEvent, (a: number, b: number, c: number) => void (a + b + c));
+// @ts-expect-error a bool callback must return a boolean
+new BareFn(sig(t.bool, []), () => 1);
+// @ts-expect-error a cstring callback returns string | null
+new BareFn(sig(t.cstring, []), () => undefined);
+// @ts-expect-error the callback is required
+new BareFn(Compare);
+// @ts-expect-error the fallback has the return type
+new BareFn(Compare, () => 0, { fallback: 'x' });
+// @ts-expect-error unknown threading mode
+new BareFn(Compare, () => 0, { threading: 'sometimes' });
+
+// The threading mode is part of the handle's type.
+const local: BareFn<typeof Compare, 'local'> = new BareFn(Compare, () => 0);
+void local;
+// @ts-expect-error a 'local' handle is not a 'blocking' one
+const blocking: BareFn<typeof Compare, 'blocking'> = local;
+void blocking;
+
+// FnPtr: arguments and result typed from the signature.
+const cmp = FnPtr.from(1024n, Compare);
+const r: number = cmp(1n, 2n);
+void r;
+cmp(1, 2); // safe-integer numbers are accepted for pointers
+// @ts-expect-error a string is not a pointer
+cmp('a', 2n);
+// @ts-expect-error too few arguments
+cmp(1n);
+// @ts-expect-error the result is a number, not a string
+const wrong: string = cmp(1n, 2n);
+void wrong;
+
+const libc = Library.open('libc.so.6');
+const strlen = libc.fn('strlen', sig(t.usize, [t.cstring]));
+const len: bigint = strlen('abc');
+void len;
+// @ts-expect-error a cstring argument is a string or null
+strlen(42);
+
+// memory: read results typed by the type.
+const i: number = memory.read(t.i32, 8n);
+const p: bigint = memory.read(t.pointer, 8n);
+const s: string | null = memory.read(t.cstring, 8n);
+void [i, p, s];
+// @ts-expect-error void cannot be read
+memory.read(t.void, 8n);
+// @ts-expect-error a cstring cannot be written
+memory.write(t.cstring, 8n, 'x');
+// @ts-expect-error an i32 is written from a number
+memory.write(t.i32, 8n, 1n);
+
+// sig: types must be members of t.
+// @ts-expect-error a string is not a type
+sig('i32', []);
+// @ts-expect-error unknown calling convention
+sig(t.void, [], { abi: 'pascal' });
+
+// Helper types are usable on their own.
+type Cb = Callback<typeof Compare>;
+const cb: Cb = (a, b) => Number(a + b);
+void cb;
+const v: JsValue<'f32'> = 1.5;
+void v;
+
+// `using` disposes at the end of the block.
+{
+  using disposable = new BareFn(Compare, () => 0);
+  void disposable.address;
+}

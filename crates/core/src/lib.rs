@@ -1,0 +1,19 @@
+//! bare-fn core: runtime signatures, their ABI layout, thunks that turn a handler into a
+//! contextless C function pointer, calls through any function pointer, and the quarantine of
+//! retired thunks. No Node.js here; tested with `cargo test`.
+
+pub mod abi;
+pub mod call;
+pub mod layout;
+pub mod quarantine;
+pub mod regs;
+pub mod signature;
+pub mod thunk;
+pub mod types;
+
+pub use abi::{AbiError, CallConv, Flavor};
+pub use call::call_raw;
+pub use regs::Frame;
+pub use signature::{SigError, Signature, MAX_ARGS};
+pub use thunk::{Handler, Thunk};
+pub use types::{Class, Type};

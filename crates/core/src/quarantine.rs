@@ -1,0 +1,87 @@
+//! Retired thunks stay mapped for a bounded quarantine before their memory is reused.
+//!
+//! A native library may keep a function pointer after JS disposed it. While the thunk is in
+//! quarantine, a call to its address still lands in a thunk whose handler answers "called after
+//! dispose" with the fallback value; only when more than `capacity` newer thunks have been
+//! retired is the oldest one freed, after which its address may be reused. The bound is a count
+//! (not a time) so the memory held is bounded too.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use crate::thunk::Thunk;
+
+/// Thunks retired but not yet freed, oldest first.
+pub struct Quarantine {
+    state: Mutex<State>,
+}
+
+struct State {
+    capacity: usize,
+    retired: VecDeque<Thunk>,
+}
+
+/// Default number of retired thunks kept mapped.
+pub const DEFAULT_CAPACITY: usize = 4096;
+
+impl Quarantine {
+    pub const fn new(capacity: usize) -> Quarantine {
+        Quarantine {
+            state: Mutex::new(State {
+                capacity,
+                retired: VecDeque::new(),
+            }),
+        }
+    }
+
+    /// The process-wide quarantine.
+    pub fn global() -> &'static Quarantine {
+        static GLOBAL: Quarantine = Quarantine::new(DEFAULT_CAPACITY);
+        &GLOBAL
+    }
+
+    /// Keeps `thunk` mapped; frees the oldest retired thunks beyond the capacity.
+    pub fn retire(&self, thunk: Thunk) {
+        let expired = {
+            let mut state = self.lock();
+            state.retired.push_back(thunk);
+            state.drain_over_capacity()
+        };
+        drop(expired); // freed outside the lock
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.lock().capacity
+    }
+
+    /// Changes the bound; shrinking it frees the oldest thunks now.
+    pub fn set_capacity(&self, capacity: usize) {
+        let expired = {
+            let mut state = self.lock();
+            state.capacity = capacity;
+            state.drain_over_capacity()
+        };
+        drop(expired);
+    }
+
+    /// Number of thunks currently held.
+    pub fn len(&self) -> usize {
+        self.lock().retired.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the deque inconsistent: recover it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn drain_over_capacity(&mut self) -> Vec<Thunk> {
+        let excess = self.retired.len().saturating_sub(self.capacity);
+        self.retired.drain(..excess).collect()
+    }
+}

@@ -1,0 +1,100 @@
+//! A runtime signature: return type, argument types and calling convention, validated and laid
+//! out once, so that every call only follows the precomputed argument locations.
+
+use std::fmt;
+
+use crate::abi::{AbiError, CallConv, Flavor};
+use crate::layout::{self, Loc};
+use crate::types::Type;
+
+/// The most arguments a signature may have. The thunk templates are sized for it.
+pub const MAX_ARGS: usize = 16;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SigError {
+    TooManyArgs { count: usize },
+    VoidArgument { index: usize },
+    Abi(AbiError),
+}
+
+impl fmt::Display for SigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SigError::TooManyArgs { count } => write!(
+                f,
+                "a signature takes at most {MAX_ARGS} arguments, got {count}"
+            ),
+            SigError::VoidArgument { index } => {
+                write!(f, "argument {index} is void; void is only a return type")
+            }
+            SigError::Abi(e) => e.fmt(f),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    ret: Type,
+    args: Vec<Type>,
+    conv: CallConv,
+    flavor: Flavor,
+    locs: Vec<Loc>,
+}
+
+impl Signature {
+    pub fn new(ret: Type, args: Vec<Type>, conv: CallConv) -> Result<Signature, SigError> {
+        if args.len() > MAX_ARGS {
+            return Err(SigError::TooManyArgs { count: args.len() });
+        }
+        if let Some(index) = args.iter().position(|&t| t == Type::Void) {
+            return Err(SigError::VoidArgument { index });
+        }
+        let flavor = conv.resolve().map_err(SigError::Abi)?;
+        let locs = layout::assign(flavor, &args);
+        Ok(Signature {
+            ret,
+            args,
+            conv,
+            flavor,
+            locs,
+        })
+    }
+
+    pub fn ret(&self) -> Type {
+        self.ret
+    }
+
+    pub fn args(&self) -> &[Type] {
+        &self.args
+    }
+
+    pub fn conv(&self) -> CallConv {
+        self.conv
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// Where each argument travels, in argument order.
+    pub fn locs(&self) -> &[Loc] {
+        &self.locs
+    }
+}
+
+/// `(pointer, pointer) -> i32`, prefixed with `extern "abi"` when it is not C.
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.conv != CallConv::C {
+            write!(f, "extern \"{}\" ", self.conv)?;
+        }
+        f.write_str("(")?;
+        for (i, t) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(t.name())?;
+        }
+        write!(f, ") -> {}", self.ret)
+    }
+}

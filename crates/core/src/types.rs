@@ -1,0 +1,143 @@
+//! The scalar types a signature is made of, and the "raw" 64-bit encoding every value takes
+//! while it crosses the boundary between native code and the JS layer.
+//!
+//! Raw encoding (shared with the JS tests' native helper library): integers are sign-extended
+//! (signed types) or zero-extended (unsigned types, bool as 0/1) to 64 bits; `f32` is its IEEE
+//! bits in the low 32 bits with the upper 32 bits zero; `f64` is its bits; pointers and C strings
+//! are the address.
+
+use std::fmt;
+
+/// One scalar type of a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Void,
+    Bool,
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    Isize,
+    Usize,
+    F32,
+    F64,
+    Pointer,
+    /// `const char *`, NUL-terminated UTF-8, read-only.
+    CString,
+}
+
+/// Which register file the ABI uses for a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Integer,
+    Float,
+}
+
+impl Type {
+    pub const ALL: [Type; 16] = [
+        Type::Void,
+        Type::Bool,
+        Type::I8,
+        Type::U8,
+        Type::I16,
+        Type::U16,
+        Type::I32,
+        Type::U32,
+        Type::I64,
+        Type::U64,
+        Type::Isize,
+        Type::Usize,
+        Type::F32,
+        Type::F64,
+        Type::Pointer,
+        Type::CString,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Void => "void",
+            Type::Bool => "bool",
+            Type::I8 => "i8",
+            Type::U8 => "u8",
+            Type::I16 => "i16",
+            Type::U16 => "u16",
+            Type::I32 => "i32",
+            Type::U32 => "u32",
+            Type::I64 => "i64",
+            Type::U64 => "u64",
+            Type::Isize => "isize",
+            Type::Usize => "usize",
+            Type::F32 => "f32",
+            Type::F64 => "f64",
+            Type::Pointer => "pointer",
+            Type::CString => "cstring",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Type> {
+        Type::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn class(self) -> Class {
+        match self {
+            Type::F32 | Type::F64 => Class::Float,
+            _ => Class::Integer,
+        }
+    }
+
+    /// Size in bytes of the C type on this target (`void` is 0).
+    pub fn size(self) -> usize {
+        match self {
+            Type::Void => 0,
+            Type::Bool | Type::I8 | Type::U8 => 1,
+            Type::I16 | Type::U16 => 2,
+            Type::I32 | Type::U32 | Type::F32 => 4,
+            Type::I64 | Type::U64 | Type::F64 => 8,
+            Type::Isize | Type::Usize | Type::Pointer | Type::CString => size_of::<usize>(),
+        }
+    }
+
+    pub fn is_signed(self) -> bool {
+        matches!(
+            self,
+            Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Isize
+        )
+    }
+
+    /// Turns the bits a register or stack slot held into the raw encoding of this type.
+    ///
+    /// ABI assumption (x86-64 SysV, AArch64 AAPCS64, Win64): a narrow integer argument occupies
+    /// the low bits of its register or slot and the bits above its width are *unspecified*; the
+    /// callee must not trust them (clang assumes extension to 32 bits, gcc does not provide it in
+    /// every case). So every narrow type is masked here and sign- or zero-extended by us.
+    /// A `bool` is defined by its low 8 bits only. An `f32` lives in the low 32 bits of its
+    /// vector register or slot. Tested in `tests/normalize.rs` and by the JS "dirty caller" test.
+    #[inline]
+    pub fn normalize(self, bits: u64) -> u64 {
+        match self {
+            Type::Void => 0,
+            Type::Bool => u64::from(bits as u8 != 0),
+            Type::I8 => bits as i8 as i64 as u64,
+            Type::U8 => bits as u8 as u64,
+            Type::I16 => bits as i16 as i64 as u64,
+            Type::U16 => bits as u16 as u64,
+            Type::I32 => bits as i32 as i64 as u64,
+            Type::U32 | Type::F32 => bits as u32 as u64,
+            Type::Isize if size_of::<usize>() == 4 => bits as i32 as i64 as u64,
+            Type::Usize | Type::Pointer | Type::CString if size_of::<usize>() == 4 => {
+                bits as u32 as u64
+            }
+            _ => bits,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

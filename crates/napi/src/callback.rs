@@ -1,0 +1,239 @@
+//! The handler behind every BareFn thunk: turns one native call into one JS call.
+
+use std::ffi::CString;
+use std::ptr;
+use std::sync::Arc;
+
+use bare_fn_core::{Frame, Handler, Signature, Type, MAX_ARGS};
+use napi::sys;
+
+use crate::from_js::from_js;
+use crate::owner_cell::OwnerCell;
+use crate::raw::{undefined, Failure};
+use crate::report::{self, report, Kind};
+use crate::stack;
+use crate::to_js::to_js;
+
+/// The JS side of a BareFn, touched only on its owning thread.
+struct JsState {
+    env: sys::napi_env,
+    /// A position on the owning thread's stack (see `stack`).
+    stack_hint: usize,
+    /// Strong reference to the callback; `None` once disposed.
+    func: Option<sys::napi_ref>,
+    on_error: Option<sys::napi_ref>,
+    /// The C string the last call returned, kept alive until the next call or dispose.
+    returned: Vec<CString>,
+}
+
+// SAFETY: JsState only lives inside an OwnerCell, which lets nothing but the owning thread
+// touch it; the raw env/reference pointers are never dereferenced elsewhere.
+unsafe impl Send for JsState {}
+
+pub struct JsCallback {
+    sig: Arc<Signature>,
+    /// Raw-encoded value native callers get when no JS result can be delivered.
+    fallback: u64,
+    /// Owns the fallback C string, if the fallback is one.
+    _fallback_string: Option<CString>,
+    js: OwnerCell<JsState>,
+}
+
+pub struct Options {
+    pub on_error: Option<sys::napi_ref>,
+    pub fallback: u64,
+    pub fallback_string: Option<CString>,
+}
+
+impl JsCallback {
+    /// # Safety
+    /// Called on the JS thread of `env`; `func` is a strong reference to a function of `env`.
+    pub unsafe fn new(
+        env: sys::napi_env,
+        sig: Arc<Signature>,
+        func: sys::napi_ref,
+        options: Options,
+    ) -> JsCallback {
+        JsCallback {
+            sig,
+            fallback: options.fallback,
+            _fallback_string: options.fallback_string,
+            js: OwnerCell::new(JsState {
+                env,
+                stack_hint: stack::position(),
+                func: Some(func),
+                on_error: options.on_error,
+                returned: Vec::new(),
+            }),
+        }
+    }
+
+    /// Releases the JS function and onError; later calls get the fallback. Returns false when
+    /// called off the owning thread (nothing is released then).
+    pub fn dispose(&self) -> bool {
+        self.js
+            .with(|s| {
+                for reference in [s.func.take(), s.on_error.take()].into_iter().flatten() {
+                    // SAFETY: on the owning thread, with its env; each reference is deleted once
+                    // because it was taken out of the state.
+                    unsafe { sys::napi_delete_reference(s.env, reference) };
+                }
+                s.returned.clear();
+            })
+            .is_some()
+    }
+
+    /// One call on the owning thread.
+    ///
+    /// # Safety
+    /// On the owning thread; `env` live; `func` a live reference of it.
+    unsafe fn invoke(&self, env: sys::napi_env, func: sys::napi_ref, frame: &Frame<'_>) -> u64 {
+        let mut scope = ptr::null_mut();
+        let mut callee = ptr::null_mut();
+        let mut argv = [ptr::null_mut(); MAX_ARGS];
+        let mut result = ptr::null_mut();
+        let args = self.sig.args();
+        // SAFETY: env is live on this thread; every value created below belongs to `scope`,
+        // which is closed before returning. A C-string argument is read while the native caller
+        // is blocked in this call, as the signature promises.
+        let status = unsafe {
+            sys::napi_open_handle_scope(env, &mut scope);
+            sys::napi_get_reference_value(env, func, &mut callee);
+            for ((slot, &ty), &loc) in argv.iter_mut().zip(args).zip(self.sig.locs()) {
+                *slot = to_js(env, ty, ty.normalize(frame.read(loc)));
+            }
+            sys::napi_call_function(
+                env,
+                undefined(env),
+                callee,
+                args.len(),
+                argv.as_ptr(),
+                &mut result,
+            )
+        };
+        let raw = if status == sys::Status::napi_ok {
+            self.accept(env, result)
+        } else {
+            // SAFETY: in the open scope.
+            unsafe { self.fail_with_pending(env, status) }
+        };
+        // SAFETY: closes the scope opened above, innermost first.
+        unsafe { sys::napi_close_handle_scope(env, scope) };
+        raw
+    }
+
+    /// Converts the callback's return value, or reports why it cannot be.
+    fn accept(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
+        let ret = self.sig.ret();
+        if ret == Type::Void {
+            return 0;
+        }
+        let mut strings = Vec::new();
+        // SAFETY: result belongs to the open scope of `invoke`.
+        match unsafe { from_js(env, ret, result, &mut strings) } {
+            Ok(raw) => {
+                if ret == Type::CString {
+                    self.js.with(|s| s.returned = strings);
+                }
+                raw
+            }
+            Err(failure) => {
+                let failure = failure.context(format_args!("BareFn {} returned", self.sig));
+                // SAFETY: in the open scope.
+                unsafe { self.report(env, failure.to_js(env), Kind::BadReturn) };
+                self.fallback
+            }
+        }
+    }
+
+    /// The callback threw, or Node-API refused to run it: report why.
+    unsafe fn fail_with_pending(&self, env: sys::napi_env, status: sys::napi_status) -> u64 {
+        let mut pending = false;
+        let mut error = ptr::null_mut();
+        // SAFETY: env live; the exception (if any) is taken out of the env.
+        unsafe {
+            sys::napi_is_exception_pending(env, &mut pending);
+            if pending {
+                sys::napi_get_and_clear_last_exception(env, &mut error);
+            }
+        }
+        let (error, kind) = if pending {
+            (error, Kind::Threw)
+        } else {
+            // Seen when the native caller runs on a stack V8 does not know, e.g. inside a koffi
+            // call (koffi runs native code on a stack of its own).
+            let failure = Failure::error(format!(
+                "BareFn {}: Node-API refused to call into JS (status {status}); the native \
+                 caller runs where JS cannot, e.g. on a foreign stack such as koffi's",
+                self.sig
+            ));
+            (failure.to_js(env), Kind::Refused)
+        };
+        // SAFETY: in the open scope.
+        unsafe { self.report(env, error, kind) };
+        self.fallback
+    }
+
+    unsafe fn report(&self, env: sys::napi_env, error: sys::napi_value, kind: Kind) {
+        let on_error = self.js.with(|s| s.on_error).flatten();
+        // SAFETY: forwarded; on_error is a live reference of env.
+        unsafe { report(env, error, kind, &*self.sig, on_error) };
+    }
+
+    /// Native code called a disposed BareFn on its owning thread.
+    fn after_dispose(&self, env: sys::napi_env) -> u64 {
+        let failure = Failure::error(format!("BareFn {} called after dispose", self.sig));
+        self.refuse(env, failure, Kind::AfterDispose)
+    }
+
+    /// Native code called on the owning thread, but on a stack V8 cannot run JS on. Only a
+    /// JS -> native call of ours can take the error then (any JS call would fail here too).
+    fn foreign_stack(&self, env: sys::napi_env) -> u64 {
+        let failure = Failure::error(format!(
+            "BareFn {} was called on a foreign stack (e.g. inside a koffi call, which runs native \
+             code on a stack of its own); V8 cannot run JS there, so the call was refused",
+            self.sig
+        ));
+        let mut scope = ptr::null_mut();
+        // SAFETY: creating values and references needs no JS execution; the scope is closed
+        // right after.
+        unsafe {
+            sys::napi_open_handle_scope(env, &mut scope);
+            if !report::store_in_native_call(env, failure.to_js(env)) {
+                eprintln!("bare-fn: {}", failure.message);
+            }
+            sys::napi_close_handle_scope(env, scope);
+        }
+        self.fallback
+    }
+
+    /// Reports `failure` without having run the callback; returns the fallback.
+    fn refuse(&self, env: sys::napi_env, failure: Failure, kind: Kind) -> u64 {
+        let mut scope = ptr::null_mut();
+        // SAFETY: env is live (this is its owning thread); the scope is closed right after.
+        unsafe {
+            sys::napi_open_handle_scope(env, &mut scope);
+            self.report(env, failure.to_js(env), kind);
+            sys::napi_close_handle_scope(env, scope);
+        }
+        self.fallback
+    }
+}
+
+impl Handler for JsCallback {
+    #[inline]
+    fn call(&self, frame: &Frame<'_>) -> u64 {
+        match self.js.with(|s| (s.env, s.func, s.stack_hint)) {
+            Some((env, _, hint)) if !stack::is_near(hint) => self.foreign_stack(env),
+            // SAFETY: owning thread, live env, live reference (taken out on dispose).
+            Some((env, Some(func), _)) => unsafe { self.invoke(env, func, frame) },
+            Some((env, None, _)) => self.after_dispose(env),
+            // Another thread: 'local' refuses without running JS.
+            None => self.fallback,
+        }
+    }
+
+    fn on_panic(&self) -> u64 {
+        self.fallback
+    }
+}

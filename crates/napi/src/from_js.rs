@@ -1,0 +1,178 @@
+//! JS values to raw-encoded values of a declared type, strictly: a value that does not fit is an
+//! error, never a silent truncation.
+
+use std::ffi::CString;
+
+use bare_fn_core::Type;
+use napi::sys;
+
+use crate::raw::{describe, format_number, read_string, type_of, Failure};
+
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// Converts `value` to the raw encoding of `ty`. A C string is appended to `strings`, which the
+/// caller keeps alive as long as the returned pointer may be used.
+///
+/// Accepted: bool ← boolean; 8-32-bit integers ← integral numbers in range; 64-bit and size
+/// integers and pointers ← bigint in range, or a safe-integer number; f32/f64 ← number (an f32
+/// rounds to nearest, but a finite number beyond f32's range is an error); cstring ← string
+/// without NUL characters, or null; void ← anything (ignored).
+///
+/// # Safety
+/// `env` is the current thread's live env and `value` belongs to its open handle scope.
+pub unsafe fn from_js(
+    env: sys::napi_env,
+    ty: Type,
+    value: sys::napi_value,
+    strings: &mut Vec<CString>,
+) -> Result<u64, Failure> {
+    match ty {
+        Type::Void => Ok(0),
+        Type::Bool => {
+            let mut b = false;
+            // SAFETY: per contract; a non-boolean gives a status, not UB.
+            let status = unsafe { sys::napi_get_value_bool(env, value, &mut b) };
+            if status != sys::Status::napi_ok {
+                return Err(expected(env, "a boolean", ty, value));
+            }
+            Ok(u64::from(b))
+        }
+        Type::I8 | Type::U8 | Type::I16 | Type::U16 | Type::I32 | Type::U32 => {
+            let d = number(env, ty, value)?;
+            let (min, max) = int_range(ty);
+            integral(d, ty)?;
+            if d < min || d > max {
+                return Err(Failure::range_error(format!(
+                    "{} does not fit {ty}",
+                    format_number(d)
+                )));
+            }
+            Ok(d as i64 as u64)
+        }
+        Type::I64 | Type::Isize => wide(env, ty, value, true),
+        Type::U64 | Type::Usize | Type::Pointer => wide(env, ty, value, false),
+        Type::F64 => Ok(number(env, ty, value)?.to_bits()),
+        Type::F32 => {
+            let d = number(env, ty, value)?;
+            if d.is_finite() && d.abs() > f64::from(f32::MAX) {
+                return Err(Failure::range_error(format!(
+                    "{} is beyond the range of f32",
+                    format_number(d)
+                )));
+            }
+            Ok(u64::from((d as f32).to_bits()))
+        }
+        Type::CString => cstring(env, value, strings),
+    }
+}
+
+fn expected(env: sys::napi_env, what: &str, ty: Type, value: sys::napi_value) -> Failure {
+    Failure::type_error(format!(
+        "expected {what} ({ty}), got {}",
+        describe(env, value)
+    ))
+}
+
+fn number(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Result<f64, Failure> {
+    let mut d = 0.0;
+    // SAFETY: env/value valid per the caller's contract; a non-number gives a status.
+    let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
+    if status != sys::Status::napi_ok {
+        return Err(expected(env, "a number", ty, value));
+    }
+    Ok(d)
+}
+
+fn integral(d: f64, ty: Type) -> Result<(), Failure> {
+    if d != d.trunc() || !d.is_finite() {
+        return Err(Failure::range_error(format!(
+            "{} is not an integer ({ty})",
+            format_number(d)
+        )));
+    }
+    Ok(())
+}
+
+fn int_range(ty: Type) -> (f64, f64) {
+    match ty {
+        Type::I8 => (i8::MIN.into(), i8::MAX.into()),
+        Type::U8 => (0.0, u8::MAX.into()),
+        Type::I16 => (i16::MIN.into(), i16::MAX.into()),
+        Type::U16 => (0.0, u16::MAX.into()),
+        Type::I32 => (i32::MIN.into(), i32::MAX.into()),
+        _ => (0.0, u32::MAX.into()),
+    }
+}
+
+/// 64-bit (and pointer-size) integers from a bigint or a safe-integer number.
+fn wide(
+    env: sys::napi_env,
+    ty: Type,
+    value: sys::napi_value,
+    signed: bool,
+) -> Result<u64, Failure> {
+    let t = type_of(env, value);
+    if t == sys::ValueType::napi_number {
+        let d = number(env, ty, value)?;
+        integral(d, ty)?;
+        if d.abs() > MAX_SAFE {
+            return Err(Failure::range_error(format!(
+                "{} is beyond Number.MAX_SAFE_INTEGER; pass a bigint for {ty}",
+                format_number(d)
+            )));
+        }
+        if !signed && d < 0.0 {
+            return Err(Failure::range_error(format!(
+                "{} does not fit {ty}",
+                format_number(d)
+            )));
+        }
+        return Ok(d as i64 as u64);
+    }
+    if t != sys::ValueType::napi_bigint {
+        return Err(expected(env, "a bigint", ty, value));
+    }
+    let mut lossless = false;
+    let raw = if signed {
+        let mut v = 0i64;
+        // SAFETY: value is a bigint.
+        unsafe { sys::napi_get_value_bigint_int64(env, value, &mut v, &mut lossless) };
+        v as u64
+    } else {
+        let mut v = 0u64;
+        // SAFETY: value is a bigint.
+        unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut v, &mut lossless) };
+        v
+    };
+    // On 32-bit targets a size type is narrower than 64 bits: normalizing changes what overflows.
+    if !lossless || ty.normalize(raw) != raw {
+        return Err(Failure::range_error(format!(
+            "{} does not fit {ty}",
+            describe(env, value)
+        )));
+    }
+    Ok(raw)
+}
+
+fn cstring(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    strings: &mut Vec<CString>,
+) -> Result<u64, Failure> {
+    match type_of(env, value) {
+        sys::ValueType::napi_null => Ok(0),
+        sys::ValueType::napi_string => {
+            let text = read_string(env, value).unwrap_or_default();
+            let owned = CString::new(text).map_err(|e| {
+                Failure::type_error(format!(
+                    "a cstring cannot contain NUL characters (one is at index {})",
+                    e.nul_position()
+                ))
+            })?;
+            let address = owned.as_ptr() as usize as u64;
+            strings.push(owned);
+            Ok(address)
+        }
+        _ => Err(expected(env, "a string or null", Type::CString, value)),
+    }
+}

@@ -1,0 +1,84 @@
+//! `NativeLibrary`: dlopen/LoadLibrary and symbol lookup.
+
+use napi::{Env, Result};
+use napi_derive::napi;
+
+use crate::raw::{throw_on_failure, Failure, Raw};
+use crate::to_js::to_js;
+
+#[napi]
+pub struct NativeLibrary {
+    path: String,
+    /// `None` once closed.
+    library: Option<libloading::Library>,
+}
+
+#[napi]
+impl NativeLibrary {
+    #[napi(factory)]
+    pub fn open(env: Env, path: String) -> Result<Self> {
+        // SAFETY: loading a library runs its initializers; that is what the user asks for.
+        let loaded = unsafe { libloading::Library::new(&path) }.map_err(|e| {
+            Failure::range_error(format!("Library.open: cannot open path {path:?}: {e}"))
+        });
+        let library = throw_on_failure(env.raw(), loaded)?;
+        Ok(NativeLibrary {
+            path,
+            library: Some(library),
+        })
+    }
+
+    /// The address of an exported symbol, as a bigint.
+    #[napi]
+    pub fn symbol(&self, env: Env, name: String) -> Result<Raw> {
+        let found = self.find(&name);
+        let address = throw_on_failure(env.raw(), found)?;
+        // SAFETY: inside this call's scope.
+        Ok(Raw(unsafe {
+            to_js(env.raw(), bare_fn_core::Type::Pointer, address as u64)
+        }))
+    }
+
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.library.is_none()
+    }
+
+    #[napi(getter)]
+    pub fn path(&self) -> String {
+        self.path.clone()
+    }
+
+    /// Unloads the library. Functions obtained from it must not be called afterwards (index.ts
+    /// refuses such calls).
+    #[napi]
+    pub fn close(&mut self) {
+        self.library = None;
+    }
+}
+
+impl NativeLibrary {
+    fn find(&self, name: &str) -> std::result::Result<usize, Failure> {
+        let library = self.library.as_ref().ok_or_else(|| {
+            Failure::type_error(format!(
+                "Library {:?} is closed: cannot look up symbol {name:?}",
+                self.path
+            ))
+        })?;
+        // SAFETY: the symbol is only turned into an address, never dereferenced here.
+        let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
+            Failure::range_error(format!(
+                "Library {:?}: symbol {name:?} not found: {e}",
+                self.path
+            ))
+        })?;
+        let address = *symbol as usize;
+        if address == 0 {
+            return Err(Failure::range_error(format!(
+                "Library {:?}: symbol {name:?} resolves to NULL",
+                self.path
+            )));
+        }
+        Ok(address)
+    }
+}

@@ -1,0 +1,205 @@
+//! `memory`: reading and writing scalars at native addresses, and the address of JS-owned bytes.
+//!
+//! Reads copy into JS values; no external ArrayBuffer is ever created (Electron's V8 memory
+//! cage forbids them). What is checked: NULL, misalignment for the type, address + offset
+//! overflow. What cannot be checked: that the address is mapped and that the bytes there are
+//! what the caller thinks; a wrong address faults as it would in C.
+
+use std::ffi::{c_char, c_void, CStr};
+use std::ptr;
+
+use bare_fn_core::Type;
+use napi::{sys, Env, Result};
+use napi_derive::napi;
+
+use crate::from_js::from_js;
+use crate::raw::{describe, throw_on_failure, Failure, Raw};
+use crate::to_js::to_js;
+
+fn type_from_code(code: u32, what: &str) -> std::result::Result<Type, Failure> {
+    match Type::ALL.get(code as usize) {
+        Some(Type::Void) => Err(Failure::type_error(format!("{what}: cannot access void"))),
+        Some(&t) => Ok(t),
+        None => Err(Failure::type_error(format!(
+            "{what}: unknown type code {code}"
+        ))),
+    }
+}
+
+/// address + offset, checked: not NULL, aligned for `ty`, no overflow.
+fn target(
+    env: sys::napi_env,
+    ty: Type,
+    address: Raw,
+    offset: i64,
+    what: &str,
+) -> std::result::Result<usize, Failure> {
+    // SAFETY: address is an argument value of the current call.
+    let base = unsafe { from_js(env, Type::Pointer, address.0, &mut Vec::new()) }
+        .map_err(|f| f.context(format_args!("{what}: address")))?;
+    if base == 0 {
+        return Err(Failure::range_error(format!("{what}: address is NULL")));
+    }
+    let at = (base as i128) + i128::from(offset);
+    let at = usize::try_from(at).map_err(|_| {
+        Failure::range_error(format!(
+            "{what}: address 0x{base:x} + offset {offset} overflows"
+        ))
+    })?;
+    let align = ty.size().min(align_of::<u64>());
+    if at % align != 0 {
+        return Err(Failure::range_error(format!(
+            "{what}: address 0x{at:x} is not aligned to {align} bytes for {ty}"
+        )));
+    }
+    Ok(at)
+}
+
+fn offset_of(offset: Option<i64>) -> i64 {
+    offset.unwrap_or(0)
+}
+
+/// Reads one `type` at `address + offset`.
+#[napi(js_name = "memoryRead")]
+pub fn memory_read(env: Env, type_code: u32, address: Raw, offset: Option<i64>) -> Result<Raw> {
+    let env = env.raw();
+    let read = || -> std::result::Result<Raw, Failure> {
+        let ty = type_from_code(type_code, "memory.read")?;
+        let at = target(env, ty, address, offset_of(offset), "memory.read")?;
+        // SAFETY: the caller promises `at` is readable for `ty` (see the module note); alignment
+        // and NULL were checked. A C string is copied by to_js before this call returns.
+        let raw = unsafe { read_raw(ty, at) };
+        // SAFETY: inside this call's scope.
+        Ok(Raw(unsafe { to_js(env, ty, raw) }))
+    };
+    throw_on_failure(env, read())
+}
+
+/// Writes `value` as one `type` at `address + offset`. Writing a cstring stores a pointer and
+/// is refused (the string's memory would not outlive the call).
+#[napi(js_name = "memoryWrite")]
+pub fn memory_write(
+    env: Env,
+    type_code: u32,
+    address: Raw,
+    value: Raw,
+    offset: Option<i64>,
+) -> Result<()> {
+    let env = env.raw();
+    let write = || -> std::result::Result<(), Failure> {
+        let ty = type_from_code(type_code, "memory.write")?;
+        if ty == Type::CString {
+            return Err(Failure::type_error(
+                "memory.write: cannot write a cstring (its memory would not outlive the call); \
+                 write the bytes into a Buffer and store its address as a pointer",
+            ));
+        }
+        let at = target(env, ty, address, offset_of(offset), "memory.write")?;
+        // SAFETY: value is an argument of this call.
+        let raw = unsafe { from_js(env, ty, value.0, &mut Vec::new()) }
+            .map_err(|f| f.context("memory.write: value"))?;
+        // SAFETY: the caller promises `at` is writable for `ty`; alignment and NULL checked.
+        unsafe { write_raw(ty, at, raw) };
+        Ok(())
+    };
+    throw_on_failure(env, write())
+}
+
+/// # Safety
+/// `at` is readable and aligned for `ty`.
+unsafe fn read_raw(ty: Type, at: usize) -> u64 {
+    // SAFETY: forwarded contract (each arm reads exactly `ty.size()` bytes).
+    unsafe {
+        let bits = match ty.size() {
+            1 => u64::from(ptr::read(at as *const u8)),
+            2 => u64::from(ptr::read(at as *const u16)),
+            4 => u64::from(ptr::read(at as *const u32)),
+            _ => ptr::read(at as *const u64),
+        };
+        ty.normalize(bits)
+    }
+}
+
+/// # Safety
+/// `at` is writable and aligned for `ty`.
+unsafe fn write_raw(ty: Type, at: usize, raw: u64) {
+    // SAFETY: forwarded contract (each arm writes exactly `ty.size()` bytes).
+    unsafe {
+        match ty.size() {
+            1 => ptr::write(at as *mut u8, raw as u8),
+            2 => ptr::write(at as *mut u16, raw as u16),
+            4 => ptr::write(at as *mut u32, raw as u32),
+            _ => ptr::write(at as *mut u64, raw),
+        }
+    }
+}
+
+/// Reads the NUL-terminated string at `address` (null for NULL).
+#[napi(js_name = "memoryReadCString")]
+pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
+    let env = env.raw();
+    // SAFETY: address is an argument of this call.
+    let at = throw_on_failure(env, unsafe {
+        from_js(env, Type::Pointer, address.0, &mut Vec::new())
+    })?;
+    if at == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the caller promises a NUL-terminated string at `at`.
+    let text = unsafe { CStr::from_ptr(at as usize as *const c_char) };
+    Ok(Some(text.to_string_lossy().into_owned()))
+}
+
+/// The address of the first byte of a TypedArray, Buffer, DataView or ArrayBuffer (its
+/// byteOffset included). Valid while the JS object is alive and not detached or resized.
+#[napi(js_name = "memoryAddressOf")]
+pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
+    let env = env.raw();
+    let data = throw_on_failure(env, data_pointer(env, view.0))?;
+    // SAFETY: inside this call's scope.
+    Ok(Raw(unsafe {
+        to_js(env, Type::Pointer, data as usize as u64)
+    }))
+}
+
+fn data_pointer(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> std::result::Result<*mut c_void, Failure> {
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut is = false;
+    // SAFETY (all calls): value belongs to the current call's scope; out-pointers are valid, and
+    // null out-pointers are accepted by Node-API for the fields not needed.
+    unsafe {
+        sys::napi_is_typedarray(env, value, &mut is);
+        if is {
+            let (mut kind, mut len, mut buffer, mut offset) = (0, 0usize, ptr::null_mut(), 0usize);
+            sys::napi_get_typedarray_info(
+                env,
+                value,
+                &mut kind,
+                &mut len,
+                &mut data,
+                &mut buffer,
+                &mut offset,
+            );
+            return Ok(data);
+        }
+        sys::napi_is_dataview(env, value, &mut is);
+        if is {
+            let (mut len, mut buffer, mut offset) = (0usize, ptr::null_mut(), 0usize);
+            sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut buffer, &mut offset);
+            return Ok(data);
+        }
+        sys::napi_is_arraybuffer(env, value, &mut is);
+        if is {
+            let mut len = 0usize;
+            sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len);
+            return Ok(data);
+        }
+    }
+    Err(Failure::type_error(format!(
+        "memory.addressOf: expected a TypedArray, Buffer, DataView or ArrayBuffer, got {}",
+        describe(env, value)
+    )))
+}

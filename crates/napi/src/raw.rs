@@ -1,0 +1,199 @@
+//! Thin, checked access to raw Node-API values: the binding's hot paths call Node-API directly
+//! instead of going through napi-rs's typed wrappers.
+
+use std::ptr;
+
+use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
+use napi::{sys, Error, Status, ValueType};
+
+/// A JS value passed through napi-rs untouched.
+#[derive(Clone, Copy)]
+pub struct Raw(pub sys::napi_value);
+
+impl TypeName for Raw {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Raw {}
+
+impl FromNapiValue for Raw {
+    unsafe fn from_napi_value(_env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        Ok(Raw(value))
+    }
+}
+
+impl ToNapiValue for Raw {
+    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(value.0)
+    }
+}
+
+/// Which JS error constructor an error uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Type,
+    Range,
+    Plain,
+}
+
+/// An error of ours, not yet a JS object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn type_error(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: ErrorKind::Type,
+            message: message.into(),
+        }
+    }
+    pub fn range_error(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: ErrorKind::Range,
+            message: message.into(),
+        }
+    }
+    pub fn error(message: impl Into<String>) -> Failure {
+        Failure {
+            kind: ErrorKind::Plain,
+            message: message.into(),
+        }
+    }
+
+    /// Prefixes the message with context, e.g. the function and argument it concerns.
+    pub fn context(self, prefix: impl std::fmt::Display) -> Failure {
+        Failure {
+            kind: self.kind,
+            message: format!("{prefix}: {}", self.message),
+        }
+    }
+
+    /// Creates the JS error object (not thrown).
+    pub fn to_js(&self, env: sys::napi_env) -> sys::napi_value {
+        let text = string(env, &self.message);
+        let mut out = ptr::null_mut();
+        // SAFETY: env is the current thread's live env; text is a string value of it.
+        unsafe {
+            match self.kind {
+                ErrorKind::Type => {
+                    sys::napi_create_type_error(env, ptr::null_mut(), text, &mut out)
+                }
+                ErrorKind::Range => {
+                    sys::napi_create_range_error(env, ptr::null_mut(), text, &mut out)
+                }
+                ErrorKind::Plain => sys::napi_create_error(env, ptr::null_mut(), text, &mut out),
+            };
+        }
+        out
+    }
+
+    /// Throws it in `env` and returns the napi-rs error that tells napi-rs not to throw again.
+    pub fn throw(&self, env: sys::napi_env) -> Error {
+        // SAFETY: env is the current thread's live env; the value was just created in it.
+        unsafe { sys::napi_throw(env, self.to_js(env)) };
+        Error::from_status(Status::PendingException)
+    }
+}
+
+/// The napi-rs result of a binding function whose errors are `Failure`s.
+pub fn throw_on_failure<T>(env: sys::napi_env, result: Result<T, Failure>) -> napi::Result<T> {
+    result.map_err(|f| f.throw(env))
+}
+
+pub fn string(env: sys::napi_env, text: &str) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: text is valid UTF-8 of the given length; env is live.
+    unsafe {
+        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out)
+    };
+    out
+}
+
+pub fn undefined(env: sys::napi_env) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: env is live.
+    unsafe { sys::napi_get_undefined(env, &mut out) };
+    out
+}
+
+pub fn type_of(env: sys::napi_env, value: sys::napi_value) -> sys::napi_valuetype {
+    let mut t = 0;
+    // SAFETY: value belongs to env's current handle scope.
+    unsafe { sys::napi_typeof(env, value, &mut t) };
+    t
+}
+
+/// Reads a JS string as UTF-8.
+pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<String> {
+    let mut len = 0usize;
+    // SAFETY: a null buffer asks for the length only.
+    let status =
+        unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len) };
+    if status != sys::Status::napi_ok {
+        return None;
+    }
+    let mut buf = vec![0u8; len + 1];
+    // SAFETY: buf has room for len bytes plus the NUL napi writes.
+    unsafe {
+        sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), len + 1, &mut len)
+    };
+    buf.truncate(len);
+    String::from_utf8(buf).ok()
+}
+
+/// A short description of a JS value for error messages: `300`, `1.5`, `"abc"`, `12n`,
+/// `undefined`, `null`, `an object`, `a function`, `a symbol`.
+pub fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
+    match type_of(env, value) {
+        sys::ValueType::napi_undefined => "undefined".into(),
+        sys::ValueType::napi_null => "null".into(),
+        sys::ValueType::napi_boolean => {
+            let mut b = false;
+            // SAFETY: value is a boolean.
+            unsafe { sys::napi_get_value_bool(env, value, &mut b) };
+            b.to_string()
+        }
+        sys::ValueType::napi_number => {
+            let mut d = 0.0;
+            // SAFETY: value is a number.
+            unsafe { sys::napi_get_value_double(env, value, &mut d) };
+            format_number(d)
+        }
+        sys::ValueType::napi_string => {
+            let s = read_string(env, value).unwrap_or_default();
+            let short: String = s.chars().take(40).collect();
+            let ellipsis = if short.len() < s.len() { "…" } else { "" };
+            format!("{short:?}{ellipsis}")
+        }
+        sys::ValueType::napi_bigint => {
+            let mut coerced = ptr::null_mut();
+            // SAFETY: coercing a bigint to a string cannot throw.
+            unsafe { sys::napi_coerce_to_string(env, value, &mut coerced) };
+            format!("{}n", read_string(env, coerced).unwrap_or_default())
+        }
+        sys::ValueType::napi_symbol => "a symbol".into(),
+        sys::ValueType::napi_function => "a function".into(),
+        _ => "an object".into(),
+    }
+}
+
+/// Formats a number the way JS prints it for the common cases (integers without ".0").
+pub fn format_number(d: f64) -> String {
+    if d.is_nan() {
+        "NaN".into()
+    } else if d.is_infinite() {
+        if d > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if d == d.trunc() && d.abs() < 1e21 {
+        format!("{d:.0}")
+    } else {
+        format!("{d}")
+    }
+}

@@ -1,0 +1,155 @@
+//! Where an error of a native -> JS call goes (DESIGN.md, Errors): to the BareFn's `onError`
+//! when it has one; else, when JS is inside a call into native code through FnPtr/Library on
+//! this thread, it is rethrown from that call when it returns (the first error wins); else it
+//! becomes an uncaught exception of the owning thread.
+
+use std::cell::RefCell;
+use std::ptr;
+
+use napi::sys;
+
+use crate::raw::{string, undefined};
+
+thread_local! {
+    /// One slot per JS -> native call in progress on this thread, innermost last; a slot holds
+    /// a strong reference to the first error reported while it was innermost.
+    static NATIVE_CALLS: RefCell<Vec<Option<sys::napi_ref>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What went wrong, as `info.kind` tells `onError`.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// The callback threw.
+    Threw,
+    /// The callback returned a value that does not fit the return type.
+    BadReturn,
+    /// Native code called the BareFn after it was disposed.
+    AfterDispose,
+    /// Node-API refused to enter JS from where native code called.
+    Refused,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Threw => "threw",
+            Kind::BadReturn => "bad-return",
+            Kind::AfterDispose => "after-dispose",
+            Kind::Refused => "refused",
+        }
+    }
+}
+
+/// Marks a JS -> native call in progress; `finish` returns the error to rethrow, if any.
+pub struct NativeCall {
+    depth: usize,
+}
+
+impl NativeCall {
+    pub fn enter() -> NativeCall {
+        NATIVE_CALLS.with(|calls| {
+            let mut calls = calls.borrow_mut();
+            calls.push(None);
+            NativeCall { depth: calls.len() }
+        })
+    }
+
+    /// Ends the call; returns the error reported during it (now owned by the current handle
+    /// scope), to be thrown from the JS call.
+    pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
+        let slot = NATIVE_CALLS.with(|calls| {
+            let mut calls = calls.borrow_mut();
+            debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
+            calls.pop().flatten()
+        });
+        slot.map(|reference| {
+            let mut value = ptr::null_mut();
+            // SAFETY: the reference was created in this env on this thread and is deleted once.
+            unsafe {
+                sys::napi_get_reference_value(env, reference, &mut value);
+                sys::napi_delete_reference(env, reference);
+            }
+            value
+        })
+    }
+}
+
+/// Routes `error` (a JS value of `env`'s current scope) raised by a BareFn of signature `sig`.
+///
+/// # Safety
+/// `env` is the current thread's live env, inside an open handle scope; `on_error` (if any) is a
+/// reference to a function in that env.
+pub unsafe fn report(
+    env: sys::napi_env,
+    error: sys::napi_value,
+    kind: Kind,
+    sig: &dyn std::fmt::Display,
+    on_error: Option<sys::napi_ref>,
+) {
+    if let Some(handler) = on_error {
+        // SAFETY: forwarded contract.
+        unsafe { call_on_error(env, handler, error, kind, sig) };
+        return;
+    }
+    // SAFETY: forwarded contract.
+    if !unsafe { store_in_native_call(env, error) } {
+        // SAFETY: env is live; the exception is delivered as 'uncaughtException'.
+        unsafe { sys::napi_fatal_exception(env, error) };
+    }
+}
+
+/// Keeps `error` for the innermost JS -> native call on this thread, to be rethrown when it
+/// returns (the first error wins). False when no such call is in progress.
+///
+/// # Safety
+/// `env` is the current thread's live env; `error` belongs to its open handle scope.
+pub unsafe fn store_in_native_call(env: sys::napi_env, error: sys::napi_value) -> bool {
+    NATIVE_CALLS.with(|calls| {
+        let mut calls = calls.borrow_mut();
+        let Some(top) = calls.last_mut() else {
+            return false;
+        };
+        if top.is_none() {
+            let mut reference = ptr::null_mut();
+            // SAFETY: error belongs to env's open scope.
+            unsafe { sys::napi_create_reference(env, error, 1, &mut reference) };
+            *top = Some(reference);
+        }
+        true
+    })
+}
+
+unsafe fn call_on_error(
+    env: sys::napi_env,
+    handler: sys::napi_ref,
+    error: sys::napi_value,
+    kind: Kind,
+    sig: &dyn std::fmt::Display,
+) {
+    let mut func = ptr::null_mut();
+    let mut info = ptr::null_mut();
+    // SAFETY: forwarded contract; info is a fresh object of this scope.
+    unsafe {
+        sys::napi_get_reference_value(env, handler, &mut func);
+        sys::napi_create_object(env, &mut info);
+        let sig_text = string(env, &sig.to_string());
+        sys::napi_set_named_property(env, info, c"signature".as_ptr(), sig_text);
+        sys::napi_set_named_property(env, info, c"kind".as_ptr(), string(env, kind.name()));
+    }
+    let argv = [error, info];
+    let mut result = ptr::null_mut();
+    // SAFETY: func is a function of env (checked at construction), argv holds 2 live values.
+    let status = unsafe {
+        sys::napi_call_function(env, undefined(env), func, 2, argv.as_ptr(), &mut result)
+    };
+    if status != sys::Status::napi_ok {
+        // onError itself threw: that is an uncaught exception of the owning thread.
+        let mut thrown = ptr::null_mut();
+        // SAFETY: an exception is pending (or this yields null, which is skipped).
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut thrown) };
+        if !thrown.is_null() {
+            // SAFETY: env is live.
+            unsafe { sys::napi_fatal_exception(env, thrown) };
+        }
+    }
+}

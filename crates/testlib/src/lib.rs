@@ -1,0 +1,23 @@
+//! bare-fn-testlib: the C-ABI partner of bare-fn's tests and benchmarks.
+//!
+//! Every function here is `extern "C"` and exported unmangled. Two kinds:
+//! - *callers* take a function pointer (usually a BareFn's address) and call it, with values
+//!   fixed here or given by the test, then return what came back: typed callers are compiled by
+//!   rustc ([`typed`], [`loops`]), the dynamic caller and recorder go through libffi
+//!   ([`ffi_call`], [`recorder`]), and [`dirty`] is hand-written assembly that leaves the upper bits
+//!   of narrow arguments as garbage on purpose;
+//! - *targets* are plain functions the tests call through bare-fn's `Library`/`FnPtr` and through
+//!   koffi ([`targets`]).
+//!
+//! Values the tests pass as "raw" use the encoding of crates/core `types.rs`: type codes 0..15 in
+//! the order void, bool, i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, f32, f64, pointer,
+//! cstring; integers sign- or zero-extended to 64 bits, f32 as its bits in the low half, f64 as its
+//! bits, pointers as the address. [`raw`] implements it again, on purpose independently of core.
+
+pub mod dirty;
+pub mod ffi_call;
+pub mod loops;
+pub mod raw;
+pub mod recorder;
+pub mod targets;
+pub mod typed;

@@ -58,7 +58,7 @@ test('new BareFn checks its signature, callback and options', (tt) => {
   });
   tt.throws(() => new BareFn(sig(t.u8, []), () => 0, { fallback: 300 }), {
     instanceOf: RangeError,
-    message: 'BareFn: options.fallback: 300 does not fit u8',
+    message: 'new BareFn: options.fallback: 300 does not fit u8',
   });
   tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking' as never }), {
     instanceOf: RangeError,

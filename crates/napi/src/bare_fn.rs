@@ -116,6 +116,6 @@ fn fallback_value(
     let mut strings = Vec::new();
     // SAFETY: value belongs to the constructor call's scope.
     let raw = unsafe { from_js(env, ret, value.0, &mut strings) }
-        .map_err(|f| f.context("BareFn: options.fallback"))?;
+        .map_err(|f| f.context("new BareFn: options.fallback"))?;
     Ok((raw, strings.pop()))
 }

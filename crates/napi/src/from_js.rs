@@ -130,7 +130,7 @@ fn wide(
         return Ok(d as i64 as u64);
     }
     if t != sys::ValueType::napi_bigint {
-        return Err(expected(env, "a bigint", ty, value));
+        return Err(expected(env, "a bigint or safe integer", ty, value));
     }
     let mut lossless = false;
     let raw = if signed {

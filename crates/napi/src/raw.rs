@@ -185,14 +185,20 @@ pub fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
     }
 }
 
-/// Formats a number the way JS prints it for the common cases (integers without ".0").
+/// Formats a number the way JS `String(n)` prints it (except -0, kept visible in messages).
 pub fn format_number(d: f64) -> String {
+    let magnitude = d.abs();
     if d.is_nan() {
         "NaN".into()
     } else if d.is_infinite() {
         if d > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if d == d.trunc() && d.abs() < 1e21 {
-        format!("{d:.0}")
+    } else if magnitude != 0.0 && !(1e-6..1e21).contains(&magnitude) {
+        // JS switches to exponent notation outside [1e-6, 1e21) and signs the exponent.
+        let text = format!("{d:e}");
+        match text.split_once('e') {
+            Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
+            _ => text,
+        }
     } else {
         format!("{d}")
     }

@@ -1,5 +1,5 @@
 //! Where an error of a native -> JS call goes (DESIGN.md, Errors): to the BareFn's `onError`
-//! when it has one; else, when JS is inside a call into native code through FnPtr/Library on
+//! when it has one (and if onError itself throws, its exception goes on as below); else, when JS is inside a call into native code through FnPtr/Library on
 //! this thread, it is rethrown from that call when it returns (the first error wins); else it
 //! becomes an uncaught exception of the owning thread.
 
@@ -86,11 +86,15 @@ pub unsafe fn report(
     sig: &dyn std::fmt::Display,
     on_error: Option<sys::napi_ref>,
 ) {
-    if let Some(handler) = on_error {
+    let error = match on_error {
         // SAFETY: forwarded contract.
-        unsafe { call_on_error(env, handler, error, kind, sig) };
-        return;
-    }
+        Some(handler) => match unsafe { call_on_error(env, handler, error, kind, sig) } {
+            None => return,
+            // onError itself threw: its exception takes the path of an error without onError.
+            Some(thrown) => thrown,
+        },
+        None => error,
+    };
     // SAFETY: forwarded contract.
     if !unsafe { store_in_native_call(env, error) } {
         // SAFETY: env is live; the exception is delivered as 'uncaughtException'.
@@ -125,7 +129,7 @@ unsafe fn call_on_error(
     error: sys::napi_value,
     kind: Kind,
     sig: &dyn std::fmt::Display,
-) {
+) -> Option<sys::napi_value> {
     let mut func = ptr::null_mut();
     let mut info = ptr::null_mut();
     // SAFETY: forwarded contract; info is a fresh object of this scope.
@@ -142,14 +146,11 @@ unsafe fn call_on_error(
     let status = unsafe {
         sys::napi_call_function(env, undefined(env), func, 2, argv.as_ptr(), &mut result)
     };
-    if status != sys::Status::napi_ok {
-        // onError itself threw: that is an uncaught exception of the owning thread.
-        let mut thrown = ptr::null_mut();
-        // SAFETY: an exception is pending (or this yields null, which is skipped).
-        unsafe { sys::napi_get_and_clear_last_exception(env, &mut thrown) };
-        if !thrown.is_null() {
-            // SAFETY: env is live.
-            unsafe { sys::napi_fatal_exception(env, thrown) };
-        }
+    if status == sys::Status::napi_ok {
+        return None;
     }
+    let mut thrown = ptr::null_mut();
+    // SAFETY: an exception is pending (else this yields null, mapped to None).
+    unsafe { sys::napi_get_and_clear_last_exception(env, &mut thrown) };
+    (!thrown.is_null()).then_some(thrown)
 }

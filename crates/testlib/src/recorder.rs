@@ -5,7 +5,7 @@
 
 use crate::raw::{codes, Code};
 use libffi::raw::{self as ffi, ffi_cif, ffi_closure, ffi_type};
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void, CStr, CString};
 use std::mem::MaybeUninit;
 use std::ptr;
 
@@ -17,6 +17,9 @@ pub struct Recorder {
     ret: Code,
     ret_raw: u64,
     seen: Vec<u64>,
+    /// Copies of the C string arguments of the last call: the caller's strings are only valid
+    /// during the call, so `seen` points at these instead.
+    strings: Vec<Option<CString>>,
     calls: u64,
     closure: *mut ffi_closure,
     code: *mut c_void,
@@ -32,7 +35,17 @@ unsafe extern "C" fn record(
     // tl_recorder_free; libffi passes one pointer per argument, each to a value of its type.
     let rec = &mut *(user as *mut Recorder);
     for (i, code) in rec.args.iter().enumerate() {
-        rec.seen[i] = code.load(*args.add(i) as *const u8);
+        let raw = code.load(*args.add(i) as *const u8);
+        rec.strings[i] = None;
+        rec.seen[i] = if *code == Code::CString && raw != 0 {
+            // SAFETY: a non-NULL cstring argument points to a NUL-terminated string for the call.
+            let copy = CStr::from_ptr(raw as usize as *const c_char).to_owned();
+            let at = copy.as_ptr() as usize as u64;
+            rec.strings[i] = Some(copy);
+            at
+        } else {
+            raw
+        };
     }
     rec.calls += 1;
     // libffi's closure contract: integer results narrower than a word are written as a full
@@ -69,6 +82,7 @@ pub unsafe extern "C" fn tl_recorder_new(
         cif: MaybeUninit::zeroed().assume_init(),
         _types: args.iter().map(|c| c.ffi_type()).collect(),
         seen: vec![0; args.len()],
+        strings: vec![None; args.len()],
         args,
         ret,
         ret_raw,
@@ -107,7 +121,8 @@ pub unsafe extern "C" fn tl_recorder_fn(rec: *const Recorder) -> *mut c_void {
     (*rec).code
 }
 
-/// The raw encoding of argument `i` of the last call (0 before any call or when out of range).
+/// The raw encoding of argument `i` of the last call (0 before any call or when out of range);
+/// for a cstring, the address of a copy that lives until the next call or free.
 ///
 /// # Safety
 /// `rec` must come from tl_recorder_new and not be freed.

@@ -1,0 +1,157 @@
+// The test partner library (crates/testlib), opened through bare-fn's own Library, with typed
+// wrappers around its dynamic caller (libffi) and recorder (a libffi closure). Shared by the tests
+// and the benchmarks.
+import path from 'node:path';
+
+import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../index.js';
+
+const root = path.resolve(__dirname, '..', '..');
+export const testlibPath = path.join(root, 'target', 'release', 'libbare_fn_testlib.so');
+export const lib = Library.open(testlibPath);
+
+const TYPE_CODES: Record<TypeName, number> = {
+  void: 0, bool: 1, i8: 2, u8: 3, i16: 4, u16: 5, i32: 6, u32: 7,
+  i64: 8, u64: 9, isize: 10, usize: 11, f32: 12, f64: 13, pointer: 14, cstring: 15,
+};
+
+const f32Bits = new Uint32Array(1);
+const f32View = new Float32Array(f32Bits.buffer);
+const f64Bits = new BigUint64Array(1);
+const f64View = new Float64Array(f64Bits.buffer);
+
+/**
+ * The raw 64-bit encoding of a value (crates/core types.rs, crates/testlib raw.rs), computed here
+ * in plain JS. C strings are copied into buffers kept in `keep` so their addresses stay valid.
+ */
+export function toRaw(type: TypeName, value: unknown, keep: Buffer[]): bigint {
+  switch (type) {
+    case 'void':
+      return 0n;
+    case 'bool':
+      return value ? 1n : 0n;
+    case 'f32':
+      f32View[0] = value as number;
+      return BigInt(f32Bits[0]!);
+    case 'f64':
+      f64View[0] = value as number;
+      return f64Bits[0]!;
+    case 'cstring': {
+      if (value === null) return 0n;
+      const bytes = Buffer.from(`${value as string}\0`, 'utf8');
+      keep.push(bytes);
+      return memory.addressOf(bytes);
+    }
+    default:
+      return BigInt.asUintN(64, BigInt(value as number | bigint));
+  }
+}
+
+const WIDTH: Partial<Record<TypeName, [number, boolean]>> = {
+  i8: [8, true], u8: [8, false], i16: [16, true], u16: [16, false], i32: [32, true], u32: [32, false],
+  i64: [64, true], isize: [64, true],
+};
+
+/** The JS value a raw encoding stands for (as bare-fn's conversions should produce it). */
+export function fromRaw(type: TypeName, raw: bigint): unknown {
+  switch (type) {
+    case 'void':
+      return undefined;
+    case 'bool':
+      return raw !== 0n;
+    case 'f32':
+      f32Bits[0] = Number(raw & 0xffff_ffffn);
+      return f32View[0];
+    case 'f64':
+      f64Bits[0] = raw;
+      return f64View[0];
+    case 'cstring':
+      return raw === 0n ? null : memory.readCString(raw);
+    case 'u64':
+    case 'usize':
+    case 'pointer':
+      return raw;
+    default: {
+      const [bits, signed] = WIDTH[type]!;
+      const v = signed ? BigInt.asIntN(bits, raw) : BigInt.asUintN(bits, raw);
+      return bits === 64 ? v : Number(v);
+    }
+  }
+}
+
+const ffiCall = lib.fn('tl_ffi_call', sig(t.u64, [t.pointer, t.u8, t.u32, t.pointer, t.pointer]));
+const recorderNew = lib.fn('tl_recorder_new', sig(t.pointer, [t.u8, t.u32, t.pointer, t.u64]));
+const recorderFn = lib.fn('tl_recorder_fn', sig(t.pointer, [t.pointer]));
+const recorderArg = lib.fn('tl_recorder_arg', sig(t.u64, [t.pointer, t.u32]));
+const recorderCalls = lib.fn('tl_recorder_calls', sig(t.u64, [t.pointer]));
+const recorderFree = lib.fn('tl_recorder_free', sig(t.void, [t.pointer]));
+
+function codes(signature: Signature): Buffer {
+  return Buffer.from(signature.args.map((a) => TYPE_CODES[a.name]));
+}
+
+/** Calls the function at `address` with signature `signature` through libffi; returns its result. */
+export function callViaLibffi(address: bigint, signature: Signature, args: readonly unknown[]): unknown {
+  const keep: Buffer[] = [];
+  const raw = new BigUint64Array(Math.max(1, args.length));
+  args.forEach((value, i) => (raw[i] = toRaw(signature.args[i]!.name, value, keep)));
+  const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
+  const ret = ffiCall(address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw));
+  if (ret === 2n ** 64n - 2n) throw new Error(`testlib could not call ${signature}`);
+  return fromRaw(signature.ret.name, ret);
+}
+
+/** A native function of any signature (libffi closure) that records its last call's arguments. */
+export class Recorder implements Disposable {
+  readonly #handle: bigint;
+  readonly #signature: Signature;
+  readonly #keep: Buffer[] = [];
+
+  constructor(signature: Signature, returns: unknown) {
+    this.#signature = signature;
+    const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
+    const ret = toRaw(signature.ret.name, returns, this.#keep);
+    this.#handle = recorderNew(TYPE_CODES[signature.ret.name], signature.args.length, memory.addressOf(argCodes), ret);
+    if (this.#handle === 0n) throw new Error(`testlib could not make a recorder for ${signature}`);
+  }
+
+  get address(): bigint {
+    return recorderFn(this.#handle);
+  }
+
+  get calls(): number {
+    return Number(recorderCalls(this.#handle));
+  }
+
+  /** The arguments of the last call, decoded from what libffi handed the closure. */
+  get seen(): unknown[] {
+    return this.#signature.args.map((a, i) => fromRaw(a.name, recorderArg(this.#handle, i)));
+  }
+
+  [Symbol.dispose](): void {
+    recorderFree(this.#handle);
+  }
+}
+
+/** Extreme and special values of each type, for exhaustive round trips. */
+export const EXTREMES: { readonly [N in Exclude<TypeName, 'void'>]: readonly JsValue<N>[] } = {
+  bool: [true, false],
+  i8: [-128, 127, 0, -1],
+  u8: [0, 255, 128],
+  i16: [-32768, 32767, -1],
+  u16: [0, 65535, 32768],
+  i32: [-2147483648, 2147483647, -1, 0],
+  u32: [0, 4294967295, 2147483648],
+  i64: [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 2n ** 53n + 1n],
+  u64: [0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 53n + 1n],
+  isize: [-(2n ** 63n), 2n ** 63n - 1n, -1n],
+  usize: [0n, 2n ** 64n - 1n],
+  f32: [-0, 0, NaN, Infinity, -Infinity, 2 ** -149, -(2 ** -149), 2 ** -126, 3.4028234663852886e38, 1.5],
+  f64: [-0, 0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MAX_VALUE, 2 ** -1022, 0.1],
+  pointer: [0n, 1n, 0xdead_beefn, 2n ** 64n - 1n],
+  cstring: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600} emoji', 'a'.repeat(1000)],
+};
+
+export type ValueType = Exclude<TypeName, 'void'>;
+export const VALUE_TYPES = Object.keys(EXTREMES) as ValueType[];
+export const typeOf = (name: TypeName): Type => t[name];
+export type { FnPtr };

@@ -1,0 +1,107 @@
+// koffi as an independent FFI on the other side of the boundary: koffi callbacks are the native
+// functions bare-fn's FnPtr calls (koffi decodes the arguments and encodes the return value), koffi
+// calls testlib's targets to check testlib and bare-fn's Library agree, and koffi reads memory
+// bare-fn wrote.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import test from 'ava';
+import koffi from 'koffi';
+
+import { FnPtr, memory, sig, t } from '../index.js';
+import { EXTREMES, VALUE_TYPES, lib, testlibPath, typeOf, type ValueType } from './helpers/testlib.js';
+
+const klib = koffi.load(testlibPath);
+
+const KOFFI_NAMES: Record<ValueType, string> = {
+  bool: 'bool', i8: 'int8_t', u8: 'uint8_t', i16: 'int16_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t',
+  i64: 'int64_t', u64: 'uint64_t', isize: 'intptr_t', usize: 'uintptr_t', f32: 'float', f64: 'double',
+  pointer: 'void *', cstring: 'const char *',
+};
+const BIG: ReadonlySet<ValueType> = new Set(['i64', 'u64', 'isize', 'usize', 'pointer']);
+
+const UNSIGNED_BIG: ReadonlySet<ValueType> = new Set(['u64', 'usize', 'pointer']);
+
+/**
+ * koffi gives 64-bit values that fit as numbers, NULL pointers as null, and unsigned 64-bit values
+ * at or above 2^63 as negative numbers (koffi 3.3.4 converts them as signed); bare-fn gives bigint.
+ */
+function fromKoffi(type: ValueType, value: unknown): unknown {
+  if (type === 'pointer' && value === null) return 0n;
+  if (!BIG.has(type)) return value;
+  const big = BigInt(value as number | bigint);
+  return UNSIGNED_BIG.has(type) ? BigInt.asUintN(64, big) : big;
+}
+
+let protoCount = 0;
+for (const name of VALUE_TYPES) {
+  test(`FnPtr -> koffi callback: ${name} as argument${name === 'cstring' ? '' : ' and return value'}`, (tt) => {
+    const kt = KOFFI_NAMES[name];
+    // koffi does not keep a string returned by a callback alive, so cstring is only an argument.
+    const ret = name === 'cstring' ? 'int32_t' : kt;
+    const proto = koffi.proto(`${ret} KEcho${protoCount++}(${kt})`);
+    const seen: unknown[] = [];
+    const kcb = koffi.register((x: unknown) => {
+      seen.push(fromKoffi(name, x));
+      return name === 'cstring' ? 7 : x;
+    }, koffi.pointer(proto));
+    try {
+      const type = typeOf(name);
+      const call = FnPtr.from(kcb as bigint, sig(name === 'cstring' ? t.i32 : type, [type])) as unknown as (v: unknown) => unknown;
+      for (const value of EXTREMES[name]) {
+        tt.is(call(value), name === 'cstring' ? 7 : value, `return of ${String(value)}`);
+        tt.is(seen.at(-1), value, `koffi received ${String(value)}`);
+      }
+    } finally {
+      koffi.unregister(kcb);
+    }
+  });
+}
+
+test('koffi and bare-fn Library agree on testlib targets', (tt) => {
+  const kadd = klib.func('int32_t tl_add_i32(int32_t, int32_t)');
+  const add = lib.fn('tl_add_i32', sig(t.i32, [t.i32, t.i32]));
+  for (const [a, b] of [[2147483647, 1], [-5, 3], [0, -2147483648]] as const) tt.is(add(a, b), kadd(a, b));
+
+  const kneg = klib.func('int8_t tl_neg_i8(int8_t)');
+  const neg = lib.fn('tl_neg_i8', sig(t.i8, [t.i8]));
+  for (const v of [-128, 127, 0, -1]) tt.is(neg(v), kneg(v));
+
+  const ksum = klib.func(`int64_t tl_sum16_i64(${Array(16).fill('int64_t').join(', ')})`);
+  const sum = lib.fn('tl_sum16_i64', sig(t.i64, Array(16).fill(t.i64) as typeof t.i64[]));
+  const ints = Array.from({ length: 16 }, (_, i) => BigInt(i * 1_000_003 - 7_000_000));
+  tt.is(sum(...(ints as Parameters<typeof sum>)), BigInt(ksum(...ints)));
+
+  const ksumf = klib.func(`double tl_sum16_f64(${Array(16).fill('double').join(', ')})`);
+  const sumf = lib.fn('tl_sum16_f64', sig(t.f64, Array(16).fill(t.f64) as typeof t.f64[]));
+  const floats = Array.from({ length: 16 }, (_, i) => i * 0.1 - 0.7);
+  tt.is(sumf(...(floats as Parameters<typeof sumf>)), ksumf(...floats));
+
+  const kstrlen = klib.func('size_t tl_strlen(const char *)');
+  const strlen = lib.fn('tl_strlen', sig(t.usize, [t.cstring]));
+  for (const s of ['', 'h\u00e9llo', '\u{1F600}']) tt.is(strlen(s), BigInt(kstrlen(s)));
+  tt.is(strlen(null), 2n ** 64n - 1n);
+
+  tt.is(lib.fn('tl_hello', sig(t.cstring, []))(), klib.func('const char *tl_hello()')());
+  tt.is(lib.fn('tl_null_str', sig(t.cstring, []))(), null);
+});
+
+test('koffi reads back what memory.write stored, for every writable scalar', (tt) => {
+  const buf = new BigUint64Array(2);
+  const at = memory.addressOf(buf);
+  for (const name of VALUE_TYPES.filter((n) => n !== 'cstring')) {
+    for (const value of EXTREMES[name]) {
+      memory.write(typeOf(name) as never, at, value as never, 8);
+      tt.is(fromKoffi(name, koffi.decode(at, 8, KOFFI_NAMES[name])), value, `${name} ${String(value)}`);
+      tt.is(memory.read(typeOf(name) as never, at, 8), value);
+    }
+  }
+});
+
+test('a BareFn called inside a koffi call is refused with the fallback and a clear report', (tt) => {
+  // koffi runs native code on a stack of its own, where V8 cannot run JS. The refusal is written
+  // to stderr because no JS can run there to receive it; the process must survive.
+  const script = path.join(__dirname, 'helpers', 'koffi-foreign-stack.ts');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.is(out.trim(), 'fallback -1, callback calls 0, direct call 3');
+});

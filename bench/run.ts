@@ -10,7 +10,7 @@ import koffi from 'koffi';
 
 import * as binding from '../binding.js';
 import { BareFn, Library, sig, t } from '../index.js';
-import { testlibPath } from './testlib-path.js';
+import { testlibPath } from '../__test__/helpers/testlib.js';
 
 const N = 1_000_000;
 const REPS = Number(process.env.BENCH_REPS ?? 7);

@@ -78,7 +78,7 @@ export function fromRaw(type: TypeName, raw: bigint): unknown {
   }
 }
 
-const ffiCall = lib.fn('tl_ffi_call', sig(t.u64, [t.pointer, t.u8, t.u32, t.pointer, t.pointer]));
+const ffiCall = lib.fn('tl_ffi_call', sig(t.i32, [t.pointer, t.u8, t.u32, t.pointer, t.pointer, t.pointer]));
 const recorderNew = lib.fn('tl_recorder_new', sig(t.pointer, [t.u8, t.u32, t.pointer, t.u64]));
 const recorderFn = lib.fn('tl_recorder_fn', sig(t.pointer, [t.pointer]));
 const recorderArg = lib.fn('tl_recorder_arg', sig(t.u64, [t.pointer, t.u32]));
@@ -95,9 +95,10 @@ export function callViaLibffi(address: bigint, signature: Signature, args: reado
   const raw = new BigUint64Array(Math.max(1, args.length));
   args.forEach((value, i) => (raw[i] = toRaw(signature.args[i]!.name, value, keep)));
   const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
-  const ret = ffiCall(address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw));
-  if (ret === 2n ** 64n - 2n) throw new Error(`testlib could not call ${signature}`);
-  return fromRaw(signature.ret.name, ret);
+  const result = new BigUint64Array(1);
+  const status = ffiCall(address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw), memory.addressOf(result));
+  if (status !== 0) throw new Error(`testlib could not call ${signature}`);
+  return fromRaw(signature.ret.name, result[0]!);
 }
 
 /** A native function of any signature (libffi closure) that records its last call's arguments. */

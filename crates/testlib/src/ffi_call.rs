@@ -7,12 +7,12 @@ use std::ffi::c_void;
 use std::mem::MaybeUninit;
 
 /// Calls `f` as `ret (args...)` with `args_raw[i]` (raw encoding) for argument `i` whose type code
-/// is `arg_codes[i]`, and returns the raw encoding of the result (0 for void).
-/// Returns `u64::MAX - 1` and does not call `f` when a code is invalid or libffi rejects the
-/// signature (tests never use that value as a result).
+/// is `arg_codes[i]`, and stores the raw encoding of the result (0 for void) in `*result`.
+/// Returns 0, or -1 without calling `f` when a code is invalid or libffi rejects the signature.
 ///
 /// # Safety
-/// `f` must be callable with that signature; the arrays must hold `nargs` elements.
+/// `f` must be callable with that signature; the arrays must hold `nargs` elements; `result`
+/// must be writable.
 #[no_mangle]
 pub unsafe extern "C" fn tl_ffi_call(
     f: *const c_void,
@@ -20,9 +20,10 @@ pub unsafe extern "C" fn tl_ffi_call(
     nargs: u32,
     arg_codes: *const u8,
     args_raw: *const u64,
-) -> u64 {
+    result: *mut u64,
+) -> i32 {
     let (Some(ret), Some(args)) = (Code::from_u8(ret_code), codes(arg_codes, nargs)) else {
-        return u64::MAX - 1;
+        return -1;
     };
     let mut types: Vec<_> = args.iter().map(|c| c.ffi_type()).collect();
     let mut cif = MaybeUninit::<ffi_cif>::zeroed();
@@ -34,7 +35,7 @@ pub unsafe extern "C" fn tl_ffi_call(
         types.as_mut_ptr(),
     );
     if status != ffi::ffi_status_FFI_OK {
-        return u64::MAX - 1;
+        return -1;
     }
     // libffi reads each argument from a pointer to its value; on this little-endian target a u64
     // holding the raw encoding holds the narrower value in its first bytes.
@@ -50,5 +51,6 @@ pub unsafe extern "C" fn tl_ffi_call(
         &mut word as *mut u64 as *mut c_void,
         pointers.as_mut_ptr(),
     );
-    ret.from_return_word(word)
+    *result = ret.from_return_word(word);
+    0
 }

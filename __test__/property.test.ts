@@ -1,0 +1,76 @@
+// Property test: random signatures (0 to 16 arguments of any type, any return type) with random
+// values make the round trip through libffi in both directions, values compared exactly.
+import test from 'ava';
+import fc from 'fast-check';
+
+import { BareFn, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../index.js';
+import { Recorder, VALUE_TYPES, callViaLibffi, type ValueType } from './helpers/testlib.js';
+
+const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {
+  i8: [-128, 127], u8: [0, 255], i16: [-32768, 32767], u16: [0, 65535], i32: [-(2 ** 31), 2 ** 31 - 1], u32: [0, 2 ** 32 - 1],
+};
+
+function valueOf(type: ValueType): fc.Arbitrary<unknown> {
+  const range = INT_RANGES[type];
+  if (range) return fc.integer({ min: range[0], max: range[1] });
+  switch (type) {
+    case 'bool':
+      return fc.boolean();
+    case 'i64':
+    case 'isize':
+      return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+    case 'f32':
+      return fc.float();
+    case 'f64':
+      return fc.double();
+    case 'cstring':
+      return fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replaceAll('\0', '')), { nil: null });
+    default: // u64, usize, pointer
+      return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+  }
+}
+
+const typeName = fc.constantFrom(...VALUE_TYPES);
+const caseArb = fc
+  .record({ ret: fc.constantFrom<TypeName>('void', ...VALUE_TYPES), args: fc.array(typeName, { maxLength: MAX_ARGS }) })
+  .chain(({ ret, args }) =>
+    fc.record({
+      ret: fc.constant(ret),
+      args: fc.constant(args),
+      values: fc.tuple(...args.map(valueOf)),
+      result: ret === 'void' ? fc.constant(undefined) : valueOf(ret),
+    }),
+  );
+
+const describeCase = (c: { ret: TypeName; args: ValueType[] }) => `(${c.args.join(', ')}) -> ${c.ret}`;
+
+test('random signatures and values, native -> JS through libffi', (tt) => {
+  fc.assert(
+    fc.property(caseArb, (c) => {
+      const s = sig(t[c.ret], c.args.map((a) => t[a]));
+      let seen: unknown[] = [];
+      using cb = new BareFn(s, ((...args: unknown[]) => {
+        seen = args;
+        return c.result;
+      }) as never);
+      const back = callViaLibffi(cb.address, s, c.values);
+      tt.deepEqual(seen, c.values, describeCase(c));
+      tt.is(back, c.result, describeCase(c));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('random signatures and values, JS -> native through a libffi recorder', (tt) => {
+  fc.assert(
+    fc.property(caseArb, (c) => {
+      const s = sig(t[c.ret], c.args.map((a) => t[a]));
+      using rec = new Recorder(s, c.result);
+      const back = (FnPtr.from(rec.address, s) as unknown as (...a: unknown[]) => unknown)(...c.values);
+      tt.deepEqual(rec.seen, c.values, describeCase(c));
+      tt.is(back, c.result, describeCase(c));
+      tt.is(rec.calls, 1);
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -7,8 +7,8 @@ use napi::{sys, Env, Error, Result, Status};
 use napi_derive::napi;
 
 use crate::from_js::from_js;
+use crate::native_call::NativeCall;
 use crate::raw::{throw_on_failure, Failure, Raw};
-use crate::report::NativeCall;
 use crate::signature::NativeSignature;
 use crate::to_js::to_js;
 

@@ -8,9 +8,10 @@ use bare_fn_core::{Frame, Handler, Signature, Type, MAX_ARGS};
 use napi::sys;
 
 use crate::from_js::from_js;
+use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
-use crate::raw::{undefined, Failure};
-use crate::report::{self, report, Kind};
+use crate::raw::Failure;
+use crate::report::{report, Kind};
 use crate::stack;
 use crate::to_js::to_js;
 
@@ -24,6 +25,9 @@ struct JsState {
     on_error: Option<sys::napi_ref>,
     /// The C string the last call returned, kept alive until the next call or dispose.
     returned: Vec<CString>,
+    /// The callback's handle in a batch of handle scopes (see `native_call`), with the batch id
+    /// (0: none), so calls in the same batch skip the reference lookup.
+    callee: (u64, sys::napi_value),
 }
 
 // SAFETY: JsState only lives inside an OwnerCell, which lets nothing but the owning thread
@@ -64,6 +68,7 @@ impl JsCallback {
                 func: Some(func),
                 on_error: options.on_error,
                 returned: Vec::new(),
+                callee: (0, ptr::null_mut()),
             }),
         }
     }
@@ -86,25 +91,41 @@ impl JsCallback {
     /// One call on the owning thread.
     ///
     /// # Safety
-    /// On the owning thread; `env` live; `func` a live reference of it.
-    unsafe fn invoke(&self, env: sys::napi_env, func: sys::napi_ref, frame: &Frame<'_>) -> u64 {
-        let mut scope = ptr::null_mut();
-        let mut callee = ptr::null_mut();
+    /// On the owning thread; `env` live; `func` a live reference of it; `cached` is the callee
+    /// handle cached by an earlier call, with the batch it belongs to.
+    unsafe fn invoke(
+        &self,
+        env: sys::napi_env,
+        func: sys::napi_ref,
+        cached: (u64, sys::napi_value),
+        frame: &Frame<'_>,
+    ) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
         let args = self.sig.args();
-        // SAFETY: env is live on this thread; every value created below belongs to `scope`,
-        // which is closed before returning. A C-string argument is read while the native caller
-        // is blocked in this call, as the signature promises.
+        // SAFETY: env is live on this thread; the scope is left below, after the last use of a
+        // value created in it.
+        let scope = unsafe { JsScope::enter(env) };
+        let callee = match scope.batch() {
+            // The handle was created in this batch's scope, which is still open.
+            batch if batch != 0 && batch == cached.0 => cached.1,
+            batch => {
+                let mut callee = ptr::null_mut();
+                // SAFETY: a live reference of env; the handle lives in the current scope.
+                unsafe { sys::napi_get_reference_value(env, func, &mut callee) };
+                self.js.with(|s| s.callee = (batch, callee));
+                callee
+            }
+        };
+        // SAFETY: in the scope entered above. A C-string argument is read while the native
+        // caller is blocked in this call, as the signature promises.
         let status = unsafe {
-            sys::napi_open_handle_scope(env, &mut scope);
-            sys::napi_get_reference_value(env, func, &mut callee);
             for ((slot, &ty), &loc) in argv.iter_mut().zip(args).zip(self.sig.locs()) {
                 *slot = to_js(env, ty, ty.normalize(frame.read(loc)));
             }
             sys::napi_call_function(
                 env,
-                undefined(env),
+                scope.undefined(env),
                 callee,
                 args.len(),
                 argv.as_ptr(),
@@ -114,11 +135,11 @@ impl JsCallback {
         let raw = if status == sys::Status::napi_ok {
             self.accept(env, result)
         } else {
-            // SAFETY: in the open scope.
+            // SAFETY: in the scope.
             unsafe { self.fail_with_pending(env, status) }
         };
-        // SAFETY: closes the scope opened above, innermost first.
-        unsafe { sys::napi_close_handle_scope(env, scope) };
+        // SAFETY: entered above; every scope opened since has been closed.
+        unsafe { scope.leave(env) };
         raw
     }
 
@@ -199,7 +220,7 @@ impl JsCallback {
         // right after.
         unsafe {
             sys::napi_open_handle_scope(env, &mut scope);
-            if !report::store_in_native_call(env, failure.to_js(env)) {
+            if !native_call::store_error(env, failure.to_js(env)) {
                 eprintln!("bare-fn: {}", failure.message);
             }
             sys::napi_close_handle_scope(env, scope);
@@ -223,11 +244,11 @@ impl JsCallback {
 impl Handler for JsCallback {
     #[inline]
     fn call(&self, frame: &Frame<'_>) -> u64 {
-        match self.js.with(|s| (s.env, s.func, s.stack_hint)) {
-            Some((env, _, hint)) if !stack::is_near(hint) => self.foreign_stack(env),
+        match self.js.with(|s| (s.env, s.func, s.stack_hint, s.callee)) {
+            Some((env, _, hint, _)) if !stack::is_near(hint) => self.foreign_stack(env),
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
-            Some((env, Some(func), _)) => unsafe { self.invoke(env, func, frame) },
-            Some((env, None, _)) => self.after_dispose(env),
+            Some((env, Some(func), _, cached)) => unsafe { self.invoke(env, func, cached, frame) },
+            Some((env, None, _, _)) => self.after_dispose(env),
             // Another thread: 'local' refuses without running JS.
             None => self.fallback,
         }

@@ -3,18 +3,12 @@
 //! this thread, it is rethrown from that call when it returns (the first error wins); else it
 //! becomes an uncaught exception of the owning thread.
 
-use std::cell::RefCell;
 use std::ptr;
 
 use napi::sys;
 
+use crate::native_call;
 use crate::raw::{string, undefined};
-
-thread_local! {
-    /// One slot per JS -> native call in progress on this thread, innermost last; a slot holds
-    /// a strong reference to the first error reported while it was innermost.
-    static NATIVE_CALLS: RefCell<Vec<Option<sys::napi_ref>>> = const { RefCell::new(Vec::new()) };
-}
 
 /// What went wrong, as `info.kind` tells `onError`.
 #[derive(Clone, Copy, Debug)]
@@ -40,40 +34,6 @@ impl Kind {
     }
 }
 
-/// Marks a JS -> native call in progress; `finish` returns the error to rethrow, if any.
-pub struct NativeCall {
-    depth: usize,
-}
-
-impl NativeCall {
-    pub fn enter() -> NativeCall {
-        NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.borrow_mut();
-            calls.push(None);
-            NativeCall { depth: calls.len() }
-        })
-    }
-
-    /// Ends the call; returns the error reported during it (now owned by the current handle
-    /// scope), to be thrown from the JS call.
-    pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
-        let slot = NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.borrow_mut();
-            debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
-            calls.pop().flatten()
-        });
-        slot.map(|reference| {
-            let mut value = ptr::null_mut();
-            // SAFETY: the reference was created in this env on this thread and is deleted once.
-            unsafe {
-                sys::napi_get_reference_value(env, reference, &mut value);
-                sys::napi_delete_reference(env, reference);
-            }
-            value
-        })
-    }
-}
-
 /// Routes `error` (a JS value of `env`'s current scope) raised by a BareFn of signature `sig`.
 ///
 /// # Safety
@@ -96,31 +56,10 @@ pub unsafe fn report(
         None => error,
     };
     // SAFETY: forwarded contract.
-    if !unsafe { store_in_native_call(env, error) } {
+    if !unsafe { native_call::store_error(env, error) } {
         // SAFETY: env is live; the exception is delivered as 'uncaughtException'.
         unsafe { sys::napi_fatal_exception(env, error) };
     }
-}
-
-/// Keeps `error` for the innermost JS -> native call on this thread, to be rethrown when it
-/// returns (the first error wins). False when no such call is in progress.
-///
-/// # Safety
-/// `env` is the current thread's live env; `error` belongs to its open handle scope.
-pub unsafe fn store_in_native_call(env: sys::napi_env, error: sys::napi_value) -> bool {
-    NATIVE_CALLS.with(|calls| {
-        let mut calls = calls.borrow_mut();
-        let Some(top) = calls.last_mut() else {
-            return false;
-        };
-        if top.is_none() {
-            let mut reference = ptr::null_mut();
-            // SAFETY: error belongs to env's open scope.
-            unsafe { sys::napi_create_reference(env, error, 1, &mut reference) };
-            *top = Some(reference);
-        }
-        true
-    })
 }
 
 unsafe fn call_on_error(

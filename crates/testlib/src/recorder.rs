@@ -128,7 +128,8 @@ pub unsafe extern "C" fn tl_recorder_fn(rec: *const Recorder) -> *mut c_void {
 /// `rec` must come from tl_recorder_new and not be freed.
 #[no_mangle]
 pub unsafe extern "C" fn tl_recorder_arg(rec: *const Recorder, i: u32) -> u64 {
-    (&(*rec).seen).get(i as usize).copied().unwrap_or(0)
+    let rec = &*rec;
+    rec.seen.get(i as usize).copied().unwrap_or(0)
 }
 
 /// How many times the recorder was called.

@@ -1,0 +1,216 @@
+//! The JS -> native calls (FnPtr / Library function calls) in progress on this thread, innermost
+//! last, and what the native -> JS calls made during one of them share:
+//! - the first error to rethrow from it when it returns (see `report`);
+//! - a batch of handle scopes. A BareFn called many times during one native call (a qsort
+//!   comparator, a loop) does not open and close a Node-API handle scope per call: the calls
+//!   share one scope, closed and reopened every `BATCH` calls and closed when the native call
+//!   returns, and the JS function's handle is looked up once per batch. That removes a heap
+//!   allocation and two scope operations from each call.
+//!
+//! Handle scopes must close innermost first. A batch scope is only reused when it is the
+//! innermost scope: when no callback of this native call is running JS (`in_js`). A native -> JS
+//! call that arrives while one is running came through native code that is not ours (another
+//! addon called from the callback); it gets a scope of its own.
+
+use std::cell::{Cell, RefCell};
+use std::ptr;
+
+use napi::sys;
+
+use crate::raw::undefined;
+
+/// Calls sharing one handle scope: bounds how many handles (arguments, results) pile up.
+const BATCH: u32 = 64;
+
+struct Batch {
+    scope: sys::napi_handle_scope,
+    /// Identifies the batch, so BareFns can tell whether a handle they cached belongs to it.
+    id: u64,
+    calls: u32,
+    undefined: sys::napi_value,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// Strong reference to the first error reported during this native call.
+    error: Option<sys::napi_ref>,
+    batch: Option<Batch>,
+    in_js: bool,
+}
+
+thread_local! {
+    static NATIVE_CALLS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+    static NEXT_BATCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// Marks a JS -> native call in progress; `finish` returns the error to rethrow, if any.
+pub struct NativeCall {
+    depth: usize,
+}
+
+impl NativeCall {
+    pub fn enter() -> NativeCall {
+        NATIVE_CALLS.with(|calls| {
+            let mut calls = calls.borrow_mut();
+            calls.push(Slot::default());
+            NativeCall { depth: calls.len() }
+        })
+    }
+
+    /// Ends the call: closes its batch scope and returns the error reported during it (now
+    /// owned by the current handle scope), to be thrown from the JS call.
+    pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
+        let slot = NATIVE_CALLS.with(|calls| {
+            let mut calls = calls.borrow_mut();
+            debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
+            calls.pop().unwrap_or_default()
+        });
+        if let Some(batch) = slot.batch {
+            // SAFETY: the batch scope is the innermost open scope: the native call has returned,
+            // so no callback of it is running and every scope opened inside it is closed.
+            unsafe { sys::napi_close_handle_scope(env, batch.scope) };
+        }
+        slot.error.map(|reference| {
+            let mut value = ptr::null_mut();
+            // SAFETY: the reference was created in this env on this thread and is deleted once.
+            unsafe {
+                sys::napi_get_reference_value(env, reference, &mut value);
+                sys::napi_delete_reference(env, reference);
+            }
+            value
+        })
+    }
+}
+
+/// The handle scope a native -> JS call runs in.
+pub enum JsScope {
+    /// The shared scope of the innermost native call, at that depth.
+    Batched {
+        depth: usize,
+        batch: u64,
+        undefined: sys::napi_value,
+    },
+    /// A scope of this call alone.
+    Own(sys::napi_handle_scope),
+}
+
+impl JsScope {
+    /// Enters a handle scope for one native -> JS call and marks JS as running.
+    ///
+    /// # Safety
+    /// `env` is this thread's live env; the result is passed to `leave` after the call, with
+    /// every scope opened in between closed.
+    #[inline]
+    pub unsafe fn enter(env: sys::napi_env) -> JsScope {
+        NATIVE_CALLS.with(|calls| {
+            let mut calls = calls.borrow_mut();
+            let depth = calls.len();
+            match calls.last_mut() {
+                Some(slot) if !slot.in_js => {
+                    slot.in_js = true;
+                    // SAFETY: no callback of this native call runs, so the batch scope (if
+                    // any) is the innermost open scope.
+                    let (batch, undefined) = unsafe { use_batch(env, &mut slot.batch) };
+                    JsScope::Batched {
+                        depth,
+                        batch,
+                        undefined,
+                    }
+                }
+                _ => {
+                    let mut scope = ptr::null_mut();
+                    // SAFETY: env live; closed by `leave`.
+                    unsafe { sys::napi_open_handle_scope(env, &mut scope) };
+                    JsScope::Own(scope)
+                }
+            }
+        })
+    }
+
+    /// The batch this scope belongs to (0 for an own scope): handles a BareFn created in a batch
+    /// stay valid while the batch does.
+    #[inline]
+    pub fn batch(&self) -> u64 {
+        match self {
+            JsScope::Batched { batch, .. } => *batch,
+            JsScope::Own(_) => 0,
+        }
+    }
+
+    /// `undefined`, as a handle of this scope.
+    #[inline]
+    pub fn undefined(&self, env: sys::napi_env) -> sys::napi_value {
+        match self {
+            JsScope::Batched { undefined, .. } => *undefined,
+            JsScope::Own(_) => undefined(env),
+        }
+    }
+
+    /// Leaves the scope after the JS call returned.
+    ///
+    /// # Safety
+    /// As for `enter`.
+    #[inline]
+    pub unsafe fn leave(self, env: sys::napi_env) {
+        match self {
+            JsScope::Batched { depth, .. } => NATIVE_CALLS.with(|calls| {
+                if let Some(slot) = calls.borrow_mut().get_mut(depth - 1) {
+                    slot.in_js = false;
+                }
+            }),
+            // SAFETY: opened by `enter`; scopes opened since are closed (contract).
+            JsScope::Own(scope) => unsafe {
+                sys::napi_close_handle_scope(env, scope);
+            },
+        }
+    }
+}
+
+/// The batch to run the next call in, as (id, undefined): the current one, or a fresh one when
+/// it is full or absent.
+///
+/// # Safety
+/// `env` live; the batch scope (if any) is the innermost open scope.
+unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys::napi_value) {
+    if let Some(b) = batch.as_mut().filter(|b| b.calls < BATCH) {
+        b.calls += 1;
+        return (b.id, b.undefined);
+    }
+    if let Some(old) = batch.take() {
+        // SAFETY: innermost (contract).
+        unsafe { sys::napi_close_handle_scope(env, old.scope) };
+    }
+    let mut scope = ptr::null_mut();
+    // SAFETY: env live; closed by the next `use_batch` or by `NativeCall::finish`.
+    unsafe { sys::napi_open_handle_scope(env, &mut scope) };
+    let id = NEXT_BATCH.with(|next| next.replace(next.get() + 1));
+    let undefined = undefined(env);
+    *batch = Some(Batch {
+        scope,
+        id,
+        calls: 1,
+        undefined,
+    });
+    (id, undefined)
+}
+
+/// Keeps `error` for the innermost JS -> native call on this thread, to be rethrown when it
+/// returns (the first error wins). False when no such call is in progress.
+///
+/// # Safety
+/// `env` is the current thread's live env; `error` belongs to its open handle scope.
+pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
+    NATIVE_CALLS.with(|calls| {
+        let mut calls = calls.borrow_mut();
+        let Some(top) = calls.last_mut() else {
+            return false;
+        };
+        if top.error.is_none() {
+            let mut reference = ptr::null_mut();
+            // SAFETY: error belongs to env's open scope.
+            unsafe { sys::napi_create_reference(env, error, 1, &mut reference) };
+            top.error = Some(reference);
+        }
+        true
+    })
+}

@@ -4,8 +4,6 @@
 //            (one handle scope per call, two int32 created, the int32 result read)
 //   bare-fn  testlib's C-ABI loop calling a BareFn's address
 //   koffi    the same testlib loop, loaded and called by koffi, calling a koffi.register callback
-// Each contender runs interleaved with the others, after a warm-up, REPS times; we print the
-// median and min-max ns/call and the ratio of medians to the floor.
 import koffi from 'koffi';
 
 import * as binding from '../binding.js';
@@ -13,7 +11,7 @@ import { BareFn, Library, sig, t } from '../index.js';
 import { testlibPath } from '../__test__/helpers/testlib.js';
 
 const N = 1_000_000;
-const REPS = Number(process.env.BENCH_REPS ?? 7);
+const REPS = Number(process.env.BENCH_REPS ?? 15);
 
 const add = (a: number, b: number): number => (a + b) | 0;
 const expected = (() => {
@@ -45,10 +43,22 @@ function time(run: () => bigint): number {
   return ns;
 }
 
-const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
+// Runs are interleaved and their order rotates, so drift and noise hit every contender alike; the
+// ratio to the floor is taken within each round, and its median reported.
+const names = Object.keys(contenders);
+const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+const ratios: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
 for (const run of Object.values(contenders)) time(run); // warm-up
 for (let rep = 0; rep < REPS; rep++) {
-  for (const [name, run] of Object.entries(contenders)) samples[name]!.push(time(run));
+  const round: Record<string, number> = {};
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(rep + k) % names.length]!;
+    round[name] = time(contenders[name]!);
+  }
+  for (const name of names) {
+    samples[name]!.push(round[name]!);
+    ratios[name]!.push(round[name]! / round.floor!);
+  }
 }
 koffi.unregister(kcb);
 
@@ -56,13 +66,12 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
-const floor = median(samples.floor!);
 console.log(`native -> JS, (i32, i32) -> i32, ${N.toLocaleString('en')} calls x ${REPS} runs, node ${process.version}, koffi ${koffi.version}`);
-console.log('| contender | median ns/call | min-max | ratio to floor |');
+console.log('| contender | median ns/call | min-max ns/call | median ratio to floor |');
 console.log('|---|---:|---:|---:|');
-for (const [name, xs] of Object.entries(samples)) {
-  const m = median(xs);
+for (const name of names) {
+  const xs = samples[name]!;
   console.log(
-    `| ${name} | ${m.toFixed(1)} | ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} | ${(m / floor).toFixed(2)}x |`,
+    `| ${name} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)} | ${median(ratios[name]!).toFixed(2)}x |`,
   );
 }

@@ -14,6 +14,6 @@ pub mod types;
 pub use abi::{AbiError, CallConv, Flavor};
 pub use call::call_raw;
 pub use regs::Frame;
-pub use signature::{SigError, Signature, MAX_ARGS};
+pub use signature::{Input, SigError, Signature, MAX_ARGS};
 pub use thunk::{Handler, Thunk};
-pub use types::{Class, Type};
+pub use types::{Class, Extension, Type};

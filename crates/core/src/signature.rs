@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::abi::{AbiError, CallConv, Flavor};
 use crate::layout::{self, Loc};
-use crate::types::Type;
+use crate::regs::Frame;
+use crate::types::{Extension, Type};
 
 /// The most arguments a signature may have. The thunk templates are sized for it.
 pub const MAX_ARGS: usize = 16;
@@ -39,6 +40,23 @@ pub struct Signature {
     conv: CallConv,
     flavor: Flavor,
     locs: Vec<Loc>,
+    inputs: Vec<Input>,
+}
+
+/// How a thunk reads one argument: its type, where it travels, and how to widen its bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub ty: Type,
+    pub loc: Loc,
+    pub extension: Extension,
+}
+
+impl Input {
+    /// The raw encoding of this argument in `frame`.
+    #[inline]
+    pub fn decode(&self, frame: &Frame<'_>) -> u64 {
+        self.extension.apply(frame.read(self.loc))
+    }
 }
 
 impl Signature {
@@ -51,12 +69,22 @@ impl Signature {
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
         let locs = layout::assign(flavor, &args);
+        let inputs = args
+            .iter()
+            .zip(&locs)
+            .map(|(&ty, &loc)| Input {
+                ty,
+                loc,
+                extension: ty.extension(),
+            })
+            .collect();
         Ok(Signature {
             ret,
             args,
             conv,
             flavor,
             locs,
+            inputs,
         })
     }
 
@@ -79,6 +107,11 @@ impl Signature {
     /// Where each argument travels, in argument order.
     pub fn locs(&self) -> &[Loc] {
         &self.locs
+    }
+
+    /// How to read each argument of an incoming call, in argument order.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
     }
 }
 

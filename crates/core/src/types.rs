@@ -118,22 +118,66 @@ impl Type {
     /// vector register or slot. Tested in `tests/normalize.rs` and by the JS "dirty caller" test.
     #[inline]
     pub fn normalize(self, bits: u64) -> u64 {
-        match self {
-            Type::Void => 0,
-            Type::Bool => u64::from(bits as u8 != 0),
-            Type::I8 => bits as i8 as i64 as u64,
-            Type::U8 => bits as u8 as u64,
-            Type::I16 => bits as i16 as i64 as u64,
-            Type::U16 => bits as u16 as u64,
-            Type::I32 => bits as i32 as i64 as u64,
-            Type::U32 | Type::F32 => bits as u32 as u64,
-            Type::Isize if size_of::<usize>() == 4 => bits as i32 as i64 as u64,
-            Type::Usize | Type::Pointer | Type::CString if size_of::<usize>() == 4 => {
-                bits as u32 as u64
+        self.extension().apply(bits)
+    }
+
+    /// How `normalize` treats this type, as data: precomputed per argument, it decodes without a
+    /// branch on the type.
+    pub const fn extension(self) -> Extension {
+        const fn ext(bits: u32, signed: bool) -> Extension {
+            let mask = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
+            let sign = if signed && bits < 64 { 1 << (bits - 1) } else { 0 };
+            Extension {
+                mask,
+                sign,
+                boolean: false,
             }
-            _ => bits,
+        }
+        let ptr_bits = usize::BITS;
+        match self {
+            Type::Void => ext(0, false),
+            Type::Bool => Extension {
+                mask: 0xFF,
+                sign: 0,
+                boolean: true,
+            },
+            Type::I8 => ext(8, true),
+            Type::U8 => ext(8, false),
+            Type::I16 => ext(16, true),
+            Type::U16 => ext(16, false),
+            Type::I32 => ext(32, true),
+            Type::U32 | Type::F32 => ext(32, false),
+            Type::I64 | Type::U64 | Type::F64 => ext(64, false),
+            Type::Isize => ext(ptr_bits, true),
+            Type::Usize | Type::Pointer | Type::CString => ext(ptr_bits, false),
         }
     }
+}
+
+/// Which bits of a register or slot hold a value, and how to widen them (see `Type::normalize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extension {
+    /// The defined low bits.
+    mask: u64,
+    /// The sign bit of a signed type narrower than 64 bits, else 0.
+    sign: u64,
+    /// `bool`: any non-zero low byte is true (1).
+    boolean: bool,
+}
+
+impl Extension {
+    #[inline]
+    pub fn apply(self, bits: u64) -> u64 {
+        // Sign extension without a branch: flipping the sign bit and subtracting it turns the
+        // masked two's-complement value into its 64-bit form; with sign = 0 it is a no-op.
+        let value = ((bits & self.mask) ^ self.sign).wrapping_sub(self.sign);
+        if self.boolean {
+            u64::from(value != 0)
+        } else {
+            value
+        }
+    }
+
 }
 
 impl fmt::Display for Type {

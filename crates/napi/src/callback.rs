@@ -120,8 +120,8 @@ impl JsCallback {
         // SAFETY: in the scope entered above. A C-string argument is read while the native
         // caller is blocked in this call, as the signature promises.
         let status = unsafe {
-            for ((slot, &ty), &loc) in argv.iter_mut().zip(args).zip(self.sig.locs()) {
-                *slot = to_js(env, ty, ty.normalize(frame.read(loc)));
+            for (slot, input) in argv.iter_mut().zip(self.sig.inputs()) {
+                *slot = to_js(env, input.ty, input.decode(frame));
             }
             sys::napi_call_function(
                 env,

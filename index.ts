@@ -185,10 +185,22 @@ export type Fallback<S extends Signature> = S extends Signature<Type<infer R>> ?
 // BareFn
 
 /**
- * Where native code may call a BareFn from (DESIGN.md, Threading modes). Only 'local' exists in
- * this version; 'blocking' and 'nonblocking' are refused with a RangeError until they land.
+ * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
+ * - 'local' (default, `!Send`): only the thread that created it; calls from other threads are
+ *   refused (the caller gets the fallback, the error is reported);
+ * - 'blocking' (`Send + Sync`): other threads queue the call to the owning thread and wait for the
+ *   result, at most `timeoutMs` for the owning thread to take it;
+ * - 'nonblocking' (`Send`): other threads queue the call and return at once; void signatures only.
+ * On the owning thread every mode calls the function directly.
  */
 export type Threading = 'local' | 'blocking' | 'nonblocking';
+const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
+
+/** How long a 'blocking' call from another thread waits, by default, for the owning thread. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** 'nonblocking' needs a void signature: the caller does not wait for a result. */
+type VoidOnly<S extends Signature> = S extends Signature<Type<'void'>> ? unknown : { threading: never };
 
 /** Passed to `onError` with the error. */
 export interface ErrorInfo {
@@ -196,12 +208,20 @@ export interface ErrorInfo {
   readonly signature: string;
   /** 'threw': the callback threw; 'bad-return': its value does not fit the return type;
    * 'after-dispose': native code called it after dispose; 'refused': Node-API refused to enter JS
-   * from where native code called (e.g. a foreign stack). */
-  readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused';
+   * from where native code called (e.g. a foreign stack); 'wrong-thread': a 'local' BareFn was
+   * called from another thread; 'timeout': a 'blocking' call from another thread was not taken by
+   * the owning thread within timeoutMs. */
+  readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused' | 'wrong-thread' | 'timeout';
 }
 
 export interface BareFnOptions<S extends Signature, M extends Threading = 'local'> {
   threading?: M;
+  /** 'blocking' only: how long a call from another thread waits for the owning thread to take
+   * it before it gets the fallback (default DEFAULT_TIMEOUT_MS; Infinity waits forever, which
+   * can deadlock, see README). */
+  timeoutMs?: M extends 'blocking' ? number : never;
+  /** Keep the event loop alive while this BareFn is not disposed (default false). */
+  ref?: boolean;
   /** The value native code gets when no JS result can be delivered. Default: zero / NULL. */
   fallback?: Fallback<S>;
   /** Receives errors of native -> JS calls (see README, Errors). */
@@ -218,21 +238,39 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   readonly signature: S;
   readonly threading: M;
 
-  constructor(signature: S, callback: Callback<S>, options: BareFnOptions<S, M> = {}) {
+  constructor(
+    signature: S,
+    callback: Callback<S>,
+    options: BareFnOptions<S, M> & (M extends 'nonblocking' ? VoidOnly<S> : unknown) = {} as never,
+  ) {
     const native = nativeOf(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
     const threading = options.threading ?? ('local' as M);
-    if (threading !== 'local') {
-      throw new RangeError(
-        `new BareFn: options.threading ${describe(threading)} is not available in this version; only 'local' is`,
-      );
+    if (!THREADINGS.includes(threading)) {
+      throw new RangeError(`new BareFn: options.threading must be one of ${THREADINGS.join(', ')}; got ${describe(threading)}`);
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (options.timeoutMs !== undefined && threading !== 'blocking') {
+      throw new TypeError(`new BareFn: options.timeoutMs is only for threading 'blocking'; this one is ${describe(threading)}`);
+    }
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new RangeError(`new BareFn: options.timeoutMs must be a number >= 0 or Infinity; got ${describe(timeoutMs)}`);
+    }
+    if (options.ref !== undefined && typeof options.ref !== 'boolean') {
+      throw new TypeError(`new BareFn: options.ref must be a boolean; got ${describe(options.ref)}`);
     }
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
     }
-    this.#native = new binding.NativeBareFn(native, callback, options.onError, options.fallback);
+    this.#native = new binding.NativeBareFn(native, callback, {
+      threading,
+      timeoutMs,
+      keepAlive: options.ref ?? false,
+      onError: options.onError,
+      fallback: options.fallback,
+    });
     this.#address = this.#native.address as bigint;
     this.signature = signature;
     this.threading = threading;

@@ -60,9 +60,25 @@ test('new BareFn checks its signature, callback and options', (tt) => {
     instanceOf: RangeError,
     message: 'new BareFn: options.fallback: 300 does not fit u8',
   });
-  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking' as never }), {
+  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'shared' } as never), {
     instanceOf: RangeError,
-    message: "new BareFn: options.threading \"blocking\" is not available in this version; only 'local' is",
+    message: 'new BareFn: options.threading must be one of local, blocking, nonblocking; got "shared"',
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'nonblocking' } as never), {
+    instanceOf: TypeError,
+    message: "new BareFn: 'nonblocking' needs a void return type (the caller does not wait for a result); (pointer, pointer) -> i32 returns i32",
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking', timeoutMs: -1 }), {
+    instanceOf: RangeError,
+    message: 'new BareFn: options.timeoutMs must be a number >= 0 or Infinity; got -1',
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { timeoutMs: 5 } as never), {
+    instanceOf: TypeError,
+    message: "new BareFn: options.timeoutMs is only for threading 'blocking'; this one is \"local\"",
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { ref: 1 as never }), {
+    instanceOf: TypeError,
+    message: 'new BareFn: options.ref must be a boolean; got 1',
   });
 });
 

@@ -1,11 +1,17 @@
 //! The handler behind every BareFn thunk: turns one native call into one JS call.
 
-use std::ffi::CString;
+use std::ffi::{c_char, CStr, CString};
 use std::ptr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 
-use bare_fn_core::{Frame, Handler, Signature, Type, MAX_ARGS};
+use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
 use napi::sys;
+
+use crate::completion::Completion;
+use crate::dispatch::{Args, Dispatcher, Job};
+use crate::thread;
+use crate::threading::Mode;
 
 use crate::from_js::from_js;
 use crate::native_call::{self, JsScope};
@@ -36,6 +42,15 @@ unsafe impl Send for JsState {}
 
 pub struct JsCallback {
     sig: Arc<Signature>,
+    mode: Mode,
+    /// Set by dispose; read by foreign threads, which cannot look at the owner-only state.
+    disposed: AtomicBool,
+    /// The queue to the owning thread (blocking/nonblocking calls, errors from other threads).
+    dispatcher: Arc<Dispatcher>,
+    /// OS id of the owning thread, for messages.
+    owner_os_id: u64,
+    /// This callback, for jobs queued from other threads.
+    me: Weak<JsCallback>,
     /// Raw-encoded value native callers get when no JS result can be delivered.
     fallback: u64,
     /// Owns the fallback C string, if the fallback is one.
@@ -47,19 +62,48 @@ pub struct Options {
     pub on_error: Option<sys::napi_ref>,
     pub fallback: u64,
     pub fallback_string: Option<CString>,
+    pub mode: Mode,
+}
+
+/// Where the arguments of a call come from: the frame of a native call on the owning thread, or
+/// the raw values a foreign thread queued.
+trait ArgSource {
+    fn get(&self, index: usize, input: &Input) -> u64;
+}
+
+impl ArgSource for Frame<'_> {
+    #[inline]
+    fn get(&self, _index: usize, input: &Input) -> u64 {
+        input.decode(self)
+    }
+}
+
+impl ArgSource for [u64; MAX_ARGS] {
+    #[inline]
+    fn get(&self, index: usize, _input: &Input) -> u64 {
+        self[index]
+    }
 }
 
 impl JsCallback {
     /// # Safety
-    /// Called on the JS thread of `env`; `func` is a strong reference to a function of `env`.
+    /// Called on the JS thread of `env`; `func` is a strong reference to a function of `env`;
+    /// `me` is the Weak of the Arc this callback is being placed in (`Arc::new_cyclic`).
     pub unsafe fn new(
         env: sys::napi_env,
         sig: Arc<Signature>,
         func: sys::napi_ref,
         options: Options,
+        dispatcher: Arc<Dispatcher>,
+        me: Weak<JsCallback>,
     ) -> JsCallback {
         JsCallback {
             sig,
+            mode: options.mode,
+            disposed: AtomicBool::new(false),
+            dispatcher,
+            owner_os_id: thread::os_id(),
+            me,
             fallback: options.fallback,
             _fallback_string: options.fallback_string,
             js: OwnerCell::new(JsState {
@@ -76,16 +120,54 @@ impl JsCallback {
     /// Releases the JS function and onError; later calls get the fallback. Returns false when
     /// called off the owning thread (nothing is released then).
     pub fn dispose(&self) -> bool {
+        let env_alive = !self.dispatcher.is_closed();
         self.js
             .with(|s| {
+                self.disposed.store(true, Ordering::Release);
                 for reference in [s.func.take(), s.on_error.take()].into_iter().flatten() {
-                    // SAFETY: on the owning thread, with its env; each reference is deleted once
-                    // because it was taken out of the state.
-                    unsafe { sys::napi_delete_reference(s.env, reference) };
+                    if env_alive {
+                        // SAFETY: on the owning thread, with its live env; each reference is
+                        // deleted once because it was taken out of the state. (A torn-down
+                        // env has freed its references itself.)
+                        unsafe { sys::napi_delete_reference(s.env, reference) };
+                    }
                 }
                 s.returned.clear();
             })
             .is_some()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn fallback(&self) -> u64 {
+        self.fallback
+    }
+
+    pub fn dispatcher(&self) -> &Arc<Dispatcher> {
+        &self.dispatcher
+    }
+
+    /// Runs a call queued by another thread, on the owning thread.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    pub unsafe fn run_queued(&self, env: sys::napi_env, args: &[u64; MAX_ARGS]) -> u64 {
+        match self.js.with(|s| (s.func, s.callee)) {
+            // SAFETY: owning thread, live env, live reference.
+            Some((Some(func), cached)) => unsafe { self.invoke(env, func, cached, args) },
+            Some((None, _)) => self.after_dispose(env),
+            None => self.fallback,
+        }
+    }
+
+    /// Reports an error that happened on another thread, on the owning thread.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    pub unsafe fn report_failure(&self, env: sys::napi_env, failure: &Failure, kind: Kind) {
+        self.refuse(env, failure.clone(), kind);
     }
 
     /// One call on the owning thread.
@@ -93,12 +175,12 @@ impl JsCallback {
     /// # Safety
     /// On the owning thread; `env` live; `func` a live reference of it; `cached` is the callee
     /// handle cached by an earlier call, with the batch it belongs to.
-    unsafe fn invoke(
+    unsafe fn invoke<A: ArgSource + ?Sized>(
         &self,
         env: sys::napi_env,
         func: sys::napi_ref,
         cached: (u64, sys::napi_value),
-        frame: &Frame<'_>,
+        source: &A,
     ) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
@@ -120,8 +202,8 @@ impl JsCallback {
         // SAFETY: in the scope entered above. A C-string argument is read while the native
         // caller is blocked in this call, as the signature promises.
         let status = unsafe {
-            for (slot, input) in argv.iter_mut().zip(self.sig.inputs()) {
-                *slot = to_js(env, input.ty, input.decode(frame));
+            for (i, (slot, input)) in argv.iter_mut().zip(self.sig.inputs()).enumerate() {
+                *slot = to_js(env, input.ty, source.get(i, input));
             }
             sys::napi_call_function(
                 env,
@@ -245,16 +327,101 @@ impl Handler for JsCallback {
     #[inline]
     fn call(&self, frame: &Frame<'_>) -> u64 {
         match self.js.with(|s| (s.env, s.func, s.stack_hint, s.callee)) {
+            // The env is being torn down: JS can no longer run.
+            Some(_) if self.dispatcher.is_closed() => self.fallback,
             Some((env, _, hint, _)) if !stack::is_near(hint) => self.foreign_stack(env),
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
             Some((env, Some(func), _, cached)) => unsafe { self.invoke(env, func, cached, frame) },
             Some((env, None, _, _)) => self.after_dispose(env),
-            // Another thread: 'local' refuses without running JS.
-            None => self.fallback,
+            None => self.from_other_thread(frame),
         }
     }
 
     fn on_panic(&self) -> u64 {
+        self.fallback
+    }
+}
+
+impl JsCallback {
+    /// A native call on a thread other than the owning one.
+    fn from_other_thread(&self, frame: &Frame<'_>) -> u64 {
+        if self.disposed.load(Ordering::Acquire) {
+            let message = format!("BareFn {} called after dispose", self.sig);
+            return self.post_failure(Failure::error(message), Kind::AfterDispose);
+        }
+        match self.mode {
+            Mode::Local => {
+                let message = format!(
+                    "BareFn {} called from thread {}; it is 'local' to thread {}",
+                    self.sig,
+                    thread::os_id(),
+                    self.owner_os_id
+                );
+                self.post_failure(Failure::error(message), Kind::WrongThread)
+            }
+            Mode::Nonblocking => {
+                self.queue(frame, None);
+                self.fallback
+            }
+            Mode::Blocking { timeout } => {
+                let completion = Arc::new(Completion::new());
+                if !self.queue(frame, Some(completion.clone())) {
+                    return self.fallback;
+                }
+                completion.wait(timeout).unwrap_or_else(|| {
+                    let message = format!(
+                        "BareFn {} called from thread {}: thread {} did not take the call within \
+                         {} ms (busy, or blocked waiting for the calling thread); the caller got \
+                         the fallback",
+                        self.sig,
+                        thread::os_id(),
+                        self.owner_os_id,
+                        timeout.map_or(0, |t| t.as_millis())
+                    );
+                    self.post_failure(Failure::error(message), Kind::Timeout)
+                })
+            }
+        }
+    }
+
+    /// Queues this call for the owning thread; false when its env is gone.
+    fn queue(&self, frame: &Frame<'_>, completion: Option<Arc<Completion>>) -> bool {
+        let Some(callback) = self.me.upgrade() else {
+            return false;
+        };
+        let mut args = Args {
+            raw: [0; MAX_ARGS],
+            strings: Vec::new(),
+        };
+        for (slot, input) in args.raw.iter_mut().zip(self.sig.inputs()) {
+            *slot = input.decode(frame);
+            if input.ty == Type::CString && *slot != 0 {
+                // SAFETY: a non-NULL cstring argument points to a NUL-terminated string for the
+                // duration of the native call, which is now. The job gets its own copy.
+                let copy = unsafe { CStr::from_ptr(*slot as usize as *const c_char) }.to_owned();
+                *slot = copy.as_ptr() as usize as u64;
+                args.strings.push(copy);
+            }
+        }
+        let job = Job::Call {
+            callback,
+            args,
+            completion,
+        };
+        self.dispatcher.send(Box::new(job)).is_ok()
+    }
+
+    /// Sends an error to the owning thread (dropped when its env is gone); returns the fallback.
+    fn post_failure(&self, failure: Failure, kind: Kind) -> u64 {
+        if let Some(callback) = self.me.upgrade() {
+            let job = Job::Report {
+                callback,
+                failure,
+                kind,
+            };
+            // An env that is gone has nobody to tell.
+            let _ = self.dispatcher.send(Box::new(job));
+        }
         self.fallback
     }
 }

@@ -21,6 +21,10 @@ pub enum Kind {
     AfterDispose,
     /// Node-API refused to enter JS from where native code called.
     Refused,
+    /// A 'local' BareFn was called from another thread.
+    WrongThread,
+    /// A 'blocking' call from another thread was not taken by the owning thread in time.
+    Timeout,
 }
 
 impl Kind {
@@ -30,6 +34,8 @@ impl Kind {
             Kind::BadReturn => "bad-return",
             Kind::AfterDispose => "after-dispose",
             Kind::Refused => "refused",
+            Kind::WrongThread => "wrong-thread",
+            Kind::Timeout => "timeout",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! A cheap identity for the current OS thread (a thread-local read on the hot path).
+//! A cheap identity for the current OS thread (a thread-local read on the hot path), and the
+//! OS thread id for messages.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,4 +22,18 @@ pub fn current() -> u64 {
         id.set(v);
         v
     })
+}
+
+/// The operating system's id of the calling thread, for messages (what debuggers and `top -H`
+/// show).
+pub fn os_id() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions.
+        (unsafe { libc::gettid() }) as u64
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        current()
+    }
 }

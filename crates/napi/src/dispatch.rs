@@ -1,0 +1,272 @@
+//! Jobs from any thread to an env's JS thread: one Node-API threadsafe function per env (not per
+//! BareFn, so a million BareFns do not mean a million libuv handles) carries queued calls of
+//! 'blocking' and 'nonblocking' BareFns and errors that happened on other threads.
+//!
+//! Teardown: when the env is torn down (worker terminated, process exiting), the env cleanup hook
+//! closes the dispatcher before Node frees the threadsafe function (hooks run in reverse order of
+//! registration, and ours is registered after the function is created). From then on `send`
+//! refuses, so no thread touches the freed function, and jobs still queued are retired: a waiting
+//! caller gets its BareFn's fallback.
+
+use std::cell::RefCell;
+use std::ffi::{c_void, CString};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bare_fn_core::MAX_ARGS;
+use napi::sys;
+
+use crate::callback::JsCallback;
+use crate::completion::Completion;
+use crate::raw::{string, Failure};
+use crate::report::Kind;
+
+/// The arguments of a queued call, raw-encoded. C string arguments point into `strings`, copies
+/// owned by the job, so they stay valid however long the job waits.
+pub struct Args {
+    pub raw: [u64; MAX_ARGS],
+    pub strings: Vec<CString>,
+}
+
+pub enum Job {
+    /// Run the callback with `args`; deliver the result to `completion` if a caller waits.
+    Call {
+        callback: Arc<JsCallback>,
+        args: Args,
+        completion: Option<Arc<Completion>>,
+    },
+    /// Report an error that happened on another thread.
+    Report {
+        callback: Arc<JsCallback>,
+        failure: Failure,
+        kind: Kind,
+    },
+}
+
+impl Job {
+    /// On the owning thread, with JS available.
+    ///
+    /// # Safety
+    /// `env` is the owning thread's live env.
+    unsafe fn run(self, env: sys::napi_env) {
+        match self {
+            Job::Call {
+                callback,
+                args,
+                completion: Some(completion),
+            } => {
+                if completion.claim() {
+                    // SAFETY: forwarded.
+                    completion.complete(unsafe { callback.run_queued(env, &args.raw) });
+                }
+            }
+            Job::Call { callback, args, .. } => {
+                // SAFETY: forwarded.
+                unsafe { callback.run_queued(env, &args.raw) };
+            }
+            // SAFETY: forwarded.
+            Job::Report {
+                callback,
+                failure,
+                kind,
+            } => unsafe { callback.report_failure(env, &failure, kind) },
+        }
+    }
+
+    /// The env is gone: a waiting caller gets the fallback; nothing else can be done.
+    fn retire(self) {
+        if let Job::Call {
+            callback,
+            completion: Some(completion),
+            ..
+        } = self
+        {
+            completion.complete(callback.fallback());
+        }
+    }
+}
+
+/// A threadsafe function pointer; Node-API allows using it from any thread until it is released.
+struct Tsfn(sys::napi_threadsafe_function);
+// SAFETY: napi_call_threadsafe_function is thread-safe by contract; the pointer is only used
+// under the dispatcher's lock, and never after `close`.
+unsafe impl Send for Tsfn {}
+unsafe impl Sync for Tsfn {}
+
+pub struct Dispatcher {
+    /// None once closed.
+    tsfn: RwLock<Option<Tsfn>>,
+    closed: AtomicBool,
+    /// Live BareFns created with `{ ref: true }`: while non-zero, the threadsafe function keeps
+    /// the event loop alive. Changed on the owning thread only.
+    keep_alive: AtomicUsize,
+}
+
+thread_local! {
+    /// The dispatcher of this thread's env (one env per JS thread).
+    static CURRENT: RefCell<Option<Arc<Dispatcher>>> = const { RefCell::new(None) };
+}
+
+impl Dispatcher {
+    /// The dispatcher of `env`, created on first use.
+    ///
+    /// # Safety
+    /// On the JS thread of `env`.
+    pub unsafe fn of_env(env: sys::napi_env) -> Result<Arc<Dispatcher>, Failure> {
+        if let Some(existing) = CURRENT.with(|c| c.borrow().clone()) {
+            return Ok(existing);
+        }
+        let dispatcher = Arc::new(Dispatcher {
+            tsfn: RwLock::new(None),
+            closed: AtomicBool::new(false),
+            keep_alive: AtomicUsize::new(0),
+        });
+        // SAFETY: forwarded.
+        unsafe { dispatcher.install(env)? };
+        CURRENT.with(|c| *c.borrow_mut() = Some(dispatcher.clone()));
+        Ok(dispatcher)
+    }
+
+    /// Creates the threadsafe function (not keeping the event loop alive) and registers the env
+    /// cleanup hook. Each holds an Arc of the dispatcher, released by its own finalizer.
+    unsafe fn install(self: &Arc<Self>, env: sys::napi_env) -> Result<(), Failure> {
+        let context = Arc::into_raw(self.clone()) as *mut c_void;
+        let mut tsfn = ptr::null_mut();
+        // SAFETY: on env's thread; with call_js_cb given, no JS function is needed; `context`
+        // stays valid until `finalize` takes it back.
+        let status = unsafe {
+            sys::napi_create_threadsafe_function(
+                env,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                string(env, "bare-fn"),
+                0,
+                1,
+                context,
+                Some(finalize),
+                context,
+                Some(call_js),
+                &mut tsfn,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: Node-API did not take the context.
+            drop(unsafe { Arc::from_raw(context as *const Dispatcher) });
+            return Err(Failure::error(format!(
+                "bare-fn: cannot create the queue to this thread (Node-API status {status})"
+            )));
+        }
+        // SAFETY: owning thread, live function; the hook's Arc is taken back by `cleanup`.
+        unsafe {
+            sys::napi_unref_threadsafe_function(env, tsfn);
+            sys::napi_add_env_cleanup_hook(
+                env,
+                Some(cleanup),
+                Arc::into_raw(self.clone()) as *mut c_void,
+            );
+        }
+        *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
+        Ok(())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Queues `job` for the owning thread; gives it back when the env is gone.
+    pub fn send(&self, job: Box<Job>) -> Result<(), Box<Job>> {
+        let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
+        let Some(tsfn) = guard.as_ref() else {
+            return Err(job);
+        };
+        let data = Box::into_raw(job);
+        // SAFETY: the function is live while `tsfn` is Some (see `close`); the queue is
+        // unbounded, so nonblocking mode only fails when the function is closing.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                tsfn.0,
+                data.cast(),
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status == sys::Status::napi_ok {
+            Ok(())
+        } else {
+            // SAFETY: Node-API did not take the job.
+            Err(unsafe { Box::from_raw(data) })
+        }
+    }
+
+    /// Counts a `{ ref: true }` BareFn in (`on`) or out; the event loop stays alive while any
+    /// is counted.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    pub unsafe fn keep_alive(&self, env: sys::napi_env, on: bool) {
+        let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
+        let Some(tsfn) = guard.as_ref() else { return };
+        let before = if on {
+            self.keep_alive.fetch_add(1, Ordering::Relaxed)
+        } else {
+            self.keep_alive.fetch_sub(1, Ordering::Relaxed)
+        };
+        // SAFETY: owning thread, live function.
+        unsafe {
+            match (on, before) {
+                (true, 0) => sys::napi_ref_threadsafe_function(env, tsfn.0),
+                (false, 1) => sys::napi_unref_threadsafe_function(env, tsfn.0),
+                _ => sys::Status::napi_ok,
+            };
+        }
+    }
+
+    /// Refuses further jobs and releases the threadsafe function (the env is being torn down).
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let tsfn = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(tsfn) = tsfn {
+            // SAFETY: the function is live (Node frees it after this hook); no thread uses it
+            // any more (taken out under the write lock). Queued jobs are retired by `call_js`.
+            unsafe {
+                sys::napi_release_threadsafe_function(
+                    tsfn.0,
+                    sys::ThreadsafeFunctionReleaseMode::abort,
+                )
+            };
+        }
+    }
+}
+
+/// Runs a job on the owning thread, or retires it when the env is going away (Node-API passes a
+/// NULL env for jobs still queued when the function is finalized).
+unsafe extern "C" fn call_js(
+    env: sys::napi_env,
+    _js_callback: sys::napi_value,
+    context: *mut c_void,
+    data: *mut c_void,
+) {
+    // SAFETY: `data` is a Box<Job> given to napi_call_threadsafe_function, delivered once;
+    // `context` is the dispatcher Arc held by the function until `finalize`.
+    let (job, dispatcher) = unsafe { (Box::from_raw(data as *mut Job), &*(context as *const Dispatcher)) };
+    if env.is_null() || dispatcher.is_closed() {
+        job.retire();
+    } else {
+        // SAFETY: called by Node-API on the owning thread with its live env.
+        unsafe { job.run(env) };
+    }
+}
+
+/// The threadsafe function is finalized: release its Arc of the dispatcher.
+unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the Arc given at creation, released once here.
+    drop(unsafe { Arc::from_raw(data as *const Dispatcher) });
+}
+
+/// The env is being torn down.
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    // SAFETY: `arg` is the Arc given with the hook, released once here.
+    let dispatcher = unsafe { Arc::from_raw(arg as *const Dispatcher) };
+    dispatcher.close();
+    CURRENT.with(|c| c.borrow_mut().take());
+}

@@ -156,3 +156,32 @@ export type ValueType = Exclude<TypeName, 'void'>;
 export const VALUE_TYPES = Object.keys(EXTREMES) as ValueType[];
 export const typeOf = (name: TypeName): Type => t[name];
 export type { FnPtr };
+
+const spawnI32 = lib.fn('tl_spawn_i32', sig(t.pointer, [t.pointer, t.u32, t.u32, t.i32]));
+const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
+const jobDone = lib.fn('tl_job_done', sig(t.bool, [t.pointer]));
+const jobJoin = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
+export const callOnThread = lib.fn('tl_call_on_thread_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+
+/** What testlib's threads expect an `(i32, i32) -> i32` callback to return for `(t, i)`. */
+export const expectedOnThread = (t: number, i: number): number => (t << 20) ^ Math.imul(i, 7);
+
+export interface JobResult {
+  right: number;
+  fallback: number;
+  wrong: number;
+  /** from spawn to join */
+  ms: number;
+}
+
+/**
+ * Runs testlib threads calling `address` and waits for them without blocking the event loop
+ * (queued calls run meanwhile). `fallback` is the value counted as a fallback result.
+ */
+export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void', fallback = -1): Promise<JobResult> {
+  const job = kind === 'i32' ? spawnI32(address, threads, calls, fallback) : spawnVoid(address, threads, calls);
+  while (!jobDone(job)) await new Promise((resolve) => setImmediate(resolve));
+  const counts = new BigUint64Array(3);
+  const ns = jobJoin(job, memory.addressOf(counts));
+  return { right: Number(counts[0]), fallback: Number(counts[1]), wrong: Number(counts[2]), ms: Number(ns) / 1e6 };
+}

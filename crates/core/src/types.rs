@@ -125,8 +125,16 @@ impl Type {
     /// branch on the type.
     pub const fn extension(self) -> Extension {
         const fn ext(bits: u32, signed: bool) -> Extension {
-            let mask = if bits == 64 { u64::MAX } else { (1 << bits) - 1 };
-            let sign = if signed && bits < 64 { 1 << (bits - 1) } else { 0 };
+            let mask = if bits == 64 {
+                u64::MAX
+            } else {
+                (1 << bits) - 1
+            };
+            let sign = if signed && bits < 64 {
+                1 << (bits - 1)
+            } else {
+                0
+            };
             Extension {
                 mask,
                 sign,
@@ -177,7 +185,6 @@ impl Extension {
             value
         }
     }
-
 }
 
 impl fmt::Display for Type {

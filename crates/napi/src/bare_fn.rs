@@ -12,10 +12,10 @@ use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
 use crate::dispatch::Dispatcher;
-use crate::threading::Mode;
 use crate::from_js::from_js;
 use crate::raw::{throw_on_failure, type_of, Failure, Raw};
 use crate::signature::NativeSignature;
+use crate::threading::Mode;
 use crate::to_js::to_js;
 
 #[napi]

@@ -28,12 +28,28 @@ struct JsState {
     stack_hint: usize,
     /// Strong reference to the callback; `None` once disposed.
     func: Option<sys::napi_ref>,
-    on_error: Option<sys::napi_ref>,
     /// The C string the last call returned, kept alive until the next call or dispose.
     returned: Vec<CString>,
     /// The callback's handle in a batch of handle scopes (see `native_call`), with the batch id
     /// (0: none), so calls in the same batch skip the reference lookup.
     callee: (u64, sys::napi_value),
+}
+
+/// A strong Node-API reference that may be handed to another thread to be passed back: only its
+/// owning thread dereferences or deletes it.
+pub struct OwnedRef(sys::napi_ref);
+
+// SAFETY: the pointer is only used on the owning thread (see above); other threads only move it.
+unsafe impl Send for OwnedRef {}
+unsafe impl Sync for OwnedRef {}
+
+impl OwnedRef {
+    /// # Safety
+    /// On the owning thread of the reference, with its live env; once.
+    pub unsafe fn delete(self, env: sys::napi_env) {
+        // SAFETY: forwarded.
+        unsafe { sys::napi_delete_reference(env, self.0) };
+    }
 }
 
 // SAFETY: JsState only lives inside an OwnerCell, which lets nothing but the owning thread
@@ -51,6 +67,9 @@ pub struct JsCallback {
     owner_os_id: u64,
     /// This callback, for jobs queued from other threads.
     me: Weak<JsCallback>,
+    /// Strong reference to onError, used on the owning thread only; released when the last
+    /// holder of this callback lets go (see Drop).
+    on_error: Option<OwnedRef>,
     /// Raw-encoded value native callers get when no JS result can be delivered.
     fallback: u64,
     /// Owns the fallback C string, if the fallback is one.
@@ -104,33 +123,31 @@ impl JsCallback {
             dispatcher,
             owner_os_id: thread::os_id(),
             me,
+            on_error: options.on_error.map(OwnedRef),
             fallback: options.fallback,
             _fallback_string: options.fallback_string,
             js: OwnerCell::new(JsState {
                 env,
                 stack_hint: stack::position(),
                 func: Some(func),
-                on_error: options.on_error,
                 returned: Vec::new(),
                 callee: (0, ptr::null_mut()),
             }),
         }
     }
 
-    /// Releases the JS function and onError; later calls get the fallback. Returns false when
+    /// Releases the JS function; later calls get the fallback and are reported as "called after
+    /// dispose" (to onError, which is kept until the thunk leaves quarantine). Returns false when
     /// called off the owning thread (nothing is released then).
     pub fn dispose(&self) -> bool {
         let env_alive = !self.dispatcher.is_closed();
         self.js
             .with(|s| {
                 self.disposed.store(true, Ordering::Release);
-                for reference in [s.func.take(), s.on_error.take()].into_iter().flatten() {
-                    if env_alive {
-                        // SAFETY: on the owning thread, with its live env; each reference is
-                        // deleted once because it was taken out of the state. (A torn-down
-                        // env has freed its references itself.)
-                        unsafe { sys::napi_delete_reference(s.env, reference) };
-                    }
+                if let (Some(reference), true) = (s.func.take(), env_alive) {
+                    // SAFETY: on the owning thread, with its live env; deleted once because it
+                    // was taken out of the state. (A torn-down env frees its references.)
+                    unsafe { sys::napi_delete_reference(s.env, reference) };
                 }
                 s.returned.clear();
             })
@@ -278,7 +295,7 @@ impl JsCallback {
     }
 
     unsafe fn report(&self, env: sys::napi_env, error: sys::napi_value, kind: Kind) {
-        let on_error = self.js.with(|s| s.on_error).flatten();
+        let on_error = self.on_error.as_ref().map(|r| r.0);
         // SAFETY: forwarded; on_error is a live reference of env.
         unsafe { report(env, error, kind, &*self.sig, on_error) };
     }
@@ -323,6 +340,26 @@ impl JsCallback {
     }
 }
 
+impl Drop for JsCallback {
+    /// The last holder let go (the thunk left quarantine): release onError on its thread.
+    fn drop(&mut self) {
+        let Some(on_error) = self.on_error.take() else {
+            return;
+        };
+        if self.dispatcher.is_closed() {
+            return; // the env freed its references
+        }
+        match self.js.with(|s| s.env) {
+            // SAFETY: on the owning thread, with its live env; deleted once (taken above).
+            Some(env) => unsafe { on_error.delete(env) },
+            None => {
+                // Another thread: the owning thread deletes it; nothing to do if its env is gone.
+                let _ = self.dispatcher.send(Box::new(Job::Release(on_error)));
+            }
+        }
+    }
+}
+
 impl Handler for JsCallback {
     #[inline]
     fn call(&self, frame: &Frame<'_>) -> u64 {
@@ -333,7 +370,7 @@ impl Handler for JsCallback {
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
             Some((env, Some(func), _, cached)) => unsafe { self.invoke(env, func, cached, frame) },
             Some((env, None, _, _)) => self.after_dispose(env),
-            None => self.from_other_thread(frame),
+            None => self.call_from_other_thread(frame),
         }
     }
 
@@ -344,7 +381,7 @@ impl Handler for JsCallback {
 
 impl JsCallback {
     /// A native call on a thread other than the owning one.
-    fn from_other_thread(&self, frame: &Frame<'_>) -> u64 {
+    fn call_from_other_thread(&self, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
             let message = format!("BareFn {} called after dispose", self.sig);
             return self.post_failure(Failure::error(message), Kind::AfterDispose);

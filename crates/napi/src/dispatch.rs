@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use bare_fn_core::MAX_ARGS;
 use napi::sys;
 
-use crate::callback::JsCallback;
+use crate::callback::{JsCallback, OwnedRef};
 use crate::completion::Completion;
 use crate::raw::{string, Failure};
 use crate::report::Kind;
@@ -42,6 +42,8 @@ pub enum Job {
         failure: Failure,
         kind: Kind,
     },
+    /// Delete a reference that was let go of on another thread.
+    Release(OwnedRef),
 }
 
 impl Job {
@@ -71,6 +73,8 @@ impl Job {
                 failure,
                 kind,
             } => unsafe { callback.report_failure(env, &failure, kind) },
+            // SAFETY: forwarded; the reference belongs to this env.
+            Job::Release(reference) => unsafe { reference.delete(env) },
         }
     }
 
@@ -248,7 +252,12 @@ unsafe extern "C" fn call_js(
 ) {
     // SAFETY: `data` is a Box<Job> given to napi_call_threadsafe_function, delivered once;
     // `context` is the dispatcher Arc held by the function until `finalize`.
-    let (job, dispatcher) = unsafe { (Box::from_raw(data as *mut Job), &*(context as *const Dispatcher)) };
+    let (job, dispatcher) = unsafe {
+        (
+            Box::from_raw(data as *mut Job),
+            &*(context as *const Dispatcher),
+        )
+    };
     if env.is_null() || dispatcher.is_closed() {
         job.retire();
     } else {

@@ -5,7 +5,7 @@
 //!   fixed here or given by the test, then return what came back: typed callers are compiled by
 //!   rustc ([`typed`], [`loops`]), the dynamic caller and recorder go through libffi
 //!   ([`ffi_call`], [`recorder`]), and [`dirty`] is hand-written assembly that leaves the upper bits
-//!   of narrow arguments as garbage on purpose;
+//!   of narrow arguments as garbage on purpose; [`threads`] calls from threads of its own;
 //! - *targets* are plain functions the tests call through bare-fn's `Library`/`FnPtr` and through
 //!   koffi ([`targets`]).
 //!
@@ -20,4 +20,5 @@ pub mod loops;
 pub mod raw;
 pub mod recorder;
 pub mod targets;
+pub mod threads;
 pub mod typed;

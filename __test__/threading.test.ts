@@ -1,0 +1,116 @@
+// Threading modes with real threads spawned by testlib: 'blocking' and 'nonblocking' calls from
+// other threads, 'local' refusal, the deadlock that must end in a timeout, dispose under fire.
+import test from 'ava';
+
+import { BareFn, type ErrorInfo, sig, t } from '../index.js';
+import { callOnThread, expectedOnThread, lib, runThreads } from './helpers/testlib.js';
+
+const I32x2 = sig(t.i32, [t.i32, t.i32]);
+const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+const callVoid = lib.fn('tl_call_void_u32_f64', sig(t.u32, [t.pointer, t.u32, t.f64]));
+const Void2 = sig(t.void, [t.i32, t.i32]);
+
+/** Resolves with the first error onError receives. */
+function errorCatcher(): { onError: (e: unknown, info: ErrorInfo) => void; next: Promise<[Error, ErrorInfo]> } {
+  let resolve!: (v: [Error, ErrorInfo]) => void;
+  const next = new Promise<[Error, ErrorInfo]>((r) => (resolve = r));
+  return { onError: (e, info) => resolve([e as Error, info]), next };
+}
+
+test.serial('blocking: 8 threads x 10,000 calls, every result right', async (tt) => {
+  let calls = 0;
+  using cb = new BareFn(I32x2, (th, i) => (calls++, expectedOnThread(th, i)), { threading: 'blocking', fallback: -1 });
+  const result = await runThreads(cb.address, 8, 10_000, 'i32');
+  tt.deepEqual({ right: result.right, fallback: result.fallback, wrong: result.wrong }, { right: 80_000, fallback: 0, wrong: 0 });
+  tt.is(calls, 80_000);
+});
+
+test.serial('nonblocking: 8 threads x 10,000 calls, all delivered, in order per thread', async (tt) => {
+  const next = new Array<number>(8).fill(0);
+  let outOfOrder = 0;
+  let delivered = 0;
+  let allDelivered!: () => void;
+  const done = new Promise<void>((r) => (allDelivered = r));
+  using cb = new BareFn(
+    Void2,
+    (th, i) => {
+      if (next[th] !== i) outOfOrder++;
+      next[th] = i + 1;
+      if (++delivered === 80_000) allDelivered();
+    },
+    // Calls still queued do not keep the event loop alive on their own: ref does, until dispose.
+    { threading: 'nonblocking', ref: true },
+  );
+  const result = await runThreads(cb.address, 8, 10_000, 'void');
+  tt.is(result.right, 80_000, 'every thread made its calls');
+  await done;
+  tt.is(delivered, 80_000);
+  tt.is(outOfOrder, 0);
+  tt.deepEqual(next, new Array(8).fill(10_000));
+});
+
+test.serial('blocking and nonblocking BareFns called on the owning thread run synchronously', (tt) => {
+  const seen: number[] = [];
+  using sink = new BareFn(sig(t.void, [t.u32, t.f64]), (a, b) => void seen.push(a, b), { threading: 'nonblocking' });
+  using add = new BareFn(I32x2, (a, b) => a + b, { threading: 'blocking' });
+  tt.is(callI32(add.address, 1, 2), 3);
+  tt.is(callVoid(sink.address, 7, 0.5), 1);
+  tt.deepEqual(seen, [7, 0.5], 'delivered before the native call returned');
+});
+
+test.serial("local: a call from another thread is refused with the fallback and reported as 'wrong-thread'", async (tt) => {
+  const errors = errorCatcher();
+  let calls = 0;
+  using cb = new BareFn(I32x2, () => ++calls, { fallback: -7, onError: errors.onError });
+  tt.is(callOnThread(cb.address, 1, 2), -7);
+  const [error, info] = await errors.next;
+  tt.is(calls, 0, 'no JS ran for the refused call');
+  tt.deepEqual(info, { signature: '(i32, i32) -> i32', kind: 'wrong-thread' });
+  tt.regex(error.message, /^BareFn \(i32, i32\) -> i32 called from thread \d+; it is 'local' to thread \d+$/);
+  const [, from, owner] = /thread (\d+); .* thread (\d+)/.exec(error.message)!;
+  tt.not(from, owner);
+  tt.is(Number(owner), process.pid, 'the main JS thread is the process id on Linux');
+});
+
+test.serial('blocking: the JS thread blocked waiting for the calling thread ends in the timeout error, not a hang', async (tt) => {
+  const errors = errorCatcher();
+  let calls = 0;
+  using cb = new BareFn(I32x2, () => ++calls, { threading: 'blocking', timeoutMs: 300, fallback: -9, onError: errors.onError });
+  const start = performance.now();
+  // callOnThread blocks this thread until its thread's call returns: the call cannot run here.
+  tt.is(callOnThread(cb.address, 1, 2), -9);
+  const elapsed = performance.now() - start;
+  tt.true(elapsed >= 300 && elapsed < 300 + 2000, `returned after ${elapsed.toFixed(0)} ms`);
+  const [error, info] = await errors.next;
+  tt.is(info.kind, 'timeout');
+  tt.regex(error.message, /did not take the call within 300 ms \(busy, or blocked waiting for the calling thread\); the caller got the fallback$/);
+  await new Promise((r) => setTimeout(r, 20));
+  tt.is(calls, 0, 'the abandoned call never runs');
+});
+
+test.serial('dispose while other threads are calling: each call gets the right value or the fallback', async (tt) => {
+  let calls = 0;
+  const afterDispose: string[] = [];
+  const cb = new BareFn(I32x2, (th, i) => (calls++, expectedOnThread(th, i)), {
+    threading: 'blocking',
+    fallback: -1,
+    onError: (e, info) => afterDispose.push(info.kind),
+  });
+  const running = runThreads(cb.address, 4, 20_000, 'i32');
+  while (calls < 2_000) await new Promise((r) => setImmediate(r));
+  cb.dispose();
+  const result = await running;
+  tt.is(result.wrong, 0);
+  tt.is(result.right + result.fallback, 80_000);
+  tt.true(result.right >= 2_000 && result.fallback > 0, `${result.right} right, ${result.fallback} fallback`);
+  await new Promise((r) => setTimeout(r, 20));
+  tt.true(afterDispose.length > 0 && afterDispose.every((k) => k === 'after-dispose'));
+});
+
+test.serial('re-entrancy: a blocking BareFn called while its own callback runs, on the owning thread', (tt) => {
+  const fib: BareFn<typeof I32x2, 'blocking'> = new BareFn(I32x2, (n) => (n < 2 ? n : callI32(fib.address, n - 1, 0) + callI32(fib.address, n - 2, 0)), {
+    threading: 'blocking',
+  });
+  tt.is(callI32(fib.address, 15, 0), 610);
+  fib.dispose();
+});

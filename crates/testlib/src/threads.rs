@@ -1,0 +1,137 @@
+//! Callers on threads of their own, for the threading-mode tests and benchmarks.
+//!
+//! Protocol: thread `t` of a job calls `cb(t, i)` for i in 0..calls, in order. For i32 callbacks
+//! the right result is `expected(t, i)` below; each result is counted as right, equal to the
+//! fallback the test declared, or wrong. The spawning call returns at once (the JS thread must
+//! stay free to run queued calls); the test polls `tl_job_done` and then joins.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crate::typed::I32I32I32;
+
+/// What a correct callback returns for `cb(t, i)`.
+pub fn expected(t: i32, i: i32) -> i32 {
+    (t << 20) ^ i.wrapping_mul(7)
+}
+
+/// Counts of one thread's results: right, fallback, wrong.
+type Counts = [u64; 3];
+
+pub struct Job {
+    threads: Vec<JoinHandle<Counts>>,
+    finished: Arc<AtomicUsize>,
+    started: Instant,
+}
+
+fn spawn(threads: u32, body: impl Fn(i32) -> Counts + Send + Sync + 'static) -> *mut Job {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let body = Arc::new(body);
+    let handles = (0..threads as i32)
+        .map(|t| {
+            let (finished, body) = (finished.clone(), body.clone());
+            std::thread::spawn(move || {
+                let counts = body(t);
+                finished.fetch_add(1, Ordering::Release);
+                counts
+            })
+        })
+        .collect();
+    Box::into_raw(Box::new(Job {
+        threads: handles,
+        finished,
+        started: Instant::now(),
+    }))
+}
+
+/// Starts `threads` threads, each calling an `(i32, i32) -> i32` callback `calls` times.
+///
+/// # Safety
+/// `cb` must be such a function and stay callable until the job is joined.
+#[no_mangle]
+pub unsafe extern "C" fn tl_spawn_i32(
+    cb: I32I32I32,
+    threads: u32,
+    calls: u32,
+    fallback: i32,
+) -> *mut Job {
+    spawn(threads, move |t| {
+        let mut counts = [0; 3];
+        for i in 0..calls as i32 {
+            // SAFETY: the caller promised `cb` is callable with this signature.
+            let r = unsafe { cb(t, i) };
+            let k = if r == expected(t, i) {
+                0
+            } else if r == fallback {
+                1
+            } else {
+                2
+            };
+            counts[k] += 1;
+        }
+        counts
+    })
+}
+
+/// Starts `threads` threads, each calling a `(i32, i32) -> void` callback `calls` times.
+///
+/// # Safety
+/// `cb` must be such a function and stay callable until the job is joined.
+#[no_mangle]
+pub unsafe extern "C" fn tl_spawn_void(
+    cb: unsafe extern "C" fn(i32, i32),
+    threads: u32,
+    calls: u32,
+) -> *mut Job {
+    spawn(threads, move |t| {
+        for i in 0..calls as i32 {
+            // SAFETY: as above.
+            unsafe { cb(t, i) };
+        }
+        [u64::from(calls), 0, 0]
+    })
+}
+
+/// Whether every thread of the job has finished calling.
+///
+/// # Safety
+/// `job` must come from a spawn function and not be joined yet.
+#[no_mangle]
+pub unsafe extern "C" fn tl_job_done(job: *const Job) -> bool {
+    let job = &*job;
+    job.finished.load(Ordering::Acquire) == job.threads.len()
+}
+
+/// Joins the job's threads, writes the summed counts (right, fallback, wrong) to `out[0..3]` and
+/// returns the nanoseconds from spawn to join. Frees the job.
+///
+/// # Safety
+/// `job` must come from a spawn function, joined once; `out` must hold 3 u64.
+#[no_mangle]
+pub unsafe extern "C" fn tl_job_join(job: *mut Job, out: *mut u64) -> u64 {
+    let job = Box::from_raw(job);
+    let mut total = [0u64; 3];
+    for handle in job.threads {
+        let counts = handle.join().unwrap_or([0, 0, u64::MAX]);
+        for (sum, c) in total.iter_mut().zip(counts) {
+            *sum = sum.saturating_add(c);
+        }
+    }
+    std::ptr::copy_nonoverlapping(total.as_ptr(), out, 3);
+    job.started.elapsed().as_nanos() as u64
+}
+
+/// Calls `cb(a, b)` once on a new thread and waits for it: the calling (JS) thread is blocked
+/// meanwhile, which is the deadlock scenario for a 'blocking' callback.
+///
+/// # Safety
+/// `cb` must be an `(i32, i32) -> i32` function.
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_on_thread_i32(cb: I32I32I32, a: i32, b: i32) -> i32 {
+    // SAFETY: forwarded to the caller.
+    std::thread::spawn(move || unsafe { cb(a, b) })
+        .join()
+        .unwrap_or(i32::MIN)
+}

@@ -405,8 +405,10 @@ impl JsCallback {
                 if !self.queue(frame, Some(completion.clone())) {
                     return self.fallback;
                 }
-                completion.wait(timeout).unwrap_or_else(|| {
-                    let message = format!(
+                completion
+                    .wait(timeout, || self.dispatcher.is_closed())
+                    .unwrap_or_else(|| {
+                        let message = format!(
                         "BareFn {} called from thread {}: thread {} did not take the call within \
                          {} ms (busy, or blocked waiting for the calling thread); the caller got \
                          the fallback",
@@ -415,8 +417,8 @@ impl JsCallback {
                         self.owner_os_id,
                         timeout.map_or(0, |t| t.as_millis())
                     );
-                    self.post_failure(Failure::error(message), Kind::Timeout)
-                })
+                        self.post_failure(Failure::error(message), Kind::Timeout)
+                    })
             }
         }
     }

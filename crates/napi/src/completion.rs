@@ -20,6 +20,10 @@ const ABANDONED: u32 = 3;
 /// Spinning costs at most this much CPU per call (bench/ reports it).
 pub const SPIN: Duration = Duration::from_micros(30);
 
+/// How often a sleeping caller checks whether the owning env is gone (a torn-down env may not
+/// get to retire the queued call).
+const POLL: Duration = Duration::from_millis(50);
+
 pub struct Completion {
     state: AtomicU32,
     value: AtomicU64,
@@ -59,9 +63,10 @@ impl Completion {
         self.wake.notify_one();
     }
 
-    /// Waits for the value. None when `timeout` (None: no limit) passed before the owning thread
-    /// took the call; the call is then abandoned and will not run.
-    pub fn wait(&self, timeout: Option<Duration>) -> Option<u64> {
+    /// Waits for the value. None when `timeout` (None: no limit) passed, or `gone()` became true
+    /// (checked every `POLL`), before the owning thread took the call; the call is then
+    /// abandoned and will not run.
+    pub fn wait(&self, timeout: Option<Duration>, gone: impl Fn() -> bool) -> Option<u64> {
         let start = Instant::now();
         let mut deadline = timeout.and_then(|t| start.checked_add(t));
         while start.elapsed() < SPIN {
@@ -74,16 +79,18 @@ impl Completion {
         loop {
             match (self.state.load(Ordering::Acquire), deadline) {
                 (DONE, _) => return Some(self.value.load(Ordering::Relaxed)),
-                (RUNNING, _) | (_, None) => {
+                (RUNNING, _) => {
                     deadline = None;
                     guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
                 }
-                (_, Some(at)) => {
+                (_, at) => {
                     let now = Instant::now();
-                    if now < at {
+                    let expired = at.is_some_and(|at| now >= at) || gone();
+                    if !expired {
+                        let slice = at.map_or(POLL, |at| (at - now).min(POLL));
                         guard = self
                             .wake
-                            .wait_timeout(guard, at - now)
+                            .wait_timeout(guard, slice)
                             .unwrap_or_else(|e| e.into_inner())
                             .0;
                     } else if self

@@ -1,0 +1,40 @@
+// When the JS thread that owns BareFns goes away (worker terminated, process exiting), native
+// calls to them get the fallback: no crash, no hang.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import test from 'ava';
+
+import { sig, t } from '../index.js';
+import { callOnThread, lib, runThreads } from './helpers/testlib.js';
+
+const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+const callVoid = lib.fn('tl_call_void_u32_f64', sig(t.u32, [t.pointer, t.u32, t.f64]));
+
+test('BareFns of a terminated worker return their fallback to native callers on any thread', async (tt) => {
+  const script = path.join(__dirname, 'helpers', 'worker-owner.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true });
+  const addresses = await new Promise<{ local: bigint; blocking: bigint; nonblocking: bigint }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const alive = await runThreads(addresses.blocking, 2, 1000, 'i32', -22);
+  tt.is(alive.right, 2000, "while the worker lives, other threads' calls run on the worker's thread");
+  await worker.terminate();
+  tt.is(callI32(addresses.local, 1, 2), -11, 'local, from the main thread');
+  tt.is(callOnThread(addresses.local, 1, 2), -11, 'local, from another thread');
+  tt.is(callI32(addresses.blocking, 1, 2), -22, 'blocking, from the main thread');
+  const start = performance.now();
+  tt.is(callOnThread(addresses.blocking, 1, 2), -22, 'blocking (timeoutMs: Infinity), from another thread');
+  tt.true(performance.now() - start < 1000, 'without waiting for a worker that is gone');
+  tt.is(callVoid(addresses.nonblocking, 1, 2), 1, 'nonblocking, from the main thread');
+});
+
+test('the process exits normally while native threads are calling BareFns of every mode', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'exit-while-calling.ts');
+  const start = performance.now();
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000 });
+  tt.is(out.trim(), 'calls before exit: some');
+  tt.true(performance.now() - start < 15_000);
+});

@@ -10,11 +10,18 @@ const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i3
 const callVoid = lib.fn('tl_call_void_u32_f64', sig(t.u32, [t.pointer, t.u32, t.f64]));
 const Void2 = sig(t.void, [t.i32, t.i32]);
 
-/** Resolves with the first error onError receives. */
+/**
+ * Resolves with the first error onError receives. Its timer also keeps the event loop alive
+ * meanwhile: a report queued from another thread does not do that by itself (README, Threading).
+ */
 function errorCatcher(): { onError: (e: unknown, info: ErrorInfo) => void; next: Promise<[Error, ErrorInfo]> } {
   let resolve!: (v: [Error, ErrorInfo]) => void;
-  const next = new Promise<[Error, ErrorInfo]>((r) => (resolve = r));
-  return { onError: (e, info) => resolve([e as Error, info]), next };
+  let timer: NodeJS.Timeout | undefined;
+  const next = new Promise<[Error, ErrorInfo]>((r, reject) => {
+    resolve = r;
+    timer = setTimeout(() => reject(new Error('onError was not called within 5 s')), 5000);
+  });
+  return { onError: (e, info) => (clearTimeout(timer), resolve([e as Error, info])), next };
 }
 
 test.serial('blocking: 8 threads x 10,000 calls, every result right', async (tt) => {

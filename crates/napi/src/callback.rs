@@ -173,7 +173,10 @@ impl JsCallback {
     pub unsafe fn run_queued(&self, env: sys::napi_env, args: &[u64; MAX_ARGS]) -> u64 {
         match self.js.with(|s| (s.func, s.callee)) {
             // SAFETY: owning thread, live env, live reference.
-            Some((Some(func), cached)) => unsafe { self.invoke(env, func, cached, args) },
+            // A batch of jobs shares the scope Node-API opened: each call gets its own.
+            Some((Some(func), cached)) => unsafe {
+                self.invoke(env, JsScope::enter(env), func, cached, args)
+            },
             Some((None, _)) => self.after_dispose(env),
             None => self.fallback,
         }
@@ -195,6 +198,7 @@ impl JsCallback {
     unsafe fn invoke<A: ArgSource + ?Sized>(
         &self,
         env: sys::napi_env,
+        scope: JsScope,
         func: sys::napi_ref,
         cached: (u64, sys::napi_value),
         source: &A,
@@ -202,9 +206,6 @@ impl JsCallback {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
         let args = self.sig.args();
-        // SAFETY: env is live on this thread; the scope is left below, after the last use of a
-        // value created in it.
-        let scope = unsafe { JsScope::enter(env) };
         let callee = match scope.batch() {
             // The handle was created in this batch's scope, which is still open.
             batch if batch != 0 && batch == cached.0 => cached.1,
@@ -354,7 +355,7 @@ impl Drop for JsCallback {
             Some(env) => unsafe { on_error.delete(env) },
             None => {
                 // Another thread: the owning thread deletes it; nothing to do if its env is gone.
-                let _ = self.dispatcher.send(Box::new(Job::Release(on_error)));
+                self.dispatcher.send(Job::Release(on_error));
             }
         }
     }
@@ -368,7 +369,10 @@ impl Handler for JsCallback {
             Some(_) if self.dispatcher.is_closed() => self.fallback,
             Some((env, _, hint, _)) if !stack::is_near(hint) => self.foreign_stack(env),
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
-            Some((env, Some(func), _, cached)) => unsafe { self.invoke(env, func, cached, frame) },
+            // The scope is left by `invoke`, after the last use of a value created in it.
+            Some((env, Some(func), _, cached)) => unsafe {
+                self.invoke(env, JsScope::enter(env), func, cached, frame)
+            },
             Some((env, None, _, _)) => self.after_dispose(env),
             None => self.call_from_other_thread(frame),
         }
@@ -447,7 +451,7 @@ impl JsCallback {
             args,
             completion,
         };
-        self.dispatcher.send(Box::new(job)).is_ok()
+        self.dispatcher.send(job)
     }
 
     /// Sends an error to the owning thread (dropped when its env is gone); returns the fallback.
@@ -459,7 +463,7 @@ impl JsCallback {
                 kind,
             };
             // An env that is gone has nobody to tell.
-            let _ = self.dispatcher.send(Box::new(job));
+            self.dispatcher.send(job);
         }
         self.fallback
     }

@@ -1,6 +1,10 @@
-//! Jobs from any thread to an env's JS thread: one Node-API threadsafe function per env (not per
-//! BareFn, so a million BareFns do not mean a million libuv handles) carries queued calls of
-//! 'blocking' and 'nonblocking' BareFns and errors that happened on other threads.
+//! Jobs from any thread to an env's JS thread: queued calls of 'blocking' and 'nonblocking'
+//! BareFns, and errors that happened on other threads.
+//!
+//! Jobs go into a queue of ours, in order; a Node-API threadsafe function (one per env, not per
+//! BareFn, so a million BareFns do not mean a million libuv handles) only wakes the JS thread
+//! when the queue becomes non-empty, and the JS thread then runs jobs in batches. A job costs a
+//! push under a mutex, not an allocation and a threadsafe-function call of its own.
 //!
 //! Teardown: when the env is torn down (worker terminated, process exiting), the env cleanup hook
 //! closes the dispatcher before Node frees the threadsafe function (hooks run in reverse order of
@@ -9,10 +13,11 @@
 //! caller gets its BareFn's fallback.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::ffi::{c_void, CString};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use bare_fn_core::MAX_ARGS;
 use napi::sys;
@@ -98,9 +103,20 @@ struct Tsfn(sys::napi_threadsafe_function);
 unsafe impl Send for Tsfn {}
 unsafe impl Sync for Tsfn {}
 
+/// Jobs run per wake-up of the JS thread, so a flood of calls does not starve its event loop.
+const BATCH: usize = 1024;
+
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// The JS thread has been woken for the jobs in the queue (and not yet taken them).
+    woken: bool,
+    closed: bool,
+}
+
 pub struct Dispatcher {
     /// None once closed.
     tsfn: RwLock<Option<Tsfn>>,
+    queue: Mutex<Queue>,
     closed: AtomicBool,
     /// Live BareFns created with `{ ref: true }`: while non-zero, the threadsafe function keeps
     /// the event loop alive. Changed on the owning thread only.
@@ -123,6 +139,11 @@ impl Dispatcher {
         }
         let dispatcher = Arc::new(Dispatcher {
             tsfn: RwLock::new(None),
+            queue: Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                woken: false,
+                closed: false,
+            }),
             closed: AtomicBool::new(false),
             keep_alive: AtomicUsize::new(0),
         });
@@ -178,28 +199,64 @@ impl Dispatcher {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Queues `job` for the owning thread; gives it back when the env is gone.
-    pub fn send(&self, job: Box<Job>) -> Result<(), Box<Job>> {
-        let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
-        let Some(tsfn) = guard.as_ref() else {
-            return Err(job);
+    /// Queues `job` for the owning thread; false (the job is dropped) when the env is gone.
+    pub fn send(&self, job: Job) -> bool {
+        let wake = {
+            let mut queue = self.lock_queue();
+            if queue.closed {
+                return false;
+            }
+            queue.jobs.push_back(job);
+            !std::mem::replace(&mut queue.woken, true)
         };
-        let data = Box::into_raw(job);
-        // SAFETY: the function is live while `tsfn` is Some (see `close`); the queue is
-        // unbounded, so nonblocking mode only fails when the function is closing.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                tsfn.0,
-                data.cast(),
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status == sys::Status::napi_ok {
-            Ok(())
-        } else {
-            // SAFETY: Node-API did not take the job.
-            Err(unsafe { Box::from_raw(data) })
+        if wake {
+            self.wake();
         }
+        true
+    }
+
+    /// Asks the JS thread to run `run_batch`. If the env is closing, `close` retires the jobs.
+    fn wake(&self) {
+        let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(tsfn) = guard.as_ref() {
+            // SAFETY: the function is live while `tsfn` is Some (see `close`); the Node-API
+            // queue is unbounded, so nonblocking mode only fails when the function is closing,
+            // and then `close` retires what is queued.
+            unsafe {
+                sys::napi_call_threadsafe_function(
+                    tsfn.0,
+                    ptr::null_mut(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                )
+            };
+        }
+    }
+
+    /// On the JS thread: runs up to `BATCH` queued jobs, in order.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    unsafe fn run_batch(&self, env: sys::napi_env) {
+        let (batch, more) = {
+            let mut queue = self.lock_queue();
+            let take = queue.jobs.len().min(BATCH);
+            let batch: Vec<Job> = queue.jobs.drain(..take).collect();
+            let more = !queue.jobs.is_empty();
+            queue.woken = more;
+            (batch, more)
+        };
+        if more {
+            self.wake();
+        }
+        for job in batch {
+            // SAFETY: forwarded.
+            unsafe { job.run(env) };
+        }
+    }
+
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // Jobs are plain data: a panic elsewhere cannot leave the queue inconsistent.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts a `{ ref: true }` BareFn in (`on`) or out; the event loop stays alive while any
@@ -228,10 +285,16 @@ impl Dispatcher {
     /// Refuses further jobs and releases the threadsafe function (the env is being torn down).
     fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        let orphans = {
+            let mut queue = self.lock_queue();
+            queue.closed = true;
+            std::mem::take(&mut queue.jobs)
+        };
+        orphans.into_iter().for_each(Job::retire);
         let tsfn = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(tsfn) = tsfn {
             // SAFETY: the function is live (Node frees it after this hook); no thread uses it
-            // any more (taken out under the write lock). Queued jobs are retired by `call_js`.
+            // any more (taken out under the write lock).
             unsafe {
                 sys::napi_release_threadsafe_function(
                     tsfn.0,
@@ -242,27 +305,19 @@ impl Dispatcher {
     }
 }
 
-/// Runs a job on the owning thread, or retires it when the env is going away (Node-API passes a
-/// NULL env for jobs still queued when the function is finalized).
+/// Runs a batch of jobs on the owning thread (Node-API passes a NULL env when the function is
+/// finalized with wake-ups still queued: the jobs are then retired by `close`).
 unsafe extern "C" fn call_js(
     env: sys::napi_env,
     _js_callback: sys::napi_value,
     context: *mut c_void,
-    data: *mut c_void,
+    _data: *mut c_void,
 ) {
-    // SAFETY: `data` is a Box<Job> given to napi_call_threadsafe_function, delivered once;
-    // `context` is the dispatcher Arc held by the function until `finalize`.
-    let (job, dispatcher) = unsafe {
-        (
-            Box::from_raw(data as *mut Job),
-            &*(context as *const Dispatcher),
-        )
-    };
-    if env.is_null() || dispatcher.is_closed() {
-        job.retire();
-    } else {
+    // SAFETY: `context` is the dispatcher Arc held by the function until `finalize`.
+    let dispatcher = unsafe { &*(context as *const Dispatcher) };
+    if !env.is_null() && !dispatcher.is_closed() {
         // SAFETY: called by Node-API on the owning thread with its live env.
-        unsafe { job.run(env) };
+        unsafe { dispatcher.run_batch(env) };
     }
 }
 

@@ -1,4 +1,4 @@
-// npm run bench: native -> JS calls of an (i32, i32) -> i32 callback, 1,000,000 per run, from a
+// Native -> JS calls on the owning thread: an (i32, i32) -> i32 callback, 1,000,000 per run, from a
 // native loop (testlib), side by side in one process:
 //   floor    a Rust loop in the addon calling the JS function through Node-API directly
 //            (one handle scope per call, two int32 created, the int32 result read)
@@ -9,6 +9,7 @@ import koffi from 'koffi';
 import * as binding from '../binding.js';
 import { BareFn, Library, sig, t } from '../index.js';
 import { testlibPath } from '../__test__/helpers/testlib.js';
+import { median } from './stats.js';
 
 const N = 1_000_000;
 const REPS = Number(process.env.BENCH_REPS ?? 15);
@@ -62,10 +63,6 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 koffi.unregister(kcb);
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
 console.log(`native -> JS, (i32, i32) -> i32, ${N.toLocaleString('en')} calls x ${REPS} runs, node ${process.version}, koffi ${koffi.version}`);
 console.log('| contender | median ns/call | min-max ns/call | median ratio to floor |');
 console.log('|---|---:|---:|---:|');

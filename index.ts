@@ -202,6 +202,15 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** 'nonblocking' needs a void signature: the caller does not wait for a result. */
 type VoidOnly<S extends Signature> = S extends Signature<Type<'void'>> ? unknown : { threading: never };
 
+/**
+ * The options argument of `new BareFn`: optional for 'local'; a BareFn typed with another mode must
+ * name it in `threading`, so the type never claims a mode the handle does not have (TypeScript
+ * would otherwise infer the mode from where the handle is used).
+ */
+type OptionsArg<S extends Signature, M extends Threading> = [M] extends ['local']
+  ? [options?: BareFnOptions<S, M>]
+  : [options: BareFnOptions<S, M> & { threading: M } & (M extends 'nonblocking' ? VoidOnly<S> : unknown)];
+
 /** Passed to `onError` with the error. */
 export interface ErrorInfo {
   /** The BareFn's signature, e.g. `(pointer, pointer) -> i32`. */
@@ -238,11 +247,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   readonly signature: S;
   readonly threading: M;
 
-  constructor(
-    signature: S,
-    callback: Callback<S>,
-    options: BareFnOptions<S, M> & (M extends 'nonblocking' ? VoidOnly<S> : unknown) = {} as never,
-  ) {
+  constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
+    const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
     const native = nativeOf(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);

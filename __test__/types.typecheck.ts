@@ -1,6 +1,6 @@
 // Type-level tests, checked by `tsc --noEmit` (npm run test:types). Every @ts-expect-error line
 // must stay an error: if one compiles, tsc reports the directive as unused and the check fails.
-import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type JsValue } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type JsValue, type Signature } from '../index.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 const OnEvent = sig(t.void, [t.u32, t.f64], { abi: 'system' });
@@ -103,3 +103,18 @@ void v;
   using disposable = new BareFn(Compare, () => 0);
   void disposable.address;
 }
+
+// Threading modes are part of the handle's type: an API can demand a pointer that may be called
+// from any thread.
+declare function registerAudioCallback(cb: BareFn<Signature, 'blocking' | 'nonblocking'>): void;
+const Tick = sig(t.void, [t.u32]);
+registerAudioCallback(new BareFn(Tick, () => {}, { threading: 'blocking' }));
+registerAudioCallback(new BareFn(Tick, () => {}, { threading: 'nonblocking' }));
+// @ts-expect-error a 'local' BareFn (the default) may only be called on its own thread
+registerAudioCallback(new BareFn(Tick, () => {}));
+const blockingFn: BareFn<typeof Tick, 'blocking'> = new BareFn(Tick, () => {}, { threading: 'blocking', timeoutMs: 100 });
+void blockingFn;
+// @ts-expect-error 'nonblocking' needs a void signature: nobody waits for the result
+new BareFn(Compare, () => 0, { threading: 'nonblocking' });
+// @ts-expect-error timeoutMs is only for 'blocking'
+new BareFn(Tick, () => {}, { threading: 'nonblocking', timeoutMs: 5 });

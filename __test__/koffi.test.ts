@@ -99,9 +99,15 @@ test('koffi reads back what memory.write stored, for every writable scalar', (tt
 });
 
 test('a BareFn called inside a koffi call is refused with the fallback and a clear report', (tt) => {
-  // koffi runs native code on a stack of its own, where V8 cannot run JS. The refusal is written
-  // to stderr because no JS can run there to receive it; the process must survive.
+  // koffi runs native code on a stack of its own, where V8 cannot run JS. The refusal reaches
+  // onError once the event loop runs JS again; the process must survive.
   const script = path.join(__dirname, 'helpers', 'koffi-foreign-stack.ts');
   const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.is(out.trim(), 'fallback -1, callback calls 0, direct call 3');
+  tt.is(
+    out.trim(),
+    [
+      'fallback -1, callback calls 0, direct call 3',
+      'onError refused: BareFn (i32, i32) -> i32 was called on a foreign stack (e.g. inside a koffi call, which runs native code on a stack of its own); V8 cannot run JS there, so the call was refused',
+    ].join('\n'),
+  );
 });

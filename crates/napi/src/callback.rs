@@ -307,25 +307,30 @@ impl JsCallback {
         self.refuse(env, failure, Kind::AfterDispose)
     }
 
-    /// Native code called on the owning thread, but on a stack V8 cannot run JS on. Only a
-    /// JS -> native call of ours can take the error then (any JS call would fail here too).
+    /// Native code called on the owning thread, but on a stack V8 cannot run JS on: no JS can
+    /// run now, so the error is rethrown by an enclosing FnPtr call (without onError) or queued
+    /// for the event loop.
     fn foreign_stack(&self, env: sys::napi_env) -> u64 {
         let failure = Failure::error(format!(
             "BareFn {} was called on a foreign stack (e.g. inside a koffi call, which runs native \
              code on a stack of its own); V8 cannot run JS there, so the call was refused",
             self.sig
         ));
-        let mut scope = ptr::null_mut();
-        // SAFETY: creating values and references needs no JS execution; the scope is closed
-        // right after.
-        unsafe {
-            sys::napi_open_handle_scope(env, &mut scope);
-            if !native_call::store_error(env, failure.to_js(env)) {
-                eprintln!("bare-fn: {}", failure.message);
+        if self.on_error.is_none() {
+            let mut scope = ptr::null_mut();
+            // SAFETY: creating values and references runs no JS; the scope is closed right after.
+            let stored = unsafe {
+                sys::napi_open_handle_scope(env, &mut scope);
+                let stored = native_call::store_error(env, failure.to_js(env));
+                sys::napi_close_handle_scope(env, scope);
+                stored
+            };
+            if stored {
+                return self.fallback; // rethrown by the enclosing FnPtr call
             }
-            sys::napi_close_handle_scope(env, scope);
         }
-        self.fallback
+        // onError, or an uncaught exception, once the event loop runs JS again.
+        self.post_failure(failure, Kind::Refused)
     }
 
     /// Reports `failure` without having run the callback; returns the fallback.

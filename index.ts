@@ -237,6 +237,51 @@ export interface BareFnOptions<S extends Signature, M extends Threading = 'local
   onError?: (error: unknown, info: ErrorInfo) => void;
 }
 
+/** A BareFn that has not been disposed, as `BareFn.live()` describes it. */
+export interface LiveBareFn {
+  readonly signature: string;
+  readonly threading: Threading;
+  readonly address: bigint;
+  /** Where it was created (a stack trace), when BARE_FN_TRACE=1 or BareFn.traceCreation. */
+  readonly createdAt: string | undefined;
+  /** Garbage-collected without dispose(): its thunk and JS function are kept forever. */
+  readonly leaked: boolean;
+}
+
+interface LiveRecord extends Omit<LiveBareFn, 'leaked'> {
+  leaked: boolean;
+}
+
+/** Undisposed BareFns by id; entries leave on dispose (a leaked one stays: it lives forever). */
+const liveRecords = new Map<number, LiveRecord>();
+let nextLiveId = 0;
+let traceCreation = process.env.BARE_FN_TRACE === '1';
+
+const leakWatch = new FinalizationRegistry<number>((id) => {
+  const record = liveRecords.get(id);
+  if (record === undefined || record.leaked) return;
+  record.leaked = true;
+  const where = record.createdAt
+    ? `\nCreated ${record.createdAt.trimStart()}`
+    : ' Set BARE_FN_TRACE=1 to record where BareFns are created.';
+  process.emitWarning(
+    `BareFn ${record.signature} ('${record.threading}', 0x${record.address.toString(16)}) was garbage-collected ` +
+      `without dispose(): its thunk and JS function are kept forever, since native code may still call it.${where}`,
+    { type: 'BareFnLeakWarning' },
+  );
+});
+
+const MAX_QUARANTINE = 10_000_000;
+function checkQuarantine(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_QUARANTINE) {
+    throw new RangeError(`${what} must be an integer from 0 to ${MAX_QUARANTINE}; got ${describe(value)}`);
+  }
+  return value;
+}
+if (process.env.BARE_FN_QUARANTINE !== undefined) {
+  binding.setQuarantineCapacity(checkQuarantine(Number(process.env.BARE_FN_QUARANTINE), 'BARE_FN_QUARANTINE'));
+}
+
 /**
  * A JS function as a real C function pointer (`address`). Dispose it (`using`, or `dispose()`)
  * when native code no longer holds the pointer.
@@ -244,8 +289,34 @@ export interface BareFnOptions<S extends Signature, M extends Threading = 'local
 export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
   readonly #native: binding.NativeBareFn;
   readonly #address: bigint;
+  readonly #id = nextLiveId++;
   readonly signature: S;
   readonly threading: M;
+
+  /** The BareFns not yet disposed (including leaked ones), to find leaks. */
+  static live(): LiveBareFn[] {
+    return [...liveRecords.values()].map((record) => ({ ...record }));
+  }
+
+  /** Record a stack trace at every `new BareFn` (for `live()` and leak warnings); also on with
+   * the environment variable BARE_FN_TRACE=1. */
+  static get traceCreation(): boolean {
+    return traceCreation;
+  }
+  static set traceCreation(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`BareFn.traceCreation must be a boolean; got ${describe(on)}`);
+    traceCreation = on;
+  }
+
+  /** How many disposed BareFns stay mapped as tombstones (answering native calls with the
+   * fallback and an 'after-dispose' report) before their memory is reused. Default 4096; also
+   * set by the environment variable BARE_FN_QUARANTINE. */
+  static get quarantine(): number {
+    return binding.quarantineCapacity();
+  }
+  static set quarantine(capacity: number) {
+    binding.setQuarantineCapacity(checkQuarantine(capacity, 'BareFn.quarantine'));
+  }
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
     const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
@@ -280,6 +351,15 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     this.#address = this.#native.address as bigint;
     this.signature = signature;
     this.threading = threading;
+    liveRecords.set(this.#id, {
+      signature: String(signature),
+      threading,
+      address: this.#address,
+      // The stack without its first two lines ('Error', this constructor): the creator first.
+      createdAt: traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
+      leaked: false,
+    });
+    leakWatch.register(this, this.#id, this);
   }
 
   /** The C function pointer. Reading it after dispose is a TypeError. */
@@ -297,10 +377,12 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   /** Releases the JS function and retires the thunk (native calls then get the fallback). */
   dispose(): void {
     this.#native.dispose();
+    liveRecords.delete(this.#id);
+    leakWatch.unregister(this);
   }
 
   [Symbol.dispose](): void {
-    this.#native.dispose();
+    this.dispose();
   }
 }
 

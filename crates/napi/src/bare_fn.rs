@@ -188,3 +188,18 @@ fn fallback_value(
         .map_err(|f| f.context("new BareFn: options.fallback"))?;
     Ok((raw, strings.pop()))
 }
+
+/// How many disposed thunks stay mapped as tombstones before their memory is reused.
+#[napi(js_name = "quarantineCapacity")]
+pub fn quarantine_capacity() -> u32 {
+    Quarantine::global()
+        .capacity()
+        .try_into()
+        .unwrap_or(u32::MAX)
+}
+
+/// Changes the quarantine bound (index.ts checks the range); shrinking frees the oldest now.
+#[napi(js_name = "setQuarantineCapacity")]
+pub fn set_quarantine_capacity(capacity: u32) {
+    Quarantine::global().set_capacity(capacity as usize);
+}

@@ -1,0 +1,125 @@
+// Lifetime: use after dispose (the quarantine's tombstones), leaks of undisposed BareFns,
+// BareFn.live(), and where errors go when no JS -> native call is on the stack.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { BareFn, type ErrorInfo, sig, t } from '../index.js';
+import { callOnThread, lib } from './helpers/testlib.js';
+
+const I32x2 = sig(t.i32, [t.i32, t.i32]);
+const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+
+function collectErrors(): { onError: (e: unknown, info: ErrorInfo) => void; seen: [string, ErrorInfo][] } {
+  const seen: [string, ErrorInfo][] = [];
+  return { onError: (e, info) => void seen.push([(e as Error).message, info]), seen };
+}
+
+const until = async (condition: () => boolean, what: string): Promise<void> => {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test.serial('a disposed BareFn answers native calls with the fallback, on the owning thread and on another thread', async (tt) => {
+  const errors = collectErrors();
+  let calls = 0;
+  for (const threading of ['local', 'blocking'] as const) {
+    const cb = new BareFn(I32x2, () => ++calls, { threading, fallback: -5, onError: errors.onError } as never);
+    const address = cb.address;
+    cb.dispose();
+    tt.throws(() => cb.address, { instanceOf: TypeError, message: 'BareFn (i32, i32) -> i32: address read after dispose' });
+    tt.is(callI32(address, 1, 2), -5, `${threading}: owning thread`);
+    tt.is(callOnThread(address, 1, 2), -5, `${threading}: another thread`);
+  }
+  await until(() => errors.seen.length === 4, 'four reports');
+  tt.is(calls, 0);
+  for (const [message, info] of errors.seen) {
+    tt.is(message, 'BareFn (i32, i32) -> i32 called after dispose');
+    tt.deepEqual(info, { signature: '(i32, i32) -> i32', kind: 'after-dispose' });
+  }
+});
+
+test.serial('without onError, a call after dispose is rethrown from the native call on the stack', (tt) => {
+  const cb = new BareFn(I32x2, () => 1);
+  const address = cb.address;
+  cb.dispose();
+  tt.throws(() => callI32(address, 1, 2), { instanceOf: Error, message: 'BareFn (i32, i32) -> i32 called after dispose' });
+});
+
+test.serial('the quarantine bound is configurable and checked', (tt) => {
+  const before = BareFn.quarantine;
+  tt.is(before, 4096);
+  try {
+    BareFn.quarantine = 2;
+    tt.is(BareFn.quarantine, 2);
+    // Within the bound, the tombstones still answer.
+    const addresses = [0, 1].map(() => {
+      const cb = new BareFn(I32x2, () => 1, { fallback: -3, onError: () => {} });
+      const address = cb.address;
+      cb.dispose();
+      return address;
+    });
+    for (const address of addresses) tt.is(callI32(address, 0, 0), -3);
+    tt.throws(() => (BareFn.quarantine = -1), { instanceOf: RangeError, message: 'BareFn.quarantine must be an integer from 0 to 10000000; got -1' });
+    tt.throws(() => (BareFn.quarantine = 1.5), { instanceOf: RangeError, message: /got 1.5$/ });
+  } finally {
+    BareFn.quarantine = before;
+  }
+});
+
+test.serial('BareFn.live() lists undisposed BareFns with signature and mode', (tt) => {
+  const before = BareFn.live().length;
+  const a = new BareFn(I32x2, () => 1);
+  const b = new BareFn(sig(t.void, [t.cstring]), () => {}, { threading: 'nonblocking' });
+  const live = BareFn.live().slice(before);
+  tt.deepEqual(
+    live.map(({ signature, threading, address, leaked }) => ({ signature, threading, address, leaked })),
+    [
+      { signature: '(i32, i32) -> i32', threading: 'local', address: a.address, leaked: false },
+      { signature: '(cstring) -> void', threading: 'nonblocking', address: b.address, leaked: false },
+    ],
+  );
+  a.dispose();
+  tt.deepEqual(BareFn.live().slice(before).map((l) => l.signature), ['(cstring) -> void']);
+  b.dispose();
+  tt.is(BareFn.live().length, before);
+});
+
+test.serial('a BareFn garbage-collected without dispose is reported once as a leak, with where it was created', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'leak.ts');
+  const run = (trace: boolean) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+        encoding: 'utf8',
+        env: { ...process.env, BARE_FN_TRACE: trace ? '1' : '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as { warnings: string[]; live: unknown[]; stillCallable: number };
+  const traced = run(true);
+  tt.is(traced.warnings.length, 1);
+  tt.regex(traced.warnings[0]!, /^BareFn \(i32, i32\) -> i32 \('blocking', 0x[0-9a-f]+\) was garbage-collected without dispose\(\): its thunk and JS function are kept forever, since native code may still call it\.\nCreated at forget \(.*leak\.ts:\d+:\d+\)\n/);
+  tt.deepEqual(traced.live, [{ signature: '(i32, i32) -> i32', threading: 'blocking', leaked: true, traced: true, sameAddress: true }]);
+  tt.is(traced.stillCallable, 42, 'the leaked thunk still calls its JS function');
+
+  const untraced = run(false);
+  tt.is(untraced.warnings.length, 1);
+  tt.regex(untraced.warnings[0]!, /kept forever, since native code may still call it\. Set BARE_FN_TRACE=1 to record where BareFns are created\.$/);
+});
+
+test.serial('an error of a call from another thread, without onError, is an uncaught exception of the owning thread', (tt) => {
+  const script = `
+    require('tsx/cjs');
+    const { BareFn, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'index.ts'))});
+    process.on('uncaughtException', (e) => { console.log('uncaught: ' + e.message); process.exit(0); });
+    const cb = new BareFn(sig(t.i32, [t.i32, t.i32]), () => { throw new RangeError('boom from a queued call'); }, { threading: 'blocking', fallback: -4 });
+    setTimeout(() => {}, 5000);
+    const { runThreads } = require(${JSON.stringify(path.join(__dirname, 'helpers', 'testlib.ts'))});
+    void runThreads(cb.address, 1, 1, 'i32', -4);
+  `;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  tt.is(out.trim(), 'uncaught: boom from a queued call');
+});

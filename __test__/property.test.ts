@@ -1,10 +1,11 @@
 // Property test: random signatures (0 to 16 arguments of any type, any return type) with random
-// values make the round trip through libffi in both directions, values compared exactly.
+// values make the round trip through libffi in both directions, values compared exactly; and
+// with random threading modes, called from a thread of koffi's.
 import test from 'ava';
 import fc from 'fast-check';
 
-import { BareFn, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../index.js';
-import { Recorder, VALUE_TYPES, callViaLibffi, type ValueType } from './helpers/testlib.js';
+import { BareFn, type ErrorInfo, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../index.js';
+import { Recorder, VALUE_TYPES, callViaLibffi, callViaLibffiOnKoffiThread, type ValueType } from './helpers/testlib.js';
 
 const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {
   i8: [-128, 127], u8: [0, 255], i16: [-32768, 32767], u16: [0, 65535], i32: [-(2 ** 31), 2 ** 31 - 1], u32: [0, 2 ** 32 - 1],
@@ -72,5 +73,46 @@ test('random signatures and values, JS -> native through a libffi recorder', (tt
       tt.is(rec.calls, 1);
     }),
     { numRuns: 300 },
+  );
+});
+
+const modeCase = caseArb.chain((c) =>
+  fc.record({
+    c: fc.constant(c),
+    mode: c.ret === 'void' ? fc.constantFrom('local', 'blocking', 'nonblocking') : fc.constantFrom('local', 'blocking'),
+  }),
+);
+
+test('random signatures, values and threading modes, called from a koffi worker thread', async (tt) => {
+  await fc.assert(
+    fc.asyncProperty(modeCase, async ({ c, mode }) => {
+      const s = sig(t[c.ret], c.args.map((a) => t[a]));
+      const fallback = c.ret === 'void' ? undefined : c.result;
+      let seen: unknown[] | undefined;
+      const errors: string[] = [];
+      let delivered!: () => void;
+      const arrived = new Promise<void>((resolve) => (delivered = resolve));
+      const options = { threading: mode, onError: (_e: unknown, info: ErrorInfo) => errors.push(info.kind), ...(mode === 'local' && fallback !== undefined ? { fallback } : {}) };
+      using cb = new BareFn(s, ((...args: unknown[]) => {
+        seen = args;
+        delivered();
+        return c.result;
+      }) as never, options as never);
+      const back = await callViaLibffiOnKoffiThread(cb.address, s, c.values);
+      const name = `${describeCase(c)} '${mode}'`;
+      if (mode === 'local') {
+        // Refused on a foreign thread: the fallback comes back, no JS runs, the error is reported.
+        tt.is(back, fallback, name);
+        while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        tt.deepEqual(errors, ['wrong-thread'], name);
+        tt.is(seen, undefined, name);
+      } else {
+        if (mode === 'nonblocking') await arrived;
+        tt.deepEqual(seen, c.values, name);
+        tt.is(back, c.result, name);
+        tt.deepEqual(errors, [], name);
+      }
+    }),
+    { numRuns: 60 },
   );
 });

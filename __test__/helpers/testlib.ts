@@ -3,6 +3,8 @@
 // and the benchmarks.
 import path from 'node:path';
 
+import koffi from 'koffi';
+
 import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../index.js';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -90,15 +92,51 @@ function codes(signature: Signature): Buffer {
 }
 
 /** Calls the function at `address` with signature `signature` through libffi; returns its result. */
-export function callViaLibffi(address: bigint, signature: Signature, args: readonly unknown[]): unknown {
+/** The argument block of one tl_ffi_call: its buffers stay referenced as long as this object. */
+function libffiCall(address: bigint, signature: Signature, args: readonly unknown[]) {
   const keep: Buffer[] = [];
   const raw = new BigUint64Array(Math.max(1, args.length));
   args.forEach((value, i) => (raw[i] = toRaw(signature.args[i]!.name, value, keep)));
   const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
   const result = new BigUint64Array(1);
-  const status = ffiCall(address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw), memory.addressOf(result));
-  if (status !== 0) throw new Error(`testlib could not call ${signature}`);
-  return fromRaw(signature.ret.name, result[0]!);
+  return {
+    args: [address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw), memory.addressOf(result)] as const,
+    finish(status: number): unknown {
+      void [keep, raw, argCodes]; // referenced until the call is over
+      if (status !== 0) throw new Error(`testlib could not call ${signature}`);
+      return fromRaw(signature.ret.name, result[0]!);
+    },
+  };
+}
+
+/** Calls the function at `address` with signature `signature` through libffi; returns its result. */
+export function callViaLibffi(address: bigint, signature: Signature, args: readonly unknown[]): unknown {
+  const call = libffiCall(address, signature, args);
+  return call.finish(ffiCall(...call.args));
+}
+
+let koffiFfiCall: { async: (...args: unknown[]) => void } | undefined;
+
+/**
+ * The same call made on a thread of koffi's (koffi's asynchronous calls run on its worker
+ * threads), so the BareFn is called from a thread neither bare-fn nor testlib created. The call
+ * itself goes through libffi: koffi cannot call a raw function pointer asynchronously.
+ */
+export function callViaLibffiOnKoffiThread(address: bigint, signature: Signature, args: readonly unknown[]): Promise<unknown> {
+  koffiFfiCall ??= koffi.load(testlibPath).func('int32_t tl_ffi_call(void *f, uint8_t ret, uint32_t n, void *codes, void *args, void *result)');
+  const call = libffiCall(address, signature, args);
+  return new Promise((resolve, reject) => {
+    koffiFfiCall!.async(...call.args, (error: unknown, status: number) => {
+      if (error) reject(error);
+      else {
+        try {
+          resolve(call.finish(status));
+        } catch (e) {
+          reject(e);
+        }
+      }
+    });
+  });
 }
 
 /** A native function of any signature (libffi closure) that records its last call's arguments. */

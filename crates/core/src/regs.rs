@@ -4,7 +4,8 @@
 //! closure-ffi thunks are compiled per Rust fn-pointer type, with at most 12 parameters, so the
 //! template cannot name all 14 argument registers one by one. It names them in pairs through
 //! `#[repr(C)]` aggregates instead. ABI facts relied on (System V AMD64 psABI §3.2.3), each
-//! tested by a real C caller in the JS suite (`__test__/abi.test.ts`) and by `tests/frame.rs`:
+//! tested by rustc-compiled callers in `tests/thunk.rs` and, from the JS suite, by typed callers
+//! and an assembly caller in crates/testlib (`__test__/shapes.test.ts`):
 //! - a 16-byte aggregate of two `u64` is classified INTEGER/INTEGER and takes the next two
 //!   general-purpose registers, as long as two are left: three `GpPair`s are exactly rdi, rsi,
 //!   rdx, rcx, r8, r9;

@@ -1,0 +1,76 @@
+// What a user installs works: the main package and the linux-x64-gnu platform package are packed,
+// installed from the tarballs into a fresh project with no network (npm --offline, empty cache)
+// and no Rust on PATH, and used from TypeScript (node16 and bundler resolution), CommonJS and ESM.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import test from 'ava';
+
+const root = path.resolve(__dirname, '..');
+const work = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-pack-'));
+const nodeDir = path.dirname(process.execPath);
+// No cargo, rustc or compiler directories: only node and the system binaries npm needs.
+const env = { ...process.env, PATH: `${nodeDir}:/usr/bin:/bin`, npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
+const run = (cwd: string, file: string, args: string[]) => execFileSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+function pack(dir: string): string {
+  const out = run(dir, 'npm', ['pack', '--json', '--pack-destination', work]);
+  return path.join(work, (JSON.parse(out) as { filename: string }[])[0]!.filename);
+}
+
+function project(name: string, tarballs: string[]): string {
+  const dir = path.join(work, name);
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+  run(dir, 'npm', ['install', '--no-audit', '--no-fund', ...tarballs]);
+  return dir;
+}
+
+const tarballs = (() => {
+  const stage = path.join(work, 'stage', 'linux-x64-gnu');
+  cpSync(path.join(root, 'npm', 'linux-x64-gnu'), stage, { recursive: true });
+  const addon = readdirSync(root).find((f) => f === 'bare-fn.linux-x64-gnu.node');
+  if (!addon) throw new Error('build the addon first (npm run build)');
+  copyFileSync(path.join(root, addon), path.join(stage, addon));
+  return { main: pack(root), platform: pack(stage) };
+})();
+
+test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
+  const files = run(work, 'tar', ['-tzf', tarballs.main]).trim().split('\n').sort();
+  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', 'package/package.json']);
+  tt.deepEqual(run(work, 'tar', ['-tzf', tarballs.platform]).trim().split('\n').sort(), [
+    'package/README.md',
+    'package/bare-fn.linux-x64-gnu.node',
+    'package/package.json',
+  ]);
+});
+
+test('installed from the tarballs, offline and without Rust: TypeScript, CommonJS and ESM consumers work', (tt) => {
+  const dir = project('consumer', [tarballs.main, tarballs.platform]);
+  copyFileSync(path.join(__dirname, 'packaging', 'consumer.ts'), path.join(dir, 'consumer.ts'));
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [module, resolution] of [['node16', 'node16'], ['preserve', 'bundler']]) {
+    const config = { compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module, moduleResolution: resolution, lib: ['ES2022', 'ESNext.Disposable'], types: [], skipLibCheck: false }, files: ['consumer.ts'] };
+    writeFileSync(path.join(dir, `tsconfig.${resolution}.json`), JSON.stringify(config));
+    tt.is(run(dir, process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`]), '', `tsc with moduleResolution ${resolution}`);
+  }
+  const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  tt.is(run(dir, process.execPath, ['--import', tsx, 'consumer.ts']).trim(), 'sorted: true');
+
+  writeFileSync(path.join(dir, 'cjs.cjs'), "const { BareFn, sig, t } = require('bare-fn'); const f = new BareFn(sig(t.i32, []), () => 7); console.log(typeof f.address); f.dispose();");
+  tt.is(run(dir, process.execPath, ['cjs.cjs']).trim(), 'bigint');
+  writeFileSync(path.join(dir, 'esm.mjs'), "import { BareFn, FnPtr, sig, t } from 'bare-fn'; const f = new BareFn(sig(t.i32, [t.i32]), (x) => x * 2); console.log(FnPtr.from(f.address, f.signature)(21)); f.dispose();");
+  tt.is(run(dir, process.execPath, ['esm.mjs']).trim(), '42');
+});
+
+test('without the platform package, loading fails with a message naming the platform and the package to install', (tt) => {
+  const dir = project('no-platform', [tarballs.main]);
+  const error = tt.throws(() => run(dir, process.execPath, ['-e', "require('bare-fn')"]));
+  tt.regex(
+    (error as Error & { stderr: string }).stderr,
+    /Error: bare-fn: cannot load its native addon for linux-x64-gnu \(Node v[\d.]+\)\. Install its prebuilt package: npm install bare-fn-linux-x64-gnu /,
+  );
+});

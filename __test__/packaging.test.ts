@@ -1,8 +1,9 @@
-// What a user installs works: the main package and the linux-x64-gnu platform package are packed,
+// What a user installs works: the main package and the linux-x64-gnu platform package are packed
+// as the release publishes them,
 // installed from the tarballs into a fresh project with no network (npm --offline, empty cache)
 // and no Rust on PATH, and used from TypeScript (node16 and bundler resolution), CommonJS and ESM.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,13 +30,27 @@ function project(name: string, tarballs: string[]): string {
   return dir;
 }
 
+/**
+ * The packages as the release workflow publishes them: the main package with its platform
+ * packages as optional dependencies (added by `napi pre-publish`; they cannot be in the repo's
+ * package.json, whose lockfile cannot name unpublished packages), and the platform package with
+ * its addon.
+ */
 const tarballs = (() => {
-  const stage = path.join(work, 'stage', 'linux-x64-gnu');
-  cpSync(path.join(root, 'npm', 'linux-x64-gnu'), stage, { recursive: true });
-  const addon = readdirSync(root).find((f) => f === 'bare-fn.linux-x64-gnu.node');
-  if (!addon) throw new Error('build the addon first (npm run build)');
-  copyFileSync(path.join(root, addon), path.join(stage, addon));
-  return { main: pack(root), platform: pack(stage) };
+  const stage = path.join(work, 'stage');
+  const main = path.join(stage, 'main');
+  mkdirSync(main, { recursive: true });
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; files: string[]; optionalDependencies?: Record<string, string> };
+  for (const file of [...manifest.files]) copyFileSync(path.join(root, file), path.join(main, file));
+  manifest.optionalDependencies = Object.fromEntries(readdirSync(path.join(root, 'npm')).map((triple) => [`bare-fn-${triple}`, manifest.version]));
+  writeFileSync(path.join(main, 'package.json'), JSON.stringify(manifest, null, 2));
+
+  const platform = path.join(stage, 'linux-x64-gnu');
+  cpSync(path.join(root, 'npm', 'linux-x64-gnu'), platform, { recursive: true });
+  const addon = 'bare-fn.linux-x64-gnu.node';
+  if (!existsSync(path.join(root, addon))) throw new Error('build the addon first (npm run build)');
+  copyFileSync(path.join(root, addon), path.join(platform, addon));
+  return { main: pack(main), platform: pack(platform) };
 })();
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {

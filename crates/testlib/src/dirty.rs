@@ -8,7 +8,7 @@
 //! slots. Values (what a correct callee sees): -128, 255, -32768, 65535, -2147483648, 4294967295,
 //! 1.5, true, -2.
 
-#[cfg(all(target_arch = "x86_64", not(windows)))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 std::arch::global_asm!(
     ".pushsection .text.bare_fn_testlib_dirty,\"ax\",@progbits",
     ".globl bare_fn_testlib_dirty_call",
@@ -41,7 +41,7 @@ std::arch::global_asm!(
 
 pub type DirtyShape = unsafe extern "C" fn(i8, u8, i16, u16, i32, u32, f32, bool, i8) -> i64;
 
-#[cfg(all(target_arch = "x86_64", not(windows)))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 extern "C" {
     fn bare_fn_testlib_dirty_call(cb: DirtyShape) -> i64;
 }
@@ -50,7 +50,7 @@ extern "C" {
 ///
 /// # Safety
 /// `cb` must be a function of the [`DirtyShape`] signature.
-#[cfg(all(target_arch = "x86_64", not(windows)))]
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #[no_mangle]
 pub unsafe extern "C" fn tl_call_dirty_narrow(cb: DirtyShape) -> i64 {
     bare_fn_testlib_dirty_call(cb)

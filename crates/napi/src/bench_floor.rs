@@ -9,31 +9,104 @@ use napi_derive::napi;
 
 use crate::raw::{string, undefined, Raw};
 
-/// Calls `func(i, i * 3)` `n` times with one handle scope per call (two int32 arguments created,
-/// the int32 result read), the same arguments testlib's loop passes; returns the wrapping sum.
-#[napi(js_name = "benchFloorI32")]
-pub fn bench_floor_i32(env: Env, func: Raw, n: u32) -> i64 {
-    let env = env.raw();
+/// Calls `func` `n` times the way any native -> JS call must: one handle scope per call, the
+/// arguments `make_args(i)` creates, the result `read` converts. Returns the wrapping sum of the
+/// results as f64 bits or i64, as `read` gives them.
+fn floor_loop<const N: usize>(
+    env: sys::napi_env,
+    func: Raw,
+    n: u32,
+    make_args: impl Fn(sys::napi_env, u32) -> [sys::napi_value; N],
+    read: impl Fn(sys::napi_env, sys::napi_value) -> f64,
+) -> f64 {
     let recv = undefined(env);
-    let mut sum = 0i64;
-    for i in 0..n as i32 {
+    let mut sum = 0.0;
+    for i in 0..n {
         let mut scope = ptr::null_mut();
-        let mut argv = [ptr::null_mut(); 2];
         let mut result = ptr::null_mut();
-        let mut value = 0i32;
         // SAFETY: env is live on its thread; func is a function argument of this call; every
         // value belongs to `scope`, closed in the same iteration.
         unsafe {
             sys::napi_open_handle_scope(env, &mut scope);
-            sys::napi_create_int32(env, i, &mut argv[0]);
-            sys::napi_create_int32(env, i.wrapping_mul(3), &mut argv[1]);
-            sys::napi_call_function(env, recv, func.0, 2, argv.as_ptr(), &mut result);
-            sys::napi_get_value_int32(env, result, &mut value);
+            let argv = make_args(env, i);
+            sys::napi_call_function(env, recv, func.0, N, argv.as_ptr(), &mut result);
+            sum += read(env, result);
             sys::napi_close_handle_scope(env, scope);
         }
-        sum = sum.wrapping_add(i64::from(value));
     }
     sum
+}
+
+fn int32(env: sys::napi_env, v: i32) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: env live, inside the caller's scope.
+    unsafe { sys::napi_create_int32(env, v, &mut out) };
+    out
+}
+
+fn double(env: sys::napi_env, v: f64) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { sys::napi_create_double(env, v, &mut out) };
+    out
+}
+
+fn bigint(env: sys::napi_env, v: i64) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { sys::napi_create_bigint_int64(env, v, &mut out) };
+    out
+}
+
+/// `func(i, i * 3)` with two int32, the int32 result read: what testlib's
+/// `tl_loop_i32_i32_i32` makes a BareFn do.
+#[napi(js_name = "benchFloorI32")]
+pub fn bench_floor_i32(env: Env, func: Raw, n: u32) -> i64 {
+    let read = |env, v| {
+        let mut out = 0i32;
+        // SAFETY: v is the call's result, in scope.
+        unsafe { sys::napi_get_value_int32(env, v, &mut out) };
+        f64::from(out)
+    };
+    let args = |env, i: u32| [int32(env, i as i32), int32(env, (i as i32).wrapping_mul(3))];
+    floor_loop(env.raw(), func, n, args, read) as i64
+}
+
+fn read_double(env: sys::napi_env, v: sys::napi_value) -> f64 {
+    let mut out = 0.0;
+    // SAFETY: v is the call's result, in scope.
+    unsafe { sys::napi_get_value_double(env, v, &mut out) };
+    out
+}
+
+/// `func(i, 0.5)` with two doubles, the double result read (`tl_loop_f64_f64_f64`).
+#[napi(js_name = "benchFloorF64")]
+pub fn bench_floor_f64(env: Env, func: Raw, n: u32) -> f64 {
+    let args = |env, i: u32| [double(env, f64::from(i)), double(env, 0.5)];
+    floor_loop(env.raw(), func, n, args, read_double)
+}
+
+/// `func(i, i / 2, -i, 0.25, p, i % 256)` as (bigint, double, int32, double, bigint, int32), the
+/// bigint result read (`tl_loop_mixed6`).
+#[napi(js_name = "benchFloorMixed6")]
+pub fn bench_floor_mixed6(env: Env, func: Raw, p: i64, n: u32) -> f64 {
+    let args = |env, i: u32| {
+        [
+            bigint(env, i64::from(i)),
+            double(env, f64::from(i) / 2.0),
+            int32(env, -(i as i32)),
+            double(env, 0.25),
+            bigint(env, p),
+            int32(env, (i % 256) as i32),
+        ]
+    };
+    let read = |env, v| {
+        let (mut out, mut lossless) = (0i64, false);
+        // SAFETY: v is the call's result, in scope.
+        unsafe { sys::napi_get_value_bigint_int64(env, v, &mut out, &mut lossless) };
+        out as f64
+    };
+    floor_loop(env.raw(), func, n, args, read)
 }
 
 /// A threadsafe function pointer moved to the floor's producer thread.

@@ -244,6 +244,7 @@ impl JsCallback {
     }
 
     /// Converts the callback's return value, or reports why it cannot be.
+    #[inline]
     fn accept(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
         let ret = self.sig.ret();
         if ret == Type::Void {

@@ -39,6 +39,10 @@ pub unsafe fn from_js(
         }
         Type::I8 | Type::U8 | Type::I16 | Type::U16 | Type::I32 | Type::U32 => {
             let d = number(env, ty, value)?;
+            // The common case, an i32 that is exactly representable: one conversion.
+            if ty == Type::I32 && f64::from(d as i32) == d {
+                return Ok(d as i32 as i64 as u64);
+            }
             let (min, max) = int_range(ty);
             integral(d, ty)?;
             if d < min || d > max {
@@ -73,6 +77,7 @@ fn expected(env: sys::napi_env, what: &str, ty: Type, value: sys::napi_value) ->
     ))
 }
 
+#[inline]
 fn number(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Result<f64, Failure> {
     let mut d = 0.0;
     // SAFETY: env/value valid per the caller's contract; a non-number gives a status.

@@ -13,7 +13,7 @@
 //! addon called from the callback); it gets a scope of its own.
 
 use std::cell::{Cell, RefCell};
-use std::ptr;
+use std::ptr::{self, NonNull};
 
 use napi::sys;
 
@@ -35,11 +35,16 @@ struct Slot {
     /// Strong reference to the first error reported during this native call.
     error: Option<sys::napi_ref>,
     batch: Option<Batch>,
-    in_js: bool,
+    /// A callback of this native call is running JS. A cell in a boxed slot, so `JsScope::leave`
+    /// reaches it through a pointer, without a thread-local lookup: the box does not move while
+    /// the slot exists, and the slot outlives every JS call made during its native call.
+    in_js: Cell<bool>,
 }
 
 thread_local! {
-    static NATIVE_CALLS: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+    // Boxed on purpose (see `Slot::in_js`): a slot must not move when the vector grows.
+    #[allow(clippy::vec_box)]
+    static NATIVE_CALLS: RefCell<Vec<Box<Slot>>> = const { RefCell::new(Vec::new()) };
     static NEXT_BATCH: Cell<u64> = const { Cell::new(1) };
 }
 
@@ -52,7 +57,7 @@ impl NativeCall {
     pub fn enter() -> NativeCall {
         NATIVE_CALLS.with(|calls| {
             let mut calls = calls.borrow_mut();
-            calls.push(Slot::default());
+            calls.push(Box::default());
             NativeCall { depth: calls.len() }
         })
     }
@@ -84,9 +89,9 @@ impl NativeCall {
 
 /// The handle scope a native -> JS call runs in.
 pub enum JsScope {
-    /// The shared scope of the innermost native call, at that depth.
+    /// The shared scope of the innermost native call, whose `in_js` flag this call set.
     Batched {
-        depth: usize,
+        in_js: NonNull<Cell<bool>>,
         batch: u64,
         undefined: sys::napi_value,
     },
@@ -104,15 +109,14 @@ impl JsScope {
     pub unsafe fn enter(env: sys::napi_env) -> JsScope {
         NATIVE_CALLS.with(|calls| {
             let mut calls = calls.borrow_mut();
-            let depth = calls.len();
             match calls.last_mut() {
-                Some(slot) if !slot.in_js => {
-                    slot.in_js = true;
+                Some(slot) if !slot.in_js.get() => {
+                    slot.in_js.set(true);
                     // SAFETY: no callback of this native call runs, so the batch scope (if
                     // any) is the innermost open scope.
                     let (batch, undefined) = unsafe { use_batch(env, &mut slot.batch) };
                     JsScope::Batched {
-                        depth,
+                        in_js: NonNull::from(&slot.in_js),
                         batch,
                         undefined,
                     }
@@ -153,11 +157,8 @@ impl JsScope {
     #[inline]
     pub unsafe fn leave(self, env: sys::napi_env) {
         match self {
-            JsScope::Batched { depth, .. } => NATIVE_CALLS.with(|calls| {
-                if let Some(slot) = calls.borrow_mut().get_mut(depth - 1) {
-                    slot.in_js = false;
-                }
-            }),
+            // SAFETY: the slot's box outlives this JS call (see `Slot::in_js`).
+            JsScope::Batched { in_js, .. } => unsafe { in_js.as_ref().set(false) },
             // SAFETY: opened by `enter`; scopes opened since are closed (contract).
             JsScope::Own(scope) => unsafe {
                 sys::napi_close_handle_scope(env, scope);

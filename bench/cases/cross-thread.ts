@@ -1,0 +1,90 @@
+// Case 6: calls from other threads (testlib threads), side by side in one process.
+//   blocking: round trips from 1 and 4 calling threads, bare-fn 'blocking' vs a koffi registered
+//     callback (koffi blocks the calling thread until JS ran); the note gives the process CPU
+//     time per call (bare-fn's callers spin up to 30 µs before sleeping);
+//   nonblocking: void calls from 1 thread delivered to JS, bare-fn 'nonblocking' vs the floor,
+//     a bare Node-API threadsafe function fed by a thread of the addon (one call per item).
+// The JS thread waits by polling with setImmediate, so its event loop stays awake.
+import koffi from 'koffi';
+
+import * as binding from '../../binding.js';
+import { BareFn, memory, sig, t } from '../../index.js';
+import { expectedOnThread, lib, runThreads, testlibPath } from '../../__test__/helpers/testlib.js';
+import { type CaseResult, interleaved, median } from '../harness.js';
+
+const BLOCKING_CALLS = 100_000;
+const QUEUED_CALLS = 1_000_000;
+
+export async function run(): Promise<CaseResult[]> {
+  const I32x2 = sig(t.i32, [t.i32, t.i32]);
+  using blocking = new BareFn(I32x2, expectedOnThread, { threading: 'blocking', fallback: -1 });
+  koffi.load(testlibPath);
+  const kcb = koffi.register(expectedOnThread, koffi.pointer(koffi.proto('int32_t KCross(int32_t, int32_t)'))) as bigint;
+  const results: CaseResult[] = [];
+  for (const threads of [1, 4]) {
+    const cpu: Record<string, number[]> = { 'bare-fn': [], koffi: [] };
+    const roundTrip = (name: string, address: bigint) => async () => {
+      const before = process.cpuUsage();
+      const r = await runThreads(address, threads, BLOCKING_CALLS / threads, 'i32');
+      const used = process.cpuUsage(before);
+      if (r.right !== BLOCKING_CALLS) throw new Error(`${name}: wrong results ${JSON.stringify(r)}`);
+      cpu[name]!.push((used.user + used.system) / BLOCKING_CALLS);
+      return (r.ms * 1e3) / BLOCKING_CALLS;
+    };
+    const samples = await interleaved({ 'bare-fn': roundTrip('bare-fn', blocking.address), koffi: roundTrip('koffi', kcb) });
+    results.push({
+      id: `cross-thread-blocking-${threads}`,
+      title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips`,
+      unit: 'µs/call',
+      baseline: 'koffi',
+      lowerIsBetter: true,
+      rows: Object.entries(samples).map(([contender, s]) => ({
+        contender,
+        samples: s,
+        note: `process CPU ${median(cpu[contender]!).toFixed(2)} µs/call`,
+      })),
+    });
+  }
+  koffi.unregister(kcb);
+
+  const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
+  const joinJob = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
+  const delivered = (start: (onCall: () => void) => () => void) => async () => {
+    let count = 0;
+    let done!: (ns: number) => void;
+    const finished = new Promise<number>((resolve) => (done = resolve));
+    const begin = process.hrtime.bigint();
+    const cleanup = start(() => {
+      if (++count === QUEUED_CALLS) done(Number(process.hrtime.bigint() - begin));
+    });
+    const ns = await finished;
+    cleanup();
+    return ns / QUEUED_CALLS;
+  };
+  const samples = await interleaved({
+    floor: delivered((onCall) => {
+      binding.benchFloorTsfn(onCall, QUEUED_CALLS);
+      return () => {};
+    }),
+    'bare-fn': delivered((onCall) => {
+      const sink = new BareFn(sig(t.void, [t.i32, t.i32]), onCall, { threading: 'nonblocking', ref: true });
+      const job = spawnVoid(sink.address, 1, QUEUED_CALLS);
+      return () => {
+        joinJob(job, memory.addressOf(new BigUint64Array(3)));
+        sink.dispose();
+      };
+    }),
+  });
+  results.push({
+    id: 'cross-thread-nonblocking',
+    title: `nonblocking void calls from another thread, ${QUEUED_CALLS.toLocaleString('en')} delivered to JS`,
+    unit: 'ns/call',
+    baseline: 'floor',
+    lowerIsBetter: true,
+    rows: [
+      ...Object.entries(samples).map(([contender, s]) => ({ contender, samples: s })),
+      { contender: 'koffi', samples: null, note: 'cannot: its callbacks always block the calling thread' },
+    ],
+  });
+  return results;
+}

@@ -36,9 +36,9 @@ function platformTriple(): string {
  * Loads the addon: napi-rs's loader (binding.js) tries a local build next to it (a checkout),
  * then the platform package. If both fail, say which package this platform needs.
  */
-function loadBinding(): typeof Binding {
+function loadBinding(): typeof Binding & RawExports {
   try {
-    return require('./binding.js') as typeof Binding;
+    return require('./binding.js') as typeof Binding & RawExports;
   } catch (cause) {
     const triple = platformTriple();
     const advice = (PREBUILT as readonly string[]).includes(triple)
@@ -48,6 +48,13 @@ function loadBinding(): typeof Binding {
         `build from source in a checkout (npm run build, needs Rust).`;
     throw new Error(`bare-fn: cannot load its native addon for ${triple} (Node ${process.version}). ${advice}`, { cause });
   }
+}
+
+/** Functions the addon exports as plain Node-API callbacks (crates/napi/src/raw_exports.rs), which
+ * napi-rs's generated declarations do not list. */
+interface RawExports {
+  memoryRead(code: number, address: unknown, offset: number): unknown;
+  memoryWrite(code: number, address: unknown, value: unknown, offset: number): void;
 }
 
 const binding = loadBinding();

@@ -18,6 +18,7 @@ mod memory;
 mod native_call;
 mod owner_cell;
 mod raw;
+mod raw_exports;
 mod report;
 mod signature;
 mod stack;

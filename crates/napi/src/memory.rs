@@ -13,10 +13,17 @@ use napi::{sys, Env, Result};
 use napi_derive::napi;
 
 use crate::from_js::from_js;
-use crate::raw::{describe, throw_on_failure, Failure, Raw};
+use crate::raw::{describe, throw_on_failure, undefined, Failure, Raw};
 use crate::to_js::to_js;
 
-fn type_from_code(code: u32, what: &str) -> std::result::Result<Type, Failure> {
+/// The type code argument (index.ts passes `t.*.code`). Arguments here are taken raw and read
+/// with one Node-API call each: napi-rs's typed arguments check each value's type first, which
+/// was most of the cost of a read.
+fn type_from_code(env: sys::napi_env, code: Raw, what: &str) -> std::result::Result<Type, Failure> {
+    let mut code_value = u32::MAX;
+    // SAFETY: code is an argument value of the current call; a non-number leaves u32::MAX.
+    unsafe { sys::napi_get_value_uint32(env, code.0, &mut code_value) };
+    let code = code_value;
     match Type::ALL.get(code as usize) {
         Some(Type::Void) => Err(Failure::type_error(format!("{what}: cannot access void"))),
         Some(&t) => Ok(t),
@@ -31,12 +38,23 @@ fn target(
     env: sys::napi_env,
     ty: Type,
     address: Raw,
-    offset: i64,
+    offset: Raw,
     what: &str,
 ) -> std::result::Result<usize, Failure> {
-    // SAFETY: address is an argument value of the current call.
-    let base = unsafe { from_js(env, Type::Pointer, address.0, &mut Vec::new()) }
-        .map_err(|f| f.context(format_args!("{what}: address")))?;
+    let (mut base, mut lossless) = (0u64, false);
+    // SAFETY: address is an argument value of the current call; a non-bigint gives a status.
+    let status =
+        unsafe { sys::napi_get_value_bigint_uint64(env, address.0, &mut base, &mut lossless) };
+    if status != sys::Status::napi_ok || !lossless {
+        // Not a bigint in range: the strict conversion explains why (or accepts a safe integer).
+        // SAFETY: as above.
+        base = unsafe { from_js(env, Type::Pointer, address.0, &mut Vec::new()) }
+            .map_err(|f| f.context(format_args!("{what}: address")))?;
+    }
+    let mut offset_value = 0i64;
+    // SAFETY: offset is an argument value (index.ts passes a checked safe integer).
+    unsafe { sys::napi_get_value_int64(env, offset.0, &mut offset_value) };
+    let offset = offset_value;
     if base == 0 {
         return Err(Failure::range_error(format!("{what}: address is NULL")));
     }
@@ -55,54 +73,47 @@ fn target(
     Ok(at)
 }
 
-fn offset_of(offset: Option<i64>) -> i64 {
-    offset.unwrap_or(0)
+/// Reads one `type` at `address + offset` (`memoryRead(code, address, offset)`).
+///
+/// # Safety
+/// On `env`'s thread, in a callback's scope; the arguments are values of it.
+pub unsafe fn read(
+    env: sys::napi_env,
+    [type_code, address, offset]: [Raw; 3],
+) -> std::result::Result<sys::napi_value, Failure> {
+    let ty = type_from_code(env, type_code, "memory.read")?;
+    let at = target(env, ty, address, offset, "memory.read")?;
+    // SAFETY: the caller promises `at` is readable for `ty` (see the module note); alignment and
+    // NULL were checked. A C string is copied by to_js before this call returns.
+    let raw = unsafe { read_raw(ty, at) };
+    // SAFETY: inside the callback's scope.
+    Ok(unsafe { to_js(env, ty, raw) })
 }
 
-/// Reads one `type` at `address + offset`.
-#[napi(js_name = "memoryRead")]
-pub fn memory_read(env: Env, type_code: u32, address: Raw, offset: Option<i64>) -> Result<Raw> {
-    let env = env.raw();
-    let read = || -> std::result::Result<Raw, Failure> {
-        let ty = type_from_code(type_code, "memory.read")?;
-        let at = target(env, ty, address, offset_of(offset), "memory.read")?;
-        // SAFETY: the caller promises `at` is readable for `ty` (see the module note); alignment
-        // and NULL were checked. A C string is copied by to_js before this call returns.
-        let raw = unsafe { read_raw(ty, at) };
-        // SAFETY: inside this call's scope.
-        Ok(Raw(unsafe { to_js(env, ty, raw) }))
-    };
-    throw_on_failure(env, read())
-}
-
-/// Writes `value` as one `type` at `address + offset`. Writing a cstring stores a pointer and
-/// is refused (the string's memory would not outlive the call).
-#[napi(js_name = "memoryWrite")]
-pub fn memory_write(
-    env: Env,
-    type_code: u32,
-    address: Raw,
-    value: Raw,
-    offset: Option<i64>,
-) -> Result<()> {
-    let env = env.raw();
-    let write = || -> std::result::Result<(), Failure> {
-        let ty = type_from_code(type_code, "memory.write")?;
-        if ty == Type::CString {
-            return Err(Failure::type_error(
-                "memory.write: cannot write a cstring (its memory would not outlive the call); \
-                 write the bytes into a Buffer and store its address as a pointer",
-            ));
-        }
-        let at = target(env, ty, address, offset_of(offset), "memory.write")?;
-        // SAFETY: value is an argument of this call.
-        let raw = unsafe { from_js(env, ty, value.0, &mut Vec::new()) }
-            .map_err(|f| f.context("memory.write: value"))?;
-        // SAFETY: the caller promises `at` is writable for `ty`; alignment and NULL checked.
-        unsafe { write_raw(ty, at, raw) };
-        Ok(())
-    };
-    throw_on_failure(env, write())
+/// Writes `value` as one `type` at `address + offset` (`memoryWrite(code, address, value,
+/// offset)`). Writing a cstring stores a pointer and is refused (the string's memory would not
+/// outlive the call).
+///
+/// # Safety
+/// As for `read`.
+pub unsafe fn write(
+    env: sys::napi_env,
+    [type_code, address, value, offset]: [Raw; 4],
+) -> std::result::Result<sys::napi_value, Failure> {
+    let ty = type_from_code(env, type_code, "memory.write")?;
+    if ty == Type::CString {
+        return Err(Failure::type_error(
+            "memory.write: cannot write a cstring (its memory would not outlive the call); \
+             write the bytes into a Buffer and store its address as a pointer",
+        ));
+    }
+    let at = target(env, ty, address, offset, "memory.write")?;
+    // SAFETY: value is an argument of this call.
+    let raw = unsafe { from_js(env, ty, value.0, &mut Vec::new()) }
+        .map_err(|f| f.context("memory.write: value"))?;
+    // SAFETY: the caller promises `at` is writable for `ty`; alignment and NULL checked.
+    unsafe { write_raw(ty, at, raw) };
+    Ok(undefined(env))
 }
 
 /// # Safety

@@ -1,0 +1,108 @@
+//! Functions exported as plain Node-API callbacks, without napi-rs's per-call machinery.
+//!
+//! napi-rs wraps every `#[napi]` function with argument validation and a borrow scope (a
+//! thread-local push/pop and allocations), which cost most of a `memory.read` (about 90 of
+//! 130 ns). The hot, simple functions here take their arguments raw and do the same checks
+//! themselves. Their types are declared by hand in index.ts (`RawExports`).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use napi::bindgen_prelude::{Object, ToNapiValue};
+use napi::{sys, Env, Result};
+use napi_derive::napi;
+
+use crate::memory;
+use crate::raw::{Failure, Raw};
+
+/// The body of a raw callback: its arguments (missing ones are `undefined`), a result or a
+/// failure to throw.
+type Body<const N: usize> =
+    unsafe fn(sys::napi_env, [Raw; N]) -> std::result::Result<sys::napi_value, Failure>;
+
+/// Calls `body` with the callback's first N arguments; throws its failure, and turns a panic
+/// into a thrown Error (a panic must not unwind into Node).
+///
+/// # Safety
+/// `env` and `info` are those Node-API passed to the callback.
+unsafe fn dispatch<const N: usize>(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    body: Body<N>,
+) -> sys::napi_value {
+    let mut argv = [ptr::null_mut(); N];
+    let mut argc = N;
+    // SAFETY: argv holds argc slots; Node-API fills missing ones with undefined.
+    unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    // SAFETY: forwarded; the arguments are values of this callback.
+    let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { body(env, argv.map(Raw)) }));
+    let failure = match outcome {
+        Ok(Ok(value)) => return value,
+        Ok(Err(failure)) => failure,
+        Err(_) => Failure::error("bare-fn: internal error (a panic) in a native function"),
+    };
+    // SAFETY: env is live; the error value was just created in it.
+    unsafe { sys::napi_throw(env, failure.to_js(env)) };
+    ptr::null_mut()
+}
+
+unsafe extern "C" fn memory_read(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: called by Node-API with its env and info.
+    unsafe { dispatch(env, info, memory::read) }
+}
+
+unsafe extern "C" fn memory_write(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: as above.
+    unsafe { dispatch(env, info, memory::write) }
+}
+
+/// Adds the raw callbacks to the module's exports.
+#[napi(module_exports)]
+pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
+    // SAFETY: converting the exports object back to its raw value, in module initialisation.
+    let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 2] = [
+        (c"memoryRead", Some(memory_read)),
+        (c"memoryWrite", Some(memory_write)),
+    ];
+    for (name, callback) in functions {
+        let mut function = ptr::null_mut();
+        // SAFETY: module initialisation runs on env's thread; the name is NUL-terminated.
+        let status = unsafe {
+            sys::napi_create_function(
+                env.raw(),
+                name.as_ptr(),
+                -1, // NAPI_AUTO_LENGTH: the name is NUL-terminated
+                callback,
+                ptr::null_mut(),
+                &mut function,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason(format!("cannot create {name:?}")));
+        }
+        // SAFETY: as above; exports is the module's exports object.
+        let status = unsafe {
+            sys::napi_set_named_property(env.raw(), exports_value, name.as_ptr(), function)
+        };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::from_reason(format!("cannot export {name:?}")));
+        }
+    }
+    Ok(())
+}

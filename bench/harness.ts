@@ -72,7 +72,7 @@ const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixe
 /** The markdown table of one case. */
 export function table(result: CaseResult): string {
   const lines = [
-    `**${result.title}** (${result.unit}, median and min-max of ${REPS} runs; ratio: time relative to ${result.baseline}, median of per-round ratios)`,
+    `**${result.title}** (${result.unit}, median and min-max of ${REPS} runs; ratio to ${result.baseline}: median of per-round ratios)`,
     '',
     `| contender | median | min-max | ratio |`,
     '|---|---:|---:|---:|',

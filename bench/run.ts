@@ -1,5 +1,5 @@
 // npm run bench: every benchmark case, all contenders of a case interleaved in one process.
-// Prints markdown tables, writes bench/results/results.md and bench/results/ratios.svg, and
+// Prints markdown tables, writes bench/results/results.md, results.json and ratios.svg, and
 // replaces README's benchmark section (between its bench markers) with the tables.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,9 +10,15 @@ import { type CaseResult, REPS, table } from './harness.js';
 import { svgChart } from './chart.js';
 import * as crossThread from './cases/cross-thread.js';
 import * as nativeToJs from './cases/native-to-js.js';
+import * as lifecycle from './cases/lifecycle.js';
+import * as live from './cases/live.js';
+import * as qsort from './cases/qsort.js';
 
 const CASES: { name: string; run: () => Promise<CaseResult[]> }[] = [
   { name: 'native -> JS', run: nativeToJs.run },
+  { name: 'qsort', run: qsort.run },
+  { name: 'create + dispose', run: lifecycle.run },
+  { name: 'live handles', run: live.run },
   { name: 'cross-thread', run: crossThread.run },
 ];
 
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
   const dir = path.join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'results.md'), markdown);
+  writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 1));
   writeFileSync(path.join(dir, 'ratios.svg'), svgChart(results));
   const readme = path.join(__dirname, '..', 'README.md');
   const text = readFileSync(readme, 'utf8');

@@ -8,74 +8,108 @@
 import koffi from 'koffi';
 
 import * as binding from '../../binding.js';
-import { BareFn, Library, sig, t } from '../../index.js';
+import { BareFn, Library, type Signature, sig, t } from '../../index.js';
 import { testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, nsPer } from '../harness.js';
 
 const N = 1_000_000;
 const FFI_RS = { contender: 'ffi-rs', samples: null, note: 'cannot: a callback cannot return a value to C on the JS thread' };
 
+/** One signature: the same JS function called N times by the floor, bare-fn and koffi. */
+interface SignatureCase {
+  id: string;
+  signature: Signature;
+  /** the function the floor and bare-fn call, and koffi's version (koffi gives small 64-bit
+   * integers as numbers) */
+  fn: (...args: never[]) => unknown;
+  koffiFn?: (...args: never[]) => unknown;
+  /** C declarations of the koffi prototype (a name of its own: koffi's type names are global)
+   * and of testlib's loop taking it */
+  koffiProto: string;
+  koffiLoop: string;
+  /** testlib's loop, as bare-fn calls it: (callback address, extra arguments..., n) */
+  loop: (...args: never[]) => number | bigint;
+  extra: unknown[];
+  floor: () => number;
+  expected: number;
+}
+
+async function measure(c: SignatureCase, klib: ReturnType<typeof koffi.load>): Promise<CaseResult> {
+  using bare = new BareFn(c.signature, c.fn as never);
+  const proto = koffi.proto(c.koffiProto);
+  const kloop = klib.func(c.koffiLoop);
+  const kcb = koffi.register(c.koffiFn ?? c.fn, koffi.pointer(proto));
+  const loop = c.loop as (...args: unknown[]) => number | bigint;
+  const samples = await interleaved({
+    floor: () => nsPer(N, c.floor, c.expected),
+    'bare-fn': () => nsPer(N, () => Number(loop(bare.address, ...c.extra, N)), c.expected),
+    koffi: () => nsPer(N, () => Number(kloop(kcb, ...c.extra, N)), c.expected),
+  });
+  koffi.unregister(kcb);
+  return result(c.id, String(c.signature).replace(/^extern "C" /, ''), samples);
+}
+
 export async function run(): Promise<CaseResult[]> {
   const lib = Library.open(testlibPath);
   const klib = koffi.load(testlibPath);
-  const results: CaseResult[] = [];
+  const sum = (f: (i: number) => number): number => {
+    let total = 0;
+    for (let i = 0; i < N; i++) total += f(i);
+    return total;
+  };
 
-  {
-    const add = (a: number, b: number): number => (a + b) | 0;
-    let expected = 0;
-    for (let i = 0; i < N; i++) expected += add(i, Math.imul(i, 3));
-    const loop = lib.fn('tl_loop_i32_i32_i32', sig(t.i64, [t.pointer, t.u32]));
-    using bare = new BareFn(sig(t.i32, [t.i32, t.i32]), add);
-    const KProto = koffi.proto('int32_t KI32(int32_t, int32_t)');
-    const kloop = klib.func('int64_t tl_loop_i32_i32_i32(KI32 *cb, uint32_t n)');
-    const kcb = koffi.register(add, koffi.pointer(KProto));
-    const samples = await interleaved({
-      floor: () => nsPer(N, () => binding.benchFloorI32(add, N), expected),
-      'bare-fn': () => nsPer(N, () => Number(loop(bare.address, N)), expected),
-      koffi: () => nsPer(N, () => Number(kloop(kcb, N)), expected),
-    });
-    koffi.unregister(kcb);
-    results.push(result('i32', '(i32, i32) -> i32', samples));
-  }
+  const add = (a: number, b: number): number => (a + b) | 0;
+  const half = (a: number, b: number): number => a * b;
+  // The mixed callback returns a small value from its i64 and u8 arguments, so sums are exact.
+  const P = 0x1234n;
+  const mixed = (a: bigint, _b: number, _c: number, _d: number, _p: bigint, e: number): bigint => a + BigInt(e);
+  const mixedKoffi = (a: number | bigint, _b: number, _c: number, _d: number, _p: unknown, e: number): bigint => BigInt(a) + BigInt(e);
 
-  {
-    const f = (a: number, b: number): number => a * b;
-    let expected = 0;
-    for (let i = 0; i < N; i++) expected += f(i, 0.5);
-    const loop = lib.fn('tl_loop_f64_f64_f64', sig(t.f64, [t.pointer, t.u32]));
-    using bare = new BareFn(sig(t.f64, [t.f64, t.f64]), f);
-    const KProto = koffi.proto('double KF64(double, double)');
-    const kloop = klib.func('double tl_loop_f64_f64_f64(KF64 *cb, uint32_t n)');
-    const kcb = koffi.register(f, koffi.pointer(KProto));
-    const samples = await interleaved({
-      floor: () => nsPer(N, () => binding.benchFloorF64(f, N), expected),
-      'bare-fn': () => nsPer(N, () => loop(bare.address, N), expected),
-      koffi: () => nsPer(N, () => kloop(kcb, N), expected),
-    });
-    koffi.unregister(kcb);
-    results.push(result('f64', '(f64, f64) -> f64', samples));
-  }
-
-  {
-    // The callback returns a small value from its i64 and u8 arguments, so sums are exact.
-    const P = 0x1234n;
-    const f = (a: bigint, _b: number, _c: number, _d: number, _p: bigint, e: number): bigint => a + BigInt(e);
-    const fk = (a: number | bigint, _b: number, _c: number, _d: number, _p: unknown, e: number): bigint => BigInt(a) + BigInt(e);
-    let expected = 0;
-    for (let i = 0; i < N; i++) expected += i + (i % 256);
-    const loop = lib.fn('tl_loop_mixed6', sig(t.i64, [t.pointer, t.pointer, t.u32]));
-    using bare = new BareFn(sig(t.i64, [t.i64, t.f64, t.i32, t.f32, t.pointer, t.u8]), f);
-    const KProto = koffi.proto('int64_t KMixed(int64_t, double, int32_t, float, void *, uint8_t)');
-    const kloop = klib.func('int64_t tl_loop_mixed6(KMixed *cb, void *p, uint32_t n)');
-    const kcb = koffi.register(fk, koffi.pointer(KProto));
-    const samples = await interleaved({
-      floor: () => nsPer(N, () => binding.benchFloorMixed6(f, Number(P), N), expected),
-      'bare-fn': () => nsPer(N, () => Number(loop(bare.address, P, N)), expected),
-      koffi: () => nsPer(N, () => Number(kloop(kcb, P, N)), expected),
-    });
-    koffi.unregister(kcb);
-    results.push(result('mixed6', '(i64, f64, i32, f32, pointer, u8) -> i64', samples));
-  }
+  const results = [
+    await measure(
+      {
+        id: 'i32',
+        signature: sig(t.i32, [t.i32, t.i32]),
+        fn: add,
+        koffiProto: 'int32_t KI32(int32_t, int32_t)',
+        koffiLoop: 'int64_t tl_loop_i32_i32_i32(KI32 *cb, uint32_t n)',
+        loop: lib.fn('tl_loop_i32_i32_i32', sig(t.i64, [t.pointer, t.u32])),
+        extra: [],
+        floor: () => binding.benchFloorI32(add, N),
+        expected: sum((i) => add(i, Math.imul(i, 3))),
+      },
+      klib,
+    ),
+    await measure(
+      {
+        id: 'f64',
+        signature: sig(t.f64, [t.f64, t.f64]),
+        fn: half,
+        koffiProto: 'double KF64(double, double)',
+        koffiLoop: 'double tl_loop_f64_f64_f64(KF64 *cb, uint32_t n)',
+        loop: lib.fn('tl_loop_f64_f64_f64', sig(t.f64, [t.pointer, t.u32])),
+        extra: [],
+        floor: () => binding.benchFloorF64(half, N),
+        expected: sum((i) => half(i, 0.5)),
+      },
+      klib,
+    ),
+    await measure(
+      {
+        id: 'mixed6',
+        signature: sig(t.i64, [t.i64, t.f64, t.i32, t.f32, t.pointer, t.u8]),
+        fn: mixed,
+        koffiFn: mixedKoffi,
+        koffiProto: 'int64_t KMixed6(int64_t, double, int32_t, float, void *, uint8_t)',
+        koffiLoop: 'int64_t tl_loop_mixed6(KMixed6 *cb, void *p, uint32_t n)',
+        loop: lib.fn('tl_loop_mixed6', sig(t.i64, [t.pointer, t.pointer, t.u32])),
+        extra: [P],
+        floor: () => binding.benchFloorMixed6(mixed, Number(P), N),
+        expected: sum((i) => i + (i % 256)),
+      },
+      klib,
+    ),
+  ];
   lib.close();
   return results;
 }

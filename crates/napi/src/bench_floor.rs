@@ -160,3 +160,63 @@ pub fn bench_floor_tsfn(env: Env, func: Raw, n: u32) {
         };
     });
 }
+
+thread_local! {
+    /// The env and JS comparator of the running `benchFloorQsort` (qsort's comparator has no
+    /// context argument).
+    static QSORT_JS: std::cell::Cell<(sys::napi_env, sys::napi_value, u64)> =
+        const { std::cell::Cell::new((ptr::null_mut(), ptr::null_mut(), 0)) };
+}
+
+extern "C" fn floor_compare(a: *const std::ffi::c_void, b: *const std::ffi::c_void) -> i32 {
+    let (env, func, calls) = QSORT_JS.get();
+    QSORT_JS.set((env, func, calls + 1));
+    // SAFETY: qsort passes pointers to elements of the i32 array being sorted.
+    let (x, y) = unsafe { (*(a as *const i32), *(b as *const i32)) };
+    let args = |env, _| [int32(env, x), int32(env, y)];
+    let read = |env, v| {
+        let mut out = 0i32;
+        // SAFETY: v is the call's result, in scope.
+        unsafe { sys::napi_get_value_int32(env, v, &mut out) };
+        f64::from(out)
+    };
+    floor_loop(env, Raw(func), 1, args, read) as i32
+}
+
+/// The floor for sorting with a JS comparator: libc qsort of the Int32Array `values` with a
+/// native comparator that reads both ints itself and calls `func(a, b)` through Node-API (one
+/// handle scope per call). Returns the number of comparisons.
+#[napi(js_name = "benchFloorQsort")]
+pub fn bench_floor_qsort(env: Env, func: Raw, values: Raw) -> napi::Result<f64> {
+    let env = env.raw();
+    let data = crate::raw::throw_on_failure(env, crate::memory::data_pointer(env, values.0))?;
+    let mut length = 0usize;
+    // SAFETY: values was just checked to be an ArrayBuffer view.
+    unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            values.0,
+            ptr::null_mut(),
+            &mut length,
+            ptr::null_mut(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    QSORT_JS.set((env, func.0, 0));
+    // SAFETY: data points to `length` i32 (an Int32Array); the comparator matches qsort's type.
+    unsafe { libc::qsort(data, length, 4, Some(floor_compare)) };
+    Ok(QSORT_JS.get().2 as f64)
+}
+
+/// The floor for creating and releasing a callback: what any addon must do to keep a JS
+/// function callable from native code, a strong reference created and deleted.
+#[napi(js_name = "benchFloorRefPair")]
+pub fn bench_floor_ref_pair(env: Env, func: Raw) {
+    let mut reference = ptr::null_mut();
+    // SAFETY: func is an argument of this call; the reference is deleted at once.
+    unsafe {
+        sys::napi_create_reference(env.raw(), func.0, 1, &mut reference);
+        sys::napi_delete_reference(env.raw(), reference);
+    }
+}

@@ -173,7 +173,7 @@ pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
     }))
 }
 
-fn data_pointer(
+pub fn data_pointer(
     env: sys::napi_env,
     value: sys::napi_value,
 ) -> std::result::Result<*mut c_void, Failure> {

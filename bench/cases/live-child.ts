@@ -1,0 +1,29 @@
+// Child process of bench/cases/live.ts: creates up to COUNT live callbacks of one contender
+// without releasing them, then prints how many it reached and the resident memory they took.
+import koffi from 'koffi';
+
+import { BareFn, sig, t } from '../../index.js';
+
+const [contender, countText] = process.argv.slice(2);
+const count = Number(countText);
+const keep: unknown[] = [];
+const settle = () => {
+  globalThis.gc?.();
+  return process.memoryUsage().rss;
+};
+
+const before = settle();
+let reached = 0;
+let stopped: string | undefined;
+const S = sig(t.i32, [t.i32, t.i32]);
+const KProto = koffi.pointer(koffi.proto('int32_t KLive(int32_t, int32_t)'));
+try {
+  for (; reached < count; reached++) {
+    const i = reached;
+    keep.push(contender === 'bare-fn' ? new BareFn(S, (a, b) => a + b + i) : koffi.register((a: number, b: number) => a + b + i, KProto));
+  }
+} catch (error) {
+  stopped = (error as Error).message;
+}
+const after = settle();
+console.log(JSON.stringify({ reached, bytesEach: (after - before) / Math.max(1, reached), stopped }));

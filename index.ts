@@ -55,6 +55,19 @@ function loadBinding(): typeof Binding & RawExports {
 interface RawExports {
   memoryRead(code: number, address: unknown, offset: number): unknown;
   memoryWrite(code: number, address: unknown, value: unknown, offset: number): void;
+  createBareFn(
+    signature: unknown,
+    func: unknown,
+    mode: number,
+    timeoutMs: number,
+    keepAlive: boolean,
+    onError: unknown,
+    fallback: unknown,
+    createdAt: string | undefined,
+  ): unknown;
+  bareFnAddress(handle: unknown): bigint;
+  disposeBareFn(handle: unknown): void;
+  liveBareFns(): LiveBareFn[];
 }
 
 const binding = loadBinding();
@@ -172,6 +185,8 @@ export interface Signature<R extends Type = Type, A extends readonly Type[] = re
 }
 
 const natives = new WeakMap<Signature, Binding.NativeSignature>();
+/** The same signatures as handles for the plain Node-API functions (`createBareFn`). */
+const handles = new WeakMap<Signature, unknown>();
 
 function nativeOf(signature: unknown, what: string): Binding.NativeSignature {
   const native = natives.get(signature as Signature);
@@ -216,6 +231,7 @@ export function sig<const R extends Type, const A extends readonly Type[]>(
     toString: () => text,
   });
   natives.set(signature, native);
+  handles.set(signature, native.handle());
   return signature;
 }
 
@@ -300,28 +316,7 @@ export interface LiveBareFn {
   readonly leaked: boolean;
 }
 
-interface LiveRecord extends Omit<LiveBareFn, 'leaked'> {
-  leaked: boolean;
-}
-
-/** Undisposed BareFns by id; entries leave on dispose (a leaked one stays: it lives forever). */
-const liveRecords = new Map<number, LiveRecord>();
-let nextLiveId = 0;
 let traceCreation = process.env.BARE_FN_TRACE === '1';
-
-const leakWatch = new FinalizationRegistry<number>((id) => {
-  const record = liveRecords.get(id);
-  if (record === undefined || record.leaked) return;
-  record.leaked = true;
-  const where = record.createdAt
-    ? `\nCreated ${record.createdAt.trimStart()}`
-    : ' Set BARE_FN_TRACE=1 to record where BareFns are created.';
-  process.emitWarning(
-    `BareFn ${record.signature} ('${record.threading}', 0x${record.address.toString(16)}) was garbage-collected ` +
-      `without dispose(): its thunk and JS function are kept forever, since native code may still call it.${where}`,
-    { type: 'BareFnLeakWarning' },
-  );
-});
 
 const MAX_QUARANTINE = 10_000_000;
 function checkQuarantine(value: unknown, what: string): number {
@@ -339,15 +334,16 @@ if (process.env.BARE_FN_QUARANTINE !== undefined) {
  * when native code no longer holds the pointer.
  */
 export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
-  readonly #native: Binding.NativeBareFn;
+  /** The native half (an External); garbage-collecting it without dispose() is a reported leak. */
+  readonly #handle: unknown;
   readonly #address: bigint;
-  readonly #id = nextLiveId++;
+  #disposed = false;
   readonly signature: S;
   readonly threading: M;
 
   /** The BareFns not yet disposed (including leaked ones), to find leaks. */
   static live(): LiveBareFn[] {
-    return [...liveRecords.values()].map((record) => ({ ...record }));
+    return binding.liveBareFns();
   }
 
   /** Record a stack trace at every `new BareFn` (for `live()` and leak warnings); also on with
@@ -372,7 +368,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
     const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
-    const native = nativeOf(signature, 'new BareFn: the signature');
+    nativeOf(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
@@ -393,44 +389,39 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
     }
-    this.#native = new binding.NativeBareFn(native, callback, {
-      threading,
+    this.#handle = binding.createBareFn(
+      handles.get(signature),
+      callback,
+      THREADINGS.indexOf(threading),
       timeoutMs,
-      keepAlive: options.ref ?? false,
-      onError: options.onError,
-      fallback: options.fallback,
-    });
-    this.#address = this.#native.address as bigint;
+      options.ref ?? false,
+      options.onError,
+      options.fallback,
+      // The stack without its first two lines ('Error', this constructor): the creator first.
+      traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
+    );
+    this.#address = binding.bareFnAddress(this.#handle);
     this.signature = signature;
     this.threading = threading;
-    liveRecords.set(this.#id, {
-      signature: String(signature),
-      threading,
-      address: this.#address,
-      // The stack without its first two lines ('Error', this constructor): the creator first.
-      createdAt: traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
-      leaked: false,
-    });
-    leakWatch.register(this, this.#id, this);
   }
 
   /** The C function pointer. Reading it after dispose is a TypeError. */
   get address(): bigint {
-    if (this.#native.disposed) {
+    if (this.#disposed) {
       throw new TypeError(`BareFn ${this.signature}: address read after dispose`);
     }
     return this.#address;
   }
 
   get disposed(): boolean {
-    return this.#native.disposed;
+    return this.#disposed;
   }
 
   /** Releases the JS function and retires the thunk (native calls then get the fallback). */
   dispose(): void {
-    this.#native.dispose();
-    liveRecords.delete(this.#id);
-    leakWatch.unregister(this);
+    if (this.#disposed) return;
+    binding.disposeBareFn(this.#handle);
+    this.#disposed = true;
   }
 
   [Symbol.dispose](): void {

@@ -1,25 +1,30 @@
-//! `NativeBareFn`: owns a thunk and the JS callback it calls (wrapped by `BareFn` in index.ts).
+//! A BareFn's native half: a thunk and the JS callback it calls, held by a JS External that
+//! index.ts's `BareFn` keeps. Created, queried and disposed through plain Node-API callbacks
+//! (raw_exports.rs): napi-rs's class machinery (object wrap, registry, option-object parsing) cost
+//! most of a create + dispose.
 
-use std::ffi::CString;
+use std::ffi::{c_void, CString};
 use std::ptr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bare_fn_core::quarantine::Quarantine;
 use bare_fn_core::{Signature, Thunk, Type};
-use napi::{sys, Env, Result};
+use napi::sys;
 use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, Job};
 use crate::from_js::from_js;
-use crate::raw::{throw_on_failure, type_of, Failure, Raw};
-use crate::signature::NativeSignature;
+use crate::live;
+use crate::raw::{type_of, undefined, Failure, Raw};
+use crate::signature::signature_of;
 use crate::threading::Mode;
 use crate::to_js::to_js;
 
-#[napi]
+/// What a BareFn External points to. `tag` tells it from any other External.
 pub struct NativeBareFn {
+    tag: u64,
     callback: Arc<JsCallback>,
     /// `None` once disposed (the thunk is then in quarantine).
     thunk: Option<Thunk>,
@@ -28,138 +33,190 @@ pub struct NativeBareFn {
     keep_alive: bool,
 }
 
-/// The options of `new BareFn`, as index.ts passes them.
-#[napi(object)]
-pub struct NativeOptions {
-    pub threading: String,
-    pub timeout_ms: f64,
-    pub keep_alive: bool,
-    pub on_error: Option<Raw>,
-    pub fallback: Option<Raw>,
-}
+const TAG: u64 = 0xBA4E_F000_0000_0001;
 
 /// Thunks of BareFns that were garbage-collected without dispose: native code may still hold
 /// their address, so they are never freed.
 static ABANDONED: Mutex<Vec<Thunk>> = Mutex::new(Vec::new());
 
-#[napi]
-impl NativeBareFn {
-    /// `func` and `on_error` are checked to be functions by index.ts.
-    /// `threading` is 'local', 'blocking' or 'nonblocking' and `timeout_ms` a non-negative
-    /// number or Infinity (checked by index.ts); `keep_alive` is the `ref` option.
-    #[napi(constructor)]
-    pub fn new(
-        env: Env,
-        signature: &NativeSignature,
-        func: Raw,
-        options: NativeOptions,
-    ) -> Result<Self> {
-        let env = env.raw();
-        let sig = signature.get().clone();
-        let (fallback, fallback_string) =
-            throw_on_failure(env, fallback_value(env, sig.ret(), options.fallback))?;
-        let mode = throw_on_failure(env, mode_of(&sig, &options))?;
-        // SAFETY: on env's JS thread.
-        let dispatcher = throw_on_failure(env, unsafe { Dispatcher::of_env(env) })?;
-        let func = strong_ref(env, func.0);
-        let on_error = options
-            .on_error
-            .filter(|f| type_of(env, f.0) == sys::ValueType::napi_function)
-            .map(|f| strong_ref(env, f.0));
-        let callback_options = Options {
-            on_error,
-            fallback,
-            fallback_string,
-            mode,
-        };
-        let callback = Arc::new_cyclic(|me| {
-            // SAFETY: on env's JS thread; func is a strong reference to a function of env; `me`
-            // is the Weak of this very Arc.
-            unsafe {
-                JsCallback::new(
-                    env,
-                    sig.clone(),
-                    func,
-                    callback_options,
-                    dispatcher.clone(),
-                    me.clone(),
-                )
-            }
-        });
-        let thunk = Thunk::new(sig.flavor(), callback.clone()).map_err(|e| {
-            callback.dispose();
-            Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}")).throw(env)
-        })?;
-        if options.keep_alive {
-            // SAFETY: on env's thread with its live env.
-            unsafe { dispatcher.keep_alive(env, true) };
+/// `createBareFn(signature, func, mode, timeoutMs, ref, onError, fallback, createdAt)`: index.ts
+/// has checked every argument's type (mode 0/1/2 is local/blocking/nonblocking).
+///
+/// # Safety
+/// On `env`'s thread, in a callback's scope; the arguments are values of it.
+pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_value, Failure> {
+    let [signature, func, mode, timeout_ms, keep_alive, on_error, fallback, created_at] = args;
+    // SAFETY: forwarded.
+    let sig = unsafe { signature_of(env, signature) }?;
+    let (fallback, fallback_string) = fallback_value(env, sig.ret(), fallback)?;
+    let mode = mode_of(&sig, number(env, mode), number(env, timeout_ms))?;
+    let keep_alive = boolean(env, keep_alive);
+    // SAFETY: on env's JS thread.
+    let dispatcher = unsafe { Dispatcher::of_env(env) }?;
+    let func_ref = strong_ref(env, func.0);
+    let on_error = (type_of(env, on_error.0) == sys::ValueType::napi_function)
+        .then(|| strong_ref(env, on_error.0));
+    let options = Options {
+        on_error,
+        fallback,
+        fallback_string,
+        mode,
+    };
+    let callback = Arc::new_cyclic(|me| {
+        // SAFETY: on env's JS thread; func_ref is a strong reference to a function of env; `me`
+        // is the Weak of this very Arc.
+        unsafe {
+            JsCallback::new(
+                env,
+                sig.clone(),
+                func_ref,
+                options,
+                dispatcher.clone(),
+                me.clone(),
+            )
         }
-        let address = thunk.address() as u64;
-        Ok(NativeBareFn {
-            callback,
-            thunk: Some(thunk),
-            address,
-            keep_alive: options.keep_alive,
-        })
+    });
+    let thunk = Thunk::new(sig.flavor(), callback.clone()).map_err(|e| {
+        callback.dispose();
+        Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
+    })?;
+    if keep_alive {
+        // SAFETY: on env's thread with its live env.
+        unsafe { dispatcher.keep_alive(env, true) };
     }
-
-    #[napi(getter)]
-    pub fn address(&self, env: Env) -> Raw {
-        // SAFETY: on the JS thread of env, inside the napi callback's scope.
-        Raw(unsafe { to_js(env.raw(), Type::Pointer, self.address) })
+    let address = thunk.address() as u64;
+    live::add(address, &sig, mode, read_site(env, created_at));
+    let native = Box::into_raw(Box::new(NativeBareFn {
+        tag: TAG,
+        callback,
+        thunk: Some(thunk),
+        address,
+        keep_alive,
+    }));
+    let mut external = ptr::null_mut();
+    // SAFETY: `native` is released by `finalize`, exactly once, when the External is collected.
+    let status = unsafe {
+        sys::napi_create_external(
+            env,
+            native.cast(),
+            Some(finalize),
+            ptr::null_mut(),
+            &mut external,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: Node-API did not take it.
+        let mut native = unsafe { Box::from_raw(native) };
+        native.dispose(env);
+        return Err(Failure::error("BareFn: cannot create its handle"));
     }
+    Ok(external)
+}
 
-    #[napi(getter)]
-    pub fn disposed(&self) -> bool {
-        self.thunk.is_none()
-    }
+/// `bareFnAddress(handle)`.
+///
+/// # Safety
+/// As for `create`.
+pub unsafe fn address(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
+    // SAFETY: forwarded.
+    let native = unsafe { unwrap(env, handle) }?;
+    // SAFETY: in the callback's scope.
+    Ok(unsafe { to_js(env, Type::Pointer, native.address) })
+}
 
-    /// Releases the JS function and retires the thunk into quarantine. Idempotent.
-    #[napi]
-    pub fn dispose(&mut self, env: Env) {
+/// `disposeBareFn(handle)`: releases the JS function and retires the thunk into quarantine.
+/// Idempotent.
+///
+/// # Safety
+/// As for `create`.
+pub unsafe fn dispose(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
+    // SAFETY: forwarded.
+    unsafe { unwrap(env, handle) }?.dispose(env);
+    Ok(undefined(env))
+}
+
+impl NativeBareFn {
+    fn dispose(&mut self, env: sys::napi_env) {
         if let Some(thunk) = self.thunk.take() {
             self.callback.dispose();
+            live::remove(self.address);
             Quarantine::global().retire(thunk);
             if self.keep_alive {
-                // SAFETY: dispose runs on the owning thread (a napi method call).
-                unsafe { self.callback.dispatcher().keep_alive(env.raw(), false) };
+                // SAFETY: dispose runs on the owning thread (a JS call into the addon).
+                unsafe { self.callback.dispatcher().keep_alive(env, false) };
             }
         }
     }
-
-    #[napi(getter)]
-    pub fn threading(&self) -> &'static str {
-        self.callback.mode().name()
-    }
 }
 
-impl Drop for NativeBareFn {
-    /// Runs when the JS object is garbage-collected. An undisposed thunk stays callable forever.
-    fn drop(&mut self) {
-        if let Some(thunk) = self.thunk.take() {
-            ABANDONED
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(thunk);
+/// The BareFn behind a handle.
+///
+/// # Safety
+/// On the handle's env thread; `handle` a value of the current scope.
+unsafe fn unwrap<'a>(env: sys::napi_env, handle: Raw) -> Result<&'a mut NativeBareFn, Failure> {
+    let mut data = ptr::null_mut();
+    // SAFETY: a non-External gives a status.
+    let status = unsafe { sys::napi_get_value_external(env, handle.0, &mut data) };
+    let native = data as *mut NativeBareFn;
+    // SAFETY: an External's data of ours starts with TAG (checked before any other use); the
+    // handle keeps it alive while JS holds it, and JS runs on one thread.
+    if status != sys::Status::napi_ok || native.is_null() || unsafe { (*native).tag } != TAG {
+        return Err(Failure::type_error("bare-fn: not a BareFn handle"));
+    }
+    // SAFETY: see above.
+    Ok(unsafe { &mut *native })
+}
+
+/// The handle was garbage-collected. Without dispose, native code may still hold the pointer:
+/// the thunk stays callable forever, and the leak is reported once on the owning thread.
+unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the Box given to napi_create_external, finalized once.
+    let mut native = unsafe { Box::from_raw(data as *mut NativeBareFn) };
+    if let Some(thunk) = native.thunk.take() {
+        ABANDONED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(thunk);
+        if let Some(warning) = live::mark_leaked(native.address) {
+            native.callback.dispatcher().send(Job::Warn(warning));
         }
     }
 }
 
-fn mode_of(sig: &Signature, options: &NativeOptions) -> std::result::Result<Mode, Failure> {
-    match options.threading.as_str() {
-        "local" => Ok(Mode::Local),
-        "blocking" => Ok(Mode::Blocking {
-            timeout: Duration::try_from_secs_f64(options.timeout_ms / 1000.0).ok(),
+fn number(env: sys::napi_env, value: Raw) -> f64 {
+    let mut out = 0.0;
+    // SAFETY: value is an argument of the current call (a number, checked by index.ts).
+    unsafe { sys::napi_get_value_double(env, value.0, &mut out) };
+    out
+}
+
+fn boolean(env: sys::napi_env, value: Raw) -> bool {
+    let mut out = false;
+    // SAFETY: as above (a boolean).
+    unsafe { sys::napi_get_value_bool(env, value.0, &mut out) };
+    out
+}
+
+/// The creation site index.ts recorded (a string), if any.
+fn read_site(env: sys::napi_env, value: Raw) -> Option<String> {
+    (type_of(env, value.0) == sys::ValueType::napi_string)
+        .then(|| crate::raw::read_string(env, value.0))
+        .flatten()
+}
+
+fn mode_of(sig: &Signature, code: f64, timeout_ms: f64) -> Result<Mode, Failure> {
+    match code as u8 {
+        0 => Ok(Mode::Local),
+        1 => Ok(Mode::Blocking {
+            timeout: Duration::try_from_secs_f64(timeout_ms / 1000.0).ok(),
         }),
-        "nonblocking" if sig.ret() == Type::Void => Ok(Mode::Nonblocking),
-        "nonblocking" => Err(Failure::type_error(format!(
+        2 if sig.ret() == Type::Void => Ok(Mode::Nonblocking),
+        2 => Err(Failure::type_error(format!(
             "new BareFn: 'nonblocking' needs a void return type (the caller does not wait for \
              a result); {sig} returns {}",
             sig.ret()
         ))),
-        other => Err(Failure::range_error(format!(
-            "new BareFn: unknown threading mode {other:?}"
-        ))),
+        _ => Err(Failure::range_error("new BareFn: unknown threading mode")),
     }
 }
 
@@ -174,16 +231,13 @@ fn strong_ref(env: sys::napi_env, value: sys::napi_value) -> sys::napi_ref {
 fn fallback_value(
     env: sys::napi_env,
     ret: Type,
-    value: Option<Raw>,
-) -> std::result::Result<(u64, Option<CString>), Failure> {
-    let Some(value) = value.filter(|_| ret != Type::Void) else {
-        return Ok((0, None));
-    };
-    if type_of(env, value.0) == sys::ValueType::napi_undefined {
+    value: Raw,
+) -> Result<(u64, Option<CString>), Failure> {
+    if ret == Type::Void || type_of(env, value.0) == sys::ValueType::napi_undefined {
         return Ok((0, None));
     }
     let mut strings = Vec::new();
-    // SAFETY: value belongs to the constructor call's scope.
+    // SAFETY: value belongs to the current call's scope.
     let raw = unsafe { from_js(env, ret, value.0, &mut strings) }
         .map_err(|f| f.context("new BareFn: options.fallback"))?;
     Ok((raw, strings.pop()))

@@ -63,8 +63,6 @@ pub struct JsCallback {
     disposed: AtomicBool,
     /// The queue to the owning thread (blocking/nonblocking calls, errors from other threads).
     dispatcher: Arc<Dispatcher>,
-    /// OS id of the owning thread, for messages.
-    owner_os_id: u64,
     /// This callback, for jobs queued from other threads.
     me: Weak<JsCallback>,
     /// Strong reference to onError, used on the owning thread only; released when the last
@@ -121,7 +119,6 @@ impl JsCallback {
             mode: options.mode,
             disposed: AtomicBool::new(false),
             dispatcher,
-            owner_os_id: thread::os_id(),
             me,
             on_error: options.on_error.map(OwnedRef),
             fallback: options.fallback,
@@ -152,10 +149,6 @@ impl JsCallback {
                 s.returned.clear();
             })
             .is_some()
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
     }
 
     pub fn fallback(&self) -> u64 {
@@ -402,7 +395,7 @@ impl JsCallback {
                     "BareFn {} called from thread {}; it is 'local' to thread {}",
                     self.sig,
                     thread::os_id(),
-                    self.owner_os_id
+                    self.dispatcher.owner_os_id()
                 );
                 self.post_failure(Failure::error(message), Kind::WrongThread)
             }
@@ -424,7 +417,7 @@ impl JsCallback {
                          the fallback",
                         self.sig,
                         thread::os_id(),
-                        self.owner_os_id,
+                        self.dispatcher.owner_os_id(),
                         timeout.map_or(0, |t| t.as_millis())
                     );
                         self.post_failure(Failure::error(message), Kind::Timeout)

@@ -49,6 +49,8 @@ pub enum Job {
     },
     /// Delete a reference that was let go of on another thread.
     Release(OwnedRef),
+    /// Emit a process warning (a leaked BareFn, found by a finalizer).
+    Warn(String),
 }
 
 impl Job {
@@ -80,6 +82,10 @@ impl Job {
             } => unsafe { callback.report_failure(env, &failure, kind) },
             // SAFETY: forwarded; the reference belongs to this env.
             Job::Release(reference) => unsafe { reference.delete(env) },
+            // SAFETY: forwarded.
+            Job::Warn(message) => unsafe {
+                crate::warning::emit(env, &message, "BareFnLeakWarning")
+            },
         }
     }
 
@@ -121,6 +127,8 @@ pub struct Dispatcher {
     /// Live BareFns created with `{ ref: true }`: while non-zero, the threadsafe function keeps
     /// the event loop alive. Changed on the owning thread only.
     keep_alive: AtomicUsize,
+    /// The OS id of the env's thread, for messages (read once: gettid is a system call).
+    owner_os_id: u64,
 }
 
 thread_local! {
@@ -146,6 +154,7 @@ impl Dispatcher {
             }),
             closed: AtomicBool::new(false),
             keep_alive: AtomicUsize::new(0),
+            owner_os_id: crate::thread::os_id(),
         });
         // SAFETY: forwarded.
         unsafe { dispatcher.install(env)? };
@@ -193,6 +202,10 @@ impl Dispatcher {
         }
         *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
         Ok(())
+    }
+
+    pub fn owner_os_id(&self) -> u64 {
+        self.owner_os_id
     }
 
     pub fn is_closed(&self) -> bool {

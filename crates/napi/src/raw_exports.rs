@@ -2,7 +2,8 @@
 //!
 //! napi-rs wraps every `#[napi]` function with argument validation and a borrow scope (a
 //! thread-local push/pop and allocations), which cost most of a `memory.read` (about 90 of
-//! 130 ns). The hot, simple functions here take their arguments raw and do the same checks
+//! 130 ns), and its classes add an object registry and wrap per instance, most of a BareFn's
+//! create + dispose. The hot functions here take their arguments raw and do the same checks
 //! themselves. Their types are declared by hand in index.ts (`RawExports`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,8 +13,8 @@ use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 
-use crate::memory;
 use crate::raw::{Failure, Raw};
+use crate::{bare_fn, live, memory};
 
 /// The body of a raw callback: its arguments (missing ones are `undefined`), a result or a
 /// failure to throw.
@@ -63,6 +64,38 @@ unsafe extern "C" fn memory_read(
     unsafe { dispatch(env, info, memory::read) }
 }
 
+unsafe extern "C" fn create_bare_fn(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: as above.
+    unsafe { dispatch(env, info, bare_fn::create) }
+}
+
+unsafe extern "C" fn bare_fn_address(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: as above.
+    unsafe { dispatch(env, info, bare_fn::address) }
+}
+
+unsafe extern "C" fn dispose_bare_fn(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: as above.
+    unsafe { dispatch(env, info, bare_fn::dispose) }
+}
+
+unsafe extern "C" fn live_bare_fns(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: as above; list takes no arguments.
+    unsafe { dispatch(env, info, |env, []: [Raw; 0]| Ok(live::list(env))) }
+}
+
 unsafe extern "C" fn memory_write(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -76,9 +109,13 @@ unsafe extern "C" fn memory_write(
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 2] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 6] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
+        (c"createBareFn", Some(create_bare_fn)),
+        (c"bareFnAddress", Some(bare_fn_address)),
+        (c"disposeBareFn", Some(dispose_bare_fn)),
+        (c"liveBareFns", Some(live_bare_fns)),
     ];
     for (name, callback) in functions {
         let mut function = ptr::null_mut();

@@ -56,52 +56,23 @@ unsafe fn dispatch<const N: usize>(
     ptr::null_mut()
 }
 
-unsafe extern "C" fn memory_read(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: called by Node-API with its env and info.
-    unsafe { dispatch(env, info, memory::read) }
+/// Defines `unsafe extern "C" fn $name(env, info)` calling `dispatch` with `$body`.
+macro_rules! raw_callbacks {
+    ($($name:ident => $body:expr;)*) => {$(
+        unsafe extern "C" fn $name(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+            // SAFETY: called by Node-API with its env and info.
+            unsafe { dispatch(env, info, $body) }
+        }
+    )*};
 }
 
-unsafe extern "C" fn create_bare_fn(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above.
-    unsafe { dispatch(env, info, bare_fn::create) }
-}
-
-unsafe extern "C" fn bare_fn_address(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above.
-    unsafe { dispatch(env, info, bare_fn::address) }
-}
-
-unsafe extern "C" fn dispose_bare_fn(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above.
-    unsafe { dispatch(env, info, bare_fn::dispose) }
-}
-
-unsafe extern "C" fn live_bare_fns(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above; list takes no arguments.
-    unsafe { dispatch(env, info, |env, []: [Raw; 0]| Ok(live::list(env))) }
-}
-
-unsafe extern "C" fn memory_write(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above.
-    unsafe { dispatch(env, info, memory::write) }
+raw_callbacks! {
+    memory_read => memory::read;
+    memory_write => memory::write;
+    create_bare_fn => bare_fn::create;
+    bare_fn_address => bare_fn::address;
+    dispose_bare_fn => bare_fn::dispose;
+    live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
 }
 
 /// Adds the raw callbacks to the module's exports.

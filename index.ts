@@ -341,7 +341,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   readonly signature: S;
   readonly threading: M;
 
-  /** The BareFns not yet disposed (including leaked ones), to find leaks. */
+  /** The BareFns of this thread not yet disposed (including leaked ones), in no particular order,
+   * to find leaks. */
   static live(): LiveBareFn[] {
     return binding.liveBareFns();
   }

@@ -41,7 +41,15 @@ const tarballs = (() => {
   const main = path.join(stage, 'main');
   mkdirSync(main, { recursive: true });
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; files: string[]; optionalDependencies?: Record<string, string> };
-  for (const file of [...manifest.files]) copyFileSync(path.join(root, file), path.join(main, file));
+  for (const entry of manifest.files) {
+    // Entries are file names or `dir/*.ext` patterns.
+    const [dir, pattern] = entry.includes('/') ? [path.dirname(entry), path.basename(entry)] : ['.', entry];
+    const suffix = pattern.startsWith('*') ? pattern.slice(1) : undefined;
+    mkdirSync(path.join(main, dir), { recursive: true });
+    for (const file of suffix ? readdirSync(path.join(root, dir)).filter((f) => f.endsWith(suffix)) : [pattern]) {
+      copyFileSync(path.join(root, dir, file), path.join(main, dir, file));
+    }
+  }
   manifest.optionalDependencies = Object.fromEntries(readdirSync(path.join(root, 'npm')).map((triple) => [`bare-fn-${triple}`, manifest.version]));
   writeFileSync(path.join(main, 'package.json'), JSON.stringify(manifest, null, 2));
 
@@ -55,7 +63,8 @@ const tarballs = (() => {
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
   const files = run(work, 'tar', ['-tzf', tarballs.main]).trim().split('\n').sort();
-  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', 'package/package.json']);
+  const lib = ['bare-fn', 'fn-ptr', 'memory', 'native', 'signature', 'types'].flatMap((m) => [`package/lib/${m}.d.ts`, `package/lib/${m}.js`]);
+  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', ...lib, 'package/package.json'].sort());
   tt.deepEqual(run(work, 'tar', ['-tzf', tarballs.platform]).trim().split('\n').sort(), [
     'package/README.md',
     'package/bare-fn.linux-x64-gnu.node',

@@ -1,0 +1,182 @@
+// BareFn: a JS function as a real C function pointer, with its threading mode and lifetime.
+import { binding } from './native.js';
+import { type Callback, type Fallback, handleOf, nativeOf, type Signature } from './signature.js';
+import { describe, type Type } from './types.js';
+
+/**
+ * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
+ * - 'local' (default, `!Send`): only the thread that created it; calls from other threads are
+ *   refused (the caller gets the fallback, the error is reported);
+ * - 'blocking' (`Send + Sync`): other threads queue the call to the owning thread and wait for the
+ *   result, at most `timeoutMs` for the owning thread to take it;
+ * - 'nonblocking' (`Send`): other threads queue the call and return at once; void signatures only.
+ * On the owning thread every mode calls the function directly.
+ */
+export type Threading = 'local' | 'blocking' | 'nonblocking';
+const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
+
+/** How long a 'blocking' call from another thread waits, by default, for the owning thread. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** 'nonblocking' needs a void signature: the caller does not wait for a result. */
+type VoidOnly<S extends Signature> = S extends Signature<Type<'void'>> ? unknown : { threading: never };
+
+/**
+ * The options argument of `new BareFn`: optional for 'local'; a BareFn typed with another mode must
+ * name it in `threading`, so the type never claims a mode the handle does not have (TypeScript
+ * would otherwise infer the mode from where the handle is used).
+ */
+type OptionsArg<S extends Signature, M extends Threading> = [M] extends ['local']
+  ? [options?: BareFnOptions<S, M>]
+  : [options: BareFnOptions<S, M> & { threading: M } & (M extends 'nonblocking' ? VoidOnly<S> : unknown)];
+
+/** Passed to `onError` with the error. */
+export interface ErrorInfo {
+  /** The BareFn's signature, e.g. `(pointer, pointer) -> i32`. */
+  readonly signature: string;
+  /** 'threw': the callback threw; 'bad-return': its value does not fit the return type;
+   * 'after-dispose': native code called it after dispose; 'refused': Node-API refused to enter JS
+   * from where native code called (e.g. a foreign stack); 'wrong-thread': a 'local' BareFn was
+   * called from another thread; 'timeout': a 'blocking' call from another thread was not taken by
+   * the owning thread within timeoutMs. */
+  readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused' | 'wrong-thread' | 'timeout';
+}
+
+export interface BareFnOptions<S extends Signature, M extends Threading = 'local'> {
+  threading?: M;
+  /** 'blocking' only: how long a call from another thread waits for the owning thread to take
+   * it before it gets the fallback (default DEFAULT_TIMEOUT_MS; Infinity waits forever, which
+   * can deadlock, see README). */
+  timeoutMs?: M extends 'blocking' ? number : never;
+  /** Keep the event loop alive while this BareFn is not disposed (default false). */
+  ref?: boolean;
+  /** The value native code gets when no JS result can be delivered. Default: zero / NULL. */
+  fallback?: Fallback<S>;
+  /** Receives errors of native -> JS calls (see README, Errors). */
+  onError?: (error: unknown, info: ErrorInfo) => void;
+}
+
+/** A BareFn that has not been disposed, as `BareFn.live()` describes it. */
+export interface LiveBareFn {
+  readonly signature: string;
+  readonly threading: Threading;
+  readonly address: bigint;
+  /** Where it was created (a stack trace), when BARE_FN_TRACE=1 or BareFn.traceCreation. */
+  readonly createdAt: string | undefined;
+  /** Garbage-collected without dispose(): its thunk and JS function are kept forever. */
+  readonly leaked: boolean;
+}
+
+let traceCreation = process.env.BARE_FN_TRACE === '1';
+
+const MAX_QUARANTINE = 10_000_000;
+function checkQuarantine(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_QUARANTINE) {
+    throw new RangeError(`${what} must be an integer from 0 to ${MAX_QUARANTINE}; got ${describe(value)}`);
+  }
+  return value;
+}
+if (process.env.BARE_FN_QUARANTINE !== undefined) {
+  binding.setQuarantineCapacity(checkQuarantine(Number(process.env.BARE_FN_QUARANTINE), 'BARE_FN_QUARANTINE'));
+}
+
+/**
+ * A JS function as a real C function pointer (`address`). Dispose it (`using`, or `dispose()`)
+ * when native code no longer holds the pointer.
+ */
+export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
+  /** The native half (an External); garbage-collecting it without dispose() is a reported leak. */
+  readonly #handle: unknown;
+  readonly #address: bigint;
+  #disposed = false;
+  readonly signature: S;
+  readonly threading: M;
+
+  /** The BareFns of this thread not yet disposed (including leaked ones), in no particular order,
+   * to find leaks. */
+  static live(): LiveBareFn[] {
+    return binding.liveBareFns();
+  }
+
+  /** Record a stack trace at every `new BareFn` (for `live()` and leak warnings); also on with
+   * the environment variable BARE_FN_TRACE=1. */
+  static get traceCreation(): boolean {
+    return traceCreation;
+  }
+  static set traceCreation(on: boolean) {
+    if (typeof on !== 'boolean') throw new TypeError(`BareFn.traceCreation must be a boolean; got ${describe(on)}`);
+    traceCreation = on;
+  }
+
+  /** How many disposed BareFns stay mapped as tombstones (answering native calls with the
+   * fallback and an 'after-dispose' report) before their memory is reused. Default 4096; also
+   * set by the environment variable BARE_FN_QUARANTINE. */
+  static get quarantine(): number {
+    return binding.quarantineCapacity();
+  }
+  static set quarantine(capacity: number) {
+    binding.setQuarantineCapacity(checkQuarantine(capacity, 'BareFn.quarantine'));
+  }
+
+  constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
+    const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
+    nativeOf(signature, 'new BareFn: the signature');
+    if (typeof callback !== 'function') {
+      throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
+    }
+    const threading = options.threading ?? ('local' as M);
+    if (!THREADINGS.includes(threading)) {
+      throw new RangeError(`new BareFn: options.threading must be one of ${THREADINGS.join(', ')}; got ${describe(threading)}`);
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (options.timeoutMs !== undefined && threading !== 'blocking') {
+      throw new TypeError(`new BareFn: options.timeoutMs is only for threading 'blocking'; this one is ${describe(threading)}`);
+    }
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      throw new RangeError(`new BareFn: options.timeoutMs must be a number >= 0 or Infinity; got ${describe(timeoutMs)}`);
+    }
+    if (options.ref !== undefined && typeof options.ref !== 'boolean') {
+      throw new TypeError(`new BareFn: options.ref must be a boolean; got ${describe(options.ref)}`);
+    }
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
+    }
+    this.#handle = binding.createBareFn(
+      handleOf(signature),
+      callback,
+      THREADINGS.indexOf(threading),
+      timeoutMs,
+      options.ref ?? false,
+      options.onError,
+      options.fallback,
+      // The stack without its first two lines ('Error', this constructor): the creator first.
+      traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
+    );
+    this.#address = binding.bareFnAddress(this.#handle);
+    this.signature = signature;
+    this.threading = threading;
+  }
+
+  /** The C function pointer. Reading it after dispose is a TypeError. */
+  get address(): bigint {
+    if (this.#disposed) {
+      throw new TypeError(`BareFn ${this.signature}: address read after dispose`);
+    }
+    return this.#address;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Releases the JS function and retires the thunk (native calls then get the fallback). */
+  dispose(): void {
+    if (this.#disposed) return;
+    binding.disposeBareFn(this.#handle);
+    this.#disposed = true;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

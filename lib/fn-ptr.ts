@@ -1,0 +1,97 @@
+// FnPtr (any C function pointer, callable from JS) and Library (dlopen).
+import { binding, type Binding } from './native.js';
+import { type Caller, nativeOf, type Signature } from './signature.js';
+import { describe } from './types.js';
+
+function checkAddress(address: unknown, what: string): bigint {
+  if (typeof address !== 'bigint') {
+    throw new TypeError(`${what} must be a bigint; got ${describe(address)}`);
+  }
+  if (address === 0n) throw new RangeError(`${what} is NULL (0n)`);
+  if (address < 0n || address >= 1n << 64n) throw new RangeError(`${what} ${address}n is not an address`);
+  return address;
+}
+
+/** A callable native function pointer; call it like the C function. */
+export type FnPtr<S extends Signature = Signature> = Caller<S> & {
+  readonly address: bigint;
+  readonly signature: S;
+};
+
+function makeCaller<S extends Signature>(address: bigint, signature: S, guard?: () => void): FnPtr<S> {
+  const native = nativeOf(signature, 'FnPtr.from: the signature');
+  const call = guard
+    ? (...args: unknown[]) => {
+        guard();
+        return binding.callPointer(address, native, args);
+      }
+    : (...args: unknown[]) => binding.callPointer(address, native, args);
+  return Object.assign(call, { address, signature }) as unknown as FnPtr<S>;
+}
+
+/** Code addresses on this platform are multiples of this (1n on x86, where code may start anywhere). */
+const CODE_ALIGN = BigInt(binding.codeAlignment());
+
+export const FnPtr = {
+  /** Makes any function pointer callable from JS with the given signature. */
+  from<S extends Signature>(address: bigint, signature: S): FnPtr<S> {
+    checkAddress(address, 'FnPtr.from: the address');
+    if (address % CODE_ALIGN !== 0n) {
+      throw new RangeError(
+        `FnPtr.from: the address 0x${address.toString(16)} is not aligned to ${CODE_ALIGN} bytes, as code is here`,
+      );
+    }
+    return makeCaller(address, signature);
+  },
+};
+
+/** A loaded shared library (dlopen / LoadLibrary). */
+export class Library implements Disposable {
+  readonly #native: Binding.NativeLibrary;
+
+  private constructor(native: Binding.NativeLibrary) {
+    this.#native = native;
+  }
+
+  static open(path: string): Library {
+    if (typeof path !== 'string') {
+      throw new TypeError(`Library.open: the path must be a string; got ${describe(path)}`);
+    }
+    return new Library(binding.NativeLibrary.open(path));
+  }
+
+  get path(): string {
+    return this.#native.path;
+  }
+
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+
+  /** The address of an exported symbol. */
+  symbol(name: string): bigint {
+    if (typeof name !== 'string') {
+      throw new TypeError(`Library.symbol: the name must be a string; got ${describe(name)}`);
+    }
+    return this.#native.symbol(name) as bigint;
+  }
+
+  /** An exported function, callable with `signature`. Calls after close() are a TypeError. */
+  fn<S extends Signature>(name: string, signature: S): FnPtr<S> {
+    nativeOf(signature, `Library.fn(${describe(name)}): the signature`);
+    const address = this.symbol(name);
+    return makeCaller(address, signature, () => {
+      if (this.#native.closed) {
+        throw new TypeError(`Library ${JSON.stringify(this.path)} is closed: cannot call ${name}`);
+      }
+    });
+  }
+
+  close(): void {
+    this.#native.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.#native.close();
+  }
+}

@@ -1,0 +1,88 @@
+// Signatures (`sig`) and the callback and caller types inferred from them.
+import { binding, type Binding } from './native.js';
+import { checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
+
+/** Calling conventions, named as Rust's `extern "…"` ABI strings. */
+export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
+const ABIS: readonly Abi[] = ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64', 'aapcs'];
+
+/** The most arguments a signature may have. */
+export const MAX_ARGS = 16;
+
+export interface Signature<R extends Type = Type, A extends readonly Type[] = readonly Type[]> {
+  readonly ret: R;
+  readonly args: A;
+  readonly abi: Abi;
+  /** `(pointer, pointer) -> i32` */
+  toString(): string;
+}
+
+const natives = new WeakMap<Signature, Binding.NativeSignature>();
+/** The same signatures as handles for the plain Node-API functions (`createBareFn`). */
+const handles = new WeakMap<Signature, unknown>();
+
+/** The handle of a signature made by `sig` (checked with `nativeOf` first). */
+export function handleOf(signature: Signature): unknown {
+  return handles.get(signature);
+}
+
+export function nativeOf(signature: unknown, what: string): Binding.NativeSignature {
+  const native = natives.get(signature as Signature);
+  if (native === undefined) {
+    throw new TypeError(`${what} must be a signature made by sig(…); got ${describe(signature)}`);
+  }
+  return native;
+}
+
+/**
+ * A function signature: return type, argument types (at most 16) and calling convention
+ * (default 'C'). Conventions follow Rust: an alias of C on this platform is accepted, one that
+ * cannot exist here is a RangeError.
+ */
+export function sig<const R extends Type, const A extends readonly Type[]>(
+  ret: R,
+  args: A,
+  options: { abi?: Abi } = {},
+): Signature<R, A> {
+  checkType(ret, 'sig: the return type');
+  if (!Array.isArray(args)) {
+    throw new TypeError(`sig: the argument types must be an array; got ${describe(args)}`);
+  }
+  args.forEach((arg, i) => checkType(arg, `sig: argument ${i}`));
+  if (args.length > MAX_ARGS) {
+    throw new RangeError(`sig: a signature takes at most ${MAX_ARGS} arguments, got ${args.length}`);
+  }
+  const abi = options.abi ?? 'C';
+  if (!ABIS.includes(abi)) {
+    throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);
+  }
+  const native = new binding.NativeSignature(
+    ret.name,
+    args.map((a) => a.name),
+    abi,
+  );
+  const text = native.toString();
+  const signature: Signature<R, A> = Object.freeze({
+    ret,
+    args: Object.freeze([...args]) as unknown as A,
+    abi,
+    toString: () => text,
+  });
+  natives.set(signature, native);
+  handles.set(signature, native.handle());
+  return signature;
+}
+
+type JsValues<A extends readonly Type[]> = { -readonly [K in keyof A]: A[K] extends Type<infer N> ? JsValue<N> : never };
+type JsInputs<A extends readonly Type[]> = { -readonly [K in keyof A]: A[K] extends Type<infer N> ? JsInput<N> : never };
+
+/** The JS function a BareFn of signature S calls. */
+export type Callback<S extends Signature> =
+  S extends Signature<Type<infer R>, infer A> ? (...args: JsValues<A>) => R extends 'void' ? void : JsInput<R> : never;
+
+/** The JS function FnPtr.from gives for signature S. */
+export type Caller<S extends Signature> =
+  S extends Signature<Type<infer R>, infer A> ? (...args: JsInputs<A>) => JsValue<R> : never;
+
+/** What a BareFn of signature S returns to native code when JS cannot deliver a result. */
+export type Fallback<S extends Signature> = S extends Signature<Type<infer R>> ? JsInput<R> : never;

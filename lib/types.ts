@@ -1,0 +1,93 @@
+// The scalar types (`t`), the JS types their values take, and argument checks shared by the API.
+/** Names of the scalar types, in the order of their native codes (crates/core Type::ALL). */
+const TYPE_NAMES = [
+  'void',
+  'bool',
+  'i8',
+  'u8',
+  'i16',
+  'u16',
+  'i32',
+  'u32',
+  'i64',
+  'u64',
+  'isize',
+  'usize',
+  'f32',
+  'f64',
+  'pointer',
+  'cstring',
+] as const;
+
+export type TypeName = (typeof TYPE_NAMES)[number];
+
+/** A scalar C type. Use the members of `t`; other objects are rejected. */
+export interface Type<N extends TypeName = TypeName> {
+  readonly name: N;
+  /** @internal native type code */
+  readonly code: number;
+}
+
+type NumberTypes = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'f32' | 'f64';
+type BigIntTypes = 'i64' | 'u64' | 'isize' | 'usize' | 'pointer';
+
+/** The JS type a native value of type N arrives as. */
+export type JsValue<N extends TypeName> = N extends 'void'
+  ? undefined
+  : N extends 'bool'
+    ? boolean
+    : N extends NumberTypes
+      ? number
+      : N extends BigIntTypes
+        ? bigint
+        : N extends 'cstring'
+          ? string | null
+          : never;
+
+/** The JS types accepted for a native value of type N (64-bit types also take safe integers). */
+export type JsInput<N extends TypeName> = N extends BigIntTypes ? bigint | number : JsValue<N>;
+
+const types = new Set<Type>();
+function makeType<N extends TypeName>(name: N): Type<N> {
+  const type = Object.freeze({ name, code: TYPE_NAMES.indexOf(name) });
+  types.add(type);
+  return type;
+}
+
+/** The scalar types of signatures and of `memory`. */
+export const t = Object.freeze({
+  void: makeType('void'),
+  bool: makeType('bool'),
+  i8: makeType('i8'),
+  u8: makeType('u8'),
+  i16: makeType('i16'),
+  u16: makeType('u16'),
+  i32: makeType('i32'),
+  u32: makeType('u32'),
+  i64: makeType('i64'),
+  u64: makeType('u64'),
+  isize: makeType('isize'),
+  usize: makeType('usize'),
+  f32: makeType('f32'),
+  f64: makeType('f64'),
+  pointer: makeType('pointer'),
+  cstring: makeType('cstring'),
+});
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+/** `value` if it is a member of `t`, else a TypeError naming `what`. */
+export function checkType(value: unknown, what: string): Type {
+  if (!types.has(value as Type)) {
+    throw new TypeError(`${what} must be one of t.void, t.i32, …; got ${describe(value)}`);
+  }
+  return value as Type;
+}

@@ -3,8 +3,8 @@
 //! A native library may keep a function pointer after JS disposed it. While the thunk is in
 //! quarantine, a call to its address still lands in a thunk whose handler answers "called after
 //! dispose" with the fallback value; only when more than `capacity` newer thunks have been
-//! retired is the oldest one freed, after which its address may be reused. The bound is a count
-//! (not a time) so the memory held is bounded too.
+//! retired does the oldest one leave, back to the thunk pool (`thunk`), after which its address
+//! may serve another BareFn. The bound is a count (not a time) so the memory held is bounded too.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

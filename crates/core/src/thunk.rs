@@ -2,7 +2,8 @@
 //! to a `Handler` chosen at run time.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
 
 use closure_ffi::{cc, jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
 
@@ -17,16 +18,111 @@ pub trait Handler: Send + Sync + 'static {
     fn on_panic(&self) -> u64;
 }
 
-/// An executable thunk. Dropping it frees its executable memory: only drop it once no native
-/// code can call it any more (see `quarantine`).
-pub struct Thunk {
+/// Where a thunk finds its handler. Thunks are pooled: creating one costs a closure-ffi template
+/// relocation and an executable-memory allocation (about half a microsecond), so a thunk that
+/// left quarantine is reused for the next BareFn, with a new handler in its slot.
+///
+/// The slot always holds a handler: the BareFn's, or `Dead` while the thunk waits in the pool.
+/// A call reads the slot without taking a reference count (that would cost two atomic operations
+/// per call); the handler it reads stays valid because a handler is only replaced when its thunk
+/// leaves quarantine, long after the BareFn was disposed (the same bound that made freeing the
+/// thunk safe before pooling; see README, Safety).
+struct Slot {
+    handler: AtomicPtr<Arc<dyn Handler>>,
+}
+
+impl Slot {
+    fn new(handler: Arc<dyn Handler>) -> Slot {
+        Slot {
+            handler: AtomicPtr::new(Box::into_raw(Box::new(handler))),
+        }
+    }
+
+    /// Installs `handler`, dropping the previous one.
+    fn set(&self, handler: Arc<dyn Handler>) {
+        let old = self
+            .handler
+            .swap(Box::into_raw(Box::new(handler)), Ordering::AcqRel);
+        // SAFETY: `old` came from Box::into_raw in `new` or `set` and is swapped out once.
+        drop(unsafe { Box::from_raw(old) });
+    }
+
+    #[inline]
+    fn get(&self) -> &dyn Handler {
+        // SAFETY: never null (see `new`/`set`); valid while installed (see the type's note).
+        unsafe { &**self.handler.load(Ordering::Acquire) }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // SAFETY: the last pointer installed, freed once.
+        drop(unsafe { Box::from_raw(*self.handler.get_mut()) });
+    }
+}
+
+/// The handler of a pooled thunk: answers 0 (a stale call after quarantine gets zero).
+struct Dead;
+
+impl Handler for Dead {
+    fn call(&self, _: &Frame<'_>) -> u64 {
+        0
+    }
+    fn on_panic(&self) -> u64 {
+        0
+    }
+}
+
+struct Pooled {
     bare: BareFnSync<'static, SysV64Fn>,
+    slot: Arc<Slot>,
+}
+
+/// Thunks that left quarantine, ready for reuse.
+static POOL: Mutex<Vec<Pooled>> = Mutex::new(Vec::new());
+
+/// An executable thunk calling its handler. Dropping it (once no native code can call it any
+/// more, see `quarantine`) puts it back in the pool with the `Dead` handler.
+pub struct Thunk {
+    pooled: Option<Pooled>,
 }
 
 impl Thunk {
     pub fn new(flavor: Flavor, handler: Arc<dyn Handler>) -> Result<Thunk, JitAllocError> {
+        let reused = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let pooled = match reused {
+            Some(pooled) => {
+                pooled.slot.set(handler);
+                pooled
+            }
+            None => Pooled::new(flavor, handler)?,
+        };
+        Ok(Thunk {
+            pooled: Some(pooled),
+        })
+    }
+
+    /// The C function pointer.
+    pub fn address(&self) -> usize {
+        self.pooled.as_ref().map_or(0, |p| p.bare.bare() as usize)
+    }
+}
+
+impl Drop for Thunk {
+    fn drop(&mut self) {
+        if let Some(pooled) = self.pooled.take() {
+            pooled.slot.set(Arc::new(Dead));
+            POOL.lock().unwrap_or_else(|e| e.into_inner()).push(pooled);
+        }
+    }
+}
+
+impl Pooled {
+    fn new(flavor: Flavor, handler: Arc<dyn Handler>) -> Result<Pooled, JitAllocError> {
         match flavor {
             Flavor::SysV64 => {
+                let slot = Arc::new(Slot::new(handler));
+                let target = slot.clone();
                 let closure = move |g0: GpPair,
                                     g1: GpPair,
                                     g2: GpPair,
@@ -36,6 +132,7 @@ impl Thunk {
                                     v3: FpPair,
                                     stack: StackArea| {
                     let frame = Frame::new([g0, g1, g2], [v0, v1, v2, v3], &stack);
+                    let handler = target.get();
                     // A panic unwinding out of an extern "C" function aborts the process:
                     // catch it here, behind every thunk.
                     let raw = catch_unwind(AssertUnwindSafe(|| handler.call(&frame)))
@@ -43,13 +140,8 @@ impl Thunk {
                     RetPair::from_raw(raw)
                 };
                 let bare = BareFnSync::try_with_cc_in(cc::C, closure, GlobalJitAlloc)?;
-                Ok(Thunk { bare })
+                Ok(Pooled { bare, slot })
             }
         }
-    }
-
-    /// The C function pointer.
-    pub fn address(&self) -> usize {
-        self.bare.bare() as usize
     }
 }

@@ -16,10 +16,10 @@ pub unsafe fn call_raw(address: usize, sig: &Signature, args: &[u64]) -> u64 {
     match sig.flavor() {
         Flavor::SysV64 => {
             let mut out = Outgoing::new();
-            for (&loc, &raw) in sig.locs().iter().zip(args) {
+            for (input, &raw) in sig.inputs().iter().zip(args) {
                 // Raw values are already extended to 64 bits, which every narrower parameter
                 // accepts (and clang-compiled callees expect: extension to at least 32 bits).
-                out.write(loc, raw);
+                out.write(input.loc, raw);
             }
             // SAFETY: a non-null code address of a System V C function, per the caller's promise;
             // fn pointers and data pointers have the same size and representation on this target.

@@ -39,7 +39,6 @@ pub struct Signature {
     args: Vec<Type>,
     conv: CallConv,
     flavor: Flavor,
-    locs: Vec<Loc>,
     inputs: Vec<Input>,
 }
 
@@ -68,11 +67,10 @@ impl Signature {
             return Err(SigError::VoidArgument { index });
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
-        let locs = layout::assign(flavor, &args);
         let inputs = args
             .iter()
-            .zip(&locs)
-            .map(|(&ty, &loc)| Input {
+            .zip(layout::assign(flavor, &args))
+            .map(|(&ty, loc)| Input {
                 ty,
                 loc,
                 extension: ty.extension(),
@@ -83,7 +81,6 @@ impl Signature {
             args,
             conv,
             flavor,
-            locs,
             inputs,
         })
     }
@@ -105,8 +102,8 @@ impl Signature {
     }
 
     /// Where each argument travels, in argument order.
-    pub fn locs(&self) -> &[Loc] {
-        &self.locs
+    pub fn locs(&self) -> Vec<Loc> {
+        self.inputs.iter().map(|input| input.loc).collect()
     }
 
     /// How to read each argument of an incoming call, in argument order.

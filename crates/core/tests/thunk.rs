@@ -18,10 +18,9 @@ impl Handler for Recorder {
     fn call(&self, frame: &Frame<'_>) -> u64 {
         let args = self
             .sig
-            .args()
+            .inputs()
             .iter()
-            .zip(self.sig.locs())
-            .map(|(t, &loc)| t.normalize(frame.read(loc)))
+            .map(|input| input.ty.normalize(frame.read(input.loc)))
             .collect();
         *self.seen.lock().unwrap() = args;
         self.ret

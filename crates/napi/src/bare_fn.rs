@@ -85,7 +85,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
         unsafe { dispatcher.keep_alive(env, true) };
     }
     let address = thunk.address() as u64;
-    live::add(address, &sig, mode, read_site(env, created_at));
+    live::add(address, &callback, read_site(env, created_at));
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
         callback,

@@ -10,15 +10,14 @@ use napi::sys;
 
 use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job};
-use crate::thread;
-use crate::threading::Mode;
-
 use crate::from_js::from_js;
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
 use crate::report::{report, Kind};
 use crate::stack;
+use crate::thread;
+use crate::threading::Mode;
 use crate::to_js::to_js;
 
 /// The JS side of a BareFn, touched only on its owning thread.
@@ -134,21 +133,27 @@ impl JsCallback {
     }
 
     /// Releases the JS function; later calls get the fallback and are reported as "called after
-    /// dispose" (to onError, which is kept until the thunk leaves quarantine). Returns false when
-    /// called off the owning thread (nothing is released then).
-    pub fn dispose(&self) -> bool {
+    /// dispose" (to onError, which is kept until the thunk leaves quarantine). Only on the owning
+    /// thread (disposal is a JS call into the addon); elsewhere nothing happens.
+    pub fn dispose(&self) {
         let env_alive = !self.dispatcher.is_closed();
-        self.js
-            .with(|s| {
-                self.disposed.store(true, Ordering::Release);
-                if let (Some(reference), true) = (s.func.take(), env_alive) {
-                    // SAFETY: on the owning thread, with its live env; deleted once because it
-                    // was taken out of the state. (A torn-down env frees its references.)
-                    unsafe { sys::napi_delete_reference(s.env, reference) };
-                }
-                s.returned.clear();
-            })
-            .is_some()
+        self.js.with(|s| {
+            self.disposed.store(true, Ordering::Release);
+            if let (Some(reference), true) = (s.func.take(), env_alive) {
+                // SAFETY: on the owning thread, with its live env; deleted once because it was
+                // taken out of the state. (A torn-down env frees its references.)
+                unsafe { sys::napi_delete_reference(s.env, reference) };
+            }
+            s.returned.clear();
+        });
+    }
+
+    pub fn signature(&self) -> &Arc<Signature> {
+        &self.sig
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     pub fn fallback(&self) -> u64 {
@@ -179,8 +184,8 @@ impl JsCallback {
     ///
     /// # Safety
     /// On the owning thread, with its live env.
-    pub unsafe fn report_failure(&self, env: sys::napi_env, failure: &Failure, kind: Kind) {
-        self.refuse(env, failure.clone(), kind);
+    pub unsafe fn report_failure(&self, env: sys::napi_env, failure: Failure, kind: Kind) {
+        self.refuse(env, failure, kind);
     }
 
     /// One call on the owning thread.
@@ -198,7 +203,7 @@ impl JsCallback {
     ) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
-        let args = self.sig.args();
+        let inputs = self.sig.inputs();
         let callee = match scope.batch() {
             // The handle was created in this batch's scope, which is still open.
             batch if batch != 0 && batch == cached.0 => cached.1,
@@ -213,14 +218,14 @@ impl JsCallback {
         // SAFETY: in the scope entered above. A C-string argument is read while the native
         // caller is blocked in this call, as the signature promises.
         let status = unsafe {
-            for (i, (slot, input)) in argv.iter_mut().zip(self.sig.inputs()).enumerate() {
+            for (i, (slot, input)) in argv.iter_mut().zip(inputs).enumerate() {
                 *slot = to_js(env, input.ty, source.get(i, input));
             }
             sys::napi_call_function(
                 env,
                 scope.undefined(env),
                 callee,
-                args.len(),
+                inputs.len(),
                 argv.as_ptr(),
                 &mut result,
             )
@@ -297,8 +302,11 @@ impl JsCallback {
 
     /// Native code called a disposed BareFn on its owning thread.
     fn after_dispose(&self, env: sys::napi_env) -> u64 {
-        let failure = Failure::error(format!("BareFn {} called after dispose", self.sig));
-        self.refuse(env, failure, Kind::AfterDispose)
+        self.refuse(env, self.after_dispose_failure(), Kind::AfterDispose)
+    }
+
+    fn after_dispose_failure(&self) -> Failure {
+        Failure::error(format!("BareFn {} called after dispose", self.sig))
     }
 
     /// Native code called on the owning thread, but on a stack V8 cannot run JS on: no JS can
@@ -386,8 +394,7 @@ impl JsCallback {
     /// A native call on a thread other than the owning one.
     fn call_from_other_thread(&self, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
-            let message = format!("BareFn {} called after dispose", self.sig);
-            return self.post_failure(Failure::error(message), Kind::AfterDispose);
+            return self.post_failure(self.after_dispose_failure(), Kind::AfterDispose);
         }
         match self.mode {
             Mode::Local => {

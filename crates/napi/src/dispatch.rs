@@ -79,7 +79,7 @@ impl Job {
                 callback,
                 failure,
                 kind,
-            } => unsafe { callback.report_failure(env, &failure, kind) },
+            } => unsafe { callback.report_failure(env, failure, kind) },
             // SAFETY: forwarded; the reference belongs to this env.
             Job::Release(reference) => unsafe { reference.delete(env) },
             // SAFETY: forwarded.
@@ -116,7 +116,6 @@ struct Queue {
     jobs: VecDeque<Job>,
     /// The JS thread has been woken for the jobs in the queue (and not yet taken them).
     woken: bool,
-    closed: bool,
 }
 
 pub struct Dispatcher {
@@ -150,7 +149,6 @@ impl Dispatcher {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
                 woken: false,
-                closed: false,
             }),
             closed: AtomicBool::new(false),
             keep_alive: AtomicUsize::new(0),
@@ -216,7 +214,9 @@ impl Dispatcher {
     pub fn send(&self, job: Job) -> bool {
         let wake = {
             let mut queue = self.lock_queue();
-            if queue.closed {
+            // Checked under the queue lock: `close` sets the flag before taking the lock to drain,
+            // so a job pushed after that drain is impossible.
+            if self.is_closed() {
                 return false;
             }
             queue.jobs.push_back(job);
@@ -298,11 +298,7 @@ impl Dispatcher {
     /// Refuses further jobs and releases the threadsafe function (the env is being torn down).
     fn close(&self) {
         self.closed.store(true, Ordering::Release);
-        let orphans = {
-            let mut queue = self.lock_queue();
-            queue.closed = true;
-            std::mem::take(&mut queue.jobs)
-        };
+        let orphans = std::mem::take(&mut self.lock_queue().jobs);
         orphans.into_iter().for_each(Job::retire);
         let tsfn = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(tsfn) = tsfn {

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use std::ptr;
 use std::sync::Arc;
 
-use bare_fn_core::{Signature, Type};
+use bare_fn_core::Type;
 use napi::sys;
 
+use crate::callback::JsCallback;
 use crate::raw::string;
-use crate::threading::Mode;
 use crate::to_js::to_js;
 
 struct Entry {
-    signature: Arc<Signature>,
-    mode: Mode,
+    /// The BareFn's callback state, for its signature and mode (alive while the BareFn is).
+    callback: Arc<JsCallback>,
     created_at: Option<String>,
     leaked: bool,
 }
@@ -25,10 +25,9 @@ thread_local! {
     static LIVE: RefCell<HashMap<u64, Entry>> = RefCell::new(HashMap::new());
 }
 
-pub fn add(address: u64, signature: &Arc<Signature>, mode: Mode, created_at: Option<String>) {
+pub fn add(address: u64, callback: &Arc<JsCallback>, created_at: Option<String>) {
     let entry = Entry {
-        signature: signature.clone(),
-        mode,
+        callback: callback.clone(),
         created_at,
         leaked: false,
     };
@@ -52,8 +51,8 @@ pub fn mark_leaked(address: u64) -> Option<String> {
         Some(format!(
             "BareFn {} ('{}', 0x{address:x}) was garbage-collected without dispose(): its thunk \
              and JS function are kept forever, since native code may still call it.{whereabouts}",
-            entry.signature,
-            entry.mode.name()
+            entry.callback.signature(),
+            entry.callback.mode().name()
         ))
     })
 }
@@ -80,8 +79,11 @@ pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
                     None => to_js(env, Type::Void, 0),
                 };
                 let fields = [
-                    (c"signature", string(env, &entry.signature.to_string())),
-                    (c"threading", string(env, entry.mode.name())),
+                    (
+                        c"signature",
+                        string(env, &entry.callback.signature().to_string()),
+                    ),
+                    (c"threading", string(env, entry.callback.mode().name())),
                     (c"address", to_js(env, Type::Pointer, *address)),
                     (c"createdAt", created_at),
                     (c"leaked", leaked),

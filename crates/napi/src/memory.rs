@@ -16,19 +16,18 @@ use crate::from_js::from_js;
 use crate::raw::{describe, throw_on_failure, undefined, Failure, Raw};
 use crate::to_js::to_js;
 
-/// The type code argument (index.ts passes `t.*.code`). Arguments here are taken raw and read
+/// The type code argument (lib/memory.ts passes `t.*.code`). Arguments here are taken raw and read
 /// with one Node-API call each: napi-rs's typed arguments check each value's type first, which
 /// was most of the cost of a read.
 fn type_from_code(env: sys::napi_env, code: Raw, what: &str) -> std::result::Result<Type, Failure> {
     let mut code_value = u32::MAX;
     // SAFETY: code is an argument value of the current call; a non-number leaves u32::MAX.
     unsafe { sys::napi_get_value_uint32(env, code.0, &mut code_value) };
-    let code = code_value;
-    match Type::ALL.get(code as usize) {
+    match Type::ALL.get(code_value as usize) {
         Some(Type::Void) => Err(Failure::type_error(format!("{what}: cannot access void"))),
         Some(&t) => Ok(t),
         None => Err(Failure::type_error(format!(
-            "{what}: unknown type code {code}"
+            "{what}: unknown type code {code_value}"
         ))),
     }
 }

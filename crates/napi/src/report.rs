@@ -1,7 +1,8 @@
 //! Where an error of a native -> JS call goes (DESIGN.md, Errors): to the BareFn's `onError`
-//! when it has one (and if onError itself throws, its exception goes on as below); else, when JS is inside a call into native code through FnPtr/Library on
-//! this thread, it is rethrown from that call when it returns (the first error wins); else it
-//! becomes an uncaught exception of the owning thread.
+//! when it has one (if onError itself throws, its exception goes on as below); else, when JS is
+//! inside a call into native code through FnPtr/Library on this thread, it is rethrown from that
+//! call when it returns (the first error wins); else it becomes an uncaught exception of the
+//! owning thread.
 
 use std::ptr;
 

@@ -1,6 +1,6 @@
 // BareFn: a JS function as a real C function pointer, with its threading mode and lifetime.
 import { binding } from './native.js';
-import { type Callback, type Fallback, handleOf, nativeOf, type Signature } from './signature.js';
+import { type Callback, type Fallback, handleOf, type Signature } from './signature.js';
 import { describe, type Type } from './types.js';
 
 /**
@@ -120,7 +120,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
     const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
-    nativeOf(signature, 'new BareFn: the signature');
+    const handle = handleOf(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
@@ -142,7 +142,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
     }
     this.#handle = binding.createBareFn(
-      handleOf(signature),
+      handle,
       callback,
       THREADINGS.indexOf(threading),
       timeoutMs,

@@ -21,17 +21,23 @@ const natives = new WeakMap<Signature, Binding.NativeSignature>();
 /** The same signatures as handles for the plain Node-API functions (`createBareFn`). */
 const handles = new WeakMap<Signature, unknown>();
 
-/** The handle of a signature made by `sig` (checked with `nativeOf` first). */
-export function handleOf(signature: Signature): unknown {
-  return handles.get(signature);
-}
-
-export function nativeOf(signature: unknown, what: string): Binding.NativeSignature {
-  const native = natives.get(signature as Signature);
-  if (native === undefined) {
+/** Looks `signature` up in `map`; a TypeError naming `what` when sig() did not make it. */
+function lookup<V>(map: WeakMap<Signature, V>, signature: unknown, what: string): V {
+  const value = map.get(signature as Signature);
+  if (value === undefined) {
     throw new TypeError(`${what} must be a signature made by sig(…); got ${describe(signature)}`);
   }
-  return native;
+  return value;
+}
+
+/** The native signature, for the napi-rs functions (`callPointer`). */
+export function nativeOf(signature: unknown, what: string): Binding.NativeSignature {
+  return lookup(natives, signature, what);
+}
+
+/** The signature's handle, for the plain Node-API functions (`createBareFn`). */
+export function handleOf(signature: unknown, what: string): unknown {
+  return lookup(handles, signature, what);
 }
 
 /**

@@ -272,3 +272,25 @@ fn quarantine_keeps_the_newest_retired_thunks_callable() {
     q.set_capacity(0);
     assert!(q.is_empty());
 }
+
+#[test]
+fn a_thunk_reads_its_stack_area_safely_near_the_top_of_a_small_thread_stack() {
+    // ABI assumption (regs.rs, StackArea): a thunk reads its first STACK_SLOTS stack-argument
+    // slots whatever the signature; with fewer stack arguments these are the caller's frame and
+    // its callers', which exist above any call. Exercised from a thread with the smallest stack
+    // Rust allows, calling the thunk from its first frame.
+    let (_, thunk) = recorder(Type::U64, &[], 77);
+    let address = thunk.address();
+    let result = std::thread::Builder::new()
+        .stack_size(16 * 1024)
+        .spawn(move || {
+            // SAFETY: created for () -> u64.
+            let f: extern "C" fn() -> u64 = unsafe { std::mem::transmute(address) };
+            f()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(result, 77);
+    drop(thunk);
+}

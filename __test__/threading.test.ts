@@ -121,3 +121,18 @@ test.serial('re-entrancy: a blocking BareFn called while its own callback runs, 
   tt.is(callI32(fib.address, 15, 0), 610);
   fib.dispose();
 });
+
+test.serial('a foreign thread calling a local BareFn in a loop gets coalesced reports, not one per call', async (tt) => {
+  const reports: string[] = [];
+  using cb = new BareFn(I32x2, () => 1, { fallback: -1, onError: (e) => void reports.push((e as Error).message) });
+  const result = await runThreads(cb.address, 1, 100_000, 'i32');
+  tt.is(result.fallback, 100_000, 'every call was refused with the fallback');
+  // One more refused call carries any count that arrived while the last report was delivered.
+  tt.is(callOnThread(cb.address, 1, 2), -1);
+  const counted = () => reports.reduce((sum, message) => sum + 1 + Number(/\((\d+) more errors/.exec(message)?.[1] ?? 0), 0);
+  const deadline = Date.now() + 5000;
+  while (counted() < 100_001 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  tt.is(counted(), 100_001, 'every refused call is accounted for');
+  tt.true(reports.length < 1_000, `${reports.length} reports for 100,001 refused calls`);
+  tt.regex(reports[0]!, /^BareFn \(i32, i32\) -> i32 called from thread \d+; it is 'local' to thread \d+/);
+});

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
@@ -64,6 +64,13 @@ pub struct JsCallback {
     dispatcher: Arc<Dispatcher>,
     /// This callback, for jobs queued from other threads.
     me: Weak<JsCallback>,
+    /// A report of this BareFn is queued to the owning thread. Reports from other threads are
+    /// coalesced: while one is queued, more errors are only counted (`reports_coalesced`) and
+    /// mentioned when it is delivered, so a foreign thread calling a refused BareFn in a loop
+    /// cannot grow the queue (it used to: gigabytes within a second). A count that arrives while
+    /// a report is being delivered is carried by the next report.
+    report_queued: AtomicBool,
+    reports_coalesced: AtomicU64,
     /// Strong reference to onError, used on the owning thread only; released when the last
     /// holder of this callback lets go (see Drop).
     on_error: Option<OwnedRef>,
@@ -119,6 +126,8 @@ impl JsCallback {
             disposed: AtomicBool::new(false),
             dispatcher,
             me,
+            report_queued: AtomicBool::new(false),
+            reports_coalesced: AtomicU64::new(0),
             on_error: options.on_error.map(OwnedRef),
             fallback: options.fallback,
             _fallback_string: options.fallback_string,
@@ -184,7 +193,15 @@ impl JsCallback {
     ///
     /// # Safety
     /// On the owning thread, with its live env.
-    pub unsafe fn report_failure(&self, env: sys::napi_env, failure: Failure, kind: Kind) {
+    pub unsafe fn report_failure(&self, env: sys::napi_env, mut failure: Failure, kind: Kind) {
+        self.report_queued.store(false, Ordering::Release);
+        let coalesced = self.reports_coalesced.swap(0, Ordering::AcqRel);
+        if coalesced > 0 {
+            failure.message += &format!(
+                " ({coalesced} more errors of this BareFn on other threads were not reported \
+                 separately)"
+            );
+        }
         self.refuse(env, failure, kind);
     }
 
@@ -332,7 +349,7 @@ impl JsCallback {
             }
         }
         // onError, or an uncaught exception, once the event loop runs JS again.
-        self.post_failure(failure, Kind::Refused)
+        self.post_failure(|| failure, Kind::Refused)
     }
 
     /// Reports `failure` without having run the callback; returns the fallback.
@@ -394,17 +411,19 @@ impl JsCallback {
     /// A native call on a thread other than the owning one.
     fn call_from_other_thread(&self, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
-            return self.post_failure(self.after_dispose_failure(), Kind::AfterDispose);
+            return self.post_failure(|| self.after_dispose_failure(), Kind::AfterDispose);
         }
         match self.mode {
             Mode::Local => {
-                let message = format!(
-                    "BareFn {} called from thread {}; it is 'local' to thread {}",
-                    self.sig,
-                    thread::os_id(),
-                    self.dispatcher.owner_os_id()
-                );
-                self.post_failure(Failure::error(message), Kind::WrongThread)
+                let failure = || {
+                    Failure::error(format!(
+                        "BareFn {} called from thread {}; it is 'local' to thread {}",
+                        self.sig,
+                        thread::os_id(),
+                        self.dispatcher.owner_os_id()
+                    ))
+                };
+                self.post_failure(failure, Kind::WrongThread)
             }
             Mode::Nonblocking => {
                 self.queue(frame, None);
@@ -418,16 +437,18 @@ impl JsCallback {
                 completion
                     .wait(timeout, || self.dispatcher.is_closed())
                     .unwrap_or_else(|| {
-                        let message = format!(
-                        "BareFn {} called from thread {}: thread {} did not take the call within \
-                         {} ms (busy, or blocked waiting for the calling thread); the caller got \
-                         the fallback",
-                        self.sig,
-                        thread::os_id(),
-                        self.dispatcher.owner_os_id(),
-                        timeout.map_or(0, |t| t.as_millis())
-                    );
-                        self.post_failure(Failure::error(message), Kind::Timeout)
+                        let failure = || {
+                            Failure::error(format!(
+                                "BareFn {} called from thread {}: thread {} did not take the call \
+                                 within {} ms (busy, or blocked waiting for the calling thread); \
+                                 the caller got the fallback",
+                                self.sig,
+                                thread::os_id(),
+                                self.dispatcher.owner_os_id(),
+                                timeout.map_or(0, |t| t.as_millis())
+                            ))
+                        };
+                        self.post_failure(failure, Kind::Timeout)
                     })
             }
         }
@@ -460,16 +481,25 @@ impl JsCallback {
         self.dispatcher.send(job)
     }
 
-    /// Sends an error to the owning thread (dropped when its env is gone); returns the fallback.
-    fn post_failure(&self, failure: Failure, kind: Kind) -> u64 {
-        if let Some(callback) = self.me.upgrade() {
+    /// Sends an error to the owning thread (dropped when its env is gone), or counts it when a
+    /// report of this BareFn is already queued; returns the fallback. `failure` is only built
+    /// when the report is queued.
+    fn post_failure(&self, failure: impl FnOnce() -> Failure, kind: Kind) -> u64 {
+        if self.report_queued.swap(true, Ordering::AcqRel) {
+            self.reports_coalesced.fetch_add(1, Ordering::Relaxed);
+            return self.fallback;
+        }
+        let sent = self.me.upgrade().is_some_and(|callback| {
             let job = Job::Report {
                 callback,
-                failure,
+                failure: failure(),
                 kind,
             };
-            // An env that is gone has nobody to tell.
-            self.dispatcher.send(job);
+            self.dispatcher.send(job)
+        });
+        if !sent {
+            // An env that is gone has nobody to tell; nothing is queued.
+            self.report_queued.store(false, Ordering::Release);
         }
         self.fallback
     }

@@ -1,6 +1,7 @@
-// npm run bench: every benchmark case, all contenders of a case interleaved in one process.
-// Prints markdown tables, writes bench/results/results.md, results.json and ratios.svg, and
+// npm run bench: every benchmark case, each in a process of its own (bench/case.ts), all
+// contenders of a case interleaved in that process. Prints markdown tables, writes bench/results/results.md, results.json and ratios.svg, and
 // replaces README's benchmark section (between its bench markers) with the tables.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,27 +9,32 @@ import koffi from 'koffi';
 
 import { type CaseResult, REPS, table } from './harness.js';
 import { svgChart } from './chart.js';
-import * as crossThread from './cases/cross-thread.js';
-import * as nativeToJs from './cases/native-to-js.js';
-import * as lifecycle from './cases/lifecycle.js';
-import * as live from './cases/live.js';
-import * as qsort from './cases/qsort.js';
 
-const CASES: { name: string; run: () => Promise<CaseResult[]> }[] = [
-  { name: 'native -> JS', run: nativeToJs.run },
-  { name: 'qsort', run: qsort.run },
-  { name: 'create + dispose', run: lifecycle.run },
-  { name: 'live handles', run: live.run },
-  { name: 'cross-thread', run: crossThread.run },
+/** Case names (BENCH_ONLY matches them) and their modules in bench/cases. */
+const CASES: { name: string; module: string }[] = [
+  { name: 'native -> JS', module: 'native-to-js' },
+  { name: 'qsort', module: 'qsort' },
+  { name: 'create + dispose', module: 'lifecycle' },
+  { name: 'live handles', module: 'live' },
+  { name: 'cross-thread', module: 'cross-thread' },
 ];
 
-async function main(): Promise<void> {
+function runCase(module: string): CaseResult[] {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'case.ts'), module], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+  return JSON.parse(output) as CaseResult[];
+}
+
+function main(): void {
   const only = process.env.BENCH_ONLY;
   const results: CaseResult[] = [];
   for (const c of CASES) {
     if (only && !c.name.includes(only)) continue;
     console.error(`running ${c.name}…`);
-    results.push(...(await c.run()));
+    results.push(...runCase(c.module));
   }
   const header = `Node ${process.version}, koffi ${koffi.version}, ${REPS} runs per contender, ${new Date().toISOString().slice(0, 10)}.`;
   const markdown = [header, '', ...results.map((r) => table(r) + '\n')].join('\n');
@@ -48,4 +54,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main();

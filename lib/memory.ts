@@ -18,71 +18,102 @@ function checkOffset(offset: unknown, what: string): number {
  * code: a comparator reading the elements of the array being sorted costs a few nanoseconds per
  * read instead of a Node-API call. The regions hold their buffers, so an address in a region
  * cannot be reused by another allocation while it is cached; the oldest region is dropped when
- * a new one is added. Resizable buffers are not cached; a detached buffer is skipped.
- * Reads elsewhere, misaligned reads and C strings go to native code, which checks them.
+ * a new one is added. Resizable buffers are not cached; a region whose buffer was detached is
+ * dropped at its next hit. Reads elsewhere, misaligned reads, bool and C strings go to native
+ * code, which checks them and gives the errors.
+ *
+ * Addresses are compared as doubles, exact below 2^53 (regions above are not cached): a bigint
+ * becomes a double by storing it into a BigUint64Array and reading its two 32-bit halves, which
+ * optimised code does inline, where `Number(bigint)` or bigint arithmetic call into the runtime
+ * or allocate (bench/README.md, qsort). The store wraps modulo 2^64, so a hit also checks that
+ * the address is in [0, 2^64).
  */
 interface Region {
-  readonly start: bigint;
-  readonly end: bigint;
-  /** start % 8, to check alignment without bigint arithmetic */
-  readonly startMod8: number;
+  readonly start: number;
+  readonly end: number;
+  readonly buffer: ArrayBufferLike;
   readonly view: DataView;
 }
 const REGIONS = 4;
 const regions: Region[] = [];
-// The fast path reads native-endian values through little-endian DataView accessors.
+// The fast path reads native-endian values through little-endian DataView accessors, and takes
+// the low half of an address from the first 32-bit word.
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const scratch = new BigUint64Array(1);
+const halves = new Uint32Array(scratch.buffer);
+const TWO_POW_64 = 1n << 64n;
 
-type Getter = (view: DataView, index: number) => unknown;
-/** Fast-path readers by type code: [size, getter]; bool and cstring always go native. */
-const READERS: ReadonlyArray<readonly [number, Getter] | undefined> = [
-  undefined, // void
-  undefined, // bool: any non-zero byte is true, normalized natively
-  [1, (v, i) => v.getInt8(i)],
-  [1, (v, i) => v.getUint8(i)],
-  [2, (v, i) => v.getInt16(i, true)],
-  [2, (v, i) => v.getUint16(i, true)],
-  [4, (v, i) => v.getInt32(i, true)],
-  [4, (v, i) => v.getUint32(i, true)],
-  [8, (v, i) => v.getBigInt64(i, true)],
-  [8, (v, i) => v.getBigUint64(i, true)],
-  [8, (v, i) => v.getBigInt64(i, true)],
-  [8, (v, i) => v.getBigUint64(i, true)],
-  [4, (v, i) => v.getFloat32(i, true)],
-  [8, (v, i) => v.getFloat64(i, true)],
-  [8, (v, i) => v.getBigUint64(i, true)],
-  undefined, // cstring
+/** Size in bytes of the types the fast path reads, by type code; 0: always native (void, bool:
+ * any non-zero byte is true, normalized natively; cstring). */
+// prettier-ignore
+const SIZES = [
+  0, 0, // void, bool
+  1, 1, 2, 2, 4, 4, 8, 8, // i8 u8 i16 u16 i32 u32 i64 u64
+  8, 8, 4, 8, 8, // isize usize f32 f64 pointer
+  0, // cstring
 ];
 
 function remember(view: ArrayBufferView | ArrayBuffer, address: bigint): void {
   const buffer = view instanceof ArrayBuffer ? view : view.buffer;
   const resizable = (buffer as { resizable?: boolean }).resizable === true;
-  if (!littleEndian || address === 0n || resizable) return;
-  const byteOffset = view instanceof ArrayBuffer ? 0 : view.byteOffset;
+  const start = Number(address);
   const length = view.byteLength;
-  regions.unshift({
-    start: address,
-    end: address + BigInt(length),
-    startMod8: Number(address % 8n),
-    view: new DataView(buffer, byteOffset, length),
-  });
+  if (!littleEndian || address === 0n || resizable || start + length > Number.MAX_SAFE_INTEGER) return;
+  const byteOffset = view instanceof ArrayBuffer ? 0 : view.byteOffset;
+  regions.unshift({ start, end: start + length, buffer, view: new DataView(buffer, byteOffset, length) });
   if (regions.length > REGIONS) regions.length = REGIONS;
 }
 
 /** Reads through a cached region; undefined when the read is not entirely inside one. */
 function readCached(code: number, address: bigint, offset: number): unknown {
-  const reader = READERS[code];
-  if (reader === undefined) return undefined;
+  scratch[0] = address;
+  const low = halves[0]! + offset;
+  const at = halves[1]! * 0x1_0000_0000 + low;
   for (let k = 0; k < regions.length; k++) {
     const region = regions[k]!;
-    if (address < region.start || address >= region.end) continue;
-    const index = Number(address - region.start) + offset;
-    const view = region.view;
-    const size = reader[0];
-    if (index < 0 || index + size > view.byteLength || (region.startMod8 + index) % size !== 0) return undefined;
-    return reader[1](view, index);
+    if (at < region.start || at >= region.end) continue;
+    const size = SIZES[code]!;
+    // NULL, misaligned, running past the region or wrapped: native code decides (and throws).
+    // Alignment is tested on the low 32 bits (`%` on doubles is a slow call); `&` takes them
+    // exactly from any integer below 2^53.
+    if (size === 0 || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || address < 0n || address >= TWO_POW_64) {
+      return undefined;
+    }
+    if (region.buffer.byteLength === 0) {
+      regions.splice(k, 1); // detached: its memory may belong to someone else now
+      return undefined;
+    }
+    return readView(code, region.view, at - region.start);
   }
   return undefined;
+}
+
+/** One value of type `code` (a fast-path type) at `index` of `view`. Codes are positions in
+ * types.ts TYPE_NAMES; api.test.ts reads every type through here and natively and compares. */
+function readView(code: number, view: DataView, index: number): unknown {
+  switch (code) {
+    case 2: // i8
+      return view.getInt8(index);
+    case 3: // u8
+      return view.getUint8(index);
+    case 4: // i16
+      return view.getInt16(index, true);
+    case 5: // u16
+      return view.getUint16(index, true);
+    case 6: // i32
+      return view.getInt32(index, true);
+    case 7: // u32
+      return view.getUint32(index, true);
+    case 8: // i64
+    case 10: // isize
+      return view.getBigInt64(index, true);
+    case 12: // f32
+      return view.getFloat32(index, true);
+    case 13: // f64
+      return view.getFloat64(index, true);
+    default: // u64, usize, pointer
+      return view.getBigUint64(index, true);
+  }
 }
 
 export const memory = {

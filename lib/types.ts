@@ -47,10 +47,12 @@ export type JsValue<N extends TypeName> = N extends 'void'
 /** The JS types accepted for a native value of type N (64-bit types also take safe integers). */
 export type JsInput<N extends TypeName> = N extends BigIntTypes ? bigint | number : JsValue<N>;
 
-const types = new Set<Type>();
+/** The members of `t` by code: a type is valid when it is the member its code names, which checks
+ * identity with one indexed load (memory.read runs this per call). */
+const byCode: Type[] = [];
 function makeType<N extends TypeName>(name: N): Type<N> {
   const type = Object.freeze({ name, code: TYPE_NAMES.indexOf(name) });
-  types.add(type);
+  byCode[type.code] = type;
   return type;
 }
 
@@ -86,7 +88,8 @@ export function describe(value: unknown): string {
 
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */
 export function checkType(value: unknown, what: string): Type {
-  if (!types.has(value as Type)) {
+  const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
+  if (typeof code !== 'number' || byCode[code] !== value) {
     throw new TypeError(`${what} must be one of t.void, t.i32, …; got ${describe(value)}`);
   }
   return value as Type;

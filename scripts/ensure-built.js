@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Builds what `npm run demo` and `npm run bench` need when it is missing: the native addon,
-// the test library the benchmarks call through, and index.js compiled from index.ts.
+// the test library the benchmarks call through, and index.js compiled from index.ts (also when
+// a TS source is newer than its output: the benchmarks measure the compiled package, as users
+// load it).
 'use strict';
-const { existsSync } = require('node:fs');
+const { existsSync, readdirSync, statSync } = require('node:fs');
 const { execSync } = require('node:child_process');
 const path = require('node:path');
 
@@ -12,13 +14,20 @@ const steps = [
   ['target/release/libbare_fn_testlib.so', 'build:testlib'],
   ['index.js', 'build:ts'],
 ];
-const addon = require('node:fs')
-  .readdirSync(root)
-  .some((f) => f.startsWith('bare-fn.') && f.endsWith('.node'));
+const addon = readdirSync(root).some((f) => f.startsWith('bare-fn.') && f.endsWith('.node'));
+/** A TS source of the package compiled after its output. */
+function staleTs() {
+  const lib = path.join(root, 'lib');
+  const sources = ['index.ts', ...readdirSync(lib).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join('lib', f))];
+  return sources.some((source) => {
+    const output = path.join(root, source.replace(/\.ts$/, '.js'));
+    return !existsSync(output) || statSync(path.join(root, source)).mtimeMs > statSync(output).mtimeMs;
+  });
+}
 for (const [artifact, script] of steps) {
-  const missing = !existsSync(path.join(root, artifact)) || (script === 'build:native' && !addon);
+  const missing = !existsSync(path.join(root, artifact)) || (script === 'build:native' && !addon) || (script === 'build:ts' && staleTs());
   if (missing) {
-    console.error(`[bare-fn] ${artifact} is missing: npm run ${script}`);
+    console.error(`[bare-fn] ${artifact} is missing or out of date: npm run ${script}`);
     execSync(`npm run ${script}`, { cwd: root, stdio: 'inherit' });
   }
 }

@@ -7,7 +7,7 @@
 import koffi from 'koffi';
 
 import * as binding from '../../binding.js';
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from 'bare-fn';
 import { type CaseResult, interleaved } from '../harness.js';
 
 const N = 10_000;

@@ -2,7 +2,7 @@
 // without releasing them, then prints how many it reached and the resident memory they took.
 import koffi from 'koffi';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from 'bare-fn';
 
 const [contender, countText] = process.argv.slice(2);
 const count = Number(countText);

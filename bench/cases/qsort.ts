@@ -9,7 +9,7 @@
 import koffi from 'koffi';
 
 import * as binding from '../../binding.js';
-import { BareFn, Library, memory, sig, t } from '../../index.js';
+import { BareFn, Library, memory, sig, t } from 'bare-fn';
 import { type CaseResult, interleaved } from '../harness.js';
 
 const N = 1_000_000;

@@ -1,0 +1,87 @@
+// memory.read serves reads inside memory passed to memory.addressOf from a JS view of the same
+// bytes (lib/memory.ts). These tests hold that path to what a native read gives, at its edges:
+// region bounds, offsets, NULL, addresses that wrap modulo 2^64, misalignment, detached buffers.
+import test from 'ava';
+import koffi from 'koffi';
+
+import { memory, t } from '../index.js';
+
+/** 64 bytes, of which 30 (bytes 16..45) are passed to addressOf. */
+function region() {
+  const outer = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
+  const inner = outer.subarray(16, 46);
+  const at = memory.addressOf(inner);
+  return { outer, inner, at, view: new DataView(outer.buffer) };
+}
+
+test('reads inside a region equal what koffi reads natively, for every cached type', (tt) => {
+  const { at } = region();
+  const types = [
+    [t.i8, 'int8_t', 1],
+    [t.u8, 'uint8_t', 1],
+    [t.i16, 'int16_t', 2],
+    [t.u16, 'uint16_t', 2],
+    [t.i32, 'int32_t', 4],
+    [t.u32, 'uint32_t', 4],
+    [t.i64, 'int64_t', 8],
+    [t.u64, 'uint64_t', 8],
+    [t.isize, 'intptr_t', 8],
+    [t.usize, 'uintptr_t', 8],
+    [t.f32, 'float', 4],
+    [t.f64, 'double', 8],
+  ] as const;
+  for (const [type, ctype, size] of types) {
+    for (let offset = 0; offset + size <= 30; offset += size) {
+      const expected = koffi.decode(at + BigInt(offset), ctype) as number | bigint;
+      const got = memory.read(type, at, offset) as number | bigint;
+      // koffi gives 64-bit integers as numbers when they fit, and u64 >= 2^63 as negative.
+      const bits = (x: number | bigint) => (size === 8 && typeof got === 'bigint' ? BigInt.asIntN(64, BigInt(x)) : x);
+      tt.is(bits(got), bits(expected), `${type.name} at +${offset}`);
+    }
+  }
+  tt.is(memory.read(t.pointer, at, 8), memory.read(t.u64, at, 8));
+});
+
+test('reads at and across the region edges, and with offsets into it, give the bytes there', (tt) => {
+  const { at, view } = region();
+  // The last elements inside; reads straddling the end, past it or before the start go native,
+  // and give the bytes there (the rest of the outer array) all the same.
+  tt.is(memory.read(t.i16, at, 28), view.getInt16(44, true));
+  tt.is(memory.read(t.u8, at + 29n), view.getUint8(45));
+  tt.is(memory.read(t.i32, at, 28), view.getInt32(44, true));
+  tt.is(memory.read(t.i32, at, 32), view.getInt32(48, true));
+  tt.is(memory.read(t.i32, at, -4), view.getInt32(12, true));
+  // An address before the region with an offset into it reads inside it.
+  tt.is(memory.read(t.u64, at - 8n, 16), view.getBigUint64(24, true));
+});
+
+test('a read the native path refuses is refused inside a region too', (tt) => {
+  const { at } = region();
+  tt.throws(() => memory.read(t.i32, 0n, Number(at)), { instanceOf: RangeError, message: 'memory.read: address is NULL' });
+  tt.throws(() => memory.read(t.i32, at + 2n ** 64n), { instanceOf: RangeError, message: /^memory.read: address/ });
+  tt.throws(() => memory.read(t.i32, at - 2n ** 64n), { instanceOf: RangeError, message: /^memory.read: address/ });
+  tt.throws(() => memory.read(t.i32, at, 2), { instanceOf: RangeError, message: /^memory.read: address 0x[0-9a-f]+ is not aligned to 4 bytes for i32$/ });
+  tt.throws(() => memory.read(t.i32, at, 4.5), { instanceOf: TypeError, message: 'memory.read: the offset must be a safe integer; got 4.5' });
+  tt.throws(() => memory.read({ name: 'i32', code: 6 } as never, at), { instanceOf: TypeError, message: 'memory.read: the type must be one of t.void, t.i32, …; got an object' });
+});
+
+test('writes by native code are seen by cached reads at once', (tt) => {
+  const { at, inner } = region();
+  memory.write(t.i32, at, -123456789, 4);
+  tt.is(memory.read(t.i32, at, 4), -123456789);
+  inner[0] = 0xff;
+  tt.is(memory.read(t.i8, at), -1);
+});
+
+test('a region whose buffer was detached is read natively, from wherever the bytes went', (tt) => {
+  const buffer = new ArrayBuffer(16);
+  const at = memory.addressOf(buffer);
+  new Int32Array(buffer)[1] = 42;
+  tt.is(memory.read(t.i32, at, 4), 42);
+  // Transferring moves the backing store without copying it: the same address, a new owner.
+  const moved = structuredClone(buffer, { transfer: [buffer] });
+  tt.is(buffer.byteLength, 0);
+  new Int32Array(moved)[1] = 43;
+  tt.is(memory.read(t.i32, at, 4), 43);
+  tt.is(memory.addressOf(moved), at);
+});

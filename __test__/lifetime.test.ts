@@ -109,6 +109,12 @@ test.serial('a BareFn garbage-collected without dispose is reported once as a le
   tt.regex(untraced.warnings[0]!, /kept forever, since native code may still call it\. Set BARE_FN_TRACE=1 to record where BareFns are created\.$/);
 });
 
+test('dispose releases the JS functions without waiting for the BareFn object to be collected', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'release.ts');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.deepEqual(JSON.parse(out), { callbacks: 3, onErrors: 3, kept: 3 });
+});
+
 test.serial('an error of a call from another thread, without onError, is an uncaught exception of the owning thread', (tt) => {
   const script = `
     require('tsx/cjs');

@@ -87,7 +87,9 @@ if (process.env.BARE_FN_QUARANTINE !== undefined) {
 export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
   /** The native half (an External); garbage-collecting it without dispose() is a reported leak. */
   readonly #handle: unknown;
-  readonly #address: bigint;
+  /** Read from the handle on first use: a BareFn created and disposed without its address being
+   * read (a callback handed over as a value, a test) costs one call into native code less. */
+  #address: bigint | undefined;
   #disposed = false;
   readonly signature: S;
   readonly threading: M;
@@ -152,7 +154,6 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       // The stack without its first two lines ('Error', this constructor): the creator first.
       traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
     );
-    this.#address = binding.bareFnAddress(this.#handle);
     this.signature = signature;
     this.threading = threading;
   }
@@ -162,7 +163,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (this.#disposed) {
       throw new TypeError(`BareFn ${this.signature}: address read after dispose`);
     }
-    return this.#address;
+    return (this.#address ??= binding.bareFnAddress(this.#handle));
   }
 
   get disposed(): boolean {

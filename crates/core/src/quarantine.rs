@@ -45,7 +45,11 @@ impl Quarantine {
         let expired = {
             let mut state = self.lock();
             state.retired.push_back(thunk);
-            state.drain_over_capacity()
+            // One in, at most one out (set_capacity drains what a smaller bound leaves over):
+            // no Vec to allocate on this path, taken once per dispose.
+            (state.retired.len() > state.capacity)
+                .then(|| state.retired.pop_front())
+                .flatten()
         };
         drop(expired); // freed outside the lock
     }

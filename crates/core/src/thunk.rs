@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use closure_ffi::{cc, jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
 
@@ -38,13 +38,11 @@ impl Slot {
         }
     }
 
-    /// Installs `handler`, dropping the previous one.
-    fn set(&self, handler: Arc<dyn Handler>) {
-        let old = self
-            .handler
-            .swap(Box::into_raw(Box::new(handler)), Ordering::AcqRel);
-        // SAFETY: `old` came from Box::into_raw in `new` or `set` and is swapped out once.
-        drop(unsafe { Box::from_raw(old) });
+    /// Installs `handler` and hands back the box of the previous one.
+    fn swap(&self, handler: Box<Arc<dyn Handler>>) -> Box<Arc<dyn Handler>> {
+        let old = self.handler.swap(Box::into_raw(handler), Ordering::AcqRel);
+        // SAFETY: `old` came from Box::into_raw in `new` or `swap` and is swapped out once.
+        unsafe { Box::from_raw(old) }
     }
 
     #[inline]
@@ -64,6 +62,12 @@ impl Drop for Slot {
 /// The handler of a pooled thunk: answers 0 (a stale call after quarantine gets zero).
 struct Dead;
 
+/// The one `Dead` handler every pooled thunk shares (a clone costs no allocation).
+fn dead() -> Arc<dyn Handler> {
+    static DEAD: LazyLock<Arc<dyn Handler>> = LazyLock::new(|| Arc::new(Dead));
+    DEAD.clone()
+}
+
 impl Handler for Dead {
     fn call(&self, _: &Frame<'_>) -> u64 {
         0
@@ -76,6 +80,9 @@ impl Handler for Dead {
 struct Pooled {
     bare: BareFnSync<'static, SysV64Fn>,
     slot: Arc<Slot>,
+    /// The box of the handler installed before the current one, holding `Dead`, for the next
+    /// install: a thunk goes from BareFn to pool and back without allocating.
+    spare: Option<Box<Arc<dyn Handler>>>,
 }
 
 /// Thunks that left quarantine, ready for reuse.
@@ -91,8 +98,8 @@ impl Thunk {
     pub fn new(flavor: Flavor, handler: Arc<dyn Handler>) -> Result<Thunk, JitAllocError> {
         let reused = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let pooled = match reused {
-            Some(pooled) => {
-                pooled.slot.set(handler);
+            Some(mut pooled) => {
+                pooled.install(handler);
                 pooled
             }
             None => Pooled::new(flavor, handler)?,
@@ -110,14 +117,23 @@ impl Thunk {
 
 impl Drop for Thunk {
     fn drop(&mut self) {
-        if let Some(pooled) = self.pooled.take() {
-            pooled.slot.set(Arc::new(Dead));
+        if let Some(mut pooled) = self.pooled.take() {
+            pooled.install(dead());
             POOL.lock().unwrap_or_else(|e| e.into_inner()).push(pooled);
         }
     }
 }
 
 impl Pooled {
+    /// Installs `handler`, dropping the previous one (its box becomes the spare).
+    fn install(&mut self, handler: Arc<dyn Handler>) {
+        let mut boxed = self.spare.take().unwrap_or_else(|| Box::new(dead()));
+        *boxed = handler;
+        let mut old = self.slot.swap(boxed);
+        *old = dead();
+        self.spare = Some(old);
+    }
+
     fn new(flavor: Flavor, handler: Arc<dyn Handler>) -> Result<Pooled, JitAllocError> {
         match flavor {
             Flavor::SysV64 => {
@@ -140,7 +156,11 @@ impl Pooled {
                     RetPair::from_raw(raw)
                 };
                 let bare = BareFnSync::try_with_cc_in(cc::C, closure, GlobalJitAlloc)?;
-                Ok(Pooled { bare, slot })
+                Ok(Pooled {
+                    bare,
+                    slot,
+                    spare: None,
+                })
             }
         }
     }

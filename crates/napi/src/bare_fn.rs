@@ -25,9 +25,12 @@ use crate::to_js::to_js;
 /// What a BareFn External points to. `tag` tells it from any other External.
 pub struct NativeBareFn {
     tag: u64,
-    callback: Arc<JsCallback>,
-    /// `None` once disposed (the thunk is then in quarantine).
-    thunk: Option<Thunk>,
+    /// The thunk and the callback it calls; `None` once disposed (the thunk is then in
+    /// quarantine, holding the callback). Released at dispose rather than when the External is
+    /// finalized: Node-API runs finalizers from the event loop, so a synchronous loop that
+    /// creates and disposes BareFns would otherwise hold every callback state until it yields
+    /// (hundreds of bytes per pair, hundreds of megabytes over a million).
+    live: Option<(Thunk, Arc<JsCallback>)>,
     address: u64,
     /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
     keep_alive: bool,
@@ -88,8 +91,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
     live::add(address, &callback, read_site(env, created_at));
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
-        callback,
-        thunk: Some(thunk),
+        live: Some((thunk, callback)),
         address,
         keep_alive,
     }));
@@ -137,13 +139,13 @@ pub unsafe fn dispose(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::nap
 
 impl NativeBareFn {
     fn dispose(&mut self, env: sys::napi_env) {
-        if let Some(thunk) = self.thunk.take() {
-            self.callback.dispose();
+        if let Some((thunk, callback)) = self.live.take() {
+            callback.dispose();
             live::remove(self.address);
             Quarantine::global().retire(thunk);
             if self.keep_alive {
                 // SAFETY: dispose runs on the owning thread (a JS call into the addon).
-                unsafe { self.callback.dispatcher().keep_alive(env, false) };
+                unsafe { callback.dispatcher().keep_alive(env, false) };
             }
         }
     }
@@ -171,14 +173,14 @@ unsafe fn unwrap<'a>(env: sys::napi_env, handle: Raw) -> Result<&'a mut NativeBa
 /// the thunk stays callable forever, and the leak is reported once on the owning thread.
 unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     // SAFETY: `data` is the Box given to napi_create_external, finalized once.
-    let mut native = unsafe { Box::from_raw(data as *mut NativeBareFn) };
-    if let Some(thunk) = native.thunk.take() {
+    let native = unsafe { Box::from_raw(data as *mut NativeBareFn) };
+    if let Some((thunk, callback)) = native.live {
         ABANDONED
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(thunk);
         if let Some(warning) = live::mark_leaked(native.address) {
-            native.callback.dispatcher().send(Job::Warn(warning));
+            callback.dispatcher().send(Job::Warn(warning));
         }
     }
 }

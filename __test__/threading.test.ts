@@ -2,7 +2,7 @@
 // other threads, 'local' refusal, the deadlock that must end in a timeout, dispose under fire.
 import test from 'ava';
 
-import { BareFn, type ErrorInfo, sig, t } from '../index.js';
+import { BareFn, type ErrorInfo, memory, sig, t } from '../index.js';
 import { callOnThread, expectedOnThread, lib, runThreads } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
@@ -54,6 +54,35 @@ test.serial('nonblocking: 8 threads x 10,000 calls, all delivered, in order per 
   tt.is(delivered, 80_000);
   tt.is(outOfOrder, 0);
   tt.deepEqual(next, new Array(8).fill(10_000));
+});
+
+test.serial('nonblocking: calls that find the queue full are dropped and reported once, not queued without bound', async (tt) => {
+  const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
+  const joinJob = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
+  tt.throws(() => (BareFn.queueLimit = 0), { instanceOf: RangeError, message: 'BareFn.queueLimit must be an integer from 1 to 2147483647; got 0' });
+  tt.is(BareFn.queueLimit, 1_048_576);
+  const delivered: number[] = [];
+  const errors: [string, ErrorInfo][] = [];
+  using cb = new BareFn(Void2, (_th, i) => void delivered.push(i), {
+    threading: 'nonblocking',
+    onError: (e, info) => void errors.push([(e as Error).message, info]),
+  });
+  BareFn.queueLimit = 100;
+  try {
+    // The JS thread waits in the join while the thread makes 10,000 calls: nothing drains the
+    // queue, so it fills up to the limit and the rest are dropped.
+    joinJob(spawnVoid(cb.address, 1, 10_000), memory.addressOf(new BigUint64Array(3)));
+  } finally {
+    BareFn.queueLimit = 1_048_576;
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  tt.deepEqual(delivered, Array.from({ length: 100 }, (_, i) => i), 'the first calls, up to the limit');
+  tt.is(errors.length, 1);
+  const [message, info] = errors[0]!;
+  tt.is(info.kind, 'queue-full');
+  const match = /^BareFn \(i32, i32\) -> void called from thread \d+: the queue to thread \d+ is full \(100 calls waiting, BareFn.queueLimit\), so the call was dropped \((\d+) more errors of this BareFn on other threads were not reported separately\)$/.exec(message);
+  tt.truthy(match, message);
+  tt.is(delivered.length + 1 + Number(match![1]), 10_000, 'every call was either run or counted as dropped');
 });
 
 test.serial('blocking and nonblocking BareFns called on the owning thread run synchronously', (tt) => {

@@ -38,8 +38,9 @@ export interface ErrorInfo {
    * 'after-dispose': native code called it after dispose; 'refused': Node-API refused to enter JS
    * from where native code called (e.g. a foreign stack); 'wrong-thread': a 'local' BareFn was
    * called from another thread; 'timeout': a 'blocking' call from another thread was not taken by
-   * the owning thread within timeoutMs. */
-  readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused' | 'wrong-thread' | 'timeout';
+   * the owning thread within timeoutMs; 'queue-full': a 'nonblocking' call from another thread was
+   * dropped because the queue to the owning thread held `BareFn.queueLimit` calls. */
+  readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused' | 'wrong-thread' | 'timeout' | 'queue-full';
 }
 
 export interface BareFnOptions<S extends Signature, M extends Threading = 'local'> {
@@ -70,12 +71,14 @@ export interface LiveBareFn {
 let traceCreation = process.env.BARE_FN_TRACE === '1';
 
 const MAX_QUARANTINE = 10_000_000;
-function checkQuarantine(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_QUARANTINE) {
-    throw new RangeError(`${what} must be an integer from 0 to ${MAX_QUARANTINE}; got ${describe(value)}`);
+const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
+function checkCount(value: unknown, what: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new RangeError(`${what} must be an integer from ${min} to ${max}; got ${describe(value)}`);
   }
   return value;
 }
+const checkQuarantine = (value: unknown, what: string) => checkCount(value, what, 0, MAX_QUARANTINE);
 if (process.env.BARE_FN_QUARANTINE !== undefined) {
   binding.setQuarantineCapacity(checkQuarantine(Number(process.env.BARE_FN_QUARANTINE), 'BARE_FN_QUARANTINE'));
 }
@@ -118,6 +121,16 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   }
   static set quarantine(capacity: number) {
     binding.setQuarantineCapacity(checkQuarantine(capacity, 'BareFn.quarantine'));
+  }
+
+  /** How many calls from other threads the queue to a JS thread may hold (default 1,048,576):
+   * a 'nonblocking' call that finds it full is dropped and reported ('queue-full'), so a thread
+   * calling faster than JS runs the calls cannot grow memory without bound. For all threads. */
+  static get queueLimit(): number {
+    return binding.queueLimit();
+  }
+  static set queueLimit(limit: number) {
+    binding.setQueueLimit(checkCount(limit, 'BareFn.queueLimit', 1, MAX_QUEUE_LIMIT));
   }
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {

@@ -9,7 +9,7 @@ use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
 use napi::sys;
 
 use crate::completion::Completion;
-use crate::dispatch::{Args, Dispatcher, Job};
+use crate::dispatch::{Args, Dispatcher, Job, Sent};
 use crate::from_js::from_js;
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
@@ -425,13 +425,29 @@ impl JsCallback {
                 };
                 self.post_failure(failure, Kind::WrongThread)
             }
-            Mode::Nonblocking => {
-                self.queue(frame, None);
-                self.fallback
-            }
+            Mode::Nonblocking => match self.queued_call(frame, None) {
+                Some(job) => match self.dispatcher.send_bounded(job) {
+                    Sent::Full(waiting) => {
+                        let failure = || {
+                            Failure::error(format!(
+                                "BareFn {} called from thread {}: the queue to thread {} is full \
+                                 ({waiting} calls waiting, BareFn.queueLimit), so the call was \
+                                 dropped",
+                                self.sig,
+                                thread::os_id(),
+                                self.dispatcher.owner_os_id(),
+                            ))
+                        };
+                        self.post_failure(failure, Kind::QueueFull)
+                    }
+                    Sent::Queued | Sent::Closed => self.fallback,
+                },
+                None => self.fallback,
+            },
             Mode::Blocking { timeout } => {
                 let completion = Arc::new(Completion::new());
-                if !self.queue(frame, Some(completion.clone())) {
+                let queued = self.queued_call(frame, Some(completion.clone()));
+                if !queued.is_some_and(|job| self.dispatcher.send(job)) {
                     return self.fallback;
                 }
                 completion
@@ -454,11 +470,9 @@ impl JsCallback {
         }
     }
 
-    /// Queues this call for the owning thread; false when its env is gone.
-    fn queue(&self, frame: &Frame<'_>, completion: Option<Arc<Completion>>) -> bool {
-        let Some(callback) = self.me.upgrade() else {
-            return false;
-        };
+    /// This call as a job for the owning thread; None when this callback is being dropped.
+    fn queued_call(&self, frame: &Frame<'_>, completion: Option<Arc<Completion>>) -> Option<Job> {
+        let callback = self.me.upgrade()?;
         let mut args = Args {
             raw: [0; MAX_ARGS],
             strings: Vec::new(),
@@ -473,12 +487,11 @@ impl JsCallback {
                 args.strings.push(copy);
             }
         }
-        let job = Job::Call {
+        Some(Job::Call {
             callback,
             args,
             completion,
-        };
-        self.dispatcher.send(job)
+        })
     }
 
     /// Sends an error to the owning thread (dropped when its env is gone), or counts it when a

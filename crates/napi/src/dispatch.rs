@@ -112,6 +112,40 @@ unsafe impl Sync for Tsfn {}
 /// Jobs run per wake-up of the JS thread, so a flood of calls does not starve its event loop.
 const BATCH: usize = 1024;
 
+/// How many jobs an env's queue may hold before a 'nonblocking' call is dropped instead of
+/// queued (`BareFn.queueLimit`). A nonblocking caller does not wait, so a thread calling faster
+/// than the owning thread runs the calls would otherwise grow the queue without bound (about a
+/// gigabyte within seconds, then the process dies). Blocking calls are not bounded here: each
+/// waiting thread has at most one queued, so threads bound them. Nor are error reports: one
+/// per BareFn is queued at a time (see `JsCallback::post_failure`).
+pub const DEFAULT_QUEUE_LIMIT: usize = 1 << 20;
+static QUEUE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_QUEUE_LIMIT);
+
+fn queue_limit() -> usize {
+    QUEUE_LIMIT.load(Ordering::Relaxed)
+}
+
+/// `BareFn.queueLimit`.
+#[napi_derive::napi(js_name = "queueLimit")]
+pub fn get_queue_limit() -> u32 {
+    queue_limit().try_into().unwrap_or(u32::MAX)
+}
+
+/// Changes the bound for queues of every env (index.ts checks the range).
+#[napi_derive::napi(js_name = "setQueueLimit")]
+pub fn set_queue_limit(limit: u32) {
+    QUEUE_LIMIT.store(limit as usize, Ordering::Relaxed);
+}
+
+/// What became of a job given to `send_bounded`.
+pub enum Sent {
+    Queued,
+    /// The env is gone: nobody will run it.
+    Closed,
+    /// The queue holds `queue_limit()` jobs already; the job was dropped.
+    Full(usize),
+}
+
 struct Queue {
     jobs: VecDeque<Job>,
     /// The JS thread has been woken for the jobs in the queue (and not yet taken them).
@@ -212,12 +246,24 @@ impl Dispatcher {
 
     /// Queues `job` for the owning thread; false (the job is dropped) when the env is gone.
     pub fn send(&self, job: Job) -> bool {
+        matches!(self.push(job, usize::MAX), Sent::Queued)
+    }
+
+    /// Queues `job` unless the queue already holds `queue_limit()` jobs.
+    pub fn send_bounded(&self, job: Job) -> Sent {
+        self.push(job, queue_limit())
+    }
+
+    fn push(&self, job: Job, limit: usize) -> Sent {
         let wake = {
             let mut queue = self.lock_queue();
             // Checked under the queue lock: `close` sets the flag before taking the lock to drain,
             // so a job pushed after that drain is impossible.
             if self.is_closed() {
-                return false;
+                return Sent::Closed;
+            }
+            if queue.jobs.len() >= limit {
+                return Sent::Full(queue.jobs.len());
             }
             queue.jobs.push_back(job);
             !std::mem::replace(&mut queue.woken, true)
@@ -225,7 +271,7 @@ impl Dispatcher {
         if wake {
             self.wake();
         }
-        true
+        Sent::Queued
     }
 
     /// Asks the JS thread to run `run_batch`. If the env is closing, `close` retires the jobs.

@@ -26,6 +26,8 @@ pub enum Kind {
     WrongThread,
     /// A 'blocking' call from another thread was not taken by the owning thread in time.
     Timeout,
+    /// A 'nonblocking' call from another thread found the queue to the owning thread full.
+    QueueFull,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Refused => "refused",
             Kind::WrongThread => "wrong-thread",
             Kind::Timeout => "timeout",
+            Kind::QueueFull => "queue-full",
         }
     }
 }

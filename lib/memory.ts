@@ -83,38 +83,35 @@ function readCached(code: number, address: bigint, offset: number): unknown {
       regions.splice(k, 1); // detached: its memory may belong to someone else now
       return undefined;
     }
-    return readView(code, region.view, at - region.start);
+    return GETTERS[code]!(region.view, at - region.start);
   }
   return undefined;
 }
 
-/** One value of type `code` (a fast-path type) at `index` of `view`. Codes are positions in
- * types.ts TYPE_NAMES; api.test.ts reads every type through here and natively and compares. */
-function readView(code: number, view: DataView, index: number): unknown {
-  switch (code) {
-    case 2: // i8
-      return view.getInt8(index);
-    case 3: // u8
-      return view.getUint8(index);
-    case 4: // i16
-      return view.getInt16(index, true);
-    case 5: // u16
-      return view.getUint16(index, true);
-    case 6: // i32
-      return view.getInt32(index, true);
-    case 7: // u32
-      return view.getUint32(index, true);
-    case 8: // i64
-    case 10: // isize
-      return view.getBigInt64(index, true);
-    case 12: // f32
-      return view.getFloat32(index, true);
-    case 13: // f64
-      return view.getFloat64(index, true);
-    default: // u64, usize, pointer
-      return view.getBigUint64(index, true);
-  }
-}
+/** Readers of one value at an index of a DataView, by type code (positions in types.ts
+ * TYPE_NAMES; api.test.ts and memory-cache.test.ts read every type through them and natively and
+ * compare). A table of small functions rather than a switch: a caller that reads one type calls
+ * one of them, which V8 inlines, where a switch over every type exceeded its inlining budget
+ * when a comparator made two reads. */
+type Getter = (view: DataView, index: number) => unknown;
+const GETTERS: readonly (Getter | undefined)[] = [
+  undefined, // void: size 0, never read here
+  undefined, // bool: size 0
+  (v, i) => v.getInt8(i),
+  (v, i) => v.getUint8(i),
+  (v, i) => v.getInt16(i, true),
+  (v, i) => v.getUint16(i, true),
+  (v, i) => v.getInt32(i, true),
+  (v, i) => v.getUint32(i, true),
+  (v, i) => v.getBigInt64(i, true),
+  (v, i) => v.getBigUint64(i, true),
+  (v, i) => v.getBigInt64(i, true), // isize
+  (v, i) => v.getBigUint64(i, true), // usize
+  (v, i) => v.getFloat32(i, true),
+  (v, i) => v.getFloat64(i, true),
+  (v, i) => v.getBigUint64(i, true), // pointer
+  undefined, // cstring: size 0
+];
 
 export const memory = {
   /** Reads one `type` at `address + offset` (bytes). NULL and misaligned addresses throw. */

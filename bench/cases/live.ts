@@ -2,6 +2,9 @@
 // them, in a child process of its own (so one contender's memory does not count against
 // another's); reported: resident memory per callback (RSS delta / count, including the JS
 // closures and wrappers) and how many it could create.
+//   floor    per closure, the Node-API objects any addon holds to keep a JS function callable
+//            from native code and learn when its owner is collected: a strong reference and an
+//            External with a finalizer (crates/napi/src/bench_floor.rs)
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -19,7 +22,7 @@ export async function run(): Promise<CaseResult[]> {
         stdio: ['ignore', 'pipe', 'ignore'],
       }),
     ) as { reached: number; bytesEach: number; stopped?: string };
-  const rows = ['bare-fn', 'koffi'].map((contender) => {
+  const rows = ['floor', 'bare-fn', 'koffi'].map((contender) => {
     const runs = Array.from({ length: Math.min(REPS, 5) }, () => measure(contender));
     const reached = runs[0]!.reached;
     const limit = reached < COUNT ? `stops at ${reached.toLocaleString('en')}: ${runs[0]!.stopped}` : `${reached.toLocaleString('en')} live`;
@@ -30,7 +33,7 @@ export async function run(): Promise<CaseResult[]> {
       id: 'live',
       title: `live callbacks: up to ${COUNT.toLocaleString('en')} created and kept`,
       unit: 'bytes of RSS each',
-      baseline: 'bare-fn',
+      baseline: 'floor',
       lowerIsBetter: true,
       rows,
     },

@@ -2,6 +2,7 @@
 //! what any native -> JS call must do (bench/ compares BareFn calls against it), and a bare
 //! threadsafe function fed by a thread, the floor for calls from other threads.
 
+use std::ffi::c_void;
 use std::ptr;
 
 use napi::{sys, Env};
@@ -219,4 +220,30 @@ pub fn bench_floor_ref_pair(env: Env, func: Raw) {
         sys::napi_create_reference(env.raw(), func.0, 1, &mut reference);
         sys::napi_delete_reference(env.raw(), reference);
     }
+}
+
+/// Live-handles floor: what Node-API makes any addon hold to keep a JS function callable from
+/// native code and learn when its owner is collected, a strong reference to the function and an
+/// External with a finalizer (here owning the reference, never deleted: the bench keeps them).
+#[napi(js_name = "benchFloorLive")]
+pub fn bench_floor_live(env: Env, func: Raw) -> Raw {
+    unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+        // SAFETY: the pointer given to napi_create_external below, finalized once.
+        drop(unsafe { Box::from_raw(data as *mut sys::napi_ref) });
+    }
+    let mut reference = ptr::null_mut();
+    let mut external = ptr::null_mut();
+    // SAFETY: func is an argument of this call; the Box is released by `finalize`.
+    unsafe {
+        sys::napi_create_reference(env.raw(), func.0, 1, &mut reference);
+        let data = Box::into_raw(Box::new(reference));
+        sys::napi_create_external(
+            env.raw(),
+            data.cast(),
+            Some(finalize),
+            ptr::null_mut(),
+            &mut external,
+        );
+    }
+    Raw(external)
 }

@@ -219,6 +219,15 @@ export interface JobResult {
 export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void', fallback = -1): Promise<JobResult> {
   const job = kind === 'i32' ? spawnI32(address, threads, calls, fallback) : spawnVoid(address, threads, calls);
   while (!jobDone(job)) await new Promise((resolve) => setImmediate(resolve));
+  return join(job);
+}
+
+/** As runThreads, but the JS thread waits in the join, running nothing the threads queue. */
+export function runThreadsBlocking(address: bigint, threads: number, calls: number, kind: 'i32' | 'void', fallback = -1): JobResult {
+  return join(kind === 'i32' ? spawnI32(address, threads, calls, fallback) : spawnVoid(address, threads, calls));
+}
+
+function join(job: bigint): JobResult {
   const counts = new BigUint64Array(3);
   const ns = jobJoin(job, memory.addressOf(counts));
   return { right: Number(counts[0]), fallback: Number(counts[1]), wrong: Number(counts[2]), ms: Number(ns) / 1e6 };

@@ -32,6 +32,8 @@ pub struct NativeBareFn {
     /// (hundreds of bytes per pair, hundreds of megabytes over a million).
     live: Option<(Thunk, Arc<JsCallback>)>,
     address: u64,
+    /// Its entry in the live registry (`live`).
+    entry: u32,
     /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
     keep_alive: bool,
 }
@@ -88,11 +90,12 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
         unsafe { dispatcher.keep_alive(env, true) };
     }
     let address = thunk.address() as u64;
-    live::add(address, &callback, read_site(env, created_at));
+    let entry = live::add(address, &callback, read_site(env, created_at));
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
         live: Some((thunk, callback)),
         address,
+        entry,
         keep_alive,
     }));
     let mut external = ptr::null_mut();
@@ -141,7 +144,7 @@ impl NativeBareFn {
     fn dispose(&mut self, env: sys::napi_env) {
         if let Some((thunk, callback)) = self.live.take() {
             callback.dispose();
-            live::remove(self.address);
+            live::remove(self.entry);
             Quarantine::global().retire(thunk);
             if self.keep_alive {
                 // SAFETY: dispose runs on the owning thread (a JS call into the addon).
@@ -179,7 +182,7 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(thunk);
-        if let Some(warning) = live::mark_leaked(native.address) {
+        if let Some(warning) = live::mark_leaked(native.entry) {
             callback.dispatcher().send(Job::Warn(warning));
         }
     }

@@ -2,7 +2,8 @@
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
 use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
@@ -25,10 +26,10 @@ struct JsState {
     env: sys::napi_env,
     /// A position on the owning thread's stack (see `stack`).
     stack_hint: usize,
-    /// Strong reference to the callback; `None` once disposed.
-    func: Option<sys::napi_ref>,
+    /// Strong reference to the callback; `None` once disposed. (NonNull: 8 bytes, not 16.)
+    func: Option<NonNull<sys::napi_ref__>>,
     /// The C string the last call returned, kept alive until the next call or dispose.
-    returned: Vec<CString>,
+    returned: Option<CString>,
     /// The callback's handle in a batch of handle scopes (see `native_call`), with the batch id
     /// (0: none), so calls in the same batch skip the reference lookup.
     callee: (u64, sys::napi_value),
@@ -55,6 +56,15 @@ impl OwnedRef {
 // touch it; the raw env/reference pointers are never dereferenced elsewhere.
 unsafe impl Send for JsState {}
 
+/// What only some BareFns have (see `JsCallback::extras`).
+struct Extras {
+    /// Strong reference to onError, used on the owning thread only; released when the last
+    /// holder of the callback lets go (see Drop).
+    on_error: Option<OwnedRef>,
+    /// Owns the fallback C string, if the fallback is one.
+    _fallback_string: Option<CString>,
+}
+
 pub struct JsCallback {
     sig: Arc<Signature>,
     mode: Mode,
@@ -70,14 +80,11 @@ pub struct JsCallback {
     /// cannot grow the queue (it used to: gigabytes within a second). A count that arrives while
     /// a report is being delivered is carried by the next report.
     report_queued: AtomicBool,
-    reports_coalesced: AtomicU64,
-    /// Strong reference to onError, used on the owning thread only; released when the last
-    /// holder of this callback lets go (see Drop).
-    on_error: Option<OwnedRef>,
+    reports_coalesced: AtomicU32,
     /// Raw-encoded value native callers get when no JS result can be delivered.
     fallback: u64,
-    /// Owns the fallback C string, if the fallback is one.
-    _fallback_string: Option<CString>,
+    /// onError and the fallback's C string, boxed: most BareFns have neither.
+    extras: Option<Box<Extras>>,
     js: OwnerCell<JsState>,
 }
 
@@ -127,15 +134,19 @@ impl JsCallback {
             dispatcher,
             me,
             report_queued: AtomicBool::new(false),
-            reports_coalesced: AtomicU64::new(0),
-            on_error: options.on_error.map(OwnedRef),
+            reports_coalesced: AtomicU32::new(0),
+            extras: (options.on_error.is_some() || options.fallback_string.is_some()).then(|| {
+                Box::new(Extras {
+                    on_error: options.on_error.map(OwnedRef),
+                    _fallback_string: options.fallback_string,
+                })
+            }),
             fallback: options.fallback,
-            _fallback_string: options.fallback_string,
             js: OwnerCell::new(JsState {
                 env,
                 stack_hint: stack::position(),
-                func: Some(func),
-                returned: Vec::new(),
+                func: NonNull::new(func),
+                returned: None,
                 callee: (0, ptr::null_mut()),
             }),
         }
@@ -151,10 +162,14 @@ impl JsCallback {
             if let (Some(reference), true) = (s.func.take(), env_alive) {
                 // SAFETY: on the owning thread, with its live env; deleted once because it was
                 // taken out of the state. (A torn-down env frees its references.)
-                unsafe { sys::napi_delete_reference(s.env, reference) };
+                unsafe { sys::napi_delete_reference(s.env, reference.as_ptr()) };
             }
-            s.returned.clear();
+            s.returned = None;
         });
+    }
+
+    fn on_error(&self) -> Option<&OwnedRef> {
+        self.extras.as_ref()?.on_error.as_ref()
     }
 
     pub fn signature(&self) -> &Arc<Signature> {
@@ -182,7 +197,7 @@ impl JsCallback {
             // SAFETY: owning thread, live env, live reference.
             // A batch of jobs shares the scope Node-API opened: each call gets its own.
             Some((Some(func), cached)) => unsafe {
-                self.invoke(env, JsScope::enter(env), func, cached, args)
+                self.invoke(env, JsScope::enter(env), func.as_ptr(), cached, args)
             },
             Some((None, _)) => self.after_dispose(env),
             None => self.fallback,
@@ -270,7 +285,7 @@ impl JsCallback {
         match unsafe { from_js(env, ret, result, &mut strings) } {
             Ok(raw) => {
                 if ret == Type::CString {
-                    self.js.with(|s| s.returned = strings);
+                    self.js.with(|s| s.returned = strings.pop());
                 }
                 raw
             }
@@ -312,7 +327,7 @@ impl JsCallback {
     }
 
     unsafe fn report(&self, env: sys::napi_env, error: sys::napi_value, kind: Kind) {
-        let on_error = self.on_error.as_ref().map(|r| r.0);
+        let on_error = self.on_error().map(|r| r.0);
         // SAFETY: forwarded; on_error is a live reference of env.
         unsafe { report(env, error, kind, &*self.sig, on_error) };
     }
@@ -335,7 +350,7 @@ impl JsCallback {
              code on a stack of its own); V8 cannot run JS there, so the call was refused",
             self.sig
         ));
-        if self.on_error.is_none() {
+        if self.on_error().is_none() {
             let mut scope = ptr::null_mut();
             // SAFETY: creating values and references runs no JS; the scope is closed right after.
             let stored = unsafe {
@@ -368,7 +383,7 @@ impl JsCallback {
 impl Drop for JsCallback {
     /// The last holder let go (the thunk left quarantine): release onError on its thread.
     fn drop(&mut self) {
-        let Some(on_error) = self.on_error.take() else {
+        let Some(on_error) = self.extras.as_mut().and_then(|e| e.on_error.take()) else {
             return;
         };
         if self.dispatcher.is_closed() {
@@ -395,7 +410,7 @@ impl Handler for JsCallback {
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
             // The scope is left by `invoke`, after the last use of a value created in it.
             Some((env, Some(func), _, cached)) => unsafe {
-                self.invoke(env, JsScope::enter(env), func, cached, frame)
+                self.invoke(env, JsScope::enter(env), func.as_ptr(), cached, frame)
             },
             Some((env, None, _, _)) => self.after_dispose(env),
             None => self.call_from_other_thread(frame),

@@ -3,8 +3,7 @@
 //! Touched only on the owning JS thread (create, dispose and finalizers run there).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{HashMap, HashSet};
 use std::ptr;
 use std::sync::Arc;
 
@@ -18,67 +17,80 @@ use crate::to_js::to_js;
 struct Entry {
     /// The BareFn's callback state, for its signature and mode (alive while the BareFn is).
     callback: Arc<JsCallback>,
-    created_at: Option<String>,
-    leaked: bool,
+    address: u64,
 }
 
-/// Hashes a thunk address (unique, never chosen by an adversary) with one multiply instead of
-/// SipHash, which cost a create + dispose two hashes of about 90 instructions each.
+/// A slab: a BareFn keeps its index (see `bare_fn`), so adding and removing cost no hashing,
+/// and an entry is 16 bytes (a hash map keyed by address cost about 100 per live BareFn).
 #[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, address: u64) {
-        // Addresses are aligned: mix the product's high bits down into the bucket bits.
-        let h = (self.0 ^ address).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        self.0 = h ^ (h >> 29);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+struct Registry {
+    entries: Vec<Option<Entry>>,
+    /// Indexes of removed entries, reused first.
+    free: Vec<u32>,
+    /// Where traced BareFns were created (BARE_FN_TRACE), by index.
+    sites: HashMap<u32, String>,
+    /// Indexes of leaked BareFns: never removed.
+    leaked: HashSet<u32>,
 }
-
-type Registry = HashMap<u64, Entry, BuildHasherDefault<AddressHasher>>;
 
 thread_local! {
     static LIVE: RefCell<Registry> = RefCell::new(Registry::default());
 }
 
-pub fn add(address: u64, callback: &Arc<JsCallback>, created_at: Option<String>) {
-    let entry = Entry {
-        callback: callback.clone(),
-        created_at,
-        leaked: false,
-    };
-    LIVE.with(|live| live.borrow_mut().insert(address, entry));
-}
-
-pub fn remove(address: u64) {
-    LIVE.with(|live| live.borrow_mut().remove(&address));
-}
-
-/// Marks the BareFn at `address` leaked; the warning to report, the first time.
-pub fn mark_leaked(address: u64) -> Option<String> {
+/// Registers a BareFn; its index, for `remove` and `mark_leaked`.
+pub fn add(address: u64, callback: &Arc<JsCallback>, created_at: Option<String>) -> u32 {
     LIVE.with(|live| {
         let mut live = live.borrow_mut();
-        let entry = live.get_mut(&address).filter(|e| !e.leaked)?;
-        entry.leaked = true;
-        let whereabouts = match &entry.created_at {
+        let entry = Some(Entry {
+            callback: callback.clone(),
+            address,
+        });
+        let index = match live.free.pop() {
+            Some(index) => {
+                live.entries[index as usize] = entry;
+                index
+            }
+            None => {
+                live.entries.push(entry);
+                // Over 4 billion live BareFns in one thread would take terabytes first.
+                u32::try_from(live.entries.len() - 1).expect("fewer than 2^32 live BareFns")
+            }
+        };
+        if let Some(site) = created_at {
+            live.sites.insert(index, site);
+        }
+        index
+    })
+}
+
+pub fn remove(index: u32) {
+    LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        if live.entries[index as usize].take().is_some() {
+            live.free.push(index);
+            live.sites.remove(&index);
+        }
+    });
+}
+
+/// Marks the BareFn at `index` leaked; the warning to report, the first time.
+pub fn mark_leaked(index: u32) -> Option<String> {
+    LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        if !live.leaked.insert(index) {
+            return None;
+        }
+        let entry = live.entries[index as usize].as_ref()?;
+        let whereabouts = match live.sites.get(&index) {
             Some(site) => format!("\nCreated {}", site.trim_start()),
             None => " Set BARE_FN_TRACE=1 to record where BareFns are created.".into(),
         };
         Some(format!(
-            "BareFn {} ('{}', 0x{address:x}) was garbage-collected without dispose(): its thunk \
+            "BareFn {} ('{}', 0x{:x}) was garbage-collected without dispose(): its thunk \
              and JS function are kept forever, since native code may still call it.{whereabouts}",
             entry.callback.signature(),
-            entry.callback.mode().name()
+            entry.callback.mode().name(),
+            entry.address,
         ))
     })
 }
@@ -91,16 +103,20 @@ pub fn mark_leaked(address: u64) -> Option<String> {
 pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
     LIVE.with(|live| {
         let live = live.borrow();
+        let entries = live.entries.iter().enumerate();
+        let entries: Vec<_> = entries
+            .filter_map(|(i, e)| Some((i as u32, e.as_ref()?)))
+            .collect();
         let mut array = ptr::null_mut();
         // SAFETY: env live, in the callback's scope; every value below belongs to it.
         unsafe {
-            sys::napi_create_array_with_length(env, live.len(), &mut array);
-            for (i, (address, entry)) in live.iter().enumerate() {
+            sys::napi_create_array_with_length(env, entries.len(), &mut array);
+            for (position, (index, entry)) in entries.into_iter().enumerate() {
                 let mut object = ptr::null_mut();
                 sys::napi_create_object(env, &mut object);
                 let mut leaked = ptr::null_mut();
-                sys::napi_get_boolean(env, entry.leaked, &mut leaked);
-                let created_at = match &entry.created_at {
+                sys::napi_get_boolean(env, live.leaked.contains(&index), &mut leaked);
+                let created_at = match live.sites.get(&index) {
                     Some(site) => string(env, site),
                     None => to_js(env, Type::Void, 0),
                 };
@@ -110,14 +126,14 @@ pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
                         string(env, &entry.callback.signature().to_string()),
                     ),
                     (c"threading", string(env, entry.callback.mode().name())),
-                    (c"address", to_js(env, Type::Pointer, *address)),
+                    (c"address", to_js(env, Type::Pointer, entry.address)),
                     (c"createdAt", created_at),
                     (c"leaked", leaked),
                 ];
                 for (name, value) in fields {
                     sys::napi_set_named_property(env, object, name.as_ptr(), value);
                 }
-                sys::napi_set_element(env, array, i as u32, object);
+                sys::napi_set_element(env, array, position as u32, object);
             }
         }
         array

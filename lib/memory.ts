@@ -19,8 +19,8 @@ function checkOffset(offset: unknown, what: string): number {
  * read instead of a Node-API call. The regions hold their buffers, so an address in a region
  * cannot be reused by another allocation while it is cached; the oldest region is dropped when
  * a new one is added. Resizable buffers are not cached; a region whose buffer was detached is
- * dropped at its next hit. Reads elsewhere, misaligned reads, bool and C strings go to native
- * code, which checks them and gives the errors.
+ * dropped at its next hit (its DataView throws). Reads elsewhere, misaligned reads, bool and C
+ * strings go to native code, which checks them and gives the errors.
  *
  * Addresses are compared as doubles, exact below 2^53 (regions above are not cached): a bigint
  * becomes a double by storing it into a BigUint64Array and reading its two 32-bit halves, which
@@ -31,7 +31,6 @@ function checkOffset(offset: unknown, what: string): number {
 interface Region {
   readonly start: number;
   readonly end: number;
-  readonly buffer: ArrayBufferLike;
   readonly view: DataView;
 }
 const REGIONS = 4;
@@ -60,11 +59,25 @@ function remember(view: ArrayBufferView | ArrayBuffer, address: bigint): void {
   const length = view.byteLength;
   if (!littleEndian || address === 0n || resizable || start + length > Number.MAX_SAFE_INTEGER) return;
   const byteOffset = view instanceof ArrayBuffer ? 0 : view.byteOffset;
-  regions.unshift({ start, end: start + length, buffer, view: new DataView(buffer, byteOffset, length) });
+  regions.unshift({ start, end: start + length, view: new DataView(buffer, byteOffset, length) });
   if (regions.length > REGIONS) regions.length = REGIONS;
 }
 
-/** Reads through a cached region; undefined when the read is not entirely inside one. */
+/** Drops region `k`; undefined. */
+function forget(k: number): undefined {
+  regions.splice(k, 1);
+  return undefined;
+}
+
+/** A read by native code, which checks the address and gives the errors. */
+function readNative(code: number, address: bigint, offset: unknown): never {
+  return binding.memoryRead(code, address, checkOffset(offset, 'memory.read')) as never;
+}
+
+/** Reads through a cached region; undefined when the read is not entirely inside one. The fast
+ * path of `memory.read` is kept within V8's inlining budget (920 bytes of bytecode for a
+ * function and all it inlines) even for a callback that reads twice: errors are built, and
+ * rare cases handled, in functions of their own. */
 function readCached(code: number, address: bigint, offset: number): unknown {
   scratch[0] = address;
   const low = halves[0]! + offset;
@@ -79,11 +92,11 @@ function readCached(code: number, address: bigint, offset: number): unknown {
     if (size === 0 || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || address < 0n || address >= TWO_POW_64) {
       return undefined;
     }
-    if (region.buffer.byteLength === 0) {
-      regions.splice(k, 1); // detached: its memory may belong to someone else now
-      return undefined;
+    try {
+      return GETTERS[code]!(region.view, at - region.start);
+    } catch {
+      return forget(k); // detached (the only way the in-bounds read throws): memory may be reused
     }
-    return GETTERS[code]!(region.view, at - region.start);
   }
   return undefined;
 }
@@ -117,11 +130,8 @@ export const memory = {
   /** Reads one `type` at `address + offset` (bytes). NULL and misaligned addresses throw. */
   read<N extends Readable>(type: Type<N>, address: bigint, offset = 0): JsValue<N> {
     checkType(type, 'memory.read: the type');
-    if (typeof address === 'bigint' && Number.isSafeInteger(offset)) {
-      const cached = readCached(type.code, address, offset);
-      if (cached !== undefined) return cached as JsValue<N>;
-    }
-    return binding.memoryRead(type.code, address, checkOffset(offset, 'memory.read')) as JsValue<N>;
+    const cached = typeof address === 'bigint' && Number.isSafeInteger(offset) ? readCached(type.code, address, offset) : undefined;
+    return cached === undefined ? readNative(type.code, address, offset) : (cached as JsValue<N>);
   },
 
   /** Writes `value` as one `type` at `address + offset` (bytes). */

@@ -88,9 +88,12 @@ export function describe(value: unknown): string {
 
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */
 export function checkType(value: unknown, what: string): Type {
+  // Kept small (the message is built elsewhere) so that V8 inlines it into memory.read.
   const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
-  if (typeof code !== 'number' || byCode[code] !== value) {
-    throw new TypeError(`${what} must be one of t.void, t.i32, …; got ${describe(value)}`);
-  }
+  if (typeof code !== 'number' || byCode[code] !== value) notAType(value, what);
   return value as Type;
+}
+
+function notAType(value: unknown, what: string): never {
+  throw new TypeError(`${what} must be one of t.void, t.i32, …; got ${describe(value)}`);
 }

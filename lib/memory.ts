@@ -26,7 +26,8 @@ function checkOffset(offset: unknown, what: string): number {
  * becomes a double by storing it into a BigUint64Array and reading its two 32-bit halves, which
  * optimised code does inline, where `Number(bigint)` or bigint arithmetic call into the runtime
  * or allocate (bench/README.md, qsort). The store wraps modulo 2^64, so a hit also checks that
- * the address is in [0, 2^64).
+ * the address is in [0, 2^64), as `BigInt.asUintN(64, address) === address`, which optimised
+ * code does in about half the time of two bigint comparisons.
  */
 interface Region {
   readonly start: number;
@@ -40,7 +41,6 @@ const regions: Region[] = [];
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const scratch = new BigUint64Array(1);
 const halves = new Uint32Array(scratch.buffer);
-const TWO_POW_64 = 1n << 64n;
 
 /** Size in bytes of the types the fast path reads, by type code; 0: always native (void, bool:
  * any non-zero byte is true, normalized natively; cstring). */
@@ -89,7 +89,7 @@ function readCached(code: number, address: bigint, offset: number): unknown {
     // NULL, misaligned, running past the region or wrapped: native code decides (and throws).
     // Alignment is tested on the low 32 bits (`%` on doubles is a slow call); `&` takes them
     // exactly from any integer below 2^53.
-    if (size === 0 || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || address < 0n || address >= TWO_POW_64) {
+    if (size === 0 || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || BigInt.asUintN(64, address) !== address) {
       return undefined;
     }
     try {

@@ -125,7 +125,9 @@ impl Drop for Thunk {
 }
 
 impl Pooled {
-    /// Installs `handler`, dropping the previous one (its box becomes the spare).
+    /// Installs `handler`, dropping the previous one (its box becomes the spare). Overwriting
+    /// the previous box relies on what freeing it did before: a handler is only replaced when no
+    /// call can still be reading it (see `Slot`).
     fn install(&mut self, handler: Arc<dyn Handler>) {
         let mut boxed = self.spare.take().unwrap_or_else(|| Box::new(dead()));
         *boxed = handler;

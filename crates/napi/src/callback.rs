@@ -26,7 +26,8 @@ struct JsState {
     env: sys::napi_env,
     /// A position on the owning thread's stack (see `stack`).
     stack_hint: usize,
-    /// Strong reference to the callback; `None` once disposed. (NonNull: 8 bytes, not 16.)
+    /// Strong reference to the callback; `None` once disposed, or if Node-API could not create
+    /// it (the BareFn then answers as disposed). NonNull: 8 bytes, not 16.
     func: Option<NonNull<sys::napi_ref__>>,
     /// The C string the last call returned, kept alive until the next call or dispose.
     returned: Option<CString>,
@@ -440,25 +441,7 @@ impl JsCallback {
                 };
                 self.post_failure(failure, Kind::WrongThread)
             }
-            Mode::Nonblocking => match self.queued_call(frame, None) {
-                Some(job) => match self.dispatcher.send_bounded(job) {
-                    Sent::Full(waiting) => {
-                        let failure = || {
-                            Failure::error(format!(
-                                "BareFn {} called from thread {}: the queue to thread {} is full \
-                                 ({waiting} calls waiting, BareFn.queueLimit), so the call was \
-                                 dropped",
-                                self.sig,
-                                thread::os_id(),
-                                self.dispatcher.owner_os_id(),
-                            ))
-                        };
-                        self.post_failure(failure, Kind::QueueFull)
-                    }
-                    Sent::Queued | Sent::Closed => self.fallback,
-                },
-                None => self.fallback,
-            },
+            Mode::Nonblocking => self.queue_nonblocking(frame),
             Mode::Blocking { timeout } => {
                 let completion = Arc::new(Completion::new());
                 let queued = self.queued_call(frame, Some(completion.clone()));
@@ -483,6 +466,26 @@ impl JsCallback {
                     })
             }
         }
+    }
+
+    /// Queues a nonblocking call; one that finds the queue full is dropped and reported.
+    fn queue_nonblocking(&self, frame: &Frame<'_>) -> u64 {
+        let Some(job) = self.queued_call(frame, None) else {
+            return self.fallback;
+        };
+        let Sent::Full(waiting) = self.dispatcher.send_bounded(job) else {
+            return self.fallback; // queued, or the env is gone
+        };
+        let failure = || {
+            Failure::error(format!(
+                "BareFn {} called from thread {}: the queue to thread {} is full ({waiting} calls \
+                 waiting, BareFn.queueLimit), so the call was dropped",
+                self.sig,
+                thread::os_id(),
+                self.dispatcher.owner_os_id(),
+            ))
+        };
+        self.post_failure(failure, Kind::QueueFull)
     }
 
     /// This call as a job for the owning thread; None when this callback is being dropped.

@@ -43,7 +43,8 @@ const scratch = new BigUint64Array(1);
 const halves = new Uint32Array(scratch.buffer);
 
 /** Size in bytes of the types the fast path reads, by type code; 0: always native (void, bool:
- * any non-zero byte is true, normalized natively; cstring). */
+ * any non-zero byte is true, normalized natively; cstring). Parallel to GETTERS below: one table
+ * of [size, getter] pairs cost about 45 more instructions per read (callgrind). */
 // prettier-ignore
 const SIZES = [
   0, 0, // void, bool

@@ -31,7 +31,6 @@ pub struct NativeBareFn {
     /// creates and disposes BareFns would otherwise hold every callback state until it yields
     /// (hundreds of bytes per pair, hundreds of megabytes over a million).
     live: Option<(Thunk, Arc<JsCallback>)>,
-    address: u64,
     /// Its entry in the live registry (`live`).
     entry: u32,
     /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
@@ -89,12 +88,14 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
         // SAFETY: on env's thread with its live env.
         unsafe { dispatcher.keep_alive(env, true) };
     }
-    let address = thunk.address() as u64;
-    let entry = live::add(address, &callback, read_site(env, created_at));
+    let entry = live::add(
+        thunk.address() as u64,
+        &callback,
+        read_site(env, created_at),
+    );
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
         live: Some((thunk, callback)),
-        address,
         entry,
         keep_alive,
     }));
@@ -125,8 +126,12 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
 pub unsafe fn address(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
     // SAFETY: forwarded.
     let native = unsafe { unwrap(env, handle) }?;
+    let Some((thunk, _)) = &native.live else {
+        // index.ts reads the address before dispose only.
+        return Err(Failure::type_error("BareFn: address read after dispose"));
+    };
     // SAFETY: in the callback's scope.
-    Ok(unsafe { to_js(env, Type::Pointer, native.address) })
+    Ok(unsafe { to_js(env, Type::Pointer, thunk.address() as u64) })
 }
 
 /// `disposeBareFn(handle)`: releases the JS function and retires the thunk into quarantine.

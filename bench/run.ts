@@ -1,6 +1,7 @@
 // npm run bench: every benchmark case, each in a process of its own (bench/case.ts), all
-// contenders of a case interleaved in that process. Prints markdown tables, writes bench/results/results.md, results.json and ratios.svg, and
-// replaces README's benchmark section (between its bench markers) with the tables.
+// contenders of a case interleaved in that process. Prints markdown tables, writes
+// bench/results/results.md, results.json and ratios.svg, and replaces README's benchmark section
+// (between its bench markers) with the tables.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -70,6 +70,13 @@ export interface LiveBareFn {
 
 let traceCreation = process.env.BARE_FN_TRACE === '1';
 
+// Bits of createBareFn's `flags` after the mode (bits 0-1), as crates/napi/src/bare_fn.rs reads
+// them: `{ ref: true }`, and which optional arguments are given (the addon reads only those).
+const CREATE_REF = 4;
+const CREATE_ON_ERROR = 8;
+const CREATE_FALLBACK = 16;
+const CREATE_SITE = 32;
+
 const MAX_QUARANTINE = 10_000_000;
 const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
 function checkCount(value: unknown, what: string, min: number, max: number): number {
@@ -156,17 +163,15 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (options.onError !== undefined && typeof options.onError !== 'function') {
       throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
     }
-    this.#handle = binding.createBareFn(
-      handle,
-      callback,
-      THREADINGS.indexOf(threading),
-      timeoutMs,
-      options.ref ?? false,
-      options.onError,
-      options.fallback,
-      // The stack without its first two lines ('Error', this constructor): the creator first.
-      traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined,
-    );
+    // The stack without its first two lines ('Error', this constructor): the creator first.
+    const site = traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined;
+    const flags =
+      THREADINGS.indexOf(threading) |
+      (options.ref === true ? CREATE_REF : 0) |
+      (options.onError !== undefined ? CREATE_ON_ERROR : 0) |
+      (options.fallback !== undefined ? CREATE_FALLBACK : 0) |
+      (site !== undefined ? CREATE_SITE : 0);
+    this.#handle = binding.createBareFn(handle, callback, flags, timeoutMs, options.onError, options.fallback, site);
     this.signature = signature;
     this.threading = threading;
   }

@@ -55,9 +55,8 @@ interface RawExports {
   createBareFn(
     signature: unknown,
     func: unknown,
-    mode: number,
+    flags: number,
     timeoutMs: number,
-    keepAlive: boolean,
     onError: unknown,
     fallback: unknown,
     createdAt: string | undefined,

@@ -17,7 +17,7 @@ use crate::callback::{JsCallback, Options};
 use crate::dispatch::{Dispatcher, Job};
 use crate::from_js::from_js;
 use crate::live;
-use crate::raw::{type_of, undefined, Failure, Raw};
+use crate::raw::{undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::Mode;
 use crate::to_js::to_js;
@@ -43,23 +43,35 @@ const TAG: u64 = 0xBA4E_F000_0000_0001;
 /// their address, so they are never freed.
 static ABANDONED: Mutex<Vec<Thunk>> = Mutex::new(Vec::new());
 
-/// `createBareFn(signature, func, mode, timeoutMs, ref, onError, fallback, createdAt)`: index.ts
-/// has checked every argument's type (mode 0/1/2 is local/blocking/nonblocking).
+/// Bits of createBareFn's `flags`, set by index.ts: the mode (0/1/2: local/blocking/nonblocking)
+/// in bits 0-1, then whether `{ ref: true }` was asked and which optional arguments are given,
+/// so that only those are read (a Node-API call each).
+const MODE_BITS: u32 = 3;
+const KEEP_ALIVE: u32 = 4;
+const HAS_ON_ERROR: u32 = 8;
+const HAS_FALLBACK: u32 = 16;
+const HAS_SITE: u32 = 32;
+
+/// `createBareFn(signature, func, flags, timeoutMs, onError, fallback, createdAt)`: index.ts has
+/// checked every argument's type.
 ///
 /// # Safety
 /// On `env`'s thread, in a callback's scope; the arguments are values of it.
-pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_value, Failure> {
-    let [signature, func, mode, timeout_ms, keep_alive, on_error, fallback, created_at] = args;
+pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_value, Failure> {
+    let [signature, func, flags, timeout_ms, on_error, fallback, created_at] = args;
     // SAFETY: forwarded.
     let sig = unsafe { signature_of(env, signature) }?;
-    let (fallback, fallback_string) = fallback_value(env, sig.ret(), fallback)?;
-    let mode = mode_of(&sig, number(env, mode), number(env, timeout_ms))?;
-    let keep_alive = boolean(env, keep_alive);
+    let flags = number(env, flags) as u32;
+    let (fallback, fallback_string) = match flags & HAS_FALLBACK {
+        0 => (0, None),
+        _ => fallback_value(env, sig.ret(), fallback)?,
+    };
+    let mode = mode_of(&sig, flags & MODE_BITS, || number(env, timeout_ms))?;
+    let keep_alive = flags & KEEP_ALIVE != 0;
     // SAFETY: on env's JS thread.
     let dispatcher = unsafe { Dispatcher::of_env(env) }?;
     let func_ref = strong_ref(env, func.0);
-    let on_error = (type_of(env, on_error.0) == sys::ValueType::napi_function)
-        .then(|| strong_ref(env, on_error.0));
+    let on_error = (flags & HAS_ON_ERROR != 0).then(|| strong_ref(env, on_error.0));
     let options = Options {
         on_error,
         fallback,
@@ -91,7 +103,9 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 8]) -> Result<sys::napi_val
     let entry = live::add(
         thunk.address() as u64,
         &callback,
-        read_site(env, created_at),
+        (flags & HAS_SITE != 0)
+            .then(|| crate::raw::read_string(env, created_at.0))
+            .flatten(),
     );
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
@@ -200,25 +214,11 @@ fn number(env: sys::napi_env, value: Raw) -> f64 {
     out
 }
 
-fn boolean(env: sys::napi_env, value: Raw) -> bool {
-    let mut out = false;
-    // SAFETY: as above (a boolean).
-    unsafe { sys::napi_get_value_bool(env, value.0, &mut out) };
-    out
-}
-
-/// The creation site index.ts recorded (a string), if any.
-fn read_site(env: sys::napi_env, value: Raw) -> Option<String> {
-    (type_of(env, value.0) == sys::ValueType::napi_string)
-        .then(|| crate::raw::read_string(env, value.0))
-        .flatten()
-}
-
-fn mode_of(sig: &Signature, code: f64, timeout_ms: f64) -> Result<Mode, Failure> {
-    match code as u8 {
+fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Result<Mode, Failure> {
+    match code {
         0 => Ok(Mode::Local),
         1 => Ok(Mode::Blocking {
-            timeout: Duration::try_from_secs_f64(timeout_ms / 1000.0).ok(),
+            timeout: Duration::try_from_secs_f64(timeout_ms() / 1000.0).ok(),
         }),
         2 if sig.ret() == Type::Void => Ok(Mode::Nonblocking),
         2 => Err(Failure::type_error(format!(
@@ -243,7 +243,7 @@ fn fallback_value(
     ret: Type,
     value: Raw,
 ) -> Result<(u64, Option<CString>), Failure> {
-    if ret == Type::Void || type_of(env, value.0) == sys::ValueType::napi_undefined {
+    if ret == Type::Void {
         return Ok((0, None));
     }
     let mut strings = Vec::new();

@@ -5,6 +5,8 @@ import test from 'ava';
 import koffi from 'koffi';
 
 import { memory, t } from '../index.js';
+import { KOFFI_NAMES, fromKoffi } from './helpers/koffi-types.js';
+import { VALUE_TYPES, typeOf } from './helpers/testlib.js';
 
 /** 64 bytes, of which 30 (bytes 16..45) are passed to addressOf. */
 function region() {
@@ -16,30 +18,14 @@ function region() {
 
 test('reads inside a region equal what koffi reads natively, for every cached type', (tt) => {
   const { at } = region();
-  const types = [
-    [t.i8, 'int8_t', 1],
-    [t.u8, 'uint8_t', 1],
-    [t.i16, 'int16_t', 2],
-    [t.u16, 'uint16_t', 2],
-    [t.i32, 'int32_t', 4],
-    [t.u32, 'uint32_t', 4],
-    [t.i64, 'int64_t', 8],
-    [t.u64, 'uint64_t', 8],
-    [t.isize, 'intptr_t', 8],
-    [t.usize, 'uintptr_t', 8],
-    [t.f32, 'float', 4],
-    [t.f64, 'double', 8],
-  ] as const;
-  for (const [type, ctype, size] of types) {
+  // bool and cstring are always read natively.
+  for (const name of VALUE_TYPES.filter((n) => n !== 'bool' && n !== 'cstring')) {
+    const size = koffi.sizeof(KOFFI_NAMES[name]);
     for (let offset = 0; offset + size <= 30; offset += size) {
-      const expected = koffi.decode(at + BigInt(offset), ctype) as number | bigint;
-      const got = memory.read(type, at, offset) as number | bigint;
-      // koffi gives 64-bit integers as numbers when they fit, and u64 >= 2^63 as negative.
-      const bits = (x: number | bigint) => (size === 8 && typeof got === 'bigint' ? BigInt.asIntN(64, BigInt(x)) : x);
-      tt.is(bits(got), bits(expected), `${type.name} at +${offset}`);
+      const expected = fromKoffi(name, koffi.decode(at + BigInt(offset), KOFFI_NAMES[name]));
+      tt.is(memory.read(typeOf(name) as never, at, offset), expected as never, `${name} at +${offset}`);
     }
   }
-  tt.is(memory.read(t.pointer, at, 8), memory.read(t.u64, at, 8));
 });
 
 test('reads at and across the region edges, and with offsets into it, give the bytes there', (tt) => {

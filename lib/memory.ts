@@ -71,8 +71,8 @@ function forget(k: number): undefined {
 }
 
 /** A read by native code, which checks the address and gives the errors. */
-function readNative(code: number, address: bigint, offset: unknown): never {
-  return binding.memoryRead(code, address, checkOffset(offset, 'memory.read')) as never;
+function readNative(code: number, address: unknown, offset: unknown): unknown {
+  return binding.memoryRead(code, address, checkOffset(offset, 'memory.read'));
 }
 
 /** Reads through a cached region; undefined when the read is not entirely inside one. The fast
@@ -132,7 +132,7 @@ export const memory = {
   read<N extends Readable>(type: Type<N>, address: bigint, offset = 0): JsValue<N> {
     checkType(type, 'memory.read: the type');
     const cached = typeof address === 'bigint' && Number.isSafeInteger(offset) ? readCached(type.code, address, offset) : undefined;
-    return cached === undefined ? readNative(type.code, address, offset) : (cached as JsValue<N>);
+    return (cached === undefined ? readNative(type.code, address, offset) : cached) as JsValue<N>;
   },
 
   /** Writes `value` as one `type` at `address + offset` (bytes). */

@@ -17,7 +17,7 @@ use crate::callback::{JsCallback, Options};
 use crate::dispatch::{Dispatcher, Job};
 use crate::from_js::from_js;
 use crate::live;
-use crate::raw::{undefined, Failure, Raw};
+use crate::raw::{read_string, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::Mode;
 use crate::to_js::to_js;
@@ -100,13 +100,10 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_val
         // SAFETY: on env's thread with its live env.
         unsafe { dispatcher.keep_alive(env, true) };
     }
-    let entry = live::add(
-        thunk.address() as u64,
-        &callback,
-        (flags & HAS_SITE != 0)
-            .then(|| crate::raw::read_string(env, created_at.0))
-            .flatten(),
-    );
+    let site = (flags & HAS_SITE != 0)
+        .then(|| read_string(env, created_at.0))
+        .flatten();
+    let entry = live::add(thunk.address() as u64, &callback, site);
     let native = Box::into_raw(Box::new(NativeBareFn {
         tag: TAG,
         live: Some((thunk, callback)),

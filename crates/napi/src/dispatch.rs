@@ -118,7 +118,7 @@ const BATCH: usize = 1024;
 /// gigabyte within seconds, then the process dies). Blocking calls are not bounded here: each
 /// waiting thread has at most one queued, so threads bound them. Nor are error reports: one
 /// per BareFn is queued at a time (see `JsCallback::post_failure`).
-pub const DEFAULT_QUEUE_LIMIT: usize = 1 << 20;
+const DEFAULT_QUEUE_LIMIT: usize = 1 << 20;
 static QUEUE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_QUEUE_LIMIT);
 
 fn queue_limit() -> usize {

@@ -15,6 +15,13 @@ import { describe, type Type } from './types.js';
 export type Threading = 'local' | 'blocking' | 'nonblocking';
 const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
 
+/** The mode's code for createBareFn (its index in THREADINGS), -1 for anything else: compared
+ * with each constant rather than searched in THREADINGS (`includes` and `indexOf` are builtin
+ * calls optimised code does not inline). */
+function modeCode(threading: unknown): number {
+  return threading === 'local' ? 0 : threading === 'blocking' ? 1 : threading === 'nonblocking' ? 2 : -1;
+}
+
 /** How long a 'blocking' call from another thread waits, by default, for the owning thread. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -147,7 +154,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
     const threading = options.threading ?? ('local' as M);
-    if (!THREADINGS.includes(threading)) {
+    const mode = modeCode(threading);
+    if (mode < 0) {
       throw new RangeError(`new BareFn: options.threading must be one of ${THREADINGS.join(', ')}; got ${describe(threading)}`);
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -166,7 +174,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     // The stack without its first two lines ('Error', this constructor): the creator first.
     const site = traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined;
     const flags =
-      THREADINGS.indexOf(threading) |
+      mode |
       (options.ref === true ? CREATE_REF : 0) |
       (options.onError !== undefined ? CREATE_ON_ERROR : 0) |
       (options.fallback !== undefined ? CREATE_FALLBACK : 0) |

@@ -88,6 +88,15 @@ test.serial('BareFn.live() lists undisposed BareFns with signature and mode', (t
   tt.is(BareFn.live().length, before);
 });
 
+test.serial('leaks are watched from the end of the task that made them: only undisposed BareFns are reported, and a reused place is not blamed', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'leak-watch.ts');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.deepEqual(JSON.parse(out), {
+    sameTask: { warnings: 1500, leakedLive: 1500 },
+    reused: { warnings: 1, controlReported: true, secondLeaked: false },
+  });
+});
+
 test.serial('a BareFn garbage-collected without dispose is reported once as a leak, with where it was created', (tt) => {
   const script = path.join(__dirname, 'helpers', 'leak.ts');
   const run = (trace: boolean) =>

@@ -84,6 +84,9 @@ const CREATE_ON_ERROR = 8;
 const CREATE_FALLBACK = 16;
 const CREATE_SITE = 32;
 
+/** How many BareFns may wait for their leak watch (see `BareFn.#watchLater`). */
+const UNWATCHED_MAX = 1024;
+
 const MAX_QUARANTINE = 10_000_000;
 const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
 function checkCount(value: unknown, what: string, min: number, max: number): number {
@@ -102,8 +105,8 @@ if (process.env.BARE_FN_QUARANTINE !== undefined) {
  * when native code no longer holds the pointer.
  */
 export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
-  /** The native half (an External); garbage-collecting it without dispose() is a reported leak. */
-  readonly #handle: unknown;
+  /** Its index in the addon's registry of live BareFns (crates/napi/src/live.rs). */
+  readonly #index: number;
   /** Read from the handle on first use: a BareFn created and disposed without its address being
    * read (a callback handed over as a value, a test) costs one call into native code less. */
   #address: bigint | undefined;
@@ -179,9 +182,42 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       (options.onError !== undefined ? CREATE_ON_ERROR : 0) |
       (options.fallback !== undefined ? CREATE_FALLBACK : 0) |
       (site !== undefined ? CREATE_SITE : 0);
-    this.#handle = binding.createBareFn(handle, callback, flags, timeoutMs, options.onError, options.fallback, site);
+    this.#index = binding.createBareFn(handle, callback, flags, timeoutMs, options.onError, options.fallback, site);
     this.signature = signature;
     this.threading = threading;
+    BareFn.#watchLater(this);
+  }
+
+  /** BareFns created since leaks were last watched for (`#watch`). */
+  static #unwatched: BareFn<Signature, Threading>[] = [];
+  static #watchQueued = false;
+
+  /**
+   * Leak detection is a Node-API finalizer on the BareFn (crates/napi/src/bare_fn.rs, `watch`),
+   * which costs more to create, collect and run than the rest of a create + dispose. So it is
+   * attached late, to the BareFns still undisposed when the current task's microtasks run (or
+   * when UNWATCHED_MAX wait): one disposed in the task that made it never needs one. Until then
+   * this list holds it, so none can be collected unnoticed; the bound keeps a loop that creates
+   * and disposes without yielding from holding every BareFn it made.
+   */
+  static #watchLater(bareFn: BareFn<Signature, Threading>): void {
+    if (BareFn.#unwatched.length === UNWATCHED_MAX) BareFn.#watch();
+    BareFn.#unwatched.push(bareFn);
+    if (!BareFn.#watchQueued) {
+      BareFn.#watchQueued = true;
+      queueMicrotask(() => {
+        BareFn.#watchQueued = false;
+        BareFn.#watch();
+      });
+    }
+  }
+
+  static #watch(): void {
+    const unwatched = BareFn.#unwatched;
+    for (const bareFn of unwatched) {
+      if (!bareFn.#disposed) binding.watchBareFn(bareFn, bareFn.#index);
+    }
+    unwatched.length = 0;
   }
 
   /** The C function pointer. Reading it after dispose is a TypeError. */
@@ -189,7 +225,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (this.#disposed) {
       throw new TypeError(`BareFn ${this.signature}: address read after dispose`);
     }
-    return (this.#address ??= binding.bareFnAddress(this.#handle));
+    return (this.#address ??= binding.bareFnAddress(this.#index));
   }
 
   get disposed(): boolean {
@@ -199,7 +235,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   /** Releases the JS function and retires the thunk (native calls then get the fallback). */
   dispose(): void {
     if (this.#disposed) return;
-    binding.disposeBareFn(this.#handle);
+    binding.disposeBareFn(this.#index);
     this.#disposed = true;
   }
 

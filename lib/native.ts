@@ -60,9 +60,10 @@ interface RawExports {
     onError: unknown,
     fallback: unknown,
     createdAt: string | undefined,
-  ): unknown;
-  bareFnAddress(handle: unknown): bigint;
-  disposeBareFn(handle: unknown): void;
+  ): number;
+  bareFnAddress(index: number): bigint;
+  disposeBareFn(index: number): void;
+  watchBareFn(object: object, index: number): void;
   liveBareFns(): LiveBareFn[];
 }
 

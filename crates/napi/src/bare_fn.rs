@@ -1,11 +1,16 @@
-//! A BareFn's native half: a thunk and the JS callback it calls, held by a JS External that
-//! index.ts's `BareFn` keeps. Created, queried and disposed through plain Node-API callbacks
-//! (raw_exports.rs): napi-rs's class machinery (object wrap, registry, option-object parsing) cost
-//! most of a create + dispose.
+//! A BareFn's native half: a thunk and the JS callback it calls, owned by this thread's live
+//! registry (`live`); index.ts's `BareFn` holds its index. Created, queried, watched and disposed
+//! through plain Node-API callbacks (raw_exports.rs): napi-rs's class machinery (object wrap,
+//! registry, option-object parsing) cost most of a create + dispose.
+//!
+//! Leak detection is a Node-API finalizer on the BareFn's JS object (`watch`), which index.ts
+//! attaches only to BareFns still undisposed when the current task's microtasks run: creating,
+//! collecting and running a finalizer cost about 2,400 instructions, more than the rest of a
+//! create + dispose, and a BareFn disposed in the task that made it never needs one.
 
 use std::ffi::{c_void, CString};
 use std::ptr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bare_fn_core::quarantine::Quarantine;
@@ -22,26 +27,14 @@ use crate::signature::signature_of;
 use crate::threading::Mode;
 use crate::to_js::to_js;
 
-/// What a BareFn External points to. `tag` tells it from any other External.
+/// A live BareFn: the thunk and the callback it calls. Dispose retires the thunk into quarantine
+/// (holding the callback, whose JS function is released at once).
 pub struct NativeBareFn {
-    tag: u64,
-    /// The thunk and the callback it calls; `None` once disposed (the thunk is then in
-    /// quarantine, holding the callback). Released at dispose rather than when the External is
-    /// finalized: Node-API runs finalizers from the event loop, so a synchronous loop that
-    /// creates and disposes BareFns would otherwise hold every callback state until it yields
-    /// (hundreds of bytes per pair, hundreds of megabytes over a million).
-    live: Option<(Thunk, Arc<JsCallback>)>,
-    /// Its entry in the live registry (`live`).
-    entry: u32,
+    pub thunk: Thunk,
+    pub callback: Arc<JsCallback>,
     /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
     keep_alive: bool,
 }
-
-const TAG: u64 = 0xBA4E_F000_0000_0001;
-
-/// Thunks of BareFns that were garbage-collected without dispose: native code may still hold
-/// their address, so they are never freed.
-static ABANDONED: Mutex<Vec<Thunk>> = Mutex::new(Vec::new());
 
 /// Bits of createBareFn's `flags`, set by index.ts: the mode (0/1/2: local/blocking/nonblocking)
 /// in bits 0-1, then whether `{ ref: true }` was asked and which optional arguments are given,
@@ -53,7 +46,7 @@ const HAS_FALLBACK: u32 = 16;
 const HAS_SITE: u32 = 32;
 
 /// `createBareFn(signature, func, flags, timeoutMs, onError, fallback, createdAt)`: index.ts has
-/// checked every argument's type.
+/// checked every argument's type. Returns the BareFn's index in the live registry.
 ///
 /// # Safety
 /// On `env`'s thread, in a callback's scope; the arguments are values of it.
@@ -103,105 +96,105 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_val
     let site = (flags & HAS_SITE != 0)
         .then(|| read_string(env, created_at.0))
         .flatten();
-    let entry = live::add(thunk.address() as u64, &callback, site);
-    let native = Box::into_raw(Box::new(NativeBareFn {
-        tag: TAG,
-        live: Some((thunk, callback)),
-        entry,
+    let bare_fn = NativeBareFn {
+        thunk,
+        callback,
         keep_alive,
-    }));
-    let mut external = ptr::null_mut();
-    // SAFETY: `native` is released by `finalize`, exactly once, when the External is collected.
-    let status = unsafe {
-        sys::napi_create_external(
-            env,
-            native.cast(),
-            Some(finalize),
-            ptr::null_mut(),
-            &mut external,
-        )
     };
-    if status != sys::Status::napi_ok {
-        // SAFETY: Node-API did not take it.
-        let mut native = unsafe { Box::from_raw(native) };
-        native.dispose(env);
-        return Err(Failure::error("BareFn: cannot create its handle"));
-    }
-    Ok(external)
+    let index = live::add(bare_fn, site);
+    let mut value = ptr::null_mut();
+    // SAFETY: in the callback's scope.
+    unsafe { sys::napi_create_uint32(env, index, &mut value) };
+    Ok(value)
 }
 
-/// `bareFnAddress(handle)`.
+/// `bareFnAddress(index)`.
 ///
 /// # Safety
 /// As for `create`.
-pub unsafe fn address(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
-    // SAFETY: forwarded.
-    let native = unsafe { unwrap(env, handle) }?;
-    let Some((thunk, _)) = &native.live else {
-        // index.ts reads the address before dispose only.
-        return Err(Failure::type_error("BareFn: address read after dispose"));
-    };
+pub unsafe fn address(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
+    // index.ts reads the address before dispose only.
+    let address = live::address(index_of(env, index)?)
+        .ok_or_else(|| Failure::type_error("BareFn: address read after dispose"))?;
     // SAFETY: in the callback's scope.
-    Ok(unsafe { to_js(env, Type::Pointer, thunk.address() as u64) })
+    Ok(unsafe { to_js(env, Type::Pointer, address) })
 }
 
-/// `disposeBareFn(handle)`: releases the JS function and retires the thunk into quarantine.
+/// `disposeBareFn(index)`: releases the JS function and retires the thunk into quarantine.
 /// Idempotent.
 ///
 /// # Safety
 /// As for `create`.
-pub unsafe fn dispose(env: sys::napi_env, [handle]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
-    // SAFETY: forwarded.
-    unsafe { unwrap(env, handle) }?.dispose(env);
+pub unsafe fn dispose(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
+    if let Some(bare_fn) = live::take(index_of(env, index)?) {
+        let NativeBareFn {
+            thunk,
+            callback,
+            keep_alive,
+        } = bare_fn;
+        callback.dispose();
+        Quarantine::global().retire(thunk);
+        if keep_alive {
+            // SAFETY: dispose runs on the owning thread (a JS call into the addon).
+            unsafe { callback.dispatcher().keep_alive(env, false) };
+        }
+    }
     Ok(undefined(env))
 }
 
-impl NativeBareFn {
-    fn dispose(&mut self, env: sys::napi_env) {
-        if let Some((thunk, callback)) = self.live.take() {
-            callback.dispose();
-            live::remove(self.entry);
-            Quarantine::global().retire(thunk);
-            if self.keep_alive {
-                // SAFETY: dispose runs on the owning thread (a JS call into the addon).
-                unsafe { callback.dispatcher().keep_alive(env, false) };
-            }
-        }
-    }
-}
-
-/// The BareFn behind a handle.
+/// `watchBareFn(object, index)`: reports the BareFn at `index` as leaked if `object` (its JS
+/// object) is garbage-collected before dispose. Nothing if it is already disposed.
 ///
 /// # Safety
-/// On the handle's env thread; `handle` a value of the current scope.
-unsafe fn unwrap<'a>(env: sys::napi_env, handle: Raw) -> Result<&'a mut NativeBareFn, Failure> {
-    let mut data = ptr::null_mut();
-    // SAFETY: a non-External gives a status.
-    let status = unsafe { sys::napi_get_value_external(env, handle.0, &mut data) };
-    let native = data as *mut NativeBareFn;
-    // SAFETY: an External's data of ours starts with TAG (checked before any other use); the
-    // handle keeps it alive while JS holds it, and JS runs on one thread.
-    if status != sys::Status::napi_ok || native.is_null() || unsafe { (*native).tag } != TAG {
-        return Err(Failure::type_error("bare-fn: not a BareFn handle"));
+/// As for `create`.
+pub unsafe fn watch(
+    env: sys::napi_env,
+    [object, index]: [Raw; 2],
+) -> Result<sys::napi_value, Failure> {
+    let index = index_of(env, index)?;
+    if let Some(generation) = live::watch_token(index) {
+        // The finalizer's data and hint carry the index and generation as pointer-sized
+        // integers (no allocation); a u32 fits a pointer on every target Node runs on.
+        // SAFETY: object is a value of the current scope; `collected` only reads the integers.
+        // Node-API fails only for a non-object or a pending exception, neither possible here
+        // (index.ts passes the BareFn, from a microtask); the status is not turned into an
+        // exception, which would be an uncaught one in that microtask: a missing leak report
+        // must not crash the app.
+        unsafe {
+            sys::napi_add_finalizer(
+                env,
+                object.0,
+                index as usize as *mut c_void,
+                Some(collected),
+                generation as usize as *mut c_void,
+                ptr::null_mut(),
+            )
+        };
     }
-    // SAFETY: see above.
-    Ok(unsafe { &mut *native })
+    Ok(undefined(env))
 }
 
-/// The handle was garbage-collected. Without dispose, native code may still hold the pointer:
-/// the thunk stays callable forever, and the leak is reported once on the owning thread.
-unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: `data` is the Box given to napi_create_external, finalized once.
-    let native = unsafe { Box::from_raw(data as *mut NativeBareFn) };
-    if let Some((thunk, callback)) = native.live {
-        ABANDONED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(thunk);
-        if let Some(warning) = live::mark_leaked(native.entry) {
-            callback.dispatcher().send(Job::Warn(warning));
-        }
+/// A watched BareFn's JS object was garbage-collected. Without dispose, native code may still
+/// hold the pointer: the thunk stays callable forever, and the leak is reported once on the
+/// owning thread.
+unsafe extern "C" fn collected(_env: sys::napi_env, index: *mut c_void, generation: *mut c_void) {
+    // The integers `watch` stored (see there).
+    if let Some((warning, dispatcher)) =
+        live::mark_leaked(index as usize as u32, generation as usize as u32)
+    {
+        dispatcher.send(Job::Warn(warning));
     }
+}
+
+/// A BareFn's index, as index.ts passes it.
+fn index_of(env: sys::napi_env, value: Raw) -> Result<u32, Failure> {
+    let mut index = 0;
+    // SAFETY: value is an argument of the current call; a non-number gives a status.
+    let status = unsafe { sys::napi_get_value_uint32(env, value.0, &mut index) };
+    if status != sys::Status::napi_ok {
+        return Err(Failure::type_error("bare-fn: not a BareFn handle"));
+    }
+    Ok(index)
 }
 
 fn number(env: sys::napi_env, value: Raw) -> f64 {

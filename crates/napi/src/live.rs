@@ -1,59 +1,77 @@
-//! The live BareFns of this thread's env, for `BareFn.live()` and for leak reports: every
-//! BareFn from creation to dispose, and forever once leaked (its thunk is never freed).
-//! Touched only on the owning JS thread (create, dispose and finalizers run there).
+//! The live BareFns of this thread's env, which own their native halves (`NativeBareFn`): every
+//! BareFn from creation to dispose, and forever once leaked (its thunk is never freed). A BareFn's
+//! JS object holds its index here (lib/bare-fn.ts). Touched only on the owning JS thread (create,
+//! dispose and finalizers run there).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use bare_fn_core::Type;
+use bare_fn_core::{Thunk, Type};
 use napi::sys;
 
-use crate::callback::JsCallback;
+use crate::bare_fn::NativeBareFn;
+use crate::dispatch::Dispatcher;
 use crate::raw::string;
 use crate::to_js::to_js;
 
-struct Entry {
-    /// The BareFn's callback state, for its signature and mode (alive while the BareFn is).
-    callback: Arc<JsCallback>,
-    address: u64,
+/// A place in the registry. `generation` counts the BareFns it has held, so a finalizer of an
+/// earlier one (which names its index and generation) cannot touch a later one.
+struct Place {
+    generation: u32,
+    /// Garbage-collected without dispose: kept until the thread ends, never reused.
+    leaked: bool,
+    bare_fn: Option<NativeBareFn>,
 }
 
-/// A slab: a BareFn keeps its index (see `bare_fn`), so adding and removing cost no hashing,
-/// and an entry is 16 bytes (a hash map keyed by address cost about 100 per live BareFn).
+/// A slab: adding and removing cost no hashing, and the JS object needs only the index.
 #[derive(Default)]
 struct Registry {
-    entries: Vec<Option<Entry>>,
-    /// Indexes of removed entries, reused first.
+    places: Vec<Place>,
+    /// Indexes of places without a BareFn, reused first.
     free: Vec<u32>,
     /// Where traced BareFns were created (BARE_FN_TRACE), by index.
     sites: HashMap<u32, String>,
-    /// Indexes of leaked BareFns: never removed.
-    leaked: HashSet<u32>,
 }
 
 thread_local! {
     static LIVE: RefCell<Registry> = RefCell::new(Registry::default());
 }
 
-/// Registers a BareFn; its index, for `remove` and `mark_leaked`.
-pub fn add(address: u64, callback: &Arc<JsCallback>, created_at: Option<String>) -> u32 {
+/// Thunks of BareFns whose thread ended before they were disposed (leaked ones, and those of a
+/// worker terminated without disposing): native code may still hold their addresses, so they
+/// are never freed.
+static ABANDONED: Mutex<Vec<Thunk>> = Mutex::new(Vec::new());
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let mut abandoned = ABANDONED.lock().unwrap_or_else(|e| e.into_inner());
+        for place in &mut self.places {
+            if let Some(bare_fn) = place.bare_fn.take() {
+                abandoned.push(bare_fn.thunk);
+            }
+        }
+    }
+}
+
+/// Registers a BareFn; its index, for `take`, `watch_token` and `list`.
+pub fn add(bare_fn: NativeBareFn, created_at: Option<String>) -> u32 {
     LIVE.with(|live| {
         let mut live = live.borrow_mut();
-        let entry = Some(Entry {
-            callback: callback.clone(),
-            address,
-        });
         let index = match live.free.pop() {
             Some(index) => {
-                live.entries[index as usize] = entry;
+                live.places[index as usize].bare_fn = Some(bare_fn);
                 index
             }
             None => {
-                live.entries.push(entry);
+                live.places.push(Place {
+                    generation: 0,
+                    leaked: false,
+                    bare_fn: Some(bare_fn),
+                });
                 // Over 4 billion live BareFns in one thread would take terabytes first.
-                u32::try_from(live.entries.len() - 1).expect("fewer than 2^32 live BareFns")
+                u32::try_from(live.places.len() - 1).expect("fewer than 2^32 live BareFns")
             }
         };
         if let Some(site) = created_at {
@@ -63,36 +81,72 @@ pub fn add(address: u64, callback: &Arc<JsCallback>, created_at: Option<String>)
     })
 }
 
-pub fn remove(index: u32) {
+/// Takes the BareFn at `index` out for dispose; `None` if there is none (or it leaked, which
+/// only a forged index could ask: its JS object is gone).
+pub fn take(index: u32) -> Option<NativeBareFn> {
     LIVE.with(|live| {
         let mut live = live.borrow_mut();
-        if live.entries[index as usize].take().is_some() {
-            live.free.push(index);
-            live.sites.remove(&index);
-        }
-    });
-}
-
-/// Marks the BareFn at `index` leaked; the warning to report, the first time.
-pub fn mark_leaked(index: u32) -> Option<String> {
-    LIVE.with(|live| {
-        let mut live = live.borrow_mut();
-        if !live.leaked.insert(index) {
+        let place = live.places.get_mut(index as usize)?;
+        if place.leaked {
             return None;
         }
-        let entry = live.entries[index as usize].as_ref()?;
-        let whereabouts = match live.sites.get(&index) {
+        let bare_fn = place.bare_fn.take()?;
+        place.generation = place.generation.wrapping_add(1);
+        live.free.push(index);
+        if !live.sites.is_empty() {
+            live.sites.remove(&index);
+        }
+        Some(bare_fn)
+    })
+}
+
+/// The thunk address of the BareFn at `index`, if it is live.
+pub fn address(index: u32) -> Option<u64> {
+    LIVE.with(|live| {
+        let live = live.borrow();
+        let bare_fn = live.places.get(index as usize)?.bare_fn.as_ref()?;
+        Some(bare_fn.thunk.address() as u64)
+    })
+}
+
+/// The generation of the live, not leaked BareFn at `index`: with the index, what its leak
+/// finalizer names it by.
+pub fn watch_token(index: u32) -> Option<u32> {
+    LIVE.with(|live| {
+        let live = live.borrow();
+        let place = live.places.get(index as usize)?;
+        (place.bare_fn.is_some() && !place.leaked).then_some(place.generation)
+    })
+}
+
+/// The JS object of the BareFn at `index`, `generation` was collected: if it was not disposed,
+/// marks it leaked (kept forever) and returns the warning to report and where to send it.
+/// Nothing once the thread's registry is gone (the thread is ending).
+pub fn mark_leaked(index: u32, generation: u32) -> Option<(String, Arc<Dispatcher>)> {
+    LIVE.try_with(|live| {
+        let Registry { places, sites, .. } = &mut *live.borrow_mut();
+        let place = places.get_mut(index as usize)?;
+        if place.generation != generation || place.leaked {
+            return None;
+        }
+        let callback = &place.bare_fn.as_ref()?.callback;
+        place.leaked = true;
+        let dispatcher = callback.dispatcher().clone();
+        let (signature, mode) = (callback.signature().clone(), callback.mode().name());
+        let address = place.bare_fn.as_ref()?.thunk.address();
+        let whereabouts = match sites.get(&index) {
             Some(site) => format!("\nCreated {}", site.trim_start()),
             None => " Set BARE_FN_TRACE=1 to record where BareFns are created.".into(),
         };
-        Some(format!(
-            "BareFn {} ('{}', 0x{:x}) was garbage-collected without dispose(): its thunk \
-             and JS function are kept forever, since native code may still call it.{whereabouts}",
-            entry.callback.signature(),
-            entry.callback.mode().name(),
-            entry.address,
-        ))
+        let warning = format!(
+            "BareFn {signature} ('{mode}', 0x{address:x}) was garbage-collected without \
+             dispose(): its thunk and JS function are kept forever, since native code may still \
+             call it.{whereabouts}",
+        );
+        Some((warning, dispatcher))
     })
+    .ok()
+    .flatten()
 }
 
 /// `liveBareFns()`: an array of `{ signature, threading, address, createdAt, leaked }`, in no
@@ -103,32 +157,31 @@ pub fn mark_leaked(index: u32) -> Option<String> {
 pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
     LIVE.with(|live| {
         let live = live.borrow();
-        let entries = live.entries.iter().enumerate();
-        let entries: Vec<_> = entries
-            .filter_map(|(i, e)| Some((i as u32, e.as_ref()?)))
+        let places = live.places.iter().enumerate();
+        let entries: Vec<_> = places
+            .filter_map(|(i, p)| Some((i as u32, p.leaked, p.bare_fn.as_ref()?)))
             .collect();
         let mut array = ptr::null_mut();
         // SAFETY: env live, in the callback's scope; every value below belongs to it.
         unsafe {
             sys::napi_create_array_with_length(env, entries.len(), &mut array);
-            for (position, (index, entry)) in entries.into_iter().enumerate() {
+            for (position, (index, leaked, bare_fn)) in entries.into_iter().enumerate() {
                 let mut object = ptr::null_mut();
                 sys::napi_create_object(env, &mut object);
-                let mut leaked = ptr::null_mut();
-                sys::napi_get_boolean(env, live.leaked.contains(&index), &mut leaked);
+                let mut leaked_value = ptr::null_mut();
+                sys::napi_get_boolean(env, leaked, &mut leaked_value);
                 let created_at = match live.sites.get(&index) {
                     Some(site) => string(env, site),
                     None => to_js(env, Type::Void, 0),
                 };
+                let callback = &bare_fn.callback;
+                let address = bare_fn.thunk.address() as u64;
                 let fields = [
-                    (
-                        c"signature",
-                        string(env, &entry.callback.signature().to_string()),
-                    ),
-                    (c"threading", string(env, entry.callback.mode().name())),
-                    (c"address", to_js(env, Type::Pointer, entry.address)),
+                    (c"signature", string(env, &callback.signature().to_string())),
+                    (c"threading", string(env, callback.mode().name())),
+                    (c"address", to_js(env, Type::Pointer, address)),
                     (c"createdAt", created_at),
-                    (c"leaked", leaked),
+                    (c"leaked", leaked_value),
                 ];
                 for (name, value) in fields {
                     sys::napi_set_named_property(env, object, name.as_ptr(), value);

@@ -17,6 +17,18 @@ impl Handler for Answer {
     }
 }
 
+/// A handler of another type: its thunks' code is compiled for it.
+struct Doubled(u64);
+
+impl Handler for Doubled {
+    fn call(&self, _: &Frame<'_>) -> u64 {
+        self.0 * 2
+    }
+    fn on_panic(&self) -> u64 {
+        0
+    }
+}
+
 #[test]
 fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
     let first = Thunk::new(Flavor::SysV64, Arc::new(Answer(11))).unwrap();
@@ -35,4 +47,15 @@ fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
     assert_eq!(f(), 22, "with its new handler");
     let third = Thunk::new(Flavor::SysV64, Arc::new(Answer(33))).unwrap();
     assert_ne!(third.address(), address, "an empty pool makes a new thunk");
+
+    // A pooled thunk only serves handlers of the type its code was compiled for.
+    drop(second);
+    let doubled = Thunk::new(Flavor::SysV64, Arc::new(Doubled(4))).unwrap();
+    assert_ne!(doubled.address(), address, "not reused for another handler type");
+    // SAFETY: as above.
+    let g: extern "C" fn() -> u64 = unsafe { std::mem::transmute(doubled.address()) };
+    assert_eq!(g(), 8);
+    let fourth = Thunk::new(Flavor::SysV64, Arc::new(Answer(44))).unwrap();
+    assert_eq!(fourth.address(), address, "reused for its own type");
+    assert_eq!(f(), 44);
 }

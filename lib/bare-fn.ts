@@ -189,7 +189,10 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   }
 
   /** BareFns created since leaks were last watched for (`#watch`). */
-  static #unwatched: BareFn<Signature, Threading>[] = [];
+  /** A fixed array and a count, not push and pop: V8 shrinks an array's storage when pop
+   * empties it and reallocates it at the next push (about 300 instructions a pair). */
+  static #unwatched: (BareFn<Signature, Threading> | undefined)[] = new Array(UNWATCHED_MAX).fill(undefined);
+  static #unwatchedCount = 0;
   static #watchQueued = false;
 
   /**
@@ -198,11 +201,11 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
    * attached late, to the BareFns still undisposed when the current task's microtasks run (or
    * when UNWATCHED_MAX wait): one disposed in the task that made it never needs one. Until then
    * this list holds it, so none can be collected unnoticed; the bound keeps a loop that creates
-   * and disposes without yielding from holding every BareFn it made.
+   * BareFns without yielding from holding every one it made (dispose takes the last one out).
    */
   static #watchLater(bareFn: BareFn<Signature, Threading>): void {
-    if (BareFn.#unwatched.length === UNWATCHED_MAX) BareFn.#watch();
-    BareFn.#unwatched.push(bareFn);
+    if (BareFn.#unwatchedCount === UNWATCHED_MAX) BareFn.#watch();
+    BareFn.#unwatched[BareFn.#unwatchedCount++] = bareFn;
     if (!BareFn.#watchQueued) {
       BareFn.#watchQueued = true;
       queueMicrotask(() => {
@@ -214,10 +217,12 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   static #watch(): void {
     const unwatched = BareFn.#unwatched;
-    for (const bareFn of unwatched) {
+    for (let i = 0; i < BareFn.#unwatchedCount; i++) {
+      const bareFn = unwatched[i]!;
       if (!bareFn.#disposed) binding.watchBareFn(bareFn, bareFn.#index);
+      unwatched[i] = undefined;
     }
-    unwatched.length = 0;
+    BareFn.#unwatchedCount = 0;
   }
 
   /** The C function pointer. Reading it after dispose is a TypeError. */
@@ -237,6 +242,12 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (this.#disposed) return;
     binding.disposeBareFn(this.#index);
     this.#disposed = true;
+    // Disposed right after it was made (`using`, a loop): it needs no watch, nor holding.
+    const last = BareFn.#unwatchedCount - 1;
+    if (last >= 0 && BareFn.#unwatched[last] === this) {
+      BareFn.#unwatched[last] = undefined;
+      BareFn.#unwatchedCount = last;
+    }
   }
 
   [Symbol.dispose](): void {

@@ -51,7 +51,11 @@ fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
     // A pooled thunk only serves handlers of the type its code was compiled for.
     drop(second);
     let doubled = Thunk::new(Flavor::SysV64, Arc::new(Doubled(4))).unwrap();
-    assert_ne!(doubled.address(), address, "not reused for another handler type");
+    assert_ne!(
+        doubled.address(),
+        address,
+        "not reused for another handler type"
+    );
     // SAFETY: as above.
     let g: extern "C" fn() -> u64 = unsafe { std::mem::transmute(doubled.address()) };
     assert_eq!(g(), 8);

@@ -11,7 +11,7 @@ use napi::sys;
 
 use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job, Sent};
-use crate::from_js::from_js;
+use crate::from_js::{exact_i32, from_js};
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
@@ -198,7 +198,7 @@ impl JsCallback {
             // SAFETY: owning thread, live env, live reference.
             // A batch of jobs shares the scope Node-API opened: each call gets its own.
             Some((Some(func), cached)) => unsafe {
-                self.invoke(env, JsScope::enter(env), func.as_ptr(), cached, args)
+                self.invoke(env, self.enter_scope(env), func.as_ptr(), cached, args)
             },
             Some((None, _)) => self.after_dispose(env),
             None => self.fallback,
@@ -219,6 +219,16 @@ impl JsCallback {
             );
         }
         self.refuse(env, failure, kind);
+    }
+
+    /// The handle scope for one call on the owning thread.
+    ///
+    /// # Safety
+    /// As for `JsScope::enter`, on the owning thread.
+    #[inline]
+    unsafe fn enter_scope(&self, env: sys::napi_env) -> JsScope {
+        // SAFETY: forwarded; the dispatcher's env thread is the owning thread.
+        unsafe { JsScope::enter(env, self.dispatcher.native_calls()) }
     }
 
     /// One call on the owning thread.
@@ -277,10 +287,20 @@ impl JsCallback {
     /// Converts the callback's return value, or reports why it cannot be.
     #[inline]
     fn accept(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
-        let ret = self.sig.ret();
-        if ret == Type::Void {
-            return 0;
+        match self.sig.ret() {
+            Type::Void => 0,
+            // SAFETY: result belongs to the open scope of `invoke`.
+            Type::I32 => unsafe { exact_i32(env, result) }
+                .unwrap_or_else(|| self.convert_result(env, result)),
+            _ => self.convert_result(env, result),
         }
+    }
+
+    /// `accept` for every other return type and value, out of line: the frequent case stays a
+    /// few instructions (no registers saved for the general conversion and its errors).
+    #[inline(never)]
+    fn convert_result(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
+        let ret = self.sig.ret();
         let mut strings = Vec::new();
         // SAFETY: result belongs to the open scope of `invoke`.
         match unsafe { from_js(env, ret, result, &mut strings) } {
@@ -411,7 +431,7 @@ impl Handler for JsCallback {
             // SAFETY: owning thread, live env, live reference (taken out on dispose).
             // The scope is left by `invoke`, after the last use of a value created in it.
             Some((env, Some(func), _, cached)) => unsafe {
-                self.invoke(env, JsScope::enter(env), func.as_ptr(), cached, frame)
+                self.invoke(env, self.enter_scope(env), func.as_ptr(), cached, frame)
             },
             Some((env, None, _, _)) => self.after_dispose(env),
             None => self.call_from_other_thread(frame),

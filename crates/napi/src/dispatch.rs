@@ -24,6 +24,7 @@ use napi::sys;
 
 use crate::callback::{JsCallback, OwnedRef};
 use crate::completion::Completion;
+use crate::native_call::{NativeCalls, ThreadCalls};
 use crate::raw::{string, Failure};
 use crate::report::Kind;
 
@@ -162,6 +163,8 @@ pub struct Dispatcher {
     keep_alive: AtomicUsize,
     /// The OS id of the env's thread, for messages (read once: gettid is a system call).
     owner_os_id: u64,
+    /// The native calls in progress on the env's thread.
+    native_calls: ThreadCalls,
 }
 
 thread_local! {
@@ -187,6 +190,7 @@ impl Dispatcher {
             closed: AtomicBool::new(false),
             keep_alive: AtomicUsize::new(0),
             owner_os_id: crate::thread::os_id(),
+            native_calls: ThreadCalls::current(),
         });
         // SAFETY: forwarded.
         unsafe { dispatcher.install(env)? };
@@ -234,6 +238,16 @@ impl Dispatcher {
         }
         *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
         Ok(())
+    }
+
+    /// The native calls in progress on the env's thread.
+    ///
+    /// # Safety
+    /// On the env's thread.
+    #[inline]
+    pub unsafe fn native_calls(&self) -> &NativeCalls {
+        // SAFETY: taken on the env's thread, where the caller is.
+        unsafe { self.native_calls.get() }
     }
 
     pub fn owner_os_id(&self) -> u64 {

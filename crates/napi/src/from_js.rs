@@ -70,6 +70,19 @@ pub unsafe fn from_js(
     }
 }
 
+/// The common case of an i32 result, a number that is exactly an i32, without the general path's
+/// error handling: its raw encoding, or None for anything else (`from_js` then says what is wrong).
+///
+/// # Safety
+/// As for `from_js`.
+#[inline]
+pub unsafe fn exact_i32(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
+    let mut d = 0.0;
+    // SAFETY: per contract; a non-number gives a status, not UB.
+    let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
+    (status == sys::Status::napi_ok && f64::from(d as i32) == d).then_some(d as i32 as i64 as u64)
+}
+
 fn expected(env: sys::napi_env, what: &str, ty: Type, value: sys::napi_value) -> Failure {
     Failure::type_error(format!(
         "expected {what} ({ty}), got {}",

@@ -41,11 +41,40 @@ struct Slot {
     in_js: Cell<bool>,
 }
 
+/// The native calls in progress on one thread, innermost last. Boxed on purpose (see
+/// `Slot::in_js`): a slot must not move when the vector grows.
+#[allow(clippy::vec_box)]
+pub struct NativeCalls(RefCell<Vec<Box<Slot>>>);
+
 thread_local! {
-    // Boxed on purpose (see `Slot::in_js`): a slot must not move when the vector grows.
-    #[allow(clippy::vec_box)]
-    static NATIVE_CALLS: RefCell<Vec<Box<Slot>>> = const { RefCell::new(Vec::new()) };
+    static NATIVE_CALLS: NativeCalls = const { NativeCalls(RefCell::new(Vec::new())) };
     static NEXT_BATCH: Cell<u64> = const { Cell::new(1) };
+}
+
+/// Where one thread's `NativeCalls` are, for a caller on that thread to skip the thread-local
+/// lookup: in a dlopen'ed library that is a call to `__tls_get_addr`, about 50 instructions,
+/// which each native -> JS call paid (a dispatcher keeps this for its env's thread).
+#[derive(Clone, Copy)]
+pub struct ThreadCalls(NonNull<NativeCalls>);
+
+// SAFETY: only dereferenced on the thread it was taken on (see `get`); other threads only move
+// the pointer along with the dispatcher holding it.
+unsafe impl Send for ThreadCalls {}
+unsafe impl Sync for ThreadCalls {}
+
+impl ThreadCalls {
+    /// This thread's.
+    pub fn current() -> ThreadCalls {
+        NATIVE_CALLS.with(|calls| ThreadCalls(NonNull::from(calls)))
+    }
+
+    /// # Safety
+    /// On the thread `current` was called on: its thread-locals live while it runs.
+    #[inline]
+    pub unsafe fn get(&self) -> &NativeCalls {
+        // SAFETY: see above.
+        unsafe { self.0.as_ref() }
+    }
 }
 
 /// Marks a JS -> native call in progress; `finish` returns the error to rethrow, if any.
@@ -56,7 +85,7 @@ pub struct NativeCall {
 impl NativeCall {
     pub fn enter() -> NativeCall {
         NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.borrow_mut();
+            let mut calls = calls.0.borrow_mut();
             calls.push(Box::default());
             NativeCall { depth: calls.len() }
         })
@@ -66,7 +95,7 @@ impl NativeCall {
     /// owned by the current handle scope), to be thrown from the JS call.
     pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
         let slot = NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.borrow_mut();
+            let mut calls = calls.0.borrow_mut();
             debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
             calls.pop().unwrap_or_default()
         });
@@ -103,12 +132,12 @@ impl JsScope {
     /// Enters a handle scope for one native -> JS call and marks JS as running.
     ///
     /// # Safety
-    /// `env` is this thread's live env; the result is passed to `leave` after the call, with
-    /// every scope opened in between closed.
+    /// `env` is this thread's live env and `calls` this thread's; the result is passed to
+    /// `leave` after the call, with every scope opened in between closed.
     #[inline]
-    pub unsafe fn enter(env: sys::napi_env) -> JsScope {
-        NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.borrow_mut();
+    pub unsafe fn enter(env: sys::napi_env, calls: &NativeCalls) -> JsScope {
+        {
+            let mut calls = calls.0.borrow_mut();
             match calls.last_mut() {
                 Some(slot) if !slot.in_js.get() => {
                     slot.in_js.set(true);
@@ -128,7 +157,7 @@ impl JsScope {
                     JsScope::Own(scope)
                 }
             }
-        })
+        }
     }
 
     /// The batch this scope belongs to (0 for an own scope): handles a BareFn created in a batch
@@ -202,7 +231,7 @@ unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys:
 /// `env` is the current thread's live env; `error` belongs to its open handle scope.
 pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
     NATIVE_CALLS.with(|calls| {
-        let mut calls = calls.borrow_mut();
+        let mut calls = calls.0.borrow_mut();
         let Some(top) = calls.last_mut() else {
             return false;
         };

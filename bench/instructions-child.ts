@@ -1,0 +1,60 @@
+// Child process of bench/instructions.ts, run under callgrind: warms one workload up, then runs
+// it `count` more times. Usage: instructions-child.ts <workload> <count>; prints how many items
+// (pairs, comparisons) the measured part did, on stderr.
+import koffi from 'koffi';
+
+import { BareFn, Library, memory, sig, t } from 'bare-fn';
+
+import * as binding from '../binding.js';
+
+const [workload, countText] = process.argv.slice(2);
+const count = Number(countText);
+const S = sig(t.i32, [t.i32, t.i32]);
+const KProto = koffi.pointer(koffi.proto('int32_t KInstr(int32_t, int32_t)'));
+
+/** Runs `n` items of the workload; returns how many items that was. */
+type Workload = (n: number) => number;
+
+const pairs = (body: (i: number) => void): Workload => (n) => {
+  for (let i = 0; i < n; i++) body(i);
+  return n;
+};
+
+function qsortWith(sortBy: 'bare-fn' | 'floor'): Workload {
+  let seed = 1;
+  const source = Int32Array.from({ length: 200_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) | 0);
+  const libc = Library.open('libc.so.6');
+  const qsort = libc.fn('qsort', sig(t.void, [t.pointer, t.usize, t.usize, t.pointer]));
+  const order = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
+  let calls = 0;
+  const compare = new BareFn(sig(t.i32, [t.pointer, t.pointer]), (a, b) => {
+    calls++;
+    return order(memory.read(t.i32, a), memory.read(t.i32, b));
+  });
+  // n: how many elements to sort; the items are the comparisons made.
+  return (n) => {
+    const values = source.slice(0, n);
+    if (sortBy === 'floor') return binding.benchFloorQsort(order, values);
+    calls = 0;
+    qsort(memory.addressOf(values), BigInt(n), 4n, compare.address);
+    return calls;
+  };
+}
+
+const WORKLOADS: Record<string, () => Workload> = {
+  'create+dispose/bare-fn': () => pairs((i) => new BareFn(S, (a, b) => a + b + i).dispose()),
+  'create+dispose/koffi': () => pairs((i) => koffi.unregister(koffi.register((a: number, b: number) => a + b + i, KProto))),
+  'create+dispose/floor': () => pairs((i) => binding.benchFloorRefPair((a: number, b: number) => a + b + i)),
+  'qsort/bare-fn': () => qsortWith('bare-fn'),
+  'qsort/floor': () => qsortWith('floor'),
+};
+
+async function main(): Promise<void> {
+  const run = WORKLOADS[workload!]!();
+  // Warm-up: past the quarantine (4,096) and into optimised code.
+  for (let i = 0; i < 4; i++) run(5_000);
+  await new Promise((r) => setImmediate(r));
+  process.stderr.write(`items ${run(count)}\n`);
+}
+
+void main();

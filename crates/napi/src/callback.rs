@@ -224,7 +224,8 @@ impl JsCallback {
     /// The handle scope for one call on the owning thread.
     ///
     /// # Safety
-    /// As for `JsScope::enter`, on the owning thread.
+    /// As for `JsScope::enter`, on the owning thread, with the dispatcher not closed (both
+    /// callers check it first, or run from it).
     #[inline]
     unsafe fn enter_scope(&self, env: sys::napi_env) -> JsScope {
         // SAFETY: forwarded; the dispatcher's env thread is the owning thread.

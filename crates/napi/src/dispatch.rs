@@ -243,10 +243,12 @@ impl Dispatcher {
     /// The native calls in progress on the env's thread.
     ///
     /// # Safety
-    /// On the env's thread.
+    /// On the env's thread, before the dispatcher is closed: an owner check alone is not enough
+    /// once the env is torn down, as its thread may have exited and its id been reused by
+    /// another (see `thread::current`), whose thread-locals are elsewhere.
     #[inline]
     pub unsafe fn native_calls(&self) -> &NativeCalls {
-        // SAFETY: taken on the env's thread, where the caller is.
+        // SAFETY: taken on the env's thread, where the caller is, and that thread still runs.
         unsafe { self.native_calls.get() }
     }
 

@@ -107,7 +107,7 @@ if (process.env.BARE_FN_QUARANTINE !== undefined) {
 export class BareFn<S extends Signature = Signature, M extends Threading = 'local'> implements Disposable {
   /** Its index in the addon's registry of live BareFns (crates/napi/src/live.rs). */
   readonly #index: number;
-  /** Read from the handle on first use: a BareFn created and disposed without its address being
+  /** Asked of the addon on first use: a BareFn created and disposed without its address being
    * read (a callback handed over as a value, a test) costs one call into native code less. */
   #address: bigint | undefined;
   #disposed = false;
@@ -188,8 +188,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     BareFn.#watchLater(this);
   }
 
-  /** BareFns created since leaks were last watched for (`#watch`). */
-  /** A fixed array and a count, not push and pop: V8 shrinks an array's storage when pop
+  /** BareFns created since leaks were last watched for (`#watch`): the first #unwatchedCount
+   * entries. A fixed array and a count, not push and pop: V8 shrinks an array's storage when pop
    * empties it and reallocates it at the next push (about 300 instructions a pair). */
   static #unwatched: (BareFn<Signature, Threading> | undefined)[] = new Array(UNWATCHED_MAX).fill(undefined);
   static #unwatchedCount = 0;

@@ -1,9 +1,9 @@
 //! A BareFn's native half: a thunk and the JS callback it calls, owned by this thread's live
-//! registry (`live`); index.ts's `BareFn` holds its index. Created, queried, watched and disposed
-//! through plain Node-API callbacks (raw_exports.rs): napi-rs's class machinery (object wrap,
-//! registry, option-object parsing) cost most of a create + dispose.
+//! registry (`live`); the `BareFn` of lib/bare-fn.ts holds its index. Created, queried, watched
+//! and disposed through plain Node-API callbacks (raw_exports.rs): napi-rs's class machinery
+//! (object wrap, registry, option-object parsing) cost most of a create + dispose.
 //!
-//! Leak detection is a Node-API finalizer on the BareFn's JS object (`watch`), which index.ts
+//! Leak detection is a Node-API finalizer on the BareFn's JS object (`watch`), which bare-fn.ts
 //! attaches only to BareFns still undisposed when the current task's microtasks run: creating,
 //! collecting and running a finalizer cost about 2,400 instructions, more than the rest of a
 //! create + dispose, and a BareFn disposed in the task that made it never needs one.

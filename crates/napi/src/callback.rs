@@ -11,7 +11,7 @@ use napi::sys;
 
 use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job, Sent};
-use crate::from_js::{exact_i32, from_js};
+use crate::from_js::{exact, from_js};
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
@@ -291,14 +291,13 @@ impl JsCallback {
         match self.sig.ret() {
             Type::Void => 0,
             // SAFETY: result belongs to the open scope of `invoke`.
-            Type::I32 => unsafe { exact_i32(env, result) }
+            ty => unsafe { exact(env, ty, result) }
                 .unwrap_or_else(|| self.convert_result(env, result)),
-            _ => self.convert_result(env, result),
         }
     }
 
-    /// `accept` for every other return type and value, out of line: the frequent case stays a
-    /// few instructions (no registers saved for the general conversion and its errors).
+    /// `accept` for what `exact` does not take, out of line: the frequent cases stay a few
+    /// instructions (no registers saved for the general conversion and its errors).
     #[inline(never)]
     fn convert_result(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
         let ret = self.sig.ret();

@@ -70,17 +70,42 @@ pub unsafe fn from_js(
     }
 }
 
-/// The common case of an i32 result, a number that is exactly an i32, without the general path's
-/// error handling: its raw encoding, or None for anything else (`from_js` then says what is wrong).
+/// The common cases of a callback's result, without the general path's checks and errors: the
+/// raw encoding of a number that is exactly an i32 (for i32), of any number (f64), of a bigint in
+/// range (64-bit integers, sizes, pointers); None for every other type or value, which `from_js`
+/// then converts or explains. Node-API's status tells a value of the wrong type.
 ///
 /// # Safety
 /// As for `from_js`.
 #[inline]
-pub unsafe fn exact_i32(env: sys::napi_env, value: sys::napi_value) -> Option<u64> {
-    let mut d = 0.0;
-    // SAFETY: per contract; a non-number gives a status, not UB.
-    let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
-    (status == sys::Status::napi_ok && f64::from(d as i32) == d).then_some(d as i32 as i64 as u64)
+pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Option<u64> {
+    let ok = sys::Status::napi_ok;
+    let mut lossless = false;
+    // SAFETY (each call): per contract; a value of another type gives a status, not UB.
+    match ty {
+        Type::I32 | Type::F64 => {
+            let mut d = 0.0;
+            let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
+            match ty {
+                Type::F64 => (status == ok).then_some(d.to_bits()),
+                _ => (status == ok && f64::from(d as i32) == d).then_some(d as i32 as i64 as u64),
+            }
+        }
+        Type::I64 | Type::Isize => {
+            let mut v = 0i64;
+            let status =
+                unsafe { sys::napi_get_value_bigint_int64(env, value, &mut v, &mut lossless) };
+            let raw = v as u64;
+            (status == ok && lossless && ty.normalize(raw) == raw).then_some(raw)
+        }
+        Type::U64 | Type::Usize | Type::Pointer => {
+            let mut raw = 0u64;
+            let status =
+                unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut raw, &mut lossless) };
+            (status == ok && lossless && ty.normalize(raw) == raw).then_some(raw)
+        }
+        _ => None,
+    }
 }
 
 fn expected(env: sys::napi_env, what: &str, ty: Type, value: sys::napi_value) -> Failure {

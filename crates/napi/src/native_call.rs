@@ -150,14 +150,23 @@ impl JsScope {
                         undefined,
                     }
                 }
-                _ => {
-                    let mut scope = ptr::null_mut();
-                    // SAFETY: env live; closed by `leave`.
-                    unsafe { sys::napi_open_handle_scope(env, &mut scope) };
-                    JsScope::Own(scope)
-                }
+                // SAFETY: forwarded.
+                _ => unsafe { JsScope::own(env) },
             }
         }
+    }
+
+    /// A scope of its own, for a call made while a callback runs JS (rare: out of line).
+    ///
+    /// # Safety
+    /// As for `enter`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn own(env: sys::napi_env) -> JsScope {
+        let mut scope = ptr::null_mut();
+        // SAFETY: env live; closed by `leave`.
+        unsafe { sys::napi_open_handle_scope(env, &mut scope) };
+        JsScope::Own(scope)
     }
 
     /// The batch this scope belongs to (0 for an own scope): handles a BareFn created in a batch
@@ -201,11 +210,23 @@ impl JsScope {
 ///
 /// # Safety
 /// `env` live; the batch scope (if any) is the innermost open scope.
+#[inline]
 unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys::napi_value) {
     if let Some(b) = batch.as_mut().filter(|b| b.calls < BATCH) {
         b.calls += 1;
         return (b.id, b.undefined);
     }
+    // SAFETY: forwarded.
+    unsafe { new_batch(env, batch) }
+}
+
+/// `use_batch` once in `BATCH` calls, out of line so that the frequent path inlines.
+///
+/// # Safety
+/// As for `use_batch`.
+#[cold]
+#[inline(never)]
+unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys::napi_value) {
     if let Some(old) = batch.take() {
         // SAFETY: innermost (contract).
         unsafe { sys::napi_close_handle_scope(env, old.scope) };

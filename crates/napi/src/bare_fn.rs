@@ -174,6 +174,9 @@ pub unsafe fn watch(
     Ok(undefined(env))
 }
 
+// `watch` passes a u32 index and generation as pointer-sized integers: checked at compile time.
+const _: () = assert!(usize::BITS >= u32::BITS);
+
 /// A watched BareFn's JS object was garbage-collected. Without dispose, native code may still
 /// hold the pointer: the thunk stays callable forever, and the leak is reported once on the
 /// owning thread.

@@ -11,7 +11,7 @@ use napi::sys;
 
 use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job, Sent};
-use crate::from_js::{exact, from_js};
+use crate::from_js::{convert_declined, exact};
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
@@ -296,14 +296,14 @@ impl JsCallback {
         }
     }
 
-    /// `accept` for what `exact` does not take, out of line: the frequent cases stay a few
+    /// `accept` for what `exact` declined, out of line: the frequent cases stay a few
     /// instructions (no registers saved for the general conversion and its errors).
     #[inline(never)]
     fn convert_result(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
         let ret = self.sig.ret();
         let mut strings = Vec::new();
-        // SAFETY: result belongs to the open scope of `invoke`.
-        match unsafe { from_js(env, ret, result, &mut strings) } {
+        // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.
+        match unsafe { convert_declined(env, ret, result, &mut strings) } {
             Ok(raw) => {
                 if ret == Type::CString {
                     self.js.with(|s| s.returned = strings.pop());

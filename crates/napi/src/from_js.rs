@@ -26,6 +26,25 @@ pub unsafe fn from_js(
     value: sys::napi_value,
     strings: &mut Vec<CString>,
 ) -> Result<u64, Failure> {
+    // SAFETY: forwarded.
+    match unsafe { exact(env, ty, value) } {
+        Some(raw) => Ok(raw),
+        // SAFETY: forwarded; `exact` declined it.
+        None => unsafe { convert_declined(env, ty, value, strings) },
+    }
+}
+
+/// `from_js` for a value `exact` declined (a caller that tried `exact` itself calls this
+/// directly): converts what the common cases do not cover, or says why the value does not fit.
+///
+/// # Safety
+/// As for `from_js`; `exact(env, ty, value)` is None.
+pub unsafe fn convert_declined(
+    env: sys::napi_env,
+    ty: Type,
+    value: sys::napi_value,
+    strings: &mut Vec<CString>,
+) -> Result<u64, Failure> {
     match ty {
         Type::Void => Ok(0),
         Type::Bool => {
@@ -39,10 +58,6 @@ pub unsafe fn from_js(
         }
         Type::I8 | Type::U8 | Type::I16 | Type::U16 | Type::I32 | Type::U32 => {
             let d = number(env, ty, value)?;
-            // The common case, an i32 that is exactly representable: one conversion.
-            if ty == Type::I32 && f64::from(d as i32) == d {
-                return Ok(d as i32 as i64 as u64);
-            }
             let (min, max) = int_range(ty);
             integral(d, ty)?;
             if d < min || d > max {
@@ -55,7 +70,7 @@ pub unsafe fn from_js(
         }
         Type::I64 | Type::Isize => wide(env, ty, value, true),
         Type::U64 | Type::Usize | Type::Pointer => wide(env, ty, value, false),
-        Type::F64 => Ok(number(env, ty, value)?.to_bits()),
+        Type::F64 => Ok(number(env, ty, value)?.to_bits()), // not a number: the error
         Type::F32 => {
             let d = number(env, ty, value)?;
             if d.is_finite() && d.abs() > f64::from(f32::MAX) {
@@ -70,10 +85,11 @@ pub unsafe fn from_js(
     }
 }
 
-/// The common cases of a callback's result, without the general path's checks and errors: the
-/// raw encoding of a number that is exactly an i32 (for i32), of any number (f64), of a bigint in
-/// range (64-bit integers, sizes, pointers); None for every other type or value, which `from_js`
-/// then converts or explains. Node-API's status tells a value of the wrong type.
+/// The common cases of `from_js`, without its checks and errors, small enough to inline where
+/// a callback's result is converted: the raw encoding of a number that is exactly an i32 (for
+/// i32), of any number (f64), of a bigint in range (64-bit integers, sizes, pointers); None for
+/// every other type or value, which `convert_declined` converts or explains. Node-API's status
+/// tells a value of the wrong type.
 ///
 /// # Safety
 /// As for `from_js`.
@@ -150,7 +166,8 @@ fn int_range(ty: Type) -> (f64, f64) {
     }
 }
 
-/// 64-bit (and pointer-size) integers from a bigint or a safe-integer number.
+/// 64-bit (and pointer-size) integers from a safe-integer number, or the error for a value
+/// `exact` declined (a bigint out of range, another type).
 fn wide(
     env: sys::napi_env,
     ty: Type,
@@ -178,26 +195,12 @@ fn wide(
     if t != sys::ValueType::napi_bigint {
         return Err(expected(env, "a bigint or safe integer", ty, value));
     }
-    let mut lossless = false;
-    let raw = if signed {
-        let mut v = 0i64;
-        // SAFETY: value is a bigint.
-        unsafe { sys::napi_get_value_bigint_int64(env, value, &mut v, &mut lossless) };
-        v as u64
-    } else {
-        let mut v = 0u64;
-        // SAFETY: value is a bigint.
-        unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut v, &mut lossless) };
-        v
-    };
-    // On 32-bit targets a size type is narrower than 64 bits: normalizing changes what overflows.
-    if !lossless || ty.normalize(raw) != raw {
-        return Err(Failure::range_error(format!(
-            "{} does not fit {ty}",
-            describe(env, value)
-        )));
-    }
-    Ok(raw)
+    // A bigint `exact` declined is out of range (on 32-bit targets a size type is narrower
+    // than 64 bits, so normalizing changes what overflows).
+    Err(Failure::range_error(format!(
+        "{} does not fit {ty}",
+        describe(env, value)
+    )))
 }
 
 fn cstring(

@@ -125,15 +125,21 @@ pub fn watch_token(index: u32) -> Option<u32> {
 pub fn mark_leaked(index: u32, generation: u32) -> Option<(String, Arc<Dispatcher>)> {
     LIVE.try_with(|live| {
         let Registry { places, sites, .. } = &mut *live.borrow_mut();
-        let place = places.get_mut(index as usize)?;
-        if place.generation != generation || place.leaked {
+        let Place {
+            generation: current,
+            leaked,
+            bare_fn: Some(bare_fn),
+        } = places.get_mut(index as usize)?
+        else {
+            return None;
+        };
+        if *current != generation || *leaked {
             return None;
         }
-        let callback = &place.bare_fn.as_ref()?.callback;
-        place.leaked = true;
-        let dispatcher = callback.dispatcher().clone();
-        let (signature, mode) = (callback.signature().clone(), callback.mode().name());
-        let address = place.bare_fn.as_ref()?.thunk.address();
+        *leaked = true;
+        let callback = &bare_fn.callback;
+        let (signature, mode) = (callback.signature(), callback.mode().name());
+        let address = bare_fn.thunk.address();
         let whereabouts = match sites.get(&index) {
             Some(site) => format!("\nCreated {}", site.trim_start()),
             None => " Set BARE_FN_TRACE=1 to record where BareFns are created.".into(),
@@ -143,7 +149,7 @@ pub fn mark_leaked(index: u32, generation: u32) -> Option<(String, Arc<Dispatche
              dispose(): its thunk and JS function are kept forever, since native code may still \
              call it.{whereabouts}",
         );
-        Some((warning, dispatcher))
+        Some((warning, callback.dispatcher().clone()))
     })
     .ok()
     .flatten()

@@ -136,23 +136,21 @@ impl JsScope {
     /// `leave` after the call, with every scope opened in between closed.
     #[inline]
     pub unsafe fn enter(env: sys::napi_env, calls: &NativeCalls) -> JsScope {
-        {
-            let mut calls = calls.0.borrow_mut();
-            match calls.last_mut() {
-                Some(slot) if !slot.in_js.get() => {
-                    slot.in_js.set(true);
-                    // SAFETY: no callback of this native call runs, so the batch scope (if
-                    // any) is the innermost open scope.
-                    let (batch, undefined) = unsafe { use_batch(env, &mut slot.batch) };
-                    JsScope::Batched {
-                        in_js: NonNull::from(&slot.in_js),
-                        batch,
-                        undefined,
-                    }
+        let mut calls = calls.0.borrow_mut();
+        match calls.last_mut() {
+            Some(slot) if !slot.in_js.get() => {
+                slot.in_js.set(true);
+                // SAFETY: no callback of this native call runs, so the batch scope (if
+                // any) is the innermost open scope.
+                let (batch, undefined) = unsafe { use_batch(env, &mut slot.batch) };
+                JsScope::Batched {
+                    in_js: NonNull::from(&slot.in_js),
+                    batch,
+                    undefined,
                 }
-                // SAFETY: forwarded.
-                _ => unsafe { JsScope::own(env) },
             }
+            // SAFETY: forwarded.
+            _ => unsafe { JsScope::own(env) },
         }
     }
 

@@ -1,16 +1,13 @@
 // Child process of bench/instructions.ts, run under callgrind: warms one workload up, then runs
 // it `count` more times. Usage: instructions-child.ts <workload> <count>; prints how many items
 // (pairs, comparisons) the measured part did, on stderr.
-import koffi from 'koffi';
-
 import { BareFn, Library, memory, sig, t } from 'bare-fn';
 
 import * as binding from '../binding.js';
+import { createDisposePairs, order } from './workloads.js';
 
 const [workload, countText] = process.argv.slice(2);
 const count = Number(countText);
-const S = sig(t.i32, [t.i32, t.i32]);
-const KProto = koffi.pointer(koffi.proto('int32_t KInstr(int32_t, int32_t)'));
 
 /** Runs `n` items of the workload; returns how many items that was. */
 type Workload = (n: number) => number;
@@ -25,7 +22,6 @@ function qsortWith(sortBy: 'bare-fn' | 'floor'): Workload {
   const source = Int32Array.from({ length: 200_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) | 0);
   const libc = Library.open('libc.so.6');
   const qsort = libc.fn('qsort', sig(t.void, [t.pointer, t.usize, t.usize, t.pointer]));
-  const order = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
   let calls = 0;
   const compare = new BareFn(sig(t.i32, [t.pointer, t.pointer]), (a, b) => {
     calls++;
@@ -42,9 +38,9 @@ function qsortWith(sortBy: 'bare-fn' | 'floor'): Workload {
 }
 
 const WORKLOADS: Record<string, () => Workload> = {
-  'create+dispose/bare-fn': () => pairs((i) => new BareFn(S, (a, b) => a + b + i).dispose()),
-  'create+dispose/koffi': () => pairs((i) => koffi.unregister(koffi.register((a: number, b: number) => a + b + i, KProto))),
-  'create+dispose/floor': () => pairs((i) => binding.benchFloorRefPair((a: number, b: number) => a + b + i)),
+  'create+dispose/bare-fn': () => pairs(createDisposePairs()['bare-fn']),
+  'create+dispose/koffi': () => pairs(createDisposePairs().koffi),
+  'create+dispose/floor': () => pairs(createDisposePairs().floor),
   'qsort/bare-fn': () => qsortWith('bare-fn'),
   'qsort/floor': () => qsortWith('floor'),
 };

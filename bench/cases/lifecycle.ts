@@ -4,26 +4,22 @@
 //            the least any addon must do to keep a JS function callable from native code
 //   bare-fn  new BareFn(...).dispose()
 //   koffi    koffi.unregister(koffi.register(...))
-import koffi from 'koffi';
-
-import * as binding from '../../binding.js';
-import { BareFn, sig, t } from 'bare-fn';
 import { type CaseResult, interleaved } from '../harness.js';
+import { createDisposePairs } from '../workloads.js';
 
 const N = 10_000;
 
 export async function run(): Promise<CaseResult[]> {
-  const S = sig(t.i32, [t.i32, t.i32]);
-  const KProto = koffi.pointer(koffi.proto('int32_t KLife(int32_t, int32_t)'));
+  const pair = createDisposePairs();
   const perPair = (body: (i: number) => void) => () => {
     const start = process.hrtime.bigint();
     for (let i = 0; i < N; i++) body(i);
     return Number(process.hrtime.bigint() - start) / N / 1000;
   };
   const samples = await interleaved({
-    floor: perPair((i) => binding.benchFloorRefPair((a: number, b: number) => a + b + i)),
-    'bare-fn': perPair((i) => new BareFn(S, (a, b) => a + b + i).dispose()),
-    koffi: perPair((i) => koffi.unregister(koffi.register((a: number, b: number) => a + b + i, KProto))),
+    floor: perPair(pair.floor),
+    'bare-fn': perPair(pair['bare-fn']),
+    koffi: perPair(pair.koffi),
   });
   return [
     {

@@ -11,6 +11,7 @@ import koffi from 'koffi';
 import * as binding from '../../binding.js';
 import { BareFn, Library, memory, sig, t } from 'bare-fn';
 import { type CaseResult, interleaved } from '../harness.js';
+import { order } from '../workloads.js';
 
 const N = 1_000_000;
 
@@ -23,8 +24,6 @@ export async function run(): Promise<CaseResult[]> {
   const KCompare = koffi.proto('int KCompare(const void *a, const void *b)');
   const kqsort = kqsortLib.func('void qsort(_Inout_ int32_t *base, size_t n, size_t size, KCompare *cmp)');
 
-  // Not a - b: with random int32 that overflows the i32 result (bare-fn reports it as an error).
-  const order = (x: number, y: number): number => (x < y ? -1 : x > y ? 1 : 0);
   let calls = 0;
   using compare = new BareFn(sig(t.i32, [t.pointer, t.pointer]), (a, b) => {
     calls++;

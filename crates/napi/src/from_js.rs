@@ -97,10 +97,10 @@ pub unsafe fn convert_declined(
 pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Option<u64> {
     let ok = sys::Status::napi_ok;
     let mut lossless = false;
-    // SAFETY (each call): per contract; a value of another type gives a status, not UB.
     match ty {
         Type::I32 | Type::F64 => {
             let mut d = 0.0;
+            // SAFETY: per contract; a value of another type gives a status, not UB.
             let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
             match ty {
                 Type::F64 => (status == ok).then_some(d.to_bits()),
@@ -109,6 +109,7 @@ pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Opt
         }
         Type::I64 | Type::Isize => {
             let mut v = 0i64;
+            // SAFETY: as above.
             let status =
                 unsafe { sys::napi_get_value_bigint_int64(env, value, &mut v, &mut lossless) };
             let raw = v as u64;
@@ -116,6 +117,7 @@ pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Opt
         }
         Type::U64 | Type::Usize | Type::Pointer => {
             let mut raw = 0u64;
+            // SAFETY: as above.
             let status =
                 unsafe { sys::napi_get_value_bigint_uint64(env, value, &mut raw, &mut lossless) };
             (status == ok && lossless && ty.normalize(raw) == raw).then_some(raw)

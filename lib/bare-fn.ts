@@ -87,6 +87,33 @@ const CREATE_SITE = 32;
 /** How many BareFns may wait for their leak watch (see `BareFn.#watchLater`). */
 const UNWATCHED_MAX = 1024;
 
+/**
+ * The JS functions of this thread's BareFns, each at its BareFn's index in the addon's live
+ * registry, where native code looks it up (crates/napi/src/dispatch.rs, `Dispatcher::function`).
+ * One array per env (the addon's, shared by every copy of this module in the env) instead of a
+ * Node-API reference per BareFn: a reference costs about 160 bytes of native memory and its
+ * create + delete about as much as the rest of a create + dispose. An entry is cleared on dispose;
+ * a leaked BareFn's stays, since native code may still call it.
+ */
+const functions = binding.bareFnFunctions();
+
+/**
+ * Reports BareFns garbage-collected without dispose (held value: the index). A
+ * FinalizationRegistry rather than a Node-API finalizer, which costs about 160 bytes of native
+ * memory per BareFn (a reference and a weak global handle) and more than the rest of a create +
+ * dispose to run.
+ */
+const leakWatch = new FinalizationRegistry<number>((index) => {
+  const warning = binding.bareFnCollected(index);
+  if (warning !== undefined) process.emitWarning(warning, 'BareFnLeakWarning');
+});
+
+// A BareFn's #state.
+const LIVE = 0;
+/** Registered with leakWatch: dispose unregisters it. */
+const WATCHED = 1;
+const DISPOSED = 2;
+
 const MAX_QUARANTINE = 10_000_000;
 const MAX_QUEUE_LIMIT = 2 ** 31 - 1;
 function checkCount(value: unknown, what: string, min: number, max: number): number {
@@ -110,7 +137,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   /** Asked of the addon on first use: a BareFn created and disposed without its address being
    * read (a callback handed over as a value, a test) costs one call into native code less. */
   #address: bigint | undefined;
-  #disposed = false;
+  #state = LIVE;
   readonly signature: S;
   readonly threading: M;
 
@@ -182,7 +209,9 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       (options.onError !== undefined ? CREATE_ON_ERROR : 0) |
       (options.fallback !== undefined ? CREATE_FALLBACK : 0) |
       (site !== undefined ? CREATE_SITE : 0);
-    this.#index = binding.createBareFn(handle, callback, flags, timeoutMs, options.onError, options.fallback, site);
+    const index = binding.createBareFn(handle, flags, timeoutMs, options.onError, options.fallback, site);
+    functions[index] = callback;
+    this.#index = index;
     this.signature = signature;
     this.threading = threading;
     BareFn.#watchLater(this);
@@ -196,12 +225,12 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   static #watchQueued = false;
 
   /**
-   * Leak detection is a Node-API finalizer on the BareFn (crates/napi/src/bare_fn.rs, `watch`),
-   * which costs more to create, collect and run than the rest of a create + dispose. So it is
-   * attached late, to the BareFns still undisposed when the current task's microtasks run (or
-   * when UNWATCHED_MAX wait): one disposed in the task that made it never needs one. Until then
-   * this list holds it, so none can be collected unnoticed; the bound keeps a loop that creates
-   * BareFns without yielding from holding every one it made (dispose takes the last one out).
+   * Registering with leakWatch (and unregistering at dispose) costs about as much as the rest of
+   * a create + dispose. So it is done late, for the BareFns still undisposed when the current
+   * task's microtasks run (or when UNWATCHED_MAX wait): one disposed in the task that made it
+   * never needs it. Until then this list holds it, so none can be collected unnoticed; the bound
+   * keeps a loop that creates BareFns without yielding from holding every one it made (dispose
+   * takes the last one out).
    */
   static #watchLater(bareFn: BareFn<Signature, Threading>): void {
     if (BareFn.#unwatchedCount === UNWATCHED_MAX) BareFn.#watch();
@@ -219,7 +248,10 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     const unwatched = BareFn.#unwatched;
     for (let i = 0; i < BareFn.#unwatchedCount; i++) {
       const bareFn = unwatched[i]!;
-      if (!bareFn.#disposed) binding.watchBareFn(bareFn, bareFn.#index);
+      if (bareFn.#state === LIVE) {
+        leakWatch.register(bareFn, bareFn.#index, bareFn);
+        bareFn.#state = WATCHED;
+      }
       unwatched[i] = undefined;
     }
     BareFn.#unwatchedCount = 0;
@@ -227,21 +259,24 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   /** The C function pointer. Reading it after dispose is a TypeError. */
   get address(): bigint {
-    if (this.#disposed) {
+    if (this.#state === DISPOSED) {
       throw new TypeError(`BareFn ${this.signature}: address read after dispose`);
     }
     return (this.#address ??= binding.bareFnAddress(this.#index));
   }
 
   get disposed(): boolean {
-    return this.#disposed;
+    return this.#state === DISPOSED;
   }
 
   /** Releases the JS function and retires the thunk (native calls then get the fallback). */
   dispose(): void {
-    if (this.#disposed) return;
+    const state = this.#state;
+    if (state === DISPOSED) return;
     binding.disposeBareFn(this.#index);
-    this.#disposed = true;
+    functions[this.#index] = undefined;
+    this.#state = DISPOSED;
+    if (state === WATCHED) leakWatch.unregister(this);
     // Disposed right after it was made (`using`, a loop): it needs no watch, nor holding.
     const last = BareFn.#unwatchedCount - 1;
     if (last >= 0 && BareFn.#unwatched[last] === this) {

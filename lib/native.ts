@@ -54,7 +54,6 @@ interface RawExports {
   memoryWrite(code: number, address: unknown, value: unknown, offset: number): void;
   createBareFn(
     signature: unknown,
-    func: unknown,
     flags: number,
     timeoutMs: number,
     onError: unknown,
@@ -63,7 +62,8 @@ interface RawExports {
   ): number;
   bareFnAddress(index: number): bigint;
   disposeBareFn(index: number): void;
-  watchBareFn(object: object, index: number): void;
+  bareFnCollected(index: number): string | undefined;
+  bareFnFunctions(): unknown[];
   liveBareFns(): LiveBareFn[];
 }
 

@@ -8,7 +8,7 @@ process.on('warning', (w) => {
   if (w.name === 'BareFnLeakWarning') warnings.push(w.message);
 });
 
-/** Collects garbage and lets Node-API run finalizers and the reports they queue. */
+/** Collects garbage and lets the leak watch (a FinalizationRegistry) report. */
 async function collect(): Promise<void> {
   for (let i = 0; i < 5; i++) {
     globalThis.gc!();
@@ -37,8 +37,8 @@ async function main(): Promise<void> {
 
   // 2. A BareFn watched (it lived past its task), then disposed: its place in the registry is
   // reused by the next BareFn, which stays reachable. Collecting the first must not blame the
-  // second. `control`, watched and dropped undisposed at the same time, shows that collection
-  // and finalizers did run: it alone is reported.
+  // second (dispose takes the first's watch back). `control`, watched and dropped undisposed at
+  // the same time, shows that collection and the leak watch did run: it alone is reported.
   warnings.length = 0;
   let first: BareFn | undefined = new BareFn(S, (x) => x);
   let control: BareFn | undefined = new BareFn(S, (x) => x + 1);

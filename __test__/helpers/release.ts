@@ -1,6 +1,6 @@
 // Child process of lifetime.test.ts (run with --expose-gc): dispose() releases a BareFn's JS
 // functions, the callback at once and onError when the thunk leaves quarantine, while the BareFn
-// object itself is still reachable (its native half is only finalized when it is collected).
+// object itself is still reachable.
 import { BareFn, sig, t } from '../../index.js';
 
 const S = sig(t.i32, []);

@@ -1,14 +1,15 @@
 //! A BareFn's native half: a thunk and the JS callback it calls, owned by this thread's live
-//! registry (`live`); the `BareFn` of lib/bare-fn.ts holds its index. Created, queried, watched
-//! and disposed through plain Node-API callbacks (raw_exports.rs): napi-rs's class machinery
-//! (object wrap, registry, option-object parsing) cost most of a create + dispose.
+//! registry (`live`); the `BareFn` of lib/bare-fn.ts holds its index. Created, queried, disposed
+//! and reported leaked through plain Node-API callbacks (raw_exports.rs): napi-rs's class
+//! machinery (object wrap, registry, option-object parsing) cost most of a create + dispose.
 //!
-//! Leak detection is a Node-API finalizer on the BareFn's JS object (`watch`), which bare-fn.ts
-//! attaches only to BareFns still undisposed when the current task's microtasks run: creating,
-//! collecting and running a finalizer cost about 2,400 instructions, more than the rest of a
-//! create + dispose, and a BareFn disposed in the task that made it never needs one.
+//! Nothing here holds the JS function or watches the JS object: bare-fn.ts keeps the function in
+//! the env's function table (`Dispatcher::function`) and watches for leaks with a
+//! FinalizationRegistry. A Node-API reference and a Node-API finalizer cost about 160 bytes of
+//! native memory each per BareFn, and a reference's create + delete about as much as the rest of a
+//! create + dispose.
 
-use std::ffi::{c_void, CString};
+use std::ffi::CString;
 use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +20,10 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
-use crate::dispatch::{Dispatcher, Job};
+use crate::dispatch::Dispatcher;
 use crate::from_js::from_js;
 use crate::live;
-use crate::raw::{read_string, undefined, Failure, Raw};
+use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::Mode;
 use crate::to_js::to_js;
@@ -45,13 +46,14 @@ const HAS_ON_ERROR: u32 = 8;
 const HAS_FALLBACK: u32 = 16;
 const HAS_SITE: u32 = 32;
 
-/// `createBareFn(signature, func, flags, timeoutMs, onError, fallback, createdAt)`: index.ts has
-/// checked every argument's type. Returns the BareFn's index in the live registry.
+/// `createBareFn(signature, flags, timeoutMs, onError, fallback, createdAt)`: index.ts has checked
+/// every argument's type. Returns the BareFn's index in the live registry, where bare-fn.ts then
+/// puts its JS function in the env's function table.
 ///
 /// # Safety
 /// On `env`'s thread, in a callback's scope; the arguments are values of it.
-pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_value, Failure> {
-    let [signature, func, flags, timeout_ms, on_error, fallback, created_at] = args;
+pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_value, Failure> {
+    let [signature, flags, timeout_ms, on_error, fallback, created_at] = args;
     // SAFETY: forwarded.
     let sig = unsafe { signature_of(env, signature) }?;
     let flags = number(env, flags) as u32;
@@ -63,45 +65,37 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_val
     let keep_alive = flags & KEEP_ALIVE != 0;
     // SAFETY: on env's JS thread.
     let dispatcher = unsafe { Dispatcher::of_env(env) }?;
-    let func_ref = strong_ref(env, func.0);
-    let on_error = (flags & HAS_ON_ERROR != 0).then(|| strong_ref(env, on_error.0));
-    let options = Options {
-        on_error,
-        fallback,
-        fallback_string,
-        mode,
+    let site = (flags & HAS_SITE != 0)
+        .then(|| read_string(env, created_at.0))
+        .flatten();
+    let flavor = sig.flavor();
+    let make = |index| {
+        let options = Options {
+            on_error: (flags & HAS_ON_ERROR != 0).then(|| strong_ref(env, on_error.0)),
+            fallback,
+            fallback_string,
+            mode,
+        };
+        let callback = Arc::new_cyclic(|me| {
+            // SAFETY: on env's JS thread; bare-fn.ts puts the function at `index` of the env's
+            // table before the address can be known; `me` is the Weak of this very Arc.
+            unsafe { JsCallback::new(env, sig, index, options, dispatcher.clone(), me.clone()) }
+        });
+        let thunk = Thunk::new(flavor, callback.clone()).map_err(|e| {
+            callback.dispose();
+            Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
+        })?;
+        Ok(NativeBareFn {
+            thunk,
+            callback,
+            keep_alive,
+        })
     };
-    let callback = Arc::new_cyclic(|me| {
-        // SAFETY: on env's JS thread; func_ref is a strong reference to a function of env; `me`
-        // is the Weak of this very Arc.
-        unsafe {
-            JsCallback::new(
-                env,
-                sig.clone(),
-                func_ref,
-                options,
-                dispatcher.clone(),
-                me.clone(),
-            )
-        }
-    });
-    let thunk = Thunk::new(sig.flavor(), callback.clone()).map_err(|e| {
-        callback.dispose();
-        Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
-    })?;
+    let index = live::add(make, site)?;
     if keep_alive {
         // SAFETY: on env's thread with its live env.
         unsafe { dispatcher.keep_alive(env, true) };
     }
-    let site = (flags & HAS_SITE != 0)
-        .then(|| read_string(env, created_at.0))
-        .flatten();
-    let bare_fn = NativeBareFn {
-        thunk,
-        callback,
-        keep_alive,
-    };
-    let index = live::add(bare_fn, site);
     let mut value = ptr::null_mut();
     // SAFETY: in the callback's scope.
     unsafe { sys::napi_create_uint32(env, index, &mut value) };
@@ -142,51 +136,26 @@ pub unsafe fn dispose(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi
     Ok(undefined(env))
 }
 
-/// `watchBareFn(object, index)`: reports the BareFn at `index` as leaked if `object` (its JS
-/// object) is garbage-collected before dispose. Nothing if it is already disposed.
+/// `bareFnCollected(index)`: the JS object of the BareFn at `index` was garbage-collected before
+/// dispose (bare-fn.ts's FinalizationRegistry). Native code may still hold the pointer: the thunk
+/// stays callable forever. Returns the warning to emit, once; undefined after that.
 ///
 /// # Safety
 /// As for `create`.
-pub unsafe fn watch(
-    env: sys::napi_env,
-    [object, index]: [Raw; 2],
-) -> Result<sys::napi_value, Failure> {
-    let index = index_of(env, index)?;
-    if let Some(generation) = live::watch_token(index) {
-        // The finalizer's data and hint carry the index and generation as pointer-sized
-        // integers (no allocation); a u32 fits a pointer on every target Node runs on.
-        // SAFETY: object is a value of the current scope; `collected` only reads the integers.
-        // Node-API fails only for a non-object or a pending exception, neither possible here
-        // (index.ts passes the BareFn, from a microtask); the status is not turned into an
-        // exception, which would be an uncaught one in that microtask: a missing leak report
-        // must not crash the app.
-        unsafe {
-            sys::napi_add_finalizer(
-                env,
-                object.0,
-                index as usize as *mut c_void,
-                Some(collected),
-                generation as usize as *mut c_void,
-                ptr::null_mut(),
-            )
-        };
-    }
-    Ok(undefined(env))
+pub unsafe fn collected(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
+    Ok(match live::mark_leaked(index_of(env, index)?) {
+        Some(warning) => string(env, &warning),
+        None => undefined(env),
+    })
 }
 
-// `watch` passes a u32 index and generation as pointer-sized integers: checked at compile time.
-const _: () = assert!(usize::BITS >= u32::BITS);
-
-/// A watched BareFn's JS object was garbage-collected. Without dispose, native code may still
-/// hold the pointer: the thunk stays callable forever, and the leak is reported once on the
-/// owning thread.
-unsafe extern "C" fn collected(_env: sys::napi_env, index: *mut c_void, generation: *mut c_void) {
-    // The integers `watch` stored (see there).
-    if let Some((warning, dispatcher)) =
-        live::mark_leaked(index as usize as u32, generation as usize as u32)
-    {
-        dispatcher.send(Job::Warn(warning));
-    }
+/// The JS functions of the env's BareFns, by index (`bareFnFunctions()`, see `Dispatcher::function`).
+///
+/// # Safety
+/// As for `create`.
+pub unsafe fn functions(env: sys::napi_env, []: [Raw; 0]) -> Result<sys::napi_value, Failure> {
+    // SAFETY: on env's JS thread, in a callback's scope.
+    unsafe { Ok(Dispatcher::of_env(env)?.functions(env)) }
 }
 
 /// A BareFn's index, as index.ts passes it.
@@ -221,13 +190,6 @@ fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Resu
         ))),
         _ => Err(Failure::range_error("new BareFn: unknown threading mode")),
     }
-}
-
-fn strong_ref(env: sys::napi_env, value: sys::napi_value) -> sys::napi_ref {
-    let mut reference = ptr::null_mut();
-    // SAFETY: value belongs to env's current scope.
-    unsafe { sys::napi_create_reference(env, value, 1, &mut reference) };
-    reference
 }
 
 /// The `fallback` option: undefined means zero of the return type (NULL for pointers/cstring).

@@ -2,7 +2,6 @@
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -26,9 +25,9 @@ struct JsState {
     env: sys::napi_env,
     /// A position on the owning thread's stack (see `stack`).
     stack_hint: usize,
-    /// Strong reference to the callback; `None` once disposed, or if Node-API could not create
-    /// it (the BareFn then answers as disposed). NonNull: 8 bytes, not 16.
-    func: Option<NonNull<sys::napi_ref__>>,
+    /// Where its JS function is in the env's function table (`Dispatcher::function`: its index
+    /// in the live registry); `None` once disposed.
+    index: Option<u32>,
     /// The C string the last call returned, kept alive until the next call or dispose.
     returned: Option<CString>,
     /// The callback's handle in a batch of handle scopes (see `native_call`), with the batch id
@@ -45,6 +44,21 @@ unsafe impl Send for OwnedRef {}
 unsafe impl Sync for OwnedRef {}
 
 impl OwnedRef {
+    pub fn new(reference: sys::napi_ref) -> OwnedRef {
+        OwnedRef(reference)
+    }
+
+    /// The referenced value.
+    ///
+    /// # Safety
+    /// On the owning thread of the reference, with its live env, in a handle scope.
+    pub unsafe fn value(&self, env: sys::napi_env) -> sys::napi_value {
+        let mut value = ptr::null_mut();
+        // SAFETY: forwarded.
+        unsafe { sys::napi_get_reference_value(env, self.0, &mut value) };
+        value
+    }
+
     /// # Safety
     /// On the owning thread of the reference, with its live env; once.
     pub unsafe fn delete(self, env: sys::napi_env) {
@@ -118,12 +132,14 @@ impl ArgSource for [u64; MAX_ARGS] {
 
 impl JsCallback {
     /// # Safety
-    /// Called on the JS thread of `env`; `func` is a strong reference to a function of `env`;
-    /// `me` is the Weak of the Arc this callback is being placed in (`Arc::new_cyclic`).
+    /// Called on the JS thread of `env`; the env's function table holds the JS function at
+    /// `index` whenever native code can call this callback (from before its thunk's address is
+    /// known until dispose); `me` is the Weak of the Arc this callback is being placed in
+    /// (`Arc::new_cyclic`).
     pub unsafe fn new(
         env: sys::napi_env,
         sig: Arc<Signature>,
-        func: sys::napi_ref,
+        index: u32,
         options: Options,
         dispatcher: Arc<Dispatcher>,
         me: Weak<JsCallback>,
@@ -146,25 +162,21 @@ impl JsCallback {
             js: OwnerCell::new(JsState {
                 env,
                 stack_hint: stack::position(),
-                func: NonNull::new(func),
+                index: Some(index),
                 returned: None,
                 callee: (0, ptr::null_mut()),
             }),
         }
     }
 
-    /// Releases the JS function; later calls get the fallback and are reported as "called after
-    /// dispose" (to onError, which is kept until the thunk leaves quarantine). Only on the owning
-    /// thread (disposal is a JS call into the addon); elsewhere nothing happens.
+    /// Stops looking up the JS function (bare-fn.ts clears its entry in the function table);
+    /// later calls get the fallback and are reported as "called after dispose" (to onError, which
+    /// is kept until the thunk leaves quarantine). Only on the owning thread (disposal is a JS
+    /// call into the addon); elsewhere nothing happens.
     pub fn dispose(&self) {
-        let env_alive = !self.dispatcher.is_closed();
         self.js.with(|s| {
             self.disposed.store(true, Ordering::Release);
-            if let (Some(reference), true) = (s.func.take(), env_alive) {
-                // SAFETY: on the owning thread, with its live env; deleted once because it was
-                // taken out of the state. (A torn-down env frees its references.)
-                unsafe { sys::napi_delete_reference(s.env, reference.as_ptr()) };
-            }
+            s.index = None;
             s.returned = None;
         });
     }
@@ -194,11 +206,11 @@ impl JsCallback {
     /// # Safety
     /// On the owning thread, with its live env.
     pub unsafe fn run_queued(&self, env: sys::napi_env, args: &[u64; MAX_ARGS]) -> u64 {
-        match self.js.with(|s| (s.func, s.callee)) {
-            // SAFETY: owning thread, live env, live reference.
+        match self.js.with(|s| (s.index, s.callee)) {
+            // SAFETY: owning thread, live env, not disposed.
             // A batch of jobs shares the scope Node-API opened: each call gets its own.
-            Some((Some(func), cached)) => unsafe {
-                self.invoke(env, self.enter_scope(env), func.as_ptr(), cached, args)
+            Some((Some(index), cached)) => unsafe {
+                self.invoke(env, self.enter_scope(env), index, cached, args)
             },
             Some((None, _)) => self.after_dispose(env),
             None => self.fallback,
@@ -235,13 +247,14 @@ impl JsCallback {
     /// One call on the owning thread.
     ///
     /// # Safety
-    /// On the owning thread; `env` live; `func` a live reference of it; `cached` is the callee
-    /// handle cached by an earlier call, with the batch it belongs to.
+    /// On the owning thread; `env` live and the dispatcher not closed; `index` the callback's
+    /// place in the function table (not disposed); `cached` is the callee handle cached by an
+    /// earlier call, with the batch it belongs to.
     unsafe fn invoke<A: ArgSource + ?Sized>(
         &self,
         env: sys::napi_env,
         scope: JsScope,
-        func: sys::napi_ref,
+        index: u32,
         cached: (u64, sys::napi_value),
         source: &A,
     ) -> u64 {
@@ -252,9 +265,8 @@ impl JsCallback {
             // The handle was created in this batch's scope, which is still open.
             batch if batch != 0 && batch == cached.0 => cached.1,
             batch => {
-                let mut callee = ptr::null_mut();
-                // SAFETY: a live reference of env; the handle lives in the current scope.
-                unsafe { sys::napi_get_reference_value(env, func, &mut callee) };
+                // SAFETY: forwarded; the handle lives in the current scope.
+                let callee = unsafe { self.dispatcher.function(env, index) };
                 self.js.with(|s| s.callee = (batch, callee));
                 callee
             }
@@ -424,14 +436,14 @@ impl Drop for JsCallback {
 impl Handler for JsCallback {
     #[inline]
     fn call(&self, frame: &Frame<'_>) -> u64 {
-        match self.js.with(|s| (s.env, s.func, s.stack_hint, s.callee)) {
+        match self.js.with(|s| (s.env, s.index, s.stack_hint, s.callee)) {
             // The env is being torn down: JS can no longer run.
             Some(_) if self.dispatcher.is_closed() => self.fallback,
             Some((env, _, hint, _)) if !stack::is_near(hint) => self.foreign_stack(env),
-            // SAFETY: owning thread, live env, live reference (taken out on dispose).
+            // SAFETY: owning thread, live env, not disposed (the index is taken out on dispose).
             // The scope is left by `invoke`, after the last use of a value created in it.
-            Some((env, Some(func), _, cached)) => unsafe {
-                self.invoke(env, self.enter_scope(env), func.as_ptr(), cached, frame)
+            Some((env, Some(index), _, cached)) => unsafe {
+                self.invoke(env, self.enter_scope(env), index, cached, frame)
             },
             Some((env, None, _, _)) => self.after_dispose(env),
             None => self.call_from_other_thread(frame),

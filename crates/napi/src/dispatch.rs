@@ -25,7 +25,7 @@ use napi::sys;
 use crate::callback::{JsCallback, OwnedRef};
 use crate::completion::Completion;
 use crate::native_call::{NativeCalls, ThreadCalls};
-use crate::raw::{string, Failure};
+use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
 
 /// The arguments of a queued call, raw-encoded. C string arguments point into `strings`, copies
@@ -50,8 +50,6 @@ pub enum Job {
     },
     /// Delete a reference that was let go of on another thread.
     Release(OwnedRef),
-    /// Emit a process warning (a leaked BareFn, found by a finalizer).
-    Warn(String),
 }
 
 impl Job {
@@ -83,10 +81,6 @@ impl Job {
             } => unsafe { callback.report_failure(env, failure, kind) },
             // SAFETY: forwarded; the reference belongs to this env.
             Job::Release(reference) => unsafe { reference.delete(env) },
-            // SAFETY: forwarded.
-            Job::Warn(message) => unsafe {
-                crate::warning::emit(env, &message, "BareFnLeakWarning")
-            },
         }
     }
 
@@ -165,6 +159,10 @@ pub struct Dispatcher {
     owner_os_id: u64,
     /// The native calls in progress on the env's thread.
     native_calls: ThreadCalls,
+    /// The env's function table: a JS array holding each live BareFn's JS function at its index
+    /// in the live registry (lib/bare-fn.ts puts it there and clears it on dispose). One strong
+    /// reference for the env, which frees it at teardown; never used after `close`.
+    functions: OwnedRef,
 }
 
 thread_local! {
@@ -181,6 +179,9 @@ impl Dispatcher {
         if let Some(existing) = CURRENT.with(|c| c.borrow().clone()) {
             return Ok(existing);
         }
+        let mut functions = ptr::null_mut();
+        // SAFETY: on env's thread, in the scope of the callback that asked.
+        unsafe { sys::napi_create_array(env, &mut functions) };
         let dispatcher = Arc::new(Dispatcher {
             tsfn: RwLock::new(None),
             queue: Mutex::new(Queue {
@@ -191,6 +192,7 @@ impl Dispatcher {
             keep_alive: AtomicUsize::new(0),
             owner_os_id: crate::thread::os_id(),
             native_calls: ThreadCalls::current(),
+            functions: OwnedRef::new(strong_ref(env, functions)),
         });
         // SAFETY: forwarded.
         unsafe { dispatcher.install(env)? };
@@ -250,6 +252,27 @@ impl Dispatcher {
     pub unsafe fn native_calls(&self) -> &NativeCalls {
         // SAFETY: taken on the env's thread, where the caller is, and that thread still runs.
         unsafe { self.native_calls.get() }
+    }
+
+    /// The function table (see `functions`).
+    ///
+    /// # Safety
+    /// On the env's thread, before the dispatcher is closed, in a handle scope.
+    pub unsafe fn functions(&self, env: sys::napi_env) -> sys::napi_value {
+        // SAFETY: forwarded; the reference lives until the env's teardown, which closes first.
+        unsafe { self.functions.value(env) }
+    }
+
+    /// The JS function of the BareFn at `index` of the live registry.
+    ///
+    /// # Safety
+    /// As for `functions`.
+    pub unsafe fn function(&self, env: sys::napi_env, index: u32) -> sys::napi_value {
+        let mut function = ptr::null_mut();
+        // SAFETY: forwarded; the table is an array, so reading an element runs no JS (a missing
+        // one reads as undefined, which napi_call_function refuses as not a function).
+        unsafe { sys::napi_get_element(env, self.functions(env), index, &mut function) };
+        function
     }
 
     pub fn owner_os_id(&self) -> u64 {

@@ -26,4 +26,3 @@ mod stack;
 mod thread;
 mod threading;
 mod to_js;
-mod warning;

@@ -1,25 +1,24 @@
 //! The live BareFns of this thread's env, which own their native halves (`NativeBareFn`): every
 //! BareFn from creation to dispose, and forever once leaked (its thunk is never freed). A BareFn's
-//! JS object holds its index here (lib/bare-fn.ts). Touched only on the owning JS thread (create,
-//! dispose and finalizers run there).
+//! JS object holds its index here, and its JS function is at the same index of the env's function
+//! table (lib/bare-fn.ts, `functions`). Touched only on the owning JS thread (create, dispose and
+//! leak reports run there).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ptr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use bare_fn_core::{Thunk, Type};
 use napi::sys;
 
 use crate::bare_fn::NativeBareFn;
-use crate::dispatch::Dispatcher;
-use crate::raw::string;
+use crate::raw::{string, Failure};
 use crate::to_js::to_js;
 
-/// A place in the registry. `generation` counts the BareFns it has held, so a finalizer of an
-/// earlier one (which names its index and generation) cannot touch a later one.
+/// A place in the registry. Nothing reports a disposed BareFn as leaked, so a place needs no
+/// generation: a BareFn's leak watch is taken back when it is disposed (lib/bare-fn.ts).
 struct Place {
-    generation: u32,
     /// Garbage-collected without dispose: kept until the thread ends, never reused.
     leaked: bool,
     bare_fn: Option<NativeBareFn>,
@@ -55,29 +54,43 @@ impl Drop for Registry {
     }
 }
 
-/// Registers a BareFn; its index, for `take`, `watch_token` and `list`.
-pub fn add(bare_fn: NativeBareFn, created_at: Option<String>) -> u32 {
-    LIVE.with(|live| {
+/// Registers the BareFn `make` builds for the index it is given (which its callback needs, to find
+/// its JS function); that index, for `take`, `mark_leaked` and `list`. `make` must not add or
+/// remove BareFns (it runs no JS).
+pub fn add(
+    make: impl FnOnce(u32) -> Result<NativeBareFn, Failure>,
+    created_at: Option<String>,
+) -> Result<u32, Failure> {
+    let index = LIVE.with(|live| {
         let mut live = live.borrow_mut();
-        let index = match live.free.pop() {
-            Some(index) => {
-                live.places[index as usize].bare_fn = Some(bare_fn);
-                index
-            }
+        match live.free.pop() {
+            Some(index) => index,
             None => {
                 live.places.push(Place {
-                    generation: 0,
                     leaked: false,
-                    bare_fn: Some(bare_fn),
+                    bare_fn: None,
                 });
                 // Over 4 billion live BareFns in one thread would take terabytes first.
                 u32::try_from(live.places.len() - 1).expect("fewer than 2^32 live BareFns")
             }
-        };
-        if let Some(site) = created_at {
-            live.sites.insert(index, site);
         }
-        index
+    });
+    let made = make(index);
+    LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        match made {
+            Ok(bare_fn) => {
+                live.places[index as usize].bare_fn = Some(bare_fn);
+                if let Some(site) = created_at {
+                    live.sites.insert(index, site);
+                }
+                Ok(index)
+            }
+            Err(failure) => {
+                live.free.push(index);
+                Err(failure)
+            }
+        }
     })
 }
 
@@ -91,7 +104,6 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
             return None;
         }
         let bare_fn = place.bare_fn.take()?;
-        place.generation = place.generation.wrapping_add(1);
         live.free.push(index);
         if !live.sites.is_empty() {
             live.sites.remove(&index);
@@ -109,31 +121,20 @@ pub fn address(index: u32) -> Option<u64> {
     })
 }
 
-/// The generation of the live, not leaked BareFn at `index`: with the index, what its leak
-/// finalizer names it by.
-pub fn watch_token(index: u32) -> Option<u32> {
+/// The JS object of the BareFn at `index` was garbage-collected before dispose: marks it leaked
+/// (kept forever, since native code may still call it) and returns the warning to report; `None`
+/// if it is not live or already marked.
+pub fn mark_leaked(index: u32) -> Option<String> {
     LIVE.with(|live| {
-        let live = live.borrow();
-        let place = live.places.get(index as usize)?;
-        (place.bare_fn.is_some() && !place.leaked).then_some(place.generation)
-    })
-}
-
-/// The JS object of the BareFn at `index`, `generation` was collected: if it was not disposed,
-/// marks it leaked (kept forever) and returns the warning to report and where to send it.
-/// Nothing once the thread's registry is gone (the thread is ending).
-pub fn mark_leaked(index: u32, generation: u32) -> Option<(String, Arc<Dispatcher>)> {
-    LIVE.try_with(|live| {
         let Registry { places, sites, .. } = &mut *live.borrow_mut();
         let Place {
-            generation: current,
             leaked,
             bare_fn: Some(bare_fn),
         } = places.get_mut(index as usize)?
         else {
             return None;
         };
-        if *current != generation || *leaked {
+        if *leaked {
             return None;
         }
         *leaked = true;
@@ -144,15 +145,12 @@ pub fn mark_leaked(index: u32, generation: u32) -> Option<(String, Arc<Dispatche
             Some(site) => format!("\nCreated {}", site.trim_start()),
             None => " Set BARE_FN_TRACE=1 to record where BareFns are created.".into(),
         };
-        let warning = format!(
+        Some(format!(
             "BareFn {signature} ('{mode}', 0x{address:x}) was garbage-collected without \
              dispose(): its thunk and JS function are kept forever, since native code may still \
              call it.{whereabouts}",
-        );
-        Some((warning, callback.dispatcher().clone()))
+        ))
     })
-    .ok()
-    .flatten()
 }
 
 /// `liveBareFns()`: an array of `{ signature, threading, address, createdAt, leaked }`, in no

@@ -117,6 +117,14 @@ pub fn string(env: sys::napi_env, text: &str) -> sys::napi_value {
     out
 }
 
+/// A strong reference to `value` (null if Node-API refuses, which it does only for a bad env).
+pub fn strong_ref(env: sys::napi_env, value: sys::napi_value) -> sys::napi_ref {
+    let mut reference = ptr::null_mut();
+    // SAFETY: value belongs to env's current scope.
+    unsafe { sys::napi_create_reference(env, value, 1, &mut reference) };
+    reference
+}
+
 pub fn undefined(env: sys::napi_env) -> sys::napi_value {
     let mut out = ptr::null_mut();
     // SAFETY: env is live.

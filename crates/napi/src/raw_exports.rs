@@ -72,7 +72,8 @@ raw_callbacks! {
     create_bare_fn => bare_fn::create;
     bare_fn_address => bare_fn::address;
     dispose_bare_fn => bare_fn::dispose;
-    watch_bare_fn => bare_fn::watch;
+    bare_fn_collected => bare_fn::collected;
+    bare_fn_functions => bare_fn::functions;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
 }
 
@@ -81,13 +82,14 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 7] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 8] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"createBareFn", Some(create_bare_fn)),
         (c"bareFnAddress", Some(bare_fn_address)),
         (c"disposeBareFn", Some(dispose_bare_fn)),
-        (c"watchBareFn", Some(watch_bare_fn)),
+        (c"bareFnCollected", Some(bare_fn_collected)),
+        (c"bareFnFunctions", Some(bare_fn_functions)),
         (c"liveBareFns", Some(live_bare_fns)),
     ];
     for (name, callback) in functions {

@@ -3,12 +3,13 @@
 // callbacks, and recurse through native code, checking every value.
 import test from 'ava';
 
-import { BareFn, sig, t } from '../index.js';
+import { BareFn, memory, sig, t } from '../index.js';
 import { lib } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
 const loopI32 = lib.fn('tl_loop_i32_i32_i32', sig(t.i64, [t.pointer, t.u32]));
+const callChain = lib.fn('tl_call_chain', sig(t.i32, [t.pointer, t.u32, t.i32]));
 
 const expectedLoopSum = (n: number, f: (a: number, b: number) => number): bigint => {
   let sum = 0n;
@@ -33,6 +34,38 @@ test('a callback that makes native calls which call other BareFns', (tt) => {
   using outer = new BareFn(I32x2, (a, b) => (a % 100 === 0 ? Number(loopI32(inner.address, 3)) : 0) + callI32(inner.address, a, b));
   const f = (a: number, b: number) => (a % 100 === 0 ? -6 : 0) + (a - b);
   tt.is(loopI32(outer.address, 1000), expectedLoopSum(1000, f));
+});
+
+test('BareFns called in turn within one native call each run their own function', (tt) => {
+  // A batch remembers the JS functions of the BareFns called in it (crates/napi/src/native_call.rs,
+  // Callees: 4 places, by registry index); more BareFns than places, in turn, share places.
+  const fns = Array.from({ length: 6 }, (_, k) => new BareFn(I32x2, (acc, i) => (Math.imul(acc, 7) + k * 100 + i) | 0));
+  const order = Array.from({ length: 300 }, (_, i) => (i * 5) % fns.length);
+  const list = new BigUint64Array(order.map((k) => fns[k]!.address));
+  let expected = 3;
+  order.forEach((k, i) => (expected = (Math.imul(expected, 7) + k * 100 + i) | 0));
+  tt.is(callChain(memory.addressOf(list), order.length, 3), expected);
+  for (const f of fns) f.dispose();
+});
+
+test('a BareFn disposed during a native call: one created in its place meanwhile runs its own function', (tt) => {
+  // `replace` disposes `first` and creates `second`, which takes first's place in the registry
+  // (the last freed), and lists second's address for the rest of the same native call: the batch
+  // must not call first's function for it.
+  let second: BareFn<typeof I32x2> | undefined;
+  const first = new BareFn(I32x2, (acc) => acc + 1000);
+  const list = new BigUint64Array(3);
+  const replace = new BareFn(I32x2, (acc) => {
+    first.dispose();
+    second = new BareFn(I32x2, (a) => a + 2000);
+    list[2] = second.address;
+    return acc;
+  });
+  list.set([first.address, replace.address, first.address]);
+  tt.is(callChain(memory.addressOf(list), 3, 1), 3001);
+  tt.is(first.disposed, true);
+  replace.dispose();
+  second!.dispose();
 });
 
 test('recursion through native code on the owning thread', (tt) => {

@@ -53,8 +53,9 @@ export interface ErrorInfo {
 export interface BareFnOptions<S extends Signature, M extends Threading = 'local'> {
   threading?: M;
   /** 'blocking' only: how long a call from another thread waits for the owning thread to take
-   * it before it gets the fallback (default DEFAULT_TIMEOUT_MS; Infinity waits forever, which
-   * can deadlock, see README). */
+   * it before it gets the fallback (default DEFAULT_TIMEOUT_MS; a fraction of a millisecond is
+   * rounded up; Infinity, or 2^32 - 1 ms (49.7 days) and more, waits forever, which can deadlock,
+   * see README). */
   timeoutMs?: M extends 'blocking' ? number : never;
   /** Keep the event loop alive while this BareFn is not disposed (default false). */
   ref?: boolean;

@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use crate::thunk::Thunk;
+use crate::thunk::{Handler, Retired, Thunk};
 
 /// Thunks retired but not yet freed, oldest first.
 pub struct Quarantine {
@@ -18,7 +18,7 @@ pub struct Quarantine {
 
 struct State {
     capacity: usize,
-    retired: VecDeque<Thunk>,
+    retired: VecDeque<Retired>,
 }
 
 /// Default number of retired thunks kept mapped.
@@ -41,10 +41,11 @@ impl Quarantine {
     }
 
     /// Keeps `thunk` mapped; frees the oldest retired thunks beyond the capacity.
-    pub fn retire(&self, thunk: Thunk) {
+    pub fn retire<H: Handler>(&self, thunk: Thunk<H>) {
+        let retired = thunk.erase();
         let expired = {
             let mut state = self.lock();
-            state.retired.push_back(thunk);
+            state.retired.push_back(retired);
             // One in, at most one out (set_capacity drains what a smaller bound leaves over):
             // no Vec to allocate on this path, taken once per dispose.
             (state.retired.len() > state.capacity)
@@ -84,7 +85,7 @@ impl Quarantine {
 }
 
 impl State {
-    fn drain_over_capacity(&mut self) -> Vec<Thunk> {
+    fn drain_over_capacity(&mut self) -> Vec<Retired> {
         let excess = self.retired.len().saturating_sub(self.capacity);
         self.retired.drain(..excess).collect()
     }

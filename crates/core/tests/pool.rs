@@ -9,7 +9,7 @@ use bare_fn_core::{Flavor, Frame, Handler, Thunk};
 struct Answer(u64);
 
 impl Handler for Answer {
-    fn call(&self, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
         self.0
     }
     fn on_panic(&self) -> u64 {
@@ -21,7 +21,7 @@ impl Handler for Answer {
 struct Doubled(u64);
 
 impl Handler for Doubled {
-    fn call(&self, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
         self.0 * 2
     }
     fn on_panic(&self) -> u64 {
@@ -33,6 +33,7 @@ impl Handler for Doubled {
 fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
     let first = Thunk::new(Flavor::SysV64, Arc::new(Answer(11))).unwrap();
     let address = first.address();
+    assert_eq!(first.handler().0, 11);
     // SAFETY: pooled thunks stay mapped for the life of the process; made for () -> u64.
     let f: extern "C" fn() -> u64 = unsafe { std::mem::transmute(address) };
     assert_eq!(f(), 11);

@@ -15,7 +15,7 @@ struct Recorder {
 }
 
 impl Handler for Recorder {
-    fn call(&self, frame: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         let args = self
             .sig
             .inputs()
@@ -30,7 +30,7 @@ impl Handler for Recorder {
     }
 }
 
-fn recorder(ret: Type, args: &[Type], ret_raw: u64) -> (Arc<Recorder>, Thunk) {
+fn recorder(ret: Type, args: &[Type], ret_raw: u64) -> (Arc<Recorder>, Thunk<Recorder>) {
     let sig = Signature::new(ret, args.to_vec(), CallConv::C).unwrap();
     let rec = Arc::new(Recorder {
         sig: sig.clone(),
@@ -154,7 +154,7 @@ fn float_and_narrow_returns_land_in_the_right_register() {
 
 struct Panics;
 impl Handler for Panics {
-    fn call(&self, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
         panic!("handler panicked on purpose")
     }
     fn on_panic(&self) -> u64 {

@@ -12,7 +12,6 @@
 use std::ffi::CString;
 use std::ptr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bare_fn_core::quarantine::Quarantine;
 use bare_fn_core::{Signature, Thunk, Type};
@@ -25,16 +24,24 @@ use crate::from_js::from_js;
 use crate::live;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
-use crate::threading::Mode;
+use crate::threading::{Mode, Timeout};
 use crate::to_js::to_js;
 
-/// A live BareFn: the thunk and the callback it calls. Dispose retires the thunk into quarantine
-/// (holding the callback, whose JS function is released at once).
+/// A live BareFn: the thunk and, through it, the callback it calls (`callback`). Dispose retires
+/// the thunk into quarantine (holding the callback, whose JS function is released at once).
 pub struct NativeBareFn {
-    pub thunk: Thunk,
-    pub callback: Arc<JsCallback>,
+    pub thunk: Thunk<JsCallback>,
     /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
     keep_alive: bool,
+    /// Garbage-collected without dispose: kept until the thread ends, its place never reused
+    /// (see `live`).
+    pub leaked: bool,
+}
+
+impl NativeBareFn {
+    pub fn callback(&self) -> &JsCallback {
+        self.thunk.handler()
+    }
 }
 
 /// Bits of createBareFn's `flags`, set by index.ts: the mode (0/1/2: local/blocking/nonblocking)
@@ -76,19 +83,16 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
             fallback_string,
             mode,
         };
-        let callback = Arc::new_cyclic(|me| {
-            // SAFETY: on env's JS thread; bare-fn.ts puts the function at `index` of the env's
-            // table before the address can be known; `me` is the Weak of this very Arc.
-            unsafe { JsCallback::new(env, sig, index, options, dispatcher.clone(), me.clone()) }
-        });
-        let thunk = Thunk::new(flavor, callback.clone()).map_err(|e| {
-            callback.dispose();
+        // SAFETY: on env's JS thread (the dispatcher's); bare-fn.ts puts the function at `index`
+        // of the env's table before the address can be known.
+        let callback = unsafe { JsCallback::new(sig, index, options, dispatcher.clone()) };
+        let thunk = Thunk::new(flavor, Arc::new(callback)).map_err(|e| {
             Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
         })?;
         Ok(NativeBareFn {
             thunk,
-            callback,
             keep_alive,
+            leaked: false,
         })
     };
     let index = live::add(make, site)?;
@@ -121,17 +125,19 @@ pub unsafe fn address(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi
 /// As for `create`.
 pub unsafe fn dispose(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
     if let Some(bare_fn) = live::take(index_of(env, index)?) {
-        let NativeBareFn {
-            thunk,
-            callback,
-            keep_alive,
-        } = bare_fn;
+        let callback = bare_fn.callback();
         callback.dispose();
-        Quarantine::global().retire(thunk);
-        if keep_alive {
-            // SAFETY: dispose runs on the owning thread (a JS call into the addon).
-            unsafe { callback.dispatcher().keep_alive(env, false) };
+        let dispatcher = callback.dispatcher();
+        if !dispatcher.is_closed() {
+            // SAFETY: dispose runs on the owning thread (a JS call into the addon), whose env is
+            // not torn down.
+            unsafe { dispatcher.native_calls() }.forget_callees();
         }
+        if bare_fn.keep_alive {
+            // SAFETY: as above.
+            unsafe { dispatcher.keep_alive(env, false) };
+        }
+        Quarantine::global().retire(bare_fn.thunk);
     }
     Ok(undefined(env))
 }
@@ -180,7 +186,7 @@ fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Resu
     match code {
         0 => Ok(Mode::Local),
         1 => Ok(Mode::Blocking {
-            timeout: Duration::try_from_secs_f64(timeout_ms() / 1000.0).ok(),
+            timeout: Timeout::from_ms(timeout_ms()),
         }),
         2 if sig.ret() == Type::Void => Ok(Mode::Nonblocking),
         2 => Err(Failure::type_error(format!(

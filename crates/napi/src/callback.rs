@@ -1,9 +1,9 @@
 //! The handler behind every BareFn thunk: turns one native call into one JS call.
 
 use std::ffi::{c_char, CStr, CString};
-use std::ptr;
+use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
 use napi::sys;
@@ -20,20 +20,35 @@ use crate::thread;
 use crate::threading::Mode;
 use crate::to_js::to_js;
 
-/// The JS side of a BareFn, touched only on its owning thread.
-struct JsState {
-    env: sys::napi_env,
-    /// A position on the owning thread's stack (see `stack`).
-    stack_hint: usize,
-    /// Where its JS function is in the env's function table (`Dispatcher::function`: its index
-    /// in the live registry); `None` once disposed.
-    index: Option<u32>,
-    /// The C string the last call returned, kept alive until the next call or dispose.
-    returned: Option<CString>,
-    /// The callback's handle in a batch of handle scopes (see `native_call`), with the batch id
-    /// (0: none), so calls in the same batch skip the reference lookup.
-    callee: (u64, sys::napi_value),
+/// The C string the last call returned, kept alive until the next call or dispose; touched only
+/// on the owning thread. Held by a thin pointer (`CString::into_raw`): 8 bytes where an
+/// `Option<CString>` takes 16, in a state a million live BareFns each have.
+struct Returned(Option<NonNull<c_char>>);
+
+impl Returned {
+    fn set(&mut self, string: Option<CString>) {
+        let old = std::mem::replace(
+            &mut self.0,
+            string.map(|s| {
+                // SAFETY: into_raw never returns null.
+                unsafe { NonNull::new_unchecked(s.into_raw()) }
+            }),
+        );
+        if let Some(old) = old {
+            // SAFETY: made by into_raw above, taken back once.
+            drop(unsafe { CString::from_raw(old.as_ptr()) });
+        }
+    }
 }
+
+impl Drop for Returned {
+    fn drop(&mut self) {
+        self.set(None);
+    }
+}
+
+// SAFETY: it owns its string (nothing else points to it once the call that returned it ended).
+unsafe impl Send for Returned {}
 
 /// A strong Node-API reference that may be handed to another thread to be passed back: only its
 /// owning thread dereferences or deletes it.
@@ -67,10 +82,6 @@ impl OwnedRef {
     }
 }
 
-// SAFETY: JsState only lives inside an OwnerCell, which lets nothing but the owning thread
-// touch it; the raw env/reference pointers are never dereferenced elsewhere.
-unsafe impl Send for JsState {}
-
 /// What only some BareFns have (see `JsCallback::extras`).
 struct Extras {
     /// Strong reference to onError, used on the owning thread only; released when the last
@@ -80,15 +91,20 @@ struct Extras {
     _fallback_string: Option<CString>,
 }
 
+/// A BareFn's handler. A million live BareFns hold a million of these: keep it small (see the
+/// assertion below; the env, the owning thread's stack position and the callee's handle are the
+/// dispatcher's and the batch's, not each callback's).
 pub struct JsCallback {
     sig: Arc<Signature>,
     mode: Mode,
-    /// Set by dispose; read by foreign threads, which cannot look at the owner-only state.
+    /// Where its JS function is in the env's function table (`Dispatcher::function`): its index
+    /// in the live registry.
+    index: u32,
+    /// Set by dispose (on the owning thread); read by every thread.
     disposed: AtomicBool,
-    /// The queue to the owning thread (blocking/nonblocking calls, errors from other threads).
+    /// The queue to the owning thread (blocking/nonblocking calls, errors from other threads),
+    /// and the owning thread's env.
     dispatcher: Arc<Dispatcher>,
-    /// This callback, for jobs queued from other threads.
-    me: Weak<JsCallback>,
     /// A report of this BareFn is queued to the owning thread. Reports from other threads are
     /// coalesced: while one is queued, more errors are only counted (`reports_coalesced`) and
     /// mentioned when it is delivered, so a foreign thread calling a refused BareFn in a loop
@@ -100,8 +116,12 @@ pub struct JsCallback {
     fallback: u64,
     /// onError and the fallback's C string, boxed: most BareFns have neither.
     extras: Option<Box<Extras>>,
-    js: OwnerCell<JsState>,
+    returned: OwnerCell<Returned>,
 }
+
+// A million live BareFns hold a million callback states (README, Performance: live handles):
+// 72 bytes, an 88-byte Arc allocation, a 96-byte heap block. Checked at compile time.
+const _: () = assert!(std::mem::size_of::<JsCallback>() <= 72);
 
 pub struct Options {
     pub on_error: Option<sys::napi_ref>,
@@ -132,24 +152,21 @@ impl ArgSource for [u64; MAX_ARGS] {
 
 impl JsCallback {
     /// # Safety
-    /// Called on the JS thread of `env`; the env's function table holds the JS function at
-    /// `index` whenever native code can call this callback (from before its thunk's address is
-    /// known until dispose); `me` is the Weak of the Arc this callback is being placed in
-    /// (`Arc::new_cyclic`).
+    /// Called on the JS thread of `dispatcher`'s env; the env's function table holds the JS
+    /// function at `index` whenever native code can call this callback (from before its thunk's
+    /// address is known until dispose).
     pub unsafe fn new(
-        env: sys::napi_env,
         sig: Arc<Signature>,
         index: u32,
         options: Options,
         dispatcher: Arc<Dispatcher>,
-        me: Weak<JsCallback>,
     ) -> JsCallback {
         JsCallback {
             sig,
             mode: options.mode,
+            index,
             disposed: AtomicBool::new(false),
             dispatcher,
-            me,
             report_queued: AtomicBool::new(false),
             reports_coalesced: AtomicU32::new(0),
             extras: (options.on_error.is_some() || options.fallback_string.is_some()).then(|| {
@@ -159,13 +176,7 @@ impl JsCallback {
                 })
             }),
             fallback: options.fallback,
-            js: OwnerCell::new(JsState {
-                env,
-                stack_hint: stack::position(),
-                index: Some(index),
-                returned: None,
-                callee: (0, ptr::null_mut()),
-            }),
+            returned: OwnerCell::new(Returned(None)),
         }
     }
 
@@ -174,10 +185,9 @@ impl JsCallback {
     /// is kept until the thunk leaves quarantine). Only on the owning thread (disposal is a JS
     /// call into the addon); elsewhere nothing happens.
     pub fn dispose(&self) {
-        self.js.with(|s| {
+        self.returned.with(|returned| {
             self.disposed.store(true, Ordering::Release);
-            s.index = None;
-            s.returned = None;
+            returned.set(None);
         });
     }
 
@@ -206,15 +216,12 @@ impl JsCallback {
     /// # Safety
     /// On the owning thread, with its live env.
     pub unsafe fn run_queued(&self, env: sys::napi_env, args: &[u64; MAX_ARGS]) -> u64 {
-        match self.js.with(|s| (s.index, s.callee)) {
-            // SAFETY: owning thread, live env, not disposed.
-            // A batch of jobs shares the scope Node-API opened: each call gets its own.
-            Some((Some(index), cached)) => unsafe {
-                self.invoke(env, self.enter_scope(env), index, cached, args)
-            },
-            Some((None, _)) => self.after_dispose(env),
-            None => self.fallback,
+        if self.disposed.load(Ordering::Acquire) {
+            return self.after_dispose(env);
         }
+        // SAFETY: forwarded; not disposed. A batch of jobs shares the scope Node-API opened:
+        // each call gets its own.
+        unsafe { self.invoke(env, self.enter_scope(env), args) }
     }
 
     /// Reports an error that happened on another thread, on the owning thread.
@@ -247,27 +254,22 @@ impl JsCallback {
     /// One call on the owning thread.
     ///
     /// # Safety
-    /// On the owning thread; `env` live and the dispatcher not closed; `index` the callback's
-    /// place in the function table (not disposed); `cached` is the callee handle cached by an
-    /// earlier call, with the batch it belongs to.
+    /// On the owning thread; `env` live and the dispatcher not closed; not disposed.
     unsafe fn invoke<A: ArgSource + ?Sized>(
         &self,
         env: sys::napi_env,
         scope: JsScope,
-        index: u32,
-        cached: (u64, sys::napi_value),
         source: &A,
     ) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
         let inputs = self.sig.inputs();
-        let callee = match scope.batch() {
-            // The handle was created in this batch's scope, which is still open.
-            batch if batch != 0 && batch == cached.0 => cached.1,
-            batch => {
+        let callee = match scope.callee(self.index) {
+            Some(callee) => callee,
+            None => {
                 // SAFETY: forwarded; the handle lives in the current scope.
-                let callee = unsafe { self.dispatcher.function(env, index) };
-                self.js.with(|s| s.callee = (batch, callee));
+                let callee = unsafe { self.dispatcher.function(env, self.index) };
+                scope.remember_callee(self.index, callee);
                 callee
             }
         };
@@ -318,7 +320,7 @@ impl JsCallback {
         match unsafe { convert_declined(env, ret, result, &mut strings) } {
             Ok(raw) => {
                 if ret == Type::CString {
-                    self.js.with(|s| s.returned = strings.pop());
+                    self.returned.with(|returned| returned.set(strings.pop()));
                 }
                 raw
             }
@@ -377,7 +379,7 @@ impl JsCallback {
     /// Native code called on the owning thread, but on a stack V8 cannot run JS on: no JS can
     /// run now, so the error is rethrown by an enclosing FnPtr call (without onError) or queued
     /// for the event loop.
-    fn foreign_stack(&self, env: sys::napi_env) -> u64 {
+    fn foreign_stack(self: &Arc<Self>, env: sys::napi_env) -> u64 {
         let failure = Failure::error(format!(
             "BareFn {} was called on a foreign stack (e.g. inside a koffi call, which runs native \
              code on a stack of its own); V8 cannot run JS there, so the call was refused",
@@ -422,32 +424,36 @@ impl Drop for JsCallback {
         if self.dispatcher.is_closed() {
             return; // the env freed its references
         }
-        match self.js.with(|s| s.env) {
+        if self.returned.is_owner() {
             // SAFETY: on the owning thread, with its live env; deleted once (taken above).
-            Some(env) => unsafe { on_error.delete(env) },
-            None => {
-                // Another thread: the owning thread deletes it; nothing to do if its env is gone.
-                self.dispatcher.send(Job::Release(on_error));
-            }
+            unsafe { on_error.delete(self.dispatcher.env()) };
+        } else {
+            // Another thread: the owning thread deletes it; nothing to do if its env is gone.
+            self.dispatcher.send(Job::Release(on_error));
         }
     }
 }
 
 impl Handler for JsCallback {
     #[inline]
-    fn call(&self, frame: &Frame<'_>) -> u64 {
-        match self.js.with(|s| (s.env, s.index, s.stack_hint, s.callee)) {
-            // The env is being torn down: JS can no longer run.
-            Some(_) if self.dispatcher.is_closed() => self.fallback,
-            Some((env, _, hint, _)) if !stack::is_near(hint) => self.foreign_stack(env),
-            // SAFETY: owning thread, live env, not disposed (the index is taken out on dispose).
-            // The scope is left by `invoke`, after the last use of a value created in it.
-            Some((env, Some(index), _, cached)) => unsafe {
-                self.invoke(env, self.enter_scope(env), index, cached, frame)
-            },
-            Some((env, None, _, _)) => self.after_dispose(env),
-            None => self.call_from_other_thread(frame),
+    fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
+        if !self.returned.is_owner() {
+            return self.call_from_other_thread(frame);
         }
+        let dispatcher = &self.dispatcher;
+        if dispatcher.is_closed() {
+            return self.fallback; // the env is being torn down: JS can no longer run
+        }
+        let env = dispatcher.env();
+        if !stack::is_near(dispatcher.stack_hint()) {
+            return self.foreign_stack(env);
+        }
+        if self.disposed.load(Ordering::Relaxed) {
+            return self.after_dispose(env); // set on this thread
+        }
+        // SAFETY: owning thread, live env, not disposed. The scope is left by `invoke`, after the
+        // last use of a value created in it.
+        unsafe { self.invoke(env, self.enter_scope(env), frame) }
     }
 
     fn on_panic(&self) -> u64 {
@@ -457,7 +463,7 @@ impl Handler for JsCallback {
 
 impl JsCallback {
     /// A native call on a thread other than the owning one.
-    fn call_from_other_thread(&self, frame: &Frame<'_>) -> u64 {
+    fn call_from_other_thread(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
             return self.post_failure(|| self.after_dispose_failure(), Kind::AfterDispose);
         }
@@ -476,12 +482,12 @@ impl JsCallback {
             Mode::Nonblocking => self.queue_nonblocking(frame),
             Mode::Blocking { timeout } => {
                 let completion = Arc::new(Completion::new());
-                let queued = self.queued_call(frame, Some(completion.clone()));
-                if !queued.is_some_and(|job| self.dispatcher.send(job)) {
+                let job = self.queued_call(frame, Some(completion.clone()));
+                if !self.dispatcher.send(job) {
                     return self.fallback;
                 }
                 completion
-                    .wait(timeout, || self.dispatcher.is_closed())
+                    .wait(timeout.duration(), || self.dispatcher.is_closed())
                     .unwrap_or_else(|| {
                         let failure = || {
                             Failure::error(format!(
@@ -491,7 +497,7 @@ impl JsCallback {
                                 self.sig,
                                 thread::os_id(),
                                 self.dispatcher.owner_os_id(),
-                                timeout.map_or(0, |t| t.as_millis())
+                                timeout.ms()
                             ))
                         };
                         self.post_failure(failure, Kind::Timeout)
@@ -501,10 +507,8 @@ impl JsCallback {
     }
 
     /// Queues a nonblocking call; one that finds the queue full is dropped and reported.
-    fn queue_nonblocking(&self, frame: &Frame<'_>) -> u64 {
-        let Some(job) = self.queued_call(frame, None) else {
-            return self.fallback;
-        };
+    fn queue_nonblocking(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
+        let job = self.queued_call(frame, None);
         let Sent::Full(waiting) = self.dispatcher.send_bounded(job) else {
             return self.fallback; // queued, or the env is gone
         };
@@ -520,9 +524,12 @@ impl JsCallback {
         self.post_failure(failure, Kind::QueueFull)
     }
 
-    /// This call as a job for the owning thread; None when this callback is being dropped.
-    fn queued_call(&self, frame: &Frame<'_>, completion: Option<Arc<Completion>>) -> Option<Job> {
-        let callback = self.me.upgrade()?;
+    /// This call as a job for the owning thread.
+    fn queued_call(
+        self: &Arc<Self>,
+        frame: &Frame<'_>,
+        completion: Option<Arc<Completion>>,
+    ) -> Job {
         let mut args = Args {
             raw: [0; MAX_ARGS],
             strings: Vec::new(),
@@ -537,28 +544,25 @@ impl JsCallback {
                 args.strings.push(copy);
             }
         }
-        Some(Job::Call {
-            callback,
+        Job::Call {
+            callback: self.clone(),
             args,
             completion,
-        })
+        }
     }
 
     /// Sends an error to the owning thread (dropped when its env is gone), or counts it when a
     /// report of this BareFn is already queued; returns the fallback. `failure` is only built
     /// when the report is queued.
-    fn post_failure(&self, failure: impl FnOnce() -> Failure, kind: Kind) -> u64 {
+    fn post_failure(self: &Arc<Self>, failure: impl FnOnce() -> Failure, kind: Kind) -> u64 {
         if self.report_queued.swap(true, Ordering::AcqRel) {
             self.reports_coalesced.fetch_add(1, Ordering::Relaxed);
             return self.fallback;
         }
-        let sent = self.me.upgrade().is_some_and(|callback| {
-            let job = Job::Report {
-                callback,
-                failure: failure(),
-                kind,
-            };
-            self.dispatcher.send(job)
+        let sent = self.dispatcher.send(Job::Report {
+            callback: self.clone(),
+            failure: failure(),
+            kind,
         });
         if !sent {
             // An env that is gone has nobody to tell; nothing is queued.

@@ -97,6 +97,13 @@ impl Job {
     }
 }
 
+/// An env pointer, held by a dispatcher that other threads share: only the env's own thread
+/// passes it to Node-API (`Dispatcher::env`).
+struct Env(sys::napi_env);
+// SAFETY: other threads only move or copy the pointer, never use it (see above).
+unsafe impl Send for Env {}
+unsafe impl Sync for Env {}
+
 /// A threadsafe function pointer; Node-API allows using it from any thread until it is released.
 struct Tsfn(sys::napi_threadsafe_function);
 // SAFETY: napi_call_threadsafe_function is thread-safe by contract; the pointer is only used
@@ -159,6 +166,10 @@ pub struct Dispatcher {
     owner_os_id: u64,
     /// The native calls in progress on the env's thread.
     native_calls: ThreadCalls,
+    /// The env, used on its thread only (see `env`).
+    env: Env,
+    /// A position on the env thread's stack (see `stack`).
+    stack_hint: usize,
     /// The env's function table: a JS array holding each live BareFn's JS function at its index
     /// in the live registry (lib/bare-fn.ts puts it there and clears it on dispose). One strong
     /// reference for the env, which frees it at teardown; never used after `close`.
@@ -192,6 +203,8 @@ impl Dispatcher {
             keep_alive: AtomicUsize::new(0),
             owner_os_id: crate::thread::os_id(),
             native_calls: ThreadCalls::current(),
+            env: Env(env),
+            stack_hint: crate::stack::position(),
             functions: OwnedRef::new(strong_ref(env, functions)),
         });
         // SAFETY: forwarded.
@@ -273,6 +286,19 @@ impl Dispatcher {
         // one reads as undefined, which napi_call_function refuses as not a function).
         unsafe { sys::napi_get_element(env, self.functions(env), index, &mut function) };
         function
+    }
+
+    /// The env, for its own thread: other threads must not use it.
+    #[inline]
+    pub fn env(&self) -> sys::napi_env {
+        self.env.0
+    }
+
+    /// A position on the env thread's stack, taken on it: calls on that thread whose stack
+    /// pointer is far from it run on a foreign stack (see `stack`).
+    #[inline]
+    pub fn stack_hint(&self) -> usize {
+        self.stack_hint
     }
 
     pub fn owner_os_id(&self) -> u64 {

@@ -13,26 +13,26 @@ use bare_fn_core::{Thunk, Type};
 use napi::sys;
 
 use crate::bare_fn::NativeBareFn;
+use crate::callback::JsCallback;
 use crate::raw::{string, Failure};
 use crate::to_js::to_js;
-
-/// A place in the registry. Nothing reports a disposed BareFn as leaked, so a place needs no
-/// generation: a BareFn's leak watch is taken back when it is disposed (lib/bare-fn.ts).
-struct Place {
-    /// Garbage-collected without dispose: kept until the thread ends, never reused.
-    leaked: bool,
-    bare_fn: Option<NativeBareFn>,
-}
 
 /// A slab: adding and removing cost no hashing, and the JS object needs only the index.
 #[derive(Default)]
 struct Registry {
-    places: Vec<Place>,
+    /// The BareFns by index; `None` for a place without one. Nothing reports a disposed BareFn
+    /// as leaked (its leak watch is taken back by dispose, lib/bare-fn.ts), so a place needs no
+    /// generation.
+    places: Vec<Option<NativeBareFn>>,
     /// Indexes of places without a BareFn, reused first.
     free: Vec<u32>,
     /// Where traced BareFns were created (BARE_FN_TRACE), by index.
     sites: HashMap<u32, String>,
 }
+
+// A place is 24 bytes (a thunk's code address and slot, two flags; `None` in the slot's niche):
+// a million live BareFns hold a million. Checked at compile time.
+const _: () = assert!(std::mem::size_of::<Option<NativeBareFn>>() <= 24);
 
 thread_local! {
     static LIVE: RefCell<Registry> = RefCell::new(Registry::default());
@@ -41,13 +41,13 @@ thread_local! {
 /// Thunks of BareFns whose thread ended before they were disposed (leaked ones, and those of a
 /// worker terminated without disposing): native code may still hold their addresses, so they
 /// are never freed.
-static ABANDONED: Mutex<Vec<Thunk>> = Mutex::new(Vec::new());
+static ABANDONED: Mutex<Vec<Thunk<JsCallback>>> = Mutex::new(Vec::new());
 
 impl Drop for Registry {
     fn drop(&mut self) {
         let mut abandoned = ABANDONED.lock().unwrap_or_else(|e| e.into_inner());
         for place in &mut self.places {
-            if let Some(bare_fn) = place.bare_fn.take() {
+            if let Some(bare_fn) = place.take() {
                 abandoned.push(bare_fn.thunk);
             }
         }
@@ -66,10 +66,7 @@ pub fn add(
         match live.free.pop() {
             Some(index) => index,
             None => {
-                live.places.push(Place {
-                    leaked: false,
-                    bare_fn: None,
-                });
+                live.places.push(None);
                 // Over 4 billion live BareFns in one thread would take terabytes first.
                 u32::try_from(live.places.len() - 1).expect("fewer than 2^32 live BareFns")
             }
@@ -80,7 +77,7 @@ pub fn add(
         let mut live = live.borrow_mut();
         match made {
             Ok(bare_fn) => {
-                live.places[index as usize].bare_fn = Some(bare_fn);
+                live.places[index as usize] = Some(bare_fn);
                 if let Some(site) = created_at {
                     live.sites.insert(index, site);
                 }
@@ -100,10 +97,10 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
     LIVE.with(|live| {
         let mut live = live.borrow_mut();
         let place = live.places.get_mut(index as usize)?;
-        if place.leaked {
+        if place.as_ref()?.leaked {
             return None;
         }
-        let bare_fn = place.bare_fn.take()?;
+        let bare_fn = place.take()?;
         live.free.push(index);
         if !live.sites.is_empty() {
             live.sites.remove(&index);
@@ -116,7 +113,7 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
 pub fn address(index: u32) -> Option<u64> {
     LIVE.with(|live| {
         let live = live.borrow();
-        let bare_fn = live.places.get(index as usize)?.bare_fn.as_ref()?;
+        let bare_fn = live.places.get(index as usize)?.as_ref()?;
         Some(bare_fn.thunk.address() as u64)
     })
 }
@@ -127,18 +124,12 @@ pub fn address(index: u32) -> Option<u64> {
 pub fn mark_leaked(index: u32) -> Option<String> {
     LIVE.with(|live| {
         let Registry { places, sites, .. } = &mut *live.borrow_mut();
-        let Place {
-            leaked,
-            bare_fn: Some(bare_fn),
-        } = places.get_mut(index as usize)?
-        else {
-            return None;
-        };
-        if *leaked {
+        let bare_fn = places.get_mut(index as usize)?.as_mut()?;
+        if bare_fn.leaked {
             return None;
         }
-        *leaked = true;
-        let callback = &bare_fn.callback;
+        bare_fn.leaked = true;
+        let callback = bare_fn.callback();
         let (signature, mode) = (callback.signature(), callback.mode().name());
         let address = bare_fn.thunk.address();
         let whereabouts = match sites.get(&index) {
@@ -163,22 +154,22 @@ pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
         let live = live.borrow();
         let places = live.places.iter().enumerate();
         let entries: Vec<_> = places
-            .filter_map(|(i, p)| Some((i as u32, p.leaked, p.bare_fn.as_ref()?)))
+            .filter_map(|(i, p)| Some((i as u32, p.as_ref()?)))
             .collect();
         let mut array = ptr::null_mut();
         // SAFETY: env live, in the callback's scope; every value below belongs to it.
         unsafe {
             sys::napi_create_array_with_length(env, entries.len(), &mut array);
-            for (position, (index, leaked, bare_fn)) in entries.into_iter().enumerate() {
+            for (position, (index, bare_fn)) in entries.into_iter().enumerate() {
                 let mut object = ptr::null_mut();
                 sys::napi_create_object(env, &mut object);
                 let mut leaked_value = ptr::null_mut();
-                sys::napi_get_boolean(env, leaked, &mut leaked_value);
+                sys::napi_get_boolean(env, bare_fn.leaked, &mut leaked_value);
                 let created_at = match live.sites.get(&index) {
                     Some(site) => string(env, site),
                     None => to_js(env, Type::Void, 0),
                 };
-                let callback = &bare_fn.callback;
+                let callback = bare_fn.callback();
                 let address = bare_fn.thunk.address() as u64;
                 let fields = [
                     (c"signature", string(env, &callback.signature().to_string())),

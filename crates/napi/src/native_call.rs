@@ -4,8 +4,8 @@
 //! - a batch of handle scopes. A BareFn called many times during one native call (a qsort
 //!   comparator, a loop) does not open and close a Node-API handle scope per call: the calls
 //!   share one scope, closed and reopened every `BATCH` calls and closed when the native call
-//!   returns, and the JS function's handle is looked up once per batch. That removes a heap
-//!   allocation and two scope operations from each call.
+//!   returns, and the JS function's handle is looked up once per batch (`Callees`). That
+//!   removes a heap allocation and two scope operations from each call.
 //!
 //! Handle scopes must close innermost first. A batch scope is only reused when it is the
 //! innermost scope: when no callback of this native call is running JS (`in_js`). A native -> JS
@@ -24,10 +24,30 @@ const BATCH: u32 = 64;
 
 struct Batch {
     scope: sys::napi_handle_scope,
-    /// Identifies the batch, so BareFns can tell whether a handle they cached belongs to it.
-    id: u64,
     calls: u32,
     undefined: sys::napi_value,
+    callees: Callees,
+}
+
+/// How many JS functions a batch remembers the handles of: a native call may call a few BareFns
+/// in turn (a hash table's hash and equality callbacks).
+const CALLEES: usize = 4;
+
+/// The handles, in a batch's scope, of the JS functions called during it, by the BareFn's index in
+/// the live registry (direct-mapped: index % CALLEES), so that a BareFn called again in the batch
+/// skips looking its function up in the env's function table. Emptied when a BareFn is disposed
+/// (`forget_callees`): its index may then serve another BareFn, with another function.
+#[derive(Default)]
+pub struct Callees([Cell<(u32, Option<NonNull<sys::napi_value__>>)>; CALLEES]);
+
+impl Callees {
+    fn entry(&self, index: u32) -> &Cell<(u32, Option<NonNull<sys::napi_value__>>)> {
+        &self.0[index as usize % CALLEES]
+    }
+
+    fn clear(&self) {
+        self.0.iter().for_each(|entry| entry.set((0, None)));
+    }
 }
 
 #[derive(Default)]
@@ -48,7 +68,17 @@ pub struct NativeCalls(RefCell<Vec<Box<Slot>>>);
 
 thread_local! {
     static NATIVE_CALLS: NativeCalls = const { NativeCalls(RefCell::new(Vec::new())) };
-    static NEXT_BATCH: Cell<u64> = const { Cell::new(1) };
+}
+
+impl NativeCalls {
+    /// Empties every batch's `Callees`: a BareFn was disposed.
+    pub fn forget_callees(&self) {
+        for slot in self.0.borrow().iter() {
+            if let Some(batch) = &slot.batch {
+                batch.callees.clear();
+            }
+        }
+    }
 }
 
 /// Where one thread's `NativeCalls` are, for a caller on that thread to skip the thread-local
@@ -118,10 +148,12 @@ impl NativeCall {
 
 /// The handle scope a native -> JS call runs in.
 pub enum JsScope {
-    /// The shared scope of the innermost native call, whose `in_js` flag this call set.
+    /// The shared scope of the innermost native call, whose `in_js` flag this call set, and its
+    /// batch's `Callees`. Both live in the slot's box, which outlives this JS call, and the batch
+    /// is not replaced during it (a call that arrives meanwhile gets a scope of its own).
     Batched {
         in_js: NonNull<Cell<bool>>,
-        batch: u64,
+        callees: NonNull<Callees>,
         undefined: sys::napi_value,
     },
     /// A scope of this call alone.
@@ -142,11 +174,11 @@ impl JsScope {
                 slot.in_js.set(true);
                 // SAFETY: no callback of this native call runs, so the batch scope (if
                 // any) is the innermost open scope.
-                let (batch, undefined) = unsafe { use_batch(env, &mut slot.batch) };
+                let batch = unsafe { use_batch(env, &mut slot.batch) };
                 JsScope::Batched {
                     in_js: NonNull::from(&slot.in_js),
-                    batch,
-                    undefined,
+                    callees: NonNull::from(&batch.callees),
+                    undefined: batch.undefined,
                 }
             }
             // SAFETY: forwarded.
@@ -167,13 +199,28 @@ impl JsScope {
         JsScope::Own(scope)
     }
 
-    /// The batch this scope belongs to (0 for an own scope): handles a BareFn created in a batch
-    /// stay valid while the batch does.
+    /// The handle of the JS function of the BareFn at `index`, if remembered in this batch.
     #[inline]
-    pub fn batch(&self) -> u64 {
+    pub fn callee(&self, index: u32) -> Option<sys::napi_value> {
         match self {
-            JsScope::Batched { batch, .. } => *batch,
-            JsScope::Own(_) => 0,
+            JsScope::Batched { callees, .. } => {
+                // SAFETY: the batch outlives this scope (see `Batched`).
+                let (at, callee) = unsafe { callees.as_ref() }.entry(index).get();
+                callee.filter(|_| at == index).map(NonNull::as_ptr)
+            }
+            JsScope::Own(_) => None,
+        }
+    }
+
+    /// Remembers `callee` (a handle of this scope) as the function of the BareFn at `index`, for
+    /// the rest of the batch.
+    #[inline]
+    pub fn remember_callee(&self, index: u32, callee: sys::napi_value) {
+        if let JsScope::Batched { callees, .. } = self {
+            // SAFETY: as in `callee`; the batch's scope holds the handle until the batch ends.
+            unsafe { callees.as_ref() }
+                .entry(index)
+                .set((index, NonNull::new(callee)));
         }
     }
 
@@ -203,19 +250,21 @@ impl JsScope {
     }
 }
 
-/// The batch to run the next call in, as (id, undefined): the current one, or a fresh one when
-/// it is full or absent.
+/// The batch to run the next call in: the current one, or a fresh one when it is full or absent.
 ///
 /// # Safety
 /// `env` live; the batch scope (if any) is the innermost open scope.
 #[inline]
-unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys::napi_value) {
-    if let Some(b) = batch.as_mut().filter(|b| b.calls < BATCH) {
-        b.calls += 1;
-        return (b.id, b.undefined);
+unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> &Batch {
+    if batch.as_ref().is_none_or(|b| b.calls >= BATCH) {
+        // SAFETY: forwarded.
+        unsafe { new_batch(env, batch) };
     }
-    // SAFETY: forwarded.
-    unsafe { new_batch(env, batch) }
+    let Some(b) = batch.as_mut() else {
+        unreachable!("new_batch made one")
+    };
+    b.calls += 1;
+    b
 }
 
 /// `use_batch` once in `BATCH` calls, out of line so that the frequent path inlines.
@@ -224,7 +273,7 @@ unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys:
 /// As for `use_batch`.
 #[cold]
 #[inline(never)]
-unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys::napi_value) {
+unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) {
     if let Some(old) = batch.take() {
         // SAFETY: innermost (contract).
         unsafe { sys::napi_close_handle_scope(env, old.scope) };
@@ -232,15 +281,12 @@ unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> (u64, sys:
     let mut scope = ptr::null_mut();
     // SAFETY: env live; closed by the next `use_batch` or by `NativeCall::finish`.
     unsafe { sys::napi_open_handle_scope(env, &mut scope) };
-    let id = NEXT_BATCH.with(|next| next.replace(next.get() + 1));
-    let undefined = undefined(env);
     *batch = Some(Batch {
         scope,
-        id,
-        calls: 1,
-        undefined,
+        calls: 0,
+        undefined: undefined(env),
+        callees: Callees::default(),
     });
-    (id, undefined)
 }
 
 /// Keeps `error` for the innermost JS -> native call on this thread, to be rethrown when it

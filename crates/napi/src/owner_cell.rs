@@ -27,13 +27,19 @@ impl<T> OwnerCell<T> {
         }
     }
 
+    /// Whether the current thread is the owner.
+    #[inline]
+    pub fn is_owner(&self) -> bool {
+        thread::current() == self.owner
+    }
+
     /// Runs `f` on the contents if called on the owning thread.
     ///
     /// `f` must not re-enter `with` on the same cell (it never calls JS): the `&mut` it gets is
     /// then the only reference to the contents.
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        if thread::current() != self.owner {
+        if !self.is_owner() {
             return None;
         }
         // SAFETY: only the owner thread gets here, and `f` does not re-enter (documented above),

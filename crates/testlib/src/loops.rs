@@ -52,3 +52,22 @@ pub unsafe extern "C" fn tl_loop_mixed6(
         })
         .fold(0i64, i64::wrapping_add)
 }
+
+/// Calls the `count` functions listed at `list` in turn, all in this one native call: each as
+/// `f(previous result, position)`, starting from `a`, reading its entry just before calling it, so
+/// a callback may replace a later entry. Returns the last result.
+///
+/// # Safety
+/// `list` holds `count` `(i32, i32) -> i32` functions, readable during the whole call.
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_chain(
+    list: *const unsafe extern "C" fn(i32, i32) -> i32,
+    count: u32,
+    a: i32,
+) -> i32 {
+    (0..count).fold(a, |acc, i| {
+        // SAFETY: within the list (contract); volatile because a callback may have changed it.
+        let f = unsafe { list.add(i as usize).read_volatile() };
+        f(acc, i as i32)
+    })
+}

@@ -63,7 +63,7 @@ const tarballs = (() => {
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
   const files = run(work, 'tar', ['-tzf', tarballs.main]).trim().split('\n').sort();
-  const lib = ['bare-fn', 'fn-ptr', 'memory', 'native', 'signature', 'types'].flatMap((m) => [`package/lib/${m}.d.ts`, `package/lib/${m}.js`]);
+  const lib = ['arg-buffer', 'bare-fn', 'fn-ptr', 'memory', 'native', 'signature', 'types'].flatMap((m) => [`package/lib/${m}.d.ts`, `package/lib/${m}.js`]);
   tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', ...lib, 'package/package.json'].sort());
   tt.deepEqual(run(work, 'tar', ['-tzf', tarballs.platform]).trim().split('\n').sort(), [
     'package/README.md',

@@ -4,7 +4,7 @@
 import test from 'ava';
 
 import { BareFn, memory, sig, t } from '../index.js';
-import { lib } from './helpers/testlib.js';
+import { callViaLibffi, lib } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
@@ -66,6 +66,26 @@ test('a BareFn disposed during a native call: one created in its place meanwhile
   tt.is(first.disposed, true);
   replace.dispose();
   second!.dispose();
+});
+
+test('64-bit arguments of nested calls: each callback gets its own, though they share one buffer', (tt) => {
+  // Both signatures' arguments go through the env's argument buffer (crates/napi/src/arg_buffer.rs),
+  // at the same positions: the inner call overwrites what the outer one was called with.
+  const W = sig(t.u64, [t.u64, t.i64]);
+  const seen: bigint[][] = [];
+  using inner = new BareFn(W, (a, b) => (seen.push([a, b]), a + 1n));
+  using outer = new BareFn(W, (a, b) => {
+    const back = callViaLibffi(inner.address, W, [a * 2n, b * 2n]) as bigint;
+    seen.push([a, b]);
+    return back ^ BigInt.asUintN(64, b);
+  });
+  const a = 2n ** 62n + 5n;
+  const b = -(2n ** 61n) - 3n;
+  tt.is(callViaLibffi(outer.address, W, [a, b]), (a * 2n + 1n) ^ BigInt.asUintN(64, b));
+  tt.deepEqual(seen, [
+    [a * 2n, b * 2n],
+    [a, b],
+  ]);
 });
 
 test('recursion through native code on the owning thread', (tt) => {

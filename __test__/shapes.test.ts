@@ -98,9 +98,20 @@ test("'system' and 'sysv64' are the C convention here: such BareFns are called b
 });
 
 test('every argument count from 0 to 16 reaches the callback in order', (tt) => {
+  // 64-bit, size and pointer arguments come through the argument buffer and a wrapper per arity
+  // (lib/arg-buffer.ts): every arity has some, signed and unsigned, at moving positions.
+  const kinds = [t.u32, t.pointer, t.f32, t.i64, t.u32, t.isize, t.usize, t.u64] as const;
+  const typeAt = (i: number) => kinds[(i + Math.floor(i / 8)) % kinds.length]!;
+  const valueOf = (i: number): unknown => {
+    const type = typeAt(i);
+    if (type === t.f32) return i + 0.5;
+    if (type === t.u32) return i * 1000;
+    if (type === t.i64 || type === t.isize) return -(2n ** 62n) - BigInt(i);
+    return 2n ** 63n + BigInt(i) * 0x1_0000_0001n;
+  };
   for (let n = 0; n <= 16; n++) {
-    const s = sig(t.u32, Array.from({ length: n }, (_, i) => (i % 3 === 2 ? t.f32 : t.u32)));
-    const values = Array.from({ length: n }, (_, i) => (i % 3 === 2 ? i + 0.5 : i * 1000));
+    const s = sig(t.u32, Array.from({ length: n }, (_, i) => typeAt(i)));
+    const values = Array.from({ length: n }, (_, i) => valueOf(i));
     let seen: unknown[] = [];
     using cb = new BareFn(s, ((...args: unknown[]) => {
       seen = args;

@@ -3,7 +3,7 @@
 import test from 'ava';
 
 import { BareFn, type ErrorInfo, sig, t } from '../index.js';
-import { callOnThread, expectedOnThread, lib, runThreads, runThreadsBlocking } from './helpers/testlib.js';
+import { callOnThread, expectedOnThread, lib, runThreads, runThreadsBlocking, wideArgs } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
@@ -30,6 +30,17 @@ test.serial('blocking: 8 threads x 10,000 calls, every result right', async (tt)
   const result = await runThreads(cb.address, 8, 10_000, 'i32');
   tt.deepEqual({ right: result.right, fallback: result.fallback, wrong: result.wrong }, { right: 80_000, fallback: 0, wrong: 0 });
   tt.is(calls, 80_000);
+});
+
+test.serial('blocking: 64-bit arguments from 4 threads arrive exact (they pass through the argument buffer)', async (tt) => {
+  const W = sig(t.u64, [t.u64, t.i64]);
+  const seen: [bigint, bigint][] = [];
+  using cb = new BareFn(W, (a, b) => (seen.length < 3 && seen.push([a, b]), a ^ BigInt.asUintN(64, b)), { threading: 'blocking', fallback: 1n });
+  const result = await runThreads(cb.address, 4, 2_000, 'wide', 1);
+  tt.deepEqual({ right: result.right, fallback: result.fallback, wrong: result.wrong }, { right: 8_000, fallback: 0, wrong: 0 });
+  // The values themselves, not only what the callback made of them: (t, i) is in the first.
+  for (const [a, b] of seen) tt.deepEqual([a, b], wideArgs(Number((a >> 32n) & 0xffffn), Number(a & 0xffff_ffffn)));
+  tt.is(seen.length, 3);
 });
 
 test.serial('nonblocking: 8 threads x 10,000 calls, all delivered, in order per thread', async (tt) => {

@@ -1,6 +1,7 @@
 // BareFn: a JS function as a real C function pointer, with its threading mode and lifetime.
 import { binding } from './native.js';
-import { type Callback, type Fallback, handleOf, type Signature } from './signature.js';
+import type { Callee } from './arg-buffer.js';
+import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
 import { describe, type Type } from './types.js';
 
 /**
@@ -89,8 +90,9 @@ const CREATE_SITE = 32;
 const UNWATCHED_MAX = 1024;
 
 /**
- * The JS functions of this thread's BareFns, each at its BareFn's index in the addon's live
- * registry, where native code looks it up (crates/napi/src/dispatch.rs, `Dispatcher::function`).
+ * The JS functions of this thread's BareFns (or their wrappers, see arg-buffer.ts), each at its
+ * BareFn's index in the addon's live registry, where native code looks it up
+ * (crates/napi/src/dispatch.rs, `Dispatcher::function`).
  * One array per env (the addon's, shared by every copy of this module in the env) instead of a
  * Node-API reference per BareFn: a reference costs about 160 bytes of native memory and its
  * create + delete about as much as the rest of a create + dispose. An entry is cleared on dispose;
@@ -180,7 +182,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
     const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
-    const handle = handleOf(signature, 'new BareFn: the signature');
+    const { handle, wrap } = forBareFn(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
@@ -211,7 +213,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       (options.fallback !== undefined ? CREATE_FALLBACK : 0) |
       (site !== undefined ? CREATE_SITE : 0);
     const index = binding.createBareFn(handle, flags, timeoutMs, options.onError, options.fallback, site);
-    functions[index] = callback;
+    functions[index] = wrap === undefined ? callback : wrap(callback as Callee);
     this.#index = index;
     this.signature = signature;
     this.threading = threading;

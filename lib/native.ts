@@ -64,6 +64,7 @@ interface RawExports {
   disposeBareFn(index: number): void;
   bareFnCollected(index: number): string | undefined;
   bareFnFunctions(): unknown[];
+  bareFnArgBuffer(): ArrayBuffer;
   liveBareFns(): LiveBareFn[];
 }
 

@@ -1,4 +1,5 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
+import { type Callee, wrapperFor } from './arg-buffer.js';
 import { binding, type Binding } from './native.js';
 import { checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
 
@@ -18,8 +19,16 @@ export interface Signature<R extends Type = Type, A extends readonly Type[] = re
 }
 
 const natives = new WeakMap<Signature, Binding.NativeSignature>();
-/** The same signatures as handles for the plain Node-API functions (`createBareFn`). */
-const handles = new WeakMap<Signature, unknown>();
+
+/** What `new BareFn` needs of a signature, in one lookup. */
+export interface ForBareFn {
+  /** The signature as a handle for the plain Node-API functions (`createBareFn`). */
+  readonly handle: unknown;
+  /** Wraps a callback whose arguments partly come through the argument buffer (arg-buffer.ts);
+   * undefined when none does. */
+  readonly wrap: ((callback: Callee) => Callee) | undefined;
+}
+const forBareFns = new WeakMap<Signature, ForBareFn>();
 
 /** Looks `signature` up in `map`; a TypeError naming `what` when sig() did not make it. */
 function lookup<V>(map: WeakMap<Signature, V>, signature: unknown, what: string): V {
@@ -35,9 +44,9 @@ export function nativeOf(signature: unknown, what: string): Binding.NativeSignat
   return lookup(natives, signature, what);
 }
 
-/** The signature's handle, for the plain Node-API functions (`createBareFn`). */
-export function handleOf(signature: unknown, what: string): unknown {
-  return lookup(handles, signature, what);
+/** What `new BareFn` needs of the signature. */
+export function forBareFn(signature: unknown, what: string): ForBareFn {
+  return lookup(forBareFns, signature, what);
 }
 
 /**
@@ -75,7 +84,7 @@ export function sig<const R extends Type, const A extends readonly Type[]>(
     toString: () => text,
   });
   natives.set(signature, native);
-  handles.set(signature, native.handle());
+  forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args) });
   return signature;
 }
 

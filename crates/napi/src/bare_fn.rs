@@ -155,6 +155,15 @@ pub unsafe fn collected(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::na
     })
 }
 
+/// The env's argument buffer (`bareFnArgBuffer()`, see `arg_buffer`).
+///
+/// # Safety
+/// As for `create`.
+pub unsafe fn arg_buffer(env: sys::napi_env, []: [Raw; 0]) -> Result<sys::napi_value, Failure> {
+    // SAFETY: on env's JS thread, in a callback's scope.
+    unsafe { Ok(Dispatcher::of_env(env)?.args().value(env)) }
+}
+
 /// The JS functions of the env's BareFns, by index (`bareFnFunctions()`, see `Dispatcher::function`).
 ///
 /// # Safety

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
 use napi::sys;
 
+use crate::arg_buffer;
 use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job, Sent};
 use crate::from_js::{convert_declined, exact};
@@ -273,11 +274,20 @@ impl JsCallback {
                 callee
             }
         };
-        // SAFETY: in the scope entered above. A C-string argument is read while the native
-        // caller is blocked in this call, as the signature promises.
+        // SAFETY: in the scope entered above, on the owning thread before teardown (contract), at
+        // positions below MAX_ARGS (a signature has at most that many inputs). A C-string
+        // argument is read while the native caller is blocked in this call, as the signature
+        // promises.
         let status = unsafe {
             for (i, (slot, input)) in argv.iter_mut().zip(inputs).enumerate() {
-                *slot = to_js(env, input.ty, source.get(i, input));
+                let raw = source.get(i, input);
+                *slot = if arg_buffer::passes(input.ty) {
+                    // The JS function (a wrapper, see `arg_buffer`) reads it from there.
+                    self.dispatcher.args().write(i, raw);
+                    scope.undefined(env)
+                } else {
+                    to_js(env, input.ty, raw)
+                };
             }
             sys::napi_call_function(
                 env,

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bare_fn_core::MAX_ARGS;
 use napi::sys;
 
+use crate::arg_buffer::ArgBuffer;
 use crate::callback::{JsCallback, OwnedRef};
 use crate::completion::Completion;
 use crate::native_call::{NativeCalls, ThreadCalls};
@@ -174,6 +175,8 @@ pub struct Dispatcher {
     /// in the live registry (lib/bare-fn.ts puts it there and clears it on dispose). One strong
     /// reference for the env, which frees it at teardown; never used after `close`.
     functions: OwnedRef,
+    /// Where 64-bit, size and pointer arguments go (see `arg_buffer`).
+    args: ArgBuffer,
 }
 
 thread_local! {
@@ -193,6 +196,8 @@ impl Dispatcher {
         let mut functions = ptr::null_mut();
         // SAFETY: on env's thread, in the scope of the callback that asked.
         unsafe { sys::napi_create_array(env, &mut functions) };
+        // SAFETY: as above.
+        let args = unsafe { ArgBuffer::new(env) }?;
         let dispatcher = Arc::new(Dispatcher {
             tsfn: RwLock::new(None),
             queue: Mutex::new(Queue {
@@ -206,6 +211,7 @@ impl Dispatcher {
             env: Env(env),
             stack_hint: crate::stack::position(),
             functions: OwnedRef::new(strong_ref(env, functions)),
+            args,
         });
         // SAFETY: forwarded.
         unsafe { dispatcher.install(env)? };
@@ -274,6 +280,12 @@ impl Dispatcher {
     pub unsafe fn functions(&self, env: sys::napi_env) -> sys::napi_value {
         // SAFETY: forwarded; the reference lives until the env's teardown, which closes first.
         unsafe { self.functions.value(env) }
+    }
+
+    /// The env's argument buffer (see `arg_buffer`).
+    #[inline]
+    pub fn args(&self) -> &ArgBuffer {
+        &self.args
     }
 
     /// The JS function of the BareFn at `index` of the live registry.

@@ -6,6 +6,7 @@
 // report real dead code.
 #![cfg_attr(clippy, allow(dead_code))]
 
+mod arg_buffer;
 mod bare_fn;
 mod bench_floor;
 mod call;

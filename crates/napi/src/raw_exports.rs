@@ -74,6 +74,7 @@ raw_callbacks! {
     dispose_bare_fn => bare_fn::dispose;
     bare_fn_collected => bare_fn::collected;
     bare_fn_functions => bare_fn::functions;
+    bare_fn_arg_buffer => bare_fn::arg_buffer;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
 }
 
@@ -82,7 +83,7 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 8] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 9] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"createBareFn", Some(create_bare_fn)),
@@ -90,6 +91,7 @@ pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
         (c"disposeBareFn", Some(dispose_bare_fn)),
         (c"bareFnCollected", Some(bare_fn_collected)),
         (c"bareFnFunctions", Some(bare_fn_functions)),
+        (c"bareFnArgBuffer", Some(bare_fn_arg_buffer)),
         (c"liveBareFns", Some(live_bare_fns)),
     ];
     for (name, callback) in functions {

@@ -1,8 +1,8 @@
 //! Callers on threads of their own, for the threading-mode tests and benchmarks.
 //!
-//! Protocol: thread `t` of a job calls `cb(t, i)` for i in 0..calls, in order. For i32 callbacks
-//! the right result is `expected(t, i)` below; each result is counted as right, equal to the
-//! fallback the test declared, or wrong. The spawning call returns at once (the JS thread must
+//! Protocol: thread `t` of a job calls `cb(t, i)` for i in 0..calls, in order (for 64-bit
+//! callbacks, `cb(wide_args(t, i))`). The right result is `expected(t, i)` (`wide_expected`) below;
+//! each result is counted as right, equal to the fallback the test declared, or wrong. The spawning call returns at once (the JS thread must
 //! stay free to run queued calls); the test polls `tl_job_done` and then joins.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,8 +17,40 @@ pub fn expected(t: i32, i: i32) -> i32 {
     (t << 20) ^ i.wrapping_mul(7)
 }
 
+/// The arguments of a `(u64, i64) -> u64` callback for `(t, i)`: all 64 bits used, the second
+/// negative.
+pub fn wide_args(t: i32, i: i32) -> (u64, i64) {
+    (
+        0xFFFF_0000_0000_0000 | (t as u64) << 32 | i as u64,
+        -((i64::from(t) << 40) + i64::from(i) + 1),
+    )
+}
+
+/// What a correct `(u64, i64) -> u64` callback returns for `wide_args(t, i)`.
+pub fn wide_expected(t: i32, i: i32) -> u64 {
+    let (a, b) = wide_args(t, i);
+    a ^ b as u64
+}
+
 /// Counts of one thread's results: right, fallback, wrong.
 type Counts = [u64; 3];
+
+/// Calls `call(i)` for i in 0..calls and counts its (result, right result) pairs.
+fn tally<R: PartialEq>(calls: u32, fallback: R, call: impl Fn(i32) -> (R, R)) -> Counts {
+    let mut counts = [0; 3];
+    for i in 0..calls as i32 {
+        let (result, right) = call(i);
+        let k = if result == right {
+            0
+        } else if result == fallback {
+            1
+        } else {
+            2
+        };
+        counts[k] += 1;
+    }
+    counts
+}
 
 pub struct Job {
     threads: Vec<JoinHandle<Counts>>,
@@ -58,20 +90,29 @@ pub unsafe extern "C" fn tl_spawn_i32(
     fallback: i32,
 ) -> *mut Job {
     spawn(threads, move |t| {
-        let mut counts = [0; 3];
-        for i in 0..calls as i32 {
-            // SAFETY: the caller promised `cb` is callable with this signature.
-            let r = unsafe { cb(t, i) };
-            let k = if r == expected(t, i) {
-                0
-            } else if r == fallback {
-                1
-            } else {
-                2
-            };
-            counts[k] += 1;
-        }
-        counts
+        // SAFETY: the caller promised `cb` is callable with this signature.
+        tally(calls, fallback, |i| (unsafe { cb(t, i) }, expected(t, i)))
+    })
+}
+
+/// Starts `threads` threads, each calling a `(u64, i64) -> u64` callback `calls` times with
+/// `wide_args`.
+///
+/// # Safety
+/// `cb` must be such a function and stay callable until the job is joined.
+#[no_mangle]
+pub unsafe extern "C" fn tl_spawn_wide(
+    cb: unsafe extern "C" fn(u64, i64) -> u64,
+    threads: u32,
+    calls: u32,
+    fallback: u64,
+) -> *mut Job {
+    spawn(threads, move |t| {
+        tally(calls, fallback, |i| {
+            let (a, b) = wide_args(t, i);
+            // SAFETY: as above.
+            (unsafe { cb(a, b) }, wide_expected(t, i))
+        })
     })
 }
 

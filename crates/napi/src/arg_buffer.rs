@@ -1,0 +1,93 @@
+//! 64-bit, size and pointer arguments of native -> JS calls go to JS through a buffer, not as
+//! Node-API BigInts.
+//!
+//! `napi_create_bigint_uint64` is a C++ heap allocation and a canonicalisation, about 175
+//! instructions, where optimised JS reading a BigUint64Array element makes the same BigInt inline
+//! (or not at all, when the callback only uses it in `memory.read`): for a qsort comparator, two
+//! pointers per call were a sixth of the whole call (bench/README.md). So for each such argument
+//! the call writes the raw 64 bits into the env's argument buffer at the argument's position and
+//! passes `undefined` in its place; the BareFn's JS function is then a wrapper made by
+//! lib/arg-buffer.ts that reads those positions from the buffer and calls the callback with them.
+//!
+//! The buffer is one ArrayBuffer per env, allocated by V8 (Electron forbids external buffers),
+//! held by a strong reference; its backing store does not move and is never detached (nothing
+//! outside bare-fn sees it but the module-private views in arg-buffer.ts). Calls nest (a callback
+//! calls native code that calls another BareFn), yet one buffer suffices: a wrapper reads its
+//! arguments before it calls anything, and nothing runs JS between the native side's writes and
+//! the wrapper's reads (the Node-API call enters the wrapper directly; finalizers do not run JS
+//! inside V8's allocation of the BigInts).
+
+use std::ptr;
+
+use bare_fn_core::{Type, MAX_ARGS};
+use napi::sys;
+
+use crate::callback::OwnedRef;
+use crate::raw::{strong_ref, Failure};
+
+/// Whether an argument of type `ty` goes through the buffer. lib/arg-buffer.ts makes the same
+/// choice (its `KINDS`): the types whose JS values are bigints.
+#[inline]
+pub fn passes(ty: Type) -> bool {
+    matches!(
+        ty,
+        Type::I64 | Type::U64 | Type::Isize | Type::Usize | Type::Pointer
+    )
+}
+
+pub struct ArgBuffer {
+    /// The backing store: MAX_ARGS u64 slots, one per argument position.
+    data: *mut u64,
+    buffer: OwnedRef,
+}
+
+// SAFETY: only the env's thread writes through `data` or uses the reference (see `write`); other
+// threads only move the pointers along with the dispatcher holding them.
+unsafe impl Send for ArgBuffer {}
+unsafe impl Sync for ArgBuffer {}
+
+impl ArgBuffer {
+    /// # Safety
+    /// On `env`'s thread, in a handle scope.
+    pub unsafe fn new(env: sys::napi_env) -> Result<ArgBuffer, Failure> {
+        let (mut data, mut buffer) = (ptr::null_mut(), ptr::null_mut());
+        // SAFETY: forwarded; out-pointers valid.
+        let status = unsafe {
+            sys::napi_create_arraybuffer(env, MAX_ARGS * size_of::<u64>(), &mut data, &mut buffer)
+        };
+        // The backing store of a fresh ArrayBuffer is zeroed and at least 8-aligned (V8 allocates
+        // it with calloc-like alignment), so it holds MAX_ARGS aligned u64 slots.
+        let aligned = (data as usize).is_multiple_of(align_of::<u64>());
+        if status != sys::Status::napi_ok || data.is_null() || !aligned {
+            return Err(Failure::error(format!(
+                "bare-fn: cannot create the argument buffer (Node-API status {status})"
+            )));
+        }
+        Ok(ArgBuffer {
+            data: data.cast(),
+            buffer: OwnedRef::new(strong_ref(env, buffer)),
+        })
+    }
+
+    /// The ArrayBuffer.
+    ///
+    /// # Safety
+    /// On the env's thread, before its teardown, in a handle scope.
+    pub unsafe fn value(&self, env: sys::napi_env) -> sys::napi_value {
+        // SAFETY: forwarded.
+        unsafe { self.buffer.value(env) }
+    }
+
+    /// Puts the raw value of the argument at `position` in its slot.
+    ///
+    /// # Safety
+    /// On the env's thread, before its teardown (the reference keeps the buffer alive until
+    /// then); `position < MAX_ARGS`.
+    #[inline]
+    pub unsafe fn write(&self, position: usize, raw: u64) {
+        debug_assert!(position < MAX_ARGS);
+        // SAFETY: in bounds (contract and the size above), aligned (checked in `new`); only this
+        // thread touches the buffer's memory natively, and JS does not run during the write.
+        unsafe { self.data.add(position).write(raw) };
+    }
+}

@@ -32,7 +32,7 @@ pub fn call_pointer(
     let address = throw_on_failure(env, unsafe {
         from_js(env, Type::Pointer, address.0, &mut target)
     })?;
-    let call = NativeCall::enter();
+    let call = NativeCall::enter(true);
     // SAFETY: the user declared that `address` has this signature (the one unchecked promise of
     // an FFI); C-string arguments live in `strings` until after the call.
     let ret = unsafe { call_raw(address as usize, sig, &raw_args) };

@@ -412,14 +412,18 @@ impl JsCallback {
         self.post_failure(|| failure, Kind::Refused)
     }
 
-    /// Reports `failure` without having run the callback; returns the fallback.
+    /// Reports `failure` without having run the callback; returns the fallback. On the owning
+    /// thread, with the dispatcher open (its callers check, or run from it).
     fn refuse(&self, env: sys::napi_env, failure: Failure, kind: Kind) -> u64 {
-        let mut scope = ptr::null_mut();
-        // SAFETY: env is live (this is its owning thread); the scope is closed right after.
+        // A scope entered as for a call: onError (or an 'uncaughtException' handler) is JS, and
+        // while it runs, a native -> JS call made through other native code must not reuse a
+        // batch scope that is not the innermost one.
+        // SAFETY: env is live (this is its owning thread), the dispatcher open; the scope is left
+        // right after.
         unsafe {
-            sys::napi_open_handle_scope(env, &mut scope);
+            let scope = self.enter_scope(env);
             self.report(env, failure.to_js(env), kind);
-            sys::napi_close_handle_scope(env, scope);
+            scope.leave(env);
         }
         self.fallback
     }

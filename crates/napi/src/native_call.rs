@@ -1,5 +1,6 @@
 //! The JS -> native calls (FnPtr / Library function calls) in progress on this thread, innermost
-//! last, and what the native -> JS calls made during one of them share:
+//! last, and what the native -> JS calls made during one of them share (a batch of queued calls
+//! from other threads, run by the dispatcher, counts as one such call, without the rethrow):
 //! - the first error to rethrow from it when it returns (see `report`);
 //! - a batch of handle scopes. A BareFn called many times during one native call (a qsort
 //!   comparator, a loop) does not open and close a Node-API handle scope per call: the calls
@@ -55,6 +56,9 @@ impl Callees {
 
 #[derive(Default)]
 struct Slot {
+    /// Errors reported during this call are kept to be rethrown from it (a JS -> native call);
+    /// false for a batch of queued jobs, whose errors go on to onError or as uncaught exceptions.
+    rethrow: bool,
     /// Strong reference to the first error reported during this native call.
     error: Option<sys::napi_ref>,
     batch: Option<Batch>,
@@ -116,10 +120,14 @@ pub struct NativeCall {
 }
 
 impl NativeCall {
-    pub fn enter() -> NativeCall {
+    /// A JS -> native call (`rethrow`), or a batch of queued jobs (not).
+    pub fn enter(rethrow: bool) -> NativeCall {
         NATIVE_CALLS.with(|calls| {
             let mut calls = calls.0.borrow_mut();
-            calls.push(Box::default());
+            calls.push(Box::new(Slot {
+                rethrow,
+                ..Slot::default()
+            }));
             NativeCall { depth: calls.len() }
         })
     }
@@ -293,14 +301,15 @@ unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) {
 }
 
 /// Keeps `error` for the innermost JS -> native call on this thread, to be rethrown when it
-/// returns (the first error wins). False when no such call is in progress.
+/// returns (the first error wins). False when no such call is in progress (none, or the innermost
+/// is a batch of queued jobs).
 ///
 /// # Safety
 /// `env` is the current thread's live env; `error` belongs to its open handle scope.
 pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
     NATIVE_CALLS.with(|calls| {
         let mut calls = calls.0.borrow_mut();
-        let Some(top) = calls.last_mut() else {
+        let Some(top) = calls.last_mut().filter(|top| top.rethrow) else {
             return false;
         };
         if top.error.is_none() {

@@ -6,6 +6,7 @@
 import { binding } from './native.js';
 import type { Type } from './types.js';
 
+// Typed arrays use the platform's byte order, as the native side's u64 stores do.
 const buffer = binding.bareFnArgBuffer();
 const unsigned = new BigUint64Array(buffer);
 const signed = new BigInt64Array(buffer);

@@ -156,25 +156,25 @@ impl<H: Handler> Thunk<H> {
     /// This thunk with its handler type known at run time only (for the quarantine), still
     /// answering with its handler. Dropping the result puts it back in the pool.
     pub(crate) fn erase(self) -> Retired {
-        let erased = Erased {
+        let retired = self.retired();
+        std::mem::forget(self); // its handler is the retired thunk's now
+        retired
+    }
+
+    /// The same thunk as a `Retired`, which owns the handler too: only one of them may be dropped.
+    fn retired(&self) -> Retired {
+        Retired(Erased {
             code: self.code,
             slot: self.slot,
             kind: TypeId::of::<H>(),
             release: release::<H>,
-        };
-        std::mem::forget(self); // its handler is the erased thunk's now
-        Retired(erased)
+        })
     }
 }
 
 impl<H: Handler> Drop for Thunk<H> {
     fn drop(&mut self) {
-        drop(Retired(Erased {
-            code: self.code,
-            slot: self.slot,
-            kind: TypeId::of::<H>(),
-            release: release::<H>,
-        }));
+        drop(self.retired());
     }
 }
 

@@ -185,10 +185,11 @@ thread_local! {
 }
 
 impl Dispatcher {
-    /// The dispatcher of `env`, created on first use.
+    /// The dispatcher of `env`, created on first use (with the env's function table and argument
+    /// buffer).
     ///
     /// # Safety
-    /// On the JS thread of `env`.
+    /// On the JS thread of `env`, in a handle scope (a callback's).
     pub unsafe fn of_env(env: sys::napi_env) -> Result<Arc<Dispatcher>, Failure> {
         if let Some(existing) = CURRENT.with(|c| c.borrow().clone()) {
             return Ok(existing);

@@ -29,13 +29,13 @@ export type Callee = (...args: unknown[]) => unknown;
 type Arg = (position: number, passed: unknown) => unknown;
 
 /**
- * Wrappers by arity, each with a fixed argument list: V8 optimises those, and inlines the callback
+ * Wrappers by arity (from 1: a signature without arguments has none to read), each with a fixed
+ * argument list: V8 optimises those, and inlines the callback
  * into its wrapper when one callback is called through it. Rest parameters and a spread call
  * (one wrapper for every arity) cost about as much as the Node-API BigInts (bench:instructions).
  */
 // prettier-ignore
 const BY_ARITY: readonly ((f: Callee, x: Arg) => Callee)[] = [
-  (f) => f,
   (f, x) => (a) => f(x(0, a)),
   (f, x) => (a, b) => f(x(0, a), x(1, b)),
   (f, x) => (a, b, c) => f(x(0, a), x(1, b), x(2, c)),
@@ -66,6 +66,6 @@ export function wrapperFor(args: readonly Type[]): ((callback: Callee) => Callee
     const kind = kinds[position];
     return kind === PASSED ? passed : kind === UNSIGNED ? unsigned[position] : signed[position];
   };
-  const wrap = BY_ARITY[kinds.length]!;
+  const wrap = BY_ARITY[kinds.length - 1]!;
   return (callback) => wrap(callback, arg);
 }

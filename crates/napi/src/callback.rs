@@ -220,8 +220,8 @@ impl JsCallback {
         if self.disposed.load(Ordering::Acquire) {
             return self.after_dispose(env);
         }
-        // SAFETY: forwarded; not disposed. A batch of jobs shares the scope Node-API opened:
-        // each call gets its own.
+        // SAFETY: forwarded; not disposed. The jobs of one wake-up share batch scopes
+        // (`Dispatcher::run_batch`).
         unsafe { self.invoke(env, self.enter_scope(env), args) }
     }
 

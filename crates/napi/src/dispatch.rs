@@ -385,16 +385,15 @@ impl Dispatcher {
         if more {
             self.wake();
         }
-        // Several jobs' calls share handle scopes and looked-up functions, as the calls made
-        // during one JS -> native call do (`native_call`); their errors are not kept for a
-        // rethrow. A single job (a blocking caller waits for each) runs in a scope of its own.
-        let calls = (batch.len() > 1).then(|| NativeCall::enter(false));
+        // The jobs' calls share handle scopes and looked-up functions, as the calls made during
+        // one JS -> native call do (`native_call`); their errors are not kept for a rethrow.
+        let calls = NativeCall::enter(false);
         for job in batch {
             // SAFETY: forwarded.
             unsafe { job.run(env) };
         }
         // Closes the batch scope, innermost again: every job closed the scopes it opened.
-        let kept = calls.and_then(|calls| calls.finish(env));
+        let kept = calls.finish(env);
         debug_assert!(kept.is_none(), "a batch of jobs keeps no error");
     }
 

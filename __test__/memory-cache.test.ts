@@ -71,3 +71,32 @@ test('a region whose buffer was detached is read natively, from wherever the byt
   tt.is(memory.read(t.i32, at, 4), 43);
   tt.is(memory.addressOf(moved), at);
 });
+
+test('reads that alternate between regions and native memory each read their own bytes', (tt) => {
+  // The fast path tries only the region of the last cached read; the others are found again.
+  const first = region();
+  const second = region();
+  second.inner.reverse();
+  const native = koffi.alloc('int32_t', 1);
+  const nativeAt = BigInt(koffi.address(native));
+  koffi.encode(native, 'int32_t', -77);
+  for (let i = 0; i < 30; i += 2) {
+    tt.is(memory.read(t.u8, first.at, i), first.inner[i]!);
+    tt.is(memory.read(t.u8, second.at, i), second.inner[i]!);
+    tt.is(memory.read(t.i32, nativeAt), -77);
+    tt.is(memory.read(t.u16, first.at, i), first.view.getUint16(16 + i, true));
+  }
+  koffi.free(native);
+});
+
+test('a detached region that is not the last one read is dropped when it is looked for', (tt) => {
+  const buffer = new ArrayBuffer(16);
+  const at = memory.addressOf(buffer);
+  new Int32Array(buffer)[2] = 7;
+  const other = region();
+  tt.is(memory.read(t.u8, other.at), other.inner[0]!);
+  const moved = structuredClone(buffer, { transfer: [buffer] });
+  new Int32Array(moved)[2] = 8;
+  tt.is(memory.read(t.i32, at, 8), 8);
+  tt.is(memory.read(t.u8, other.at, 1), other.inner[1]!);
+});

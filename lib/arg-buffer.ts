@@ -2,7 +2,8 @@
 // arguments through the env's argument buffer instead of as Node-API BigInts, which cost a C++
 // allocation each (a sixth of a qsort comparator's call for its two pointers). A BareFn with such
 // arguments is called through a wrapper that reads them from the buffer, where optimised code
-// makes the BigInts inline, and calls the callback with every argument in place.
+// makes the BigInts inline (or, used only as addresses by memory.read, not at all), and calls the
+// callback with every argument in place.
 import { binding } from './native.js';
 import type { Type } from './types.js';
 
@@ -11,22 +12,28 @@ const buffer = binding.bareFnArgBuffer();
 const unsigned = new BigUint64Array(buffer);
 const signed = new BigInt64Array(buffer);
 
-// Where an argument's value comes from: passed, or (undefined in its place) read from the buffer.
-const PASSED = 0;
-const UNSIGNED = 1;
-const SIGNED = 2;
+export type Callee = (...args: unknown[]) => unknown;
+/** Gives the value of one argument from what native code passed in its place. */
+type Reader = (passed: unknown) => unknown;
+
+/** The passed value itself, for an argument that does not go through the buffer. */
+const passed: Reader = (value) => value;
+// One reader per position and signedness, so that a wrapper's readers are branch-free: when V8
+// inlines the wrapper, the callback and the callback's memory.read calls together, a bigint read
+// here and only used as an address becomes a plain 64-bit value and is never allocated. A reader
+// choosing its typed array or its position at each call made the bigint one of several values
+// (a phi), which V8 allocates: two young-generation objects per qsort comparison, ~1/4 of its
+// time in scavenges (bench/README.md). Each is under V8's size for always inlined functions.
+const UNSIGNED: readonly Reader[] = Array.from(unsigned, (_, position) => () => unsigned[position]);
+const SIGNED: readonly Reader[] = Array.from(signed, (_, position) => () => signed[position]);
 
 /** The same choice as arg_buffer.rs `passes`: the types whose JS values are bigints. */
-function kindOf(type: Type): number {
+function readerOf(type: Type, position: number): Reader {
   const name = type.name;
-  if (name === 'u64' || name === 'usize' || name === 'pointer') return UNSIGNED;
-  if (name === 'i64' || name === 'isize') return SIGNED;
-  return PASSED;
+  if (name === 'u64' || name === 'usize' || name === 'pointer') return UNSIGNED[position]!;
+  if (name === 'i64' || name === 'isize') return SIGNED[position]!;
+  return passed;
 }
-
-export type Callee = (...args: unknown[]) => unknown;
-/** The argument at `position`: `passed`, or read from the buffer. */
-type Arg = (position: number, passed: unknown) => unknown;
 
 /**
  * Wrappers by arity (from 1: a signature without arguments has none to read), each with a fixed
@@ -35,23 +42,23 @@ type Arg = (position: number, passed: unknown) => unknown;
  * (one wrapper for every arity) cost about as much as the Node-API BigInts (bench:instructions).
  */
 // prettier-ignore
-const BY_ARITY: readonly ((f: Callee, x: Arg) => Callee)[] = [
-  (f, x) => (a) => f(x(0, a)),
-  (f, x) => (a, b) => f(x(0, a), x(1, b)),
-  (f, x) => (a, b, c) => f(x(0, a), x(1, b), x(2, c)),
-  (f, x) => (a, b, c, d) => f(x(0, a), x(1, b), x(2, c), x(3, d)),
-  (f, x) => (a, b, c, d, e) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e)),
-  (f, x) => (a, b, c, d, e, g) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g)),
-  (f, x) => (a, b, c, d, e, g, h) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h)),
-  (f, x) => (a, b, c, d, e, g, h, i) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i)),
-  (f, x) => (a, b, c, d, e, g, h, i, j) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l, m) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l), x(11, m)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l), x(11, m), x(12, n)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l), x(11, m), x(12, n), x(13, o)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l), x(11, m), x(12, n), x(13, o), x(14, p)),
-  (f, x) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p, q) => f(x(0, a), x(1, b), x(2, c), x(3, d), x(4, e), x(5, g), x(6, h), x(7, i), x(8, j), x(9, k), x(10, l), x(11, m), x(12, n), x(13, o), x(14, p), x(15, q)),
+const BY_ARITY: readonly ((f: Callee, r: readonly Reader[]) => Callee)[] = [
+  (f, [r0]) => (a) => f(r0!(a)),
+  (f, [r0, r1]) => (a, b) => f(r0!(a), r1!(b)),
+  (f, [r0, r1, r2]) => (a, b, c) => f(r0!(a), r1!(b), r2!(c)),
+  (f, [r0, r1, r2, r3]) => (a, b, c, d) => f(r0!(a), r1!(b), r2!(c), r3!(d)),
+  (f, [r0, r1, r2, r3, r4]) => (a, b, c, d, e) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e)),
+  (f, [r0, r1, r2, r3, r4, r5]) => (a, b, c, d, e, g) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g)),
+  (f, [r0, r1, r2, r3, r4, r5, r6]) => (a, b, c, d, e, g, h) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7]) => (a, b, c, d, e, g, h, i) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8]) => (a, b, c, d, e, g, h, i, j) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9]) => (a, b, c, d, e, g, h, i, j, k) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10]) => (a, b, c, d, e, g, h, i, j, k, l) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11]) => (a, b, c, d, e, g, h, i, j, k, l, m) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12]) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(p)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p, q) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(p), r15!(q)),
 ];
 
 /**
@@ -60,12 +67,8 @@ const BY_ARITY: readonly ((f: Callee, x: Arg) => Callee)[] = [
  * function that wraps a callback. Made once per signature, by sig().
  */
 export function wrapperFor(args: readonly Type[]): ((callback: Callee) => Callee) | undefined {
-  const kinds = args.map(kindOf);
-  if (kinds.every((kind) => kind === PASSED)) return undefined;
-  const arg: Arg = (position, passed) => {
-    const kind = kinds[position];
-    return kind === PASSED ? passed : kind === UNSIGNED ? unsigned[position] : signed[position];
-  };
-  const wrap = BY_ARITY[kinds.length - 1]!;
-  return (callback) => wrap(callback, arg);
+  const readers = args.map(readerOf);
+  if (readers.every((reader) => reader === passed)) return undefined;
+  const wrap = BY_ARITY[readers.length - 1]!;
+  return (callback) => wrap(callback, readers);
 }

@@ -1,6 +1,6 @@
 // memory: scalar reads and writes at native addresses, and the address of JS-owned bytes.
 import { binding } from './native.js';
-import { checkType, describe, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+import { checkType, describe, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
 
 type Readable = Exclude<TypeName, 'void'>;
 type Writable = Exclude<TypeName, 'void' | 'cstring'>;
@@ -28,6 +28,14 @@ function checkOffset(offset: unknown, what: string): number {
  * or allocate (bench/README.md, qsort). The store wraps modulo 2^64, so a hit also checks that
  * the address is in [0, 2^64), as `BigInt.asUintN(64, address) === address`, which optimised
  * code does in about half the time of two bigint comparisons.
+ *
+ * Size matters here more than anywhere: V8 inlines at most 920 bytes of bytecode into one
+ * optimised function, and a BareFn's pointer argument is only never allocated when its wrapper
+ * (arg-buffer.ts), the callback and every memory.read of it are inlined together (~1/4 of a qsort
+ * comparison's time went to scavenging the two bigints otherwise). So the fast path, `readCached`
+ * under `memory.read`, tries the region of the last cached read only, with a table lookup for the
+ * type check; searching the other regions, checking the arguments and building errors happen in
+ * `readSlow`, which a comparator whose reads all hit never calls.
  */
 interface Region {
   readonly start: number;
@@ -36,6 +44,10 @@ interface Region {
 }
 const REGIONS = 4;
 const regions: Region[] = [];
+/** Contains no address: the last region before any cached read, and after one is dropped. */
+const NO_REGION: Region = { start: Infinity, end: -Infinity, view: new DataView(new ArrayBuffer(0)) };
+/** The region of the last cached read (or of the last memory.addressOf). */
+let last = NO_REGION;
 // The fast path reads native-endian values through little-endian DataView accessors, and takes
 // the low half of an address from the first 32-bit word.
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -52,6 +64,10 @@ const SIZES = [
   8, 8, 4, 8, 8, // isize usize f32 f64 pointer
   0, // cstring
 ];
+/** The members of `t` the fast path reads, at their codes: `CACHED[type.code] === type` is both
+ * the type check (a look-alike object is not the member) and the test for a non-zero size. */
+const CACHED: (Type | undefined)[] = [];
+for (const type of Object.values(t) as Type[]) if (SIZES[type.code]! > 0) CACHED[type.code] = type;
 
 function remember(view: ArrayBufferView | ArrayBuffer, address: bigint): void {
   const buffer = view instanceof ArrayBuffer ? view : view.buffer;
@@ -60,46 +76,59 @@ function remember(view: ArrayBufferView | ArrayBuffer, address: bigint): void {
   const length = view.byteLength;
   if (!littleEndian || address === 0n || resizable || start + length > Number.MAX_SAFE_INTEGER) return;
   const byteOffset = view instanceof ArrayBuffer ? 0 : view.byteOffset;
-  regions.unshift({ start, end: start + length, view: new DataView(buffer, byteOffset, length) });
+  last = { start, end: start + length, view: new DataView(buffer, byteOffset, length) };
+  regions.unshift(last);
   if (regions.length > REGIONS) regions.length = REGIONS;
 }
 
-/** Drops region `k`; undefined. */
-function forget(k: number): undefined {
-  regions.splice(k, 1);
+/** Drops `region`, whose buffer was detached (memory may be reused); undefined. */
+function forget(region: Region): undefined {
+  regions.splice(regions.indexOf(region), 1);
+  last = NO_REGION;
   return undefined;
 }
 
-/** A read by native code, which checks the address and gives the errors. */
-function readNative(code: number, address: unknown, offset: unknown): unknown {
-  return binding.memoryRead(code, address, checkOffset(offset, 'memory.read'));
-}
-
-/** Reads through a cached region; undefined when the read is not entirely inside one. The fast
- * path of `memory.read` is kept within V8's inlining budget (920 bytes of bytecode for a
- * function and all it inlines) even for a callback that reads twice: errors are built, and
- * rare cases handled, in functions of their own. */
-function readCached(code: number, address: bigint, offset: number): unknown {
+/**
+ * Reads `type` at `address + offset` from the last region read; undefined when the read is not
+ * entirely inside it, or is for native code to decide (and refuse): a type not read here, NULL,
+ * misaligned, wrapped modulo 2^64, or a detached buffer. The caller checked that `address` is a
+ * bigint and `offset` an int32; `type` may be anything.
+ */
+function readCached(type: Type, address: bigint, offset: number): unknown {
+  const code = (type as Type | undefined)?.code as number;
+  const size = SIZES[code]!;
   scratch[0] = address;
   const low = halves[0]! + offset;
   const at = halves[1]! * 0x1_0000_0000 + low;
-  for (let k = 0; k < regions.length; k++) {
-    const region = regions[k]!;
-    if (at < region.start || at >= region.end) continue;
-    const size = SIZES[code]!;
-    // NULL, misaligned, running past the region or wrapped: native code decides (and throws).
-    // Alignment is tested on the low 32 bits (`%` on doubles is a slow call); `&` takes them
-    // exactly from any integer below 2^53.
-    if (size === 0 || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || BigInt.asUintN(64, address) !== address) {
-      return undefined;
-    }
-    try {
-      return GETTERS[code]!(region.view, at - region.start);
-    } catch {
-      return forget(k); // detached (the only way the in-bounds read throws): memory may be reused
-    }
+  const region = last;
+  // Alignment is tested on the low 32 bits (`%` on doubles is a slow call); `&` takes them
+  // exactly from any integer below 2^53. `at === offset`: the address is NULL.
+  if (CACHED[code] !== type || at < region.start || at + size > region.end || (low & (size - 1)) !== 0 || at === offset || BigInt.asUintN(64, address) !== address) {
+    return undefined;
   }
-  return undefined;
+  try {
+    return GETTERS[code]!(region.view, at - region.start);
+  } catch {
+    return forget(region); // detached (the only way the in-bounds read throws)
+  }
+}
+
+/** memory.read when the fast path gave nothing: checks the arguments, tries the other regions,
+ * then reads natively (native code checks the address and gives the errors). */
+function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
+  const { code } = checkType(type, 'memory.read: the type');
+  const by = checkOffset(offset, 'memory.read');
+  if (typeof address === 'bigint' && (by | 0) === by) {
+    const previous = last;
+    for (const region of regions) {
+      if (region === previous) continue;
+      last = region;
+      const value = readCached(type as Type, address, by);
+      if (value !== undefined) return value;
+    }
+    last = previous;
+  }
+  return binding.memoryRead(code, address, by);
 }
 
 /** Readers of one value at an index of a DataView, by type code (positions in types.ts
@@ -130,9 +159,8 @@ const GETTERS: readonly (Getter | undefined)[] = [
 export const memory = {
   /** Reads one `type` at `address + offset` (bytes). NULL and misaligned addresses throw. */
   read<N extends Readable>(type: Type<N>, address: bigint, offset = 0): JsValue<N> {
-    checkType(type, 'memory.read: the type');
-    const cached = typeof address === 'bigint' && Number.isSafeInteger(offset) ? readCached(type.code, address, offset) : undefined;
-    return (cached === undefined ? readNative(type.code, address, offset) : cached) as JsValue<N>;
+    const cached = typeof address === 'bigint' && (offset | 0) === offset ? readCached(type, address, offset) : undefined;
+    return (cached === undefined ? readSlow(type, address, offset) : cached) as JsValue<N>;
   },
 
   /** Writes `value` as one `type` at `address + offset` (bytes). */

@@ -1,7 +1,8 @@
 // Case 6: calls from other threads (testlib threads), side by side in one process.
 //   blocking: round trips from 1 and 4 calling threads, bare-fn 'blocking' vs a koffi registered
 //     callback (koffi blocks the calling thread until JS ran); the note gives the process CPU
-//     time per call (bare-fn's callers spin up to 30 µs before sleeping);
+//     time per call (bare-fn's callers spin up to 30 µs before sleeping, one fewer at a time
+//     than there are CPUs);
 //   nonblocking: void calls from 1 thread delivered to JS, bare-fn 'nonblocking' vs the floor,
 //     a bare Node-API threadsafe function fed by a thread of the addon (one call per item).
 // The JS thread waits by polling with setImmediate, so its event loop stays awake.

@@ -5,8 +5,8 @@
 //! JS has taken it (`claim`), the caller waits for it to finish: the callback may be reading the
 //! caller's arguments (pointers into its memory), so the caller must not return under it.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const WAITING: u32 = 0;
@@ -19,6 +19,31 @@ const ABANDONED: u32 = 3;
 /// takes microseconds to tens of microseconds; a sleeping waiter adds a futex wake-up on top.
 /// Spinning costs at most this much CPU per call (bench/ reports it).
 pub const SPIN: Duration = Duration::from_micros(30);
+
+/// Callers spinning right now, in the whole process.
+static SPINNING: AtomicUsize = AtomicUsize::new(0);
+
+/// How many callers may spin at once: one fewer than the CPUs, so that spinning callers never
+/// take every CPU from the JS threads that run their calls (4 callers spinning on 2 CPUs made
+/// round trips 4x slower in one bench run). The others sleep at once.
+fn max_spinning() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()) - 1)
+}
+
+/// Spins until the call is done or SPIN passed, if fewer than `max_spinning` callers spin.
+fn spin_until_done(state: &AtomicU32) -> bool {
+    let mut done = false;
+    if SPINNING.fetch_add(1, Ordering::Relaxed) < max_spinning() {
+        let start = Instant::now();
+        while !done && start.elapsed() < SPIN {
+            done = state.load(Ordering::Acquire) == DONE;
+            std::hint::spin_loop();
+        }
+    }
+    SPINNING.fetch_sub(1, Ordering::Relaxed);
+    done
+}
 
 /// How often a sleeping caller checks whether the owning env is gone (a torn-down env may not
 /// get to retire the queued call).
@@ -67,13 +92,9 @@ impl Completion {
     /// (checked every `POLL`), before the owning thread took the call; the call is then
     /// abandoned and will not run.
     pub fn wait(&self, timeout: Option<Duration>, gone: impl Fn() -> bool) -> Option<u64> {
-        let start = Instant::now();
-        let mut deadline = timeout.and_then(|t| start.checked_add(t));
-        while start.elapsed() < SPIN {
-            if self.state.load(Ordering::Acquire) == DONE {
-                return Some(self.value.load(Ordering::Relaxed));
-            }
-            std::hint::spin_loop();
+        let mut deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if spin_until_done(&self.state) {
+            return Some(self.value.load(Ordering::Relaxed));
         }
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
@@ -103,5 +124,29 @@ impl Completion {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_beyond_the_spinning_limit_sleep_at_once() {
+        // A call already done: a spinning caller sees it at its first look; a caller over the
+        // limit does not look (it goes to sleep, where `wait` finds it done under the lock).
+        let done = AtomicU32::new(DONE);
+        let before = SPINNING.load(Ordering::Relaxed);
+        if max_spinning() > 0 {
+            assert!(spin_until_done(&done));
+        }
+        SPINNING.fetch_add(max_spinning(), Ordering::Relaxed);
+        assert!(!spin_until_done(&done));
+        SPINNING.fetch_sub(max_spinning(), Ordering::Relaxed);
+        assert_eq!(SPINNING.load(Ordering::Relaxed), before);
+        let completion = Completion::new();
+        assert!(completion.claim());
+        completion.complete(7);
+        assert_eq!(completion.wait(None, || false), Some(7));
     }
 }

@@ -1,6 +1,7 @@
 // Measurement and reporting shared by the benchmark cases (bench/run.ts runs them all).
 
-/** One contender's measurements in a case; `samples` is null when it cannot do the case. */
+/** One contender's measurements in a case; `samples` is null when it cannot do the case, or when
+ * what it can do is too little to measure (the note says which). */
 export interface Row {
   contender: string;
   samples: number[] | null;

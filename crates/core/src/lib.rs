@@ -3,17 +3,18 @@
 //! retired thunks. No Node.js here; tested with `cargo test`.
 
 pub mod abi;
+mod arch;
 pub mod call;
+pub mod frame;
 pub mod layout;
 pub mod quarantine;
-pub mod regs;
 pub mod signature;
 pub mod thunk;
 pub mod types;
 
 pub use abi::{AbiError, CallConv, Flavor};
 pub use call::call_raw;
-pub use regs::Frame;
+pub use frame::{Frame, RawFrame};
 pub use signature::{Input, SigError, Signature, MAX_ARGS};
 pub use thunk::{Handler, Thunk};
 pub use types::{Class, Extension, Type};

@@ -3,18 +3,27 @@
 
 use std::fmt;
 
-use crate::abi::{AbiError, CallConv, Flavor};
-use crate::layout::{self, Loc};
-use crate::regs::Frame;
-use crate::types::{Extension, Type};
+use crate::abi::{AbiError, CallConv, Flavor, X86Conv};
+use crate::frame::Frame;
+use crate::layout::{self, Layout, Loc};
+use crate::types::{Class, Extension, Type};
 
 /// The most arguments a signature may have. The thunk templates are sized for it.
 pub const MAX_ARGS: usize = 16;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigError {
-    TooManyArgs { count: usize },
-    VoidArgument { index: usize },
+    TooManyArgs {
+        count: usize,
+    },
+    VoidArgument {
+        index: usize,
+    },
+    /// x86 thiscall without a `this`: a first argument that is not a pointer or an integer of
+    /// at most 32 bits (compilers disagree about where anything else goes).
+    ThiscallWithoutThis {
+        first: Option<Type>,
+    },
     Abi(AbiError),
 }
 
@@ -28,6 +37,14 @@ impl fmt::Display for SigError {
             SigError::VoidArgument { index } => {
                 write!(f, "argument {index} is void; void is only a return type")
             }
+            SigError::ThiscallWithoutThis { first } => {
+                let got = first.map_or("no arguments".to_owned(), |t| t.name().to_owned());
+                write!(
+                    f,
+                    "a thiscall function's first argument is `this`: a pointer or an integer of \
+                     at most 32 bits; got {got}"
+                )
+            }
             SigError::Abi(e) => e.fmt(f),
         }
     }
@@ -39,6 +56,7 @@ pub struct Signature {
     args: Vec<Type>,
     conv: CallConv,
     flavor: Flavor,
+    layout: Layout,
     inputs: Vec<Input>,
 }
 
@@ -67,10 +85,18 @@ impl Signature {
             return Err(SigError::VoidArgument { index });
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
+        if flavor == Flavor::X86(X86Conv::Thiscall) {
+            let first = args.first().copied();
+            let this = first.is_some_and(|t| t.class() == Class::Integer && t.size() <= 4);
+            if !this {
+                return Err(SigError::ThiscallWithoutThis { first });
+            }
+        }
+        let layout = layout::layout(flavor, ret, &args);
         let inputs = args
             .iter()
-            .zip(layout::assign(flavor, &args))
-            .map(|(&ty, loc)| Input {
+            .zip(&layout.locs)
+            .map(|(&ty, &loc)| Input {
                 ty,
                 loc,
                 extension: ty.extension(),
@@ -81,6 +107,7 @@ impl Signature {
             args,
             conv,
             flavor,
+            layout,
             inputs,
         })
     }
@@ -102,8 +129,13 @@ impl Signature {
     }
 
     /// Where each argument travels, in argument order.
-    pub fn locs(&self) -> Vec<Loc> {
-        self.inputs.iter().map(|input| input.loc).collect()
+    pub fn locs(&self) -> &[Loc] {
+        &self.layout.locs
+    }
+
+    /// How calls of this signature travel: argument locations, stack area, return.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
 
     /// How to read each argument of an incoming call, in argument order.

@@ -6,13 +6,17 @@ use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use closure_ffi::{cc, jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
+use closure_ffi::traits::{FnMutThunk, FnOnceThunk, FnPtr, FnThunk};
+use closure_ffi::{jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
 
 use crate::abi::Flavor;
-use crate::regs::{FpPair, Frame, GpPair, RetPair, StackArea, SysV64Fn};
+use crate::arch::new_code;
+use crate::frame::{Frame, RawFrame};
+use crate::layout::Exit;
+use crate::signature::Signature;
 
 /// What a thunk calls. Implemented by the binding layer (JS callbacks) and by tests.
 pub trait Handler: Send + Sync + 'static {
@@ -34,15 +38,40 @@ pub trait Handler: Send + Sync + 'static {
 /// leaves quarantine, long after the BareFn was disposed (the same bound that made freeing the
 /// thunk safe before pooling; see README, Safety).
 ///
-/// The handler is called directly, not through a `dyn` pointer: the slot holds one word (an
+/// The handler is called directly, not through a `dyn` pointer: the slot holds it in one word (an
 /// atomic cannot hold a fat pointer, which took a box per handler and an indirection per call).
 ///
 /// Thunks are never freed (pooled, or abandoned while native code may hold them), so neither are
 /// their slots, their executable memory or closure-ffi's box of the closure: each thunk's
 /// closure-ffi handle is leaked once made, leaving its code address (`Erased::code`), and slots
-/// are handed out of leaked blocks (`new_slot`): 8 bytes each instead of a heap block of 32.
-struct Slot {
+/// are handed out of leaked blocks (`new_slot`): 16 bytes each instead of a heap block of 32.
+pub(crate) struct Slot {
     handler: AtomicPtr<()>,
+    /// The thunk's flavor and the installed handler's `Exit`, as `flavor index << 24 |
+    /// callee_pops << 8 | x87`; set before the handler, so that how a call returns does not
+    /// depend on finding a handler.
+    shape: AtomicU32,
+}
+
+impl Slot {
+    fn exit(&self) -> Exit {
+        let bits = self.shape.load(Ordering::Relaxed);
+        Exit {
+            callee_pops: (bits >> 8) as u16,
+            x87: bits as u8,
+        }
+    }
+
+    fn flavor(&self) -> Flavor {
+        Flavor::ALL[(self.shape.load(Ordering::Relaxed) >> 24) as usize]
+    }
+
+    fn set_shape(&self, flavor: Flavor, exit: Exit) {
+        let index = Flavor::ALL.iter().position(|&f| f == flavor);
+        let index = index.expect("Flavor::ALL lists every flavor") as u32;
+        let bits = index << 24 | u32::from(exit.callee_pops) << 8 | u32::from(exit.x87);
+        self.shape.store(bits, Ordering::Relaxed);
+    }
 }
 
 /// Slots per block allocated by `new_slot`.
@@ -75,6 +104,7 @@ fn new_slot() -> &'static Slot {
         let block: Box<[Slot]> = (0..SLOTS_PER_BLOCK)
             .map(|_| Slot {
                 handler: AtomicPtr::new(ptr::null_mut()),
+                shape: AtomicU32::new(0),
             })
             .collect();
         spare.block = Box::leak(block);
@@ -91,11 +121,13 @@ struct Erased {
     slot: &'static Slot,
     /// The handler type the thunk's code was compiled for: only an `Arc` of it is ever installed.
     kind: TypeId,
+    /// The convention its template captures.
+    flavor: Flavor,
     /// Releases an installed handler: `Arc::from_raw` of that type, dropped.
     release: unsafe fn(*mut ()),
 }
 
-/// Thunks that left quarantine, ready for reuse by a handler of their kind.
+/// Thunks that left quarantine, ready for reuse by a handler of their kind and flavor.
 static POOL: Mutex<Vec<Erased>> = Mutex::new(Vec::new());
 
 /// An executable thunk calling its handler, an `Arc<H>`. Two words: a code address and a slot.
@@ -109,12 +141,16 @@ pub struct Thunk<H: Handler> {
 }
 
 impl<H: Handler> Thunk<H> {
-    pub fn new(flavor: Flavor, handler: Arc<H>) -> Result<Thunk<H>, JitAllocError> {
+    /// A thunk for a function of signature `sig` whose calls `handler` answers.
+    pub fn new(sig: &Signature, handler: Arc<H>) -> Result<Thunk<H>, JitAllocError> {
         let kind = TypeId::of::<H>();
+        let flavor = sig.flavor();
         let reused = {
             let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-            // One handler type in practice (the binding's), so the last one matches.
-            let position = pool.iter().rposition(|p| p.kind == kind);
+            // One handler type and flavor in practice, so the last one matches.
+            let position = pool
+                .iter()
+                .rposition(|p| p.kind == kind && p.flavor == flavor);
             position.map(|i| pool.swap_remove(i))
         };
         let (code, slot) = match reused {
@@ -128,6 +164,7 @@ impl<H: Handler> Thunk<H> {
                 (code, slot)
             }
         };
+        slot.set_shape(flavor, sig.layout().exit);
         // SAFETY: the thunk's code was compiled for H (same kind); its slot holds no handler (a
         // pooled or new one); the pointer comes from an Arc<H>, whose count passes to the slot.
         let previous = slot
@@ -167,6 +204,7 @@ impl<H: Handler> Thunk<H> {
             code: self.code,
             slot: self.slot,
             kind: TypeId::of::<H>(),
+            flavor: self.slot.flavor(),
             release: release::<H>,
         })
     }
@@ -203,36 +241,87 @@ unsafe fn release<H: Handler>(handler: *mut ()) {
     drop(unsafe { Arc::from_raw(handler as *const H) });
 }
 
-/// Makes a thunk of `flavor` calling the handler in `slot` (of type H), and returns its code
-/// address. Its closure-ffi handle is leaked: thunks are never freed (see `Slot`).
-fn new_code<H: Handler>(flavor: Flavor, slot: &'static Slot) -> Result<usize, JitAllocError> {
-    match flavor {
-        Flavor::SysV64 => {
-            let closure = move |g0: GpPair,
-                                g1: GpPair,
-                                g2: GpPair,
-                                v0: FpPair,
-                                v1: FpPair,
-                                v2: FpPair,
-                                v3: FpPair,
-                                stack: StackArea| {
-                let installed = slot.handler.load(Ordering::Acquire);
-                if installed.is_null() {
-                    return RetPair::from_raw(0); // pooled: a stale call gets zero
-                }
-                // SAFETY: a non-null slot holds an Arc<H> (this closure's H: see `Erased::kind`),
-                // valid while installed (see `Slot`). ManuallyDrop: the count stays the slot's.
-                let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
-                let frame = Frame::new([g0, g1, g2], [v0, v1, v2, v3], &stack);
-                // A panic unwinding out of an extern "C" function aborts the process:
-                // catch it here, behind every thunk.
-                let raw = catch_unwind(AssertUnwindSafe(|| Handler::call(&*handler, &frame)))
-                    .unwrap_or_else(|_| handler.on_panic());
-                RetPair::from_raw(raw)
-            };
-            let bare: BareFnSync<'static, SysV64Fn> =
-                BareFnSync::try_with_cc_in(cc::C, closure, GlobalJitAlloc)?;
-            Ok(bare.leak() as usize)
-        }
+/// What closure-ffi boxes for each thunk and hands to its template (as the closure address):
+/// the thunk's slot. Read by `dispatch` through the template's register.
+#[repr(C)]
+pub(crate) struct Captured {
+    slot: &'static Slot,
+}
+
+/// A capture template of `arch/` for handlers of type H.
+pub(crate) trait Template<H: Handler>: 'static {
+    /// Its code: a naked function whose head has closure-ffi's thunk layout.
+    const CODE: *const u8;
+}
+
+/// The capture of one thunk as closure-ffi sees it: a "closure" whose thunk template is `T`'s.
+#[repr(transparent)]
+struct Capture<H, T>(Captured, PhantomData<fn() -> (H, T)>);
+
+/// The fn-pointer type closure-ffi types a bare-fn thunk with (see the impls below).
+type Entry = unsafe extern "C" fn();
+type Args<'a, 'b, 'c> = <Entry as FnPtr>::Args<'a, 'b, 'c>;
+type Ret<'a, 'b, 'c> = <Entry as FnPtr>::Ret<'a, 'b, 'c>;
+
+// SAFETY (the three impls): closure-ffi's contract for a thunk template
+// (`AllocatedThunk::new`): the template is a function that first runs closure-ffi's thunk head
+// (`arch/`: same layout and magic as its `_thunk_asm!`), which loads the address of the boxed
+// `Capture`, then uses it as that: the template reads it as `Captured` (repr(transparent)). The
+// fn-pointer type `B` only names a type for closure-ffi; the template's convention is `T`'s.
+// closure-ffi never calls the `call*` methods on the way to a thunk (only `BareFn*::call` would):
+// a bare-fn thunk is entered through its machine code only.
+unsafe impl<H: Handler, T: Template<H>> FnOnceThunk<Entry> for Capture<H, T> {
+    const THUNK_TEMPLATE_ONCE: *const u8 = T::CODE;
+    unsafe fn call_once<'a, 'b, 'c>(self, _: Args<'a, 'b, 'c>) -> Ret<'a, 'b, 'c> {
+        unreachable!("a bare-fn thunk is entered through its machine code only")
     }
+}
+
+unsafe impl<H: Handler, T: Template<H>> FnMutThunk<Entry> for Capture<H, T> {
+    const THUNK_TEMPLATE_MUT: *const u8 = T::CODE;
+    unsafe fn call_mut<'a, 'b, 'c>(&mut self, _: Args<'a, 'b, 'c>) -> Ret<'a, 'b, 'c> {
+        unreachable!("a bare-fn thunk is entered through its machine code only")
+    }
+}
+
+unsafe impl<H: Handler, T: Template<H>> FnThunk<Entry> for Capture<H, T> {
+    const THUNK_TEMPLATE: *const u8 = T::CODE;
+    unsafe fn call<'a, 'b, 'c>(&self, _: Args<'a, 'b, 'c>) -> Ret<'a, 'b, 'c> {
+        unreachable!("a bare-fn thunk is entered through its machine code only")
+    }
+}
+
+/// Makes an executable thunk with template `T` that calls the handler in `slot`, and returns its
+/// code address. Its closure-ffi handle is leaked: thunks are never freed (see `Slot`).
+pub(crate) fn jit<H: Handler, T: Template<H>>(slot: &'static Slot) -> Result<usize, JitAllocError> {
+    let capture = Capture::<H, T>(Captured { slot }, PhantomData);
+    let bare: BareFnSync<'static, Entry> = BareFnSync::try_with_thunk_in(capture, GlobalJitAlloc)?;
+    Ok(bare.leak() as usize)
+}
+
+/// What every template calls: finds the handler of the thunk, lets it decode the frame, writes
+/// the return value and how to return into the frame.
+///
+/// # Safety
+/// `closure` is a thunk's `Captured`, whose code was compiled for handlers of type H (see
+/// `Erased::kind`); `frame` was filled by that thunk's template for a call in progress.
+#[inline(always)]
+pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
+    let slot = closure.slot;
+    let exit = slot.exit();
+    let installed = slot.handler.load(Ordering::Acquire);
+    if installed.is_null() {
+        frame.set_return(0, exit); // pooled: a stale call gets zero
+        return;
+    }
+    // SAFETY: a non-null slot holds an Arc<H> (see `Erased::kind`), valid while installed (see
+    // `Slot`). ManuallyDrop: the count stays the slot's.
+    let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
+    // SAFETY: the template stored the address of the caller's stack arguments.
+    let args = unsafe { Frame::new(frame) };
+    // A panic unwinding out of an extern "C" function aborts the process: catch it here,
+    // behind every thunk.
+    let raw = catch_unwind(AssertUnwindSafe(|| Handler::call(&*handler, &args)))
+        .unwrap_or_else(|_| handler.on_panic());
+    frame.set_return(raw, exit);
 }

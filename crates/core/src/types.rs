@@ -91,13 +91,18 @@ impl Type {
 
     /// Size in bytes of the C type on this target (`void` is 0).
     pub fn size(self) -> usize {
+        self.size_for(size_of::<usize>())
+    }
+
+    /// Size in bytes of the C type on a target whose pointers take `pointer` bytes.
+    pub fn size_for(self, pointer: usize) -> usize {
         match self {
             Type::Void => 0,
             Type::Bool | Type::I8 | Type::U8 => 1,
             Type::I16 | Type::U16 => 2,
             Type::I32 | Type::U32 | Type::F32 => 4,
             Type::I64 | Type::U64 | Type::F64 => 8,
-            Type::Isize | Type::Usize | Type::Pointer | Type::CString => size_of::<usize>(),
+            Type::Isize | Type::Usize | Type::Pointer | Type::CString => pointer,
         }
     }
 

@@ -29,17 +29,23 @@ fn bool_is_its_low_byte() {
 
 #[test]
 fn wide_types_keep_every_bit() {
-    for t in [
-        Type::I64,
-        Type::U64,
-        Type::F64,
-        Type::Pointer,
-        Type::Usize,
-        Type::Isize,
-    ] {
+    for t in [Type::I64, Type::U64, Type::F64] {
         assert_eq!(t.normalize(u64::MAX), u64::MAX, "{t}");
         assert_eq!(t.normalize(i64::MIN as u64), i64::MIN as u64, "{t}");
     }
+}
+
+#[test]
+fn pointer_sized_types_keep_the_pointer_width() {
+    let bits = usize::BITS;
+    let low = u64::MAX >> (64 - bits);
+    for t in [Type::Pointer, Type::Usize, Type::CString] {
+        assert_eq!(t.normalize(u64::MAX), low, "{t}");
+    }
+    // isize: the sign bit of the target's pointer width, extended.
+    let min = 1u64 << (bits - 1);
+    assert_eq!(Type::Isize.normalize(min), min | !low);
+    assert_eq!(Type::Isize.normalize(min - 1), min - 1);
 }
 
 #[test]

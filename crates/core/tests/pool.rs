@@ -1,10 +1,13 @@
 //! Thunk pooling. One test in its own binary (its own process): the pool is process-wide, so no
 //! other test may take thunks from it meanwhile.
-#![cfg(all(target_arch = "x86_64", not(windows)))]
-
 use std::sync::Arc;
 
-use bare_fn_core::{Flavor, Frame, Handler, Thunk};
+use bare_fn_core::{CallConv, Frame, Handler, Signature, Thunk, Type};
+
+/// `() -> u64` in C: the thunks' signature, on any host.
+fn sig() -> Signature {
+    Signature::new(Type::U64, vec![], CallConv::C).unwrap()
+}
 
 struct Answer(u64);
 
@@ -31,7 +34,7 @@ impl Handler for Doubled {
 
 #[test]
 fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
-    let first = Thunk::new(Flavor::SysV64, Arc::new(Answer(11))).unwrap();
+    let first = Thunk::new(&sig(), Arc::new(Answer(11))).unwrap();
     let address = first.address();
     assert_eq!(first.handler().0, 11);
     // SAFETY: pooled thunks stay mapped for the life of the process; made for () -> u64.
@@ -43,15 +46,15 @@ fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
         0,
         "in the pool, a stale call gets zero, never the old handler"
     );
-    let second = Thunk::new(Flavor::SysV64, Arc::new(Answer(22))).unwrap();
+    let second = Thunk::new(&sig(), Arc::new(Answer(22))).unwrap();
     assert_eq!(second.address(), address, "the pooled thunk is reused");
     assert_eq!(f(), 22, "with its new handler");
-    let third = Thunk::new(Flavor::SysV64, Arc::new(Answer(33))).unwrap();
+    let third = Thunk::new(&sig(), Arc::new(Answer(33))).unwrap();
     assert_ne!(third.address(), address, "an empty pool makes a new thunk");
 
     // A pooled thunk only serves handlers of the type its code was compiled for.
     drop(second);
-    let doubled = Thunk::new(Flavor::SysV64, Arc::new(Doubled(4))).unwrap();
+    let doubled = Thunk::new(&sig(), Arc::new(Doubled(4))).unwrap();
     assert_ne!(
         doubled.address(),
         address,
@@ -60,7 +63,7 @@ fn a_dropped_thunk_answers_zero_then_serves_the_next_handler() {
     // SAFETY: as above.
     let g: extern "C" fn() -> u64 = unsafe { std::mem::transmute(doubled.address()) };
     assert_eq!(g(), 8);
-    let fourth = Thunk::new(Flavor::SysV64, Arc::new(Answer(44))).unwrap();
+    let fourth = Thunk::new(&sig(), Arc::new(Answer(44))).unwrap();
     assert_eq!(fourth.address(), address, "reused for its own type");
     assert_eq!(f(), 44);
 }

@@ -1,6 +1,6 @@
-//! Thunks called by real Rust `extern "C"` callers of concrete signatures, and `call_raw` calling
-//! concrete `extern "C"` functions: every value crosses a compiler-generated C call.
-#![cfg(all(target_arch = "x86_64", not(windows)))]
+//! Thunks called by real Rust callers of concrete signatures, and `call_raw` calling concrete
+//! functions: every value crosses a compiler-generated call, once per convention the host has
+//! (`extern "C"` everywhere; `extern "win64"` and `extern "sysv64"` on every x86-64 OS).
 
 use std::sync::{Arc, Mutex};
 
@@ -30,127 +30,214 @@ impl Handler for Recorder {
     }
 }
 
-fn recorder(ret: Type, args: &[Type], ret_raw: u64) -> (Arc<Recorder>, Thunk<Recorder>) {
-    let sig = Signature::new(ret, args.to_vec(), CallConv::C).unwrap();
+fn recorder(
+    conv: CallConv,
+    ret: Type,
+    args: &[Type],
+    ret_raw: u64,
+) -> (Arc<Recorder>, Thunk<Recorder>) {
+    let sig = Signature::new(ret, args.to_vec(), conv).unwrap();
     let rec = Arc::new(Recorder {
         sig: sig.clone(),
         ret: ret_raw,
         seen: Mutex::new(vec![]),
     });
-    let thunk = Thunk::new(sig.flavor(), rec.clone()).unwrap();
+    let thunk = Thunk::new(&sig, rec.clone()).unwrap();
     (rec, thunk)
 }
 
-#[test]
-fn sixteen_mixed_arguments_with_stack_slots() {
-    use Type::*;
-    let types = [
-        I64, F64, I32, F32, U8, F64, I16, F64, U64, F32, I8, F64, U16, F64, I64, F64,
-    ];
-    type Mixed = extern "C" fn(
-        i64,
-        f64,
-        i32,
-        f32,
-        u8,
-        f64,
-        i16,
-        f64,
-        u64,
-        f32,
-        i8,
-        f64,
-        u16,
-        f64,
-        i64,
-        f64,
-    ) -> f64;
-    let (rec, thunk) = recorder(F64, &types, (-0.0f64).to_bits());
-    // SAFETY: the thunk was created for exactly this signature.
-    let f: Mixed = unsafe { std::mem::transmute(thunk.address()) };
-    let denormal = f32::from_bits(1);
-    let r = f(
-        i64::MIN,
-        1.5,
-        -7,
-        denormal,
-        255,
-        f64::NAN,
-        -32768,
-        f64::INFINITY,
-        u64::MAX,
-        -0.0,
-        -128,
-        f64::NEG_INFINITY,
-        65535,
-        2.25,
-        i64::MAX,
-        f64::MIN_POSITIVE,
-    );
-    assert_eq!(r.to_bits(), (-0.0f64).to_bits());
-    let seen = rec.seen.lock().unwrap().clone();
-    let expect: Vec<u64> = vec![
-        i64::MIN as u64,
-        1.5f64.to_bits(),
-        -7i64 as u64,
-        1,
-        255,
-        f64::NAN.to_bits(),
-        -32768i64 as u64,
-        f64::INFINITY.to_bits(),
-        u64::MAX,
-        u64::from((-0.0f32).to_bits()),
-        -128i64 as u64,
-        f64::NEG_INFINITY.to_bits(),
-        65535,
-        2.25f64.to_bits(),
-        i64::MAX as u64,
-        f64::MIN_POSITIVE.to_bits(),
-    ];
-    assert_eq!(seen, expect);
+/// The tests of one calling convention: `$abi` as Rust spells it, `$conv` as bare-fn does. Each
+/// shape starts with a 32-bit integer, which x86 thiscall requires (`this`).
+macro_rules! convention_tests {
+    ($module:ident, $abi:literal, $conv:expr) => {
+        mod $module {
+            use super::*;
+            const CONV: CallConv = $conv;
+
+            #[test]
+            fn sixteen_mixed_arguments_with_stack_slots() {
+                use Type::*;
+                let types = [
+                    I32, F64, I64, F32, U8, F64, I16, F64, U64, F32, I8, F64, U16, F64, I64, F64,
+                ];
+                type Mixed = extern $abi fn(
+                    i32, f64, i64, f32, u8, f64, i16, f64, u64, f32, i8, f64, u16, f64, i64, f64,
+                ) -> f64;
+                let (rec, thunk) = recorder(CONV, F64, &types, (-0.0f64).to_bits());
+                // SAFETY: the thunk was created for exactly this signature.
+                let f: Mixed = unsafe { std::mem::transmute(thunk.address()) };
+                let denormal = f32::from_bits(1);
+                let r = f(
+                    i32::MIN,
+                    1.5,
+                    -7,
+                    denormal,
+                    255,
+                    f64::NAN,
+                    -32768,
+                    f64::INFINITY,
+                    u64::MAX,
+                    -0.0,
+                    -128,
+                    f64::NEG_INFINITY,
+                    65535,
+                    2.25,
+                    i64::MAX,
+                    f64::MIN_POSITIVE,
+                );
+                assert_eq!(r.to_bits(), (-0.0f64).to_bits());
+                let expect: Vec<u64> = vec![
+                    i64::from(i32::MIN) as u64,
+                    1.5f64.to_bits(),
+                    -7i64 as u64,
+                    1,
+                    255,
+                    f64::NAN.to_bits(),
+                    -32768i64 as u64,
+                    f64::INFINITY.to_bits(),
+                    u64::MAX,
+                    u64::from((-0.0f32).to_bits()),
+                    -128i64 as u64,
+                    f64::NEG_INFINITY.to_bits(),
+                    65535,
+                    2.25f64.to_bits(),
+                    i64::MAX as u64,
+                    f64::MIN_POSITIVE.to_bits(),
+                ];
+                assert_eq!(*rec.seen.lock().unwrap(), expect);
+            }
+
+            #[test]
+            fn sixteen_integer_arguments() {
+                type Ints = extern $abi fn(
+                    u32, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64,
+                ) -> u64;
+                let mut types = [Type::U64; 16];
+                types[0] = Type::U32;
+                let (rec, thunk) = recorder(CONV, Type::U64, &types, u64::MAX);
+                // SAFETY: created for this signature.
+                let f: Ints = unsafe { std::mem::transmute(thunk.address()) };
+                let r = f(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 1 << 40);
+                assert_eq!(r, u64::MAX);
+                let mut expect: Vec<u64> = (1..=15).collect();
+                expect.push(1 << 40);
+                assert_eq!(*rec.seen.lock().unwrap(), expect);
+            }
+
+            #[test]
+            fn float_and_narrow_returns_land_in_the_right_register() {
+                let (_, thunk) = recorder(CONV, Type::F32, &[Type::U32], u64::from(1.25f32.to_bits()));
+                // SAFETY: created for (u32) -> f32.
+                let f: extern $abi fn(u32) -> f32 = unsafe { std::mem::transmute(thunk.address()) };
+                assert_eq!(f(0), 1.25);
+                let (_, thunk) = recorder(CONV, Type::F64, &[Type::U32], 0.5f64.to_bits());
+                // SAFETY: created for (u32) -> f64.
+                let f: extern $abi fn(u32) -> f64 = unsafe { std::mem::transmute(thunk.address()) };
+                assert_eq!(f(0), 0.5);
+                let (_, thunk) = recorder(CONV, Type::I8, &[Type::U32], -3i64 as u64);
+                // SAFETY: created for (u32) -> i8.
+                let f: extern $abi fn(u32) -> i8 = unsafe { std::mem::transmute(thunk.address()) };
+                assert_eq!(f(0), -3);
+                let (_, thunk) = recorder(CONV, Type::I64, &[Type::U32], i64::MIN as u64);
+                // SAFETY: created for (u32) -> i64.
+                let f: extern $abi fn(u32) -> i64 = unsafe { std::mem::transmute(thunk.address()) };
+                assert_eq!(f(0), i64::MIN);
+            }
+
+            extern $abi fn mixed_target(
+                a: i8,
+                b: f32,
+                c: u16,
+                d: f64,
+                e: i64,
+                f: bool,
+                g: u32,
+            ) -> f64 {
+                f64::from(a)
+                    + f64::from(b)
+                    + f64::from(c)
+                    + d
+                    + e as f64
+                    + f64::from(u8::from(f))
+                    + f64::from(g)
+            }
+
+            extern $abi fn narrow_target(x: i8) -> i8 {
+                x.wrapping_neg()
+            }
+
+            extern $abi fn float_target(x: u32, y: f32) -> f32 {
+                y * x as f32
+            }
+
+            extern $abi fn sum16(
+                a: i32, b: f64, c: i64, d: f64, e: i64, f: f64, g: i64, h: f64,
+                i: i64, j: f64, k: i64, l: f64, m: i64, n: f64, o: i64, p: f64,
+            ) -> f64 {
+                let ints = [i64::from(a), c, e, g, i, k, m, o];
+                let floats = [b, d, f, h, j, l, n, p];
+                ints.iter().map(|&x| x as f64).sum::<f64>() + floats.iter().sum::<f64>() * 1000.0
+            }
+
+            #[test]
+            fn call_raw_calls_concrete_functions() {
+                use Type::*;
+                let sig = Signature::new(F64, vec![I8, F32, U16, F64, I64, Bool, U32], CONV);
+                let args = [
+                    -5i64 as u64,
+                    u64::from(0.5f32.to_bits()),
+                    65535,
+                    0.25f64.to_bits(),
+                    -1_000_000i64 as u64,
+                    1,
+                    u64::from(u32::MAX),
+                ];
+                // SAFETY: mixed_target has exactly this signature.
+                let r = unsafe { call_raw(mixed_target as *const () as usize, &sig.unwrap(), &args) };
+                let expect = mixed_target(-5, 0.5, 65535, 0.25, -1_000_000, true, u32::MAX);
+                assert_eq!(f64::from_bits(r), expect);
+
+                let sig = Signature::new(I8, vec![I8], CONV).unwrap();
+                // SAFETY: narrow_target is (i8) -> i8.
+                let r = unsafe { call_raw(narrow_target as *const () as usize, &sig, &[-128i64 as u64]) };
+                assert_eq!(r as i64, -128, "wrapping_neg(-128) is -128, sign-extended");
+
+                let sig = Signature::new(F32, vec![U32, F32], CONV).unwrap();
+                let args = [3, u64::from(1.5f32.to_bits())];
+                // SAFETY: float_target is (u32, f32) -> f32.
+                let r = unsafe { call_raw(float_target as *const () as usize, &sig, &args) };
+                assert_eq!(r, u64::from(4.5f32.to_bits()), "f32 result, upper bits zero");
+
+                let types: Vec<Type> = (0..16)
+                    .map(|i| match i {
+                        0 => I32,
+                        _ if i % 2 == 0 => I64,
+                        _ => F64,
+                    })
+                    .collect();
+                let sig = Signature::new(F64, types, CONV).unwrap();
+                let args: Vec<u64> = (0..16)
+                    .map(|i| if i % 2 == 0 { i as u64 } else { (i as f64).to_bits() })
+                    .collect();
+                // SAFETY: sum16 has this signature.
+                let r = unsafe { call_raw(sum16 as *const () as usize, &sig, &args) };
+                assert_eq!(f64::from_bits(r), 56.0 + 64.0 * 1000.0);
+            }
+        }
+    };
 }
 
-#[test]
-fn sixteen_integers_ten_on_the_stack() {
-    type Ints = extern "C" fn(
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-        u64,
-    ) -> u64;
-    let (rec, thunk) = recorder(Type::U64, &[Type::U64; 16], u64::MAX);
-    // SAFETY: created for this signature.
-    let f: Ints = unsafe { std::mem::transmute(thunk.address()) };
-    assert_eq!(
-        f(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
-        u64::MAX
-    );
-    assert_eq!(*rec.seen.lock().unwrap(), (1..=16).collect::<Vec<u64>>());
-}
-
-#[test]
-fn float_and_narrow_returns_land_in_the_right_register() {
-    let (_, thunk) = recorder(Type::F32, &[], u64::from(1.25f32.to_bits()));
-    // SAFETY: created for () -> f32.
-    let f: extern "C" fn() -> f32 = unsafe { std::mem::transmute(thunk.address()) };
-    assert_eq!(f(), 1.25);
-    let (_, thunk) = recorder(Type::I8, &[], -3i64 as u64);
-    // SAFETY: created for () -> i8.
-    let f: extern "C" fn() -> i8 = unsafe { std::mem::transmute(thunk.address()) };
-    assert_eq!(f(), -3);
-}
+convention_tests!(c, "C", CallConv::C);
+#[cfg(target_arch = "x86_64")]
+convention_tests!(win64, "win64", CallConv::Win64);
+#[cfg(target_arch = "x86_64")]
+convention_tests!(sysv64, "sysv64", CallConv::Sysv64);
+#[cfg(target_arch = "x86")]
+convention_tests!(stdcall, "stdcall", CallConv::Stdcall);
+#[cfg(target_arch = "x86")]
+convention_tests!(fastcall, "fastcall", CallConv::Fastcall);
+#[cfg(target_arch = "x86")]
+convention_tests!(thiscall, "thiscall", CallConv::Thiscall);
 
 struct Panics;
 impl Handler for Panics {
@@ -165,92 +252,10 @@ impl Handler for Panics {
 #[test]
 fn a_panicking_handler_returns_the_panic_value() {
     let sig = Signature::new(Type::I32, vec![], CallConv::C).unwrap();
-    let thunk = Thunk::new(sig.flavor(), Arc::new(Panics)).unwrap();
+    let thunk = Thunk::new(&sig, Arc::new(Panics)).unwrap();
     // SAFETY: created for () -> i32.
     let f: extern "C" fn() -> i32 = unsafe { std::mem::transmute(thunk.address()) };
     assert_eq!(f(), 42);
-}
-
-extern "C" fn mixed_target(a: i8, b: f32, c: u16, d: f64, e: i64, f: bool, g: u32) -> f64 {
-    f64::from(a)
-        + f64::from(b)
-        + f64::from(c)
-        + d
-        + e as f64
-        + f64::from(u8::from(f))
-        + f64::from(g)
-}
-
-extern "C" fn narrow_target(x: i8) -> i8 {
-    x.wrapping_neg()
-}
-
-extern "C" fn sum16(
-    a: i64,
-    b: f64,
-    c: i64,
-    d: f64,
-    e: i64,
-    f: f64,
-    g: i64,
-    h: f64,
-    i: i64,
-    j: f64,
-    k: i64,
-    l: f64,
-    m: i64,
-    n: f64,
-    o: i64,
-    p: f64,
-) -> f64 {
-    [a, c, e, g, i, k, m, o]
-        .iter()
-        .map(|&x| x as f64)
-        .sum::<f64>()
-        + [b, d, f, h, j, l, n, p].iter().sum::<f64>() * 1000.0
-}
-
-#[test]
-fn call_raw_calls_concrete_functions() {
-    use Type::*;
-    let sig = Signature::new(F64, vec![I8, F32, U16, F64, I64, Bool, U32], CallConv::C).unwrap();
-    let args = [
-        -5i64 as u64,
-        u64::from(0.5f32.to_bits()),
-        65535,
-        0.25f64.to_bits(),
-        -1_000_000i64 as u64,
-        1,
-        u64::from(u32::MAX),
-    ];
-    // SAFETY: mixed_target has exactly this signature.
-    let r = f64::from_bits(unsafe { call_raw(mixed_target as *const () as usize, &sig, &args) });
-    assert_eq!(
-        r,
-        mixed_target(-5, 0.5, 65535, 0.25, -1_000_000, true, u32::MAX)
-    );
-
-    let sig = Signature::new(I8, vec![I8], CallConv::C).unwrap();
-    // SAFETY: narrow_target is (i8) -> i8.
-    let r = unsafe { call_raw(narrow_target as *const () as usize, &sig, &[-128i64 as u64]) };
-    assert_eq!(r as i64, -128, "wrapping_neg(-128) is -128, sign-extended");
-
-    let types: Vec<Type> = (0..16)
-        .map(|i| if i % 2 == 0 { I64 } else { F64 })
-        .collect();
-    let sig = Signature::new(F64, types, CallConv::C).unwrap();
-    let args: Vec<u64> = (0..16)
-        .map(|i| {
-            if i % 2 == 0 {
-                i as u64
-            } else {
-                (i as f64).to_bits()
-            }
-        })
-        .collect();
-    // SAFETY: sum16 has this signature.
-    let r = f64::from_bits(unsafe { call_raw(sum16 as *const () as usize, &sig, &args) });
-    assert_eq!(r, (0..16).step_by(2).sum::<i32>() as f64 + 64.0 * 1000.0);
 }
 
 #[test]
@@ -258,7 +263,7 @@ fn quarantine_keeps_the_newest_retired_thunks_callable() {
     let q = Quarantine::new(2);
     let mut addresses = vec![];
     for i in 0..3u64 {
-        let (_, thunk) = recorder(Type::U64, &[], i);
+        let (_, thunk) = recorder(CallConv::C, Type::U64, &[], i);
         addresses.push(thunk.address());
         q.retire(thunk);
     }
@@ -275,11 +280,11 @@ fn quarantine_keeps_the_newest_retired_thunks_callable() {
 
 #[test]
 fn a_thunk_reads_its_stack_area_safely_near_the_top_of_a_small_thread_stack() {
-    // ABI assumption (regs.rs, StackArea): a thunk reads its first STACK_SLOTS stack-argument
-    // slots whatever the signature; with fewer stack arguments these are the caller's frame and
+    // ABI assumption (frame.rs, Frame::read): a thunk reads 8 bytes at each stack argument
+    // offset, past a narrower last argument into the caller's frame and
     // its callers', which exist above any call. Exercised from a thread with the smallest stack
     // Rust allows, calling the thunk from its first frame.
-    let (_, thunk) = recorder(Type::U64, &[], 77);
+    let (_, thunk) = recorder(CallConv::C, Type::U64, &[], 77);
     let address = thunk.address();
     let result = std::thread::Builder::new()
         .stack_size(16 * 1024)

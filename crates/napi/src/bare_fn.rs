@@ -75,7 +75,6 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
     let site = (flags & HAS_SITE != 0)
         .then(|| read_string(env, created_at.0))
         .flatten();
-    let flavor = sig.flavor();
     let make = |index| {
         let options = Options {
             on_error: (flags & HAS_ON_ERROR != 0).then(|| strong_ref(env, on_error.0)),
@@ -85,8 +84,8 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
         };
         // SAFETY: on env's JS thread (the dispatcher's); bare-fn.ts puts the function at `index`
         // of the env's table before the address can be known.
-        let callback = unsafe { JsCallback::new(sig, index, options, dispatcher.clone()) };
-        let thunk = Thunk::new(flavor, Arc::new(callback)).map_err(|e| {
+        let callback = unsafe { JsCallback::new(sig.clone(), index, options, dispatcher.clone()) };
+        let thunk = Thunk::new(&sig, Arc::new(callback)).map_err(|e| {
             Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
         })?;
         Ok(NativeBareFn {

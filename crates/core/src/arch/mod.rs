@@ -1,0 +1,39 @@
+//! The machine code side of each convention, the only part of bare-fn behind
+//! `#[cfg(target_arch)]`: capture templates (what a thunk runs: store the argument registers into
+//! a `RawFrame`, call the handler, load the return registers) and `invoke` (the same for an
+//! outgoing call). Each is a naked function, so no compiler-chosen prologue sits between the
+//! caller's registers and the code that saves them, and one template serves every signature of
+//! its convention: argument count, stack size and callee-popped bytes are data in the frame.
+//!
+//! How a template becomes a contextless function pointer: closure-ffi copies the head of a
+//! template into executable memory, the copy loads the address of the thunk's boxed closure into
+//! a scratch register and jumps back to the template, right after its head (see `thunk.rs`).
+//! The head here has exactly the layout of closure-ffi 5.1.2's own (`_thunk_asm!`), which its
+//! relocation code expects; the scratch register is one that no convention passes arguments in.
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+#[cfg(target_arch = "x86")]
+mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+#[cfg(target_arch = "aarch64")]
+pub(crate) use aarch64::{invoke, new_code};
+#[cfg(target_arch = "x86")]
+pub(crate) use x86::{invoke, new_code};
+#[cfg(target_arch = "x86_64")]
+pub(crate) use x86_64::{invoke, new_code};
+
+use std::mem::offset_of;
+
+use crate::frame::RawFrame;
+
+// Field offsets of the frame, for the assembly.
+const GP: usize = offset_of!(RawFrame, gp);
+const FP: usize = offset_of!(RawFrame, fp);
+const STACK: usize = offset_of!(RawFrame, stack);
+const STACK_BYTES: usize = offset_of!(RawFrame, stack_bytes);
+const RET: usize = offset_of!(RawFrame, ret);
+const RET_FP: usize = offset_of!(RawFrame, ret_fp);
+const FRAME_SIZE: usize = size_of::<RawFrame>();

@@ -1,0 +1,108 @@
+//! The register image of one call, shared by every ABI: the capture code of a thunk (`arch/`)
+//! stores the argument registers and the address of the caller's stack arguments into a
+//! `RawFrame`, the handler reads arguments from it by `Loc` and writes the return value, and the
+//! capture code loads the return registers from it. Outgoing calls use the same image the other
+//! way round. Decoding and the binding layer never see which ABI filled it.
+
+use crate::layout::{Exit, Loc, FP_REGS, GP_REGS};
+use crate::signature::MAX_ARGS;
+
+/// The image itself. Its field offsets are the contract with the assembly in `arch/` (passed to
+/// it as `offset_of!` constants, never written as numbers there); its size is a multiple of 16 so
+/// that reserving it keeps the stack pointer aligned.
+#[repr(C, align(16))]
+#[derive(Debug)]
+pub struct RawFrame {
+    /// General-purpose argument registers, in the convention's order (`Loc::Gp`): rdi..r9 on
+    /// System V, rcx..r9 on Win64, x0-x7 on AArch64, ecx and edx on x86 (32 bits, upper half
+    /// unspecified).
+    pub gp: [u64; GP_REGS],
+    /// Floating-point argument registers (`Loc::Fp`), their low 64 bits: xmm0-7 (Win64: 0-3),
+    /// d0-d7. An `f32` is the low 32 bits.
+    pub fp: [u64; FP_REGS],
+    /// Address of the stack argument area (`Loc::Stack` offsets start there): the stack pointer
+    /// at the call instruction, so the entry stack pointer plus the return address on x86.
+    pub stack: u64,
+    /// Outgoing calls: how many bytes of `stack` to copy below the stack pointer.
+    pub stack_bytes: u64,
+    /// Integer return registers: rax/rdx, x0/x1; on x86 `ret[0]` is EDX:EAX.
+    pub ret: [u64; 2],
+    /// Floating-point return registers' low 64 bits: xmm0/xmm1, d0/d1; on x86 the ST0 value
+    /// (stored as `float` or `double` per `x87`).
+    pub ret_fp: [u64; 2],
+    /// x86 only: 4 or 8 when the value returns on the x87 stack (`Exit::x87`), else 0.
+    pub x87: u32,
+    /// x86 only: bytes the callee pops on return (`Exit::callee_pops`).
+    pub callee_pops: u32,
+}
+
+const _: () = assert!(size_of::<RawFrame>().is_multiple_of(16));
+
+impl RawFrame {
+    pub fn new() -> RawFrame {
+        RawFrame {
+            gp: [0; GP_REGS],
+            fp: [0; FP_REGS],
+            stack: 0,
+            stack_bytes: 0,
+            ret: [0; 2],
+            ret_fp: [0; 2],
+            x87: 0,
+            callee_pops: 0,
+        }
+    }
+
+    /// Sets the return value (raw encoding) in every return register a caller of any scalar
+    /// return type might read: integer callers read rax/x0/eax(:edx), float callers the low
+    /// lane of xmm0/d0 (an `f32` is the low 32 bits of the raw value) or ST0 per `exit.x87`.
+    #[inline]
+    pub fn set_return(&mut self, raw: u64, exit: Exit) {
+        self.ret[0] = raw;
+        self.ret_fp[0] = raw;
+        self.x87 = u32::from(exit.x87);
+        self.callee_pops = u32::from(exit.callee_pops);
+    }
+}
+
+impl Default for RawFrame {
+    fn default() -> Self {
+        RawFrame::new()
+    }
+}
+
+/// The arguments of one incoming call, addressable by `Loc`.
+pub struct Frame<'a> {
+    raw: &'a RawFrame,
+}
+
+impl<'a> Frame<'a> {
+    /// # Safety
+    /// `raw.stack` must address the stack argument area of a call in progress, holding every
+    /// `Loc::Stack` the frame is read at plus 8 bytes (see `read`).
+    #[inline]
+    pub unsafe fn new(raw: &'a RawFrame) -> Frame<'a> {
+        Frame { raw }
+    }
+
+    /// The bits of the register or stack bytes at `loc`, before narrowing to the argument's
+    /// type. A stack read takes 8 bytes whatever the type: a narrower last argument's extra bytes
+    /// lie in the caller's own frame, above its outgoing arguments, which every caller has.
+    #[inline]
+    pub fn read(&self, loc: Loc) -> u64 {
+        match loc {
+            Loc::Gp(i) => self.raw.gp[usize::from(i)],
+            Loc::Fp(i) => self.raw.fp[usize::from(i)],
+            // SAFETY: `new`'s contract: the area is readable at the offsets of the signature.
+            Loc::Stack(offset) => unsafe {
+                (self.raw.stack as usize as *const u8)
+                    .add(usize::from(offset))
+                    .cast::<u64>()
+                    .read_unaligned()
+            },
+        }
+    }
+}
+
+/// The largest stack argument area an outgoing call of `MAX_ARGS` scalars needs on any
+/// convention: Win64's shadow space and 8 bytes per argument.
+pub const MAX_STACK_BYTES: usize = 32 + 8 * MAX_ARGS;

@@ -4,6 +4,7 @@
 import test from 'ava';
 
 import { BareFn, Library, memory, sig, t, type TypeName } from '../index.js';
+import { libcPath } from './helpers/platform.js';
 import { callViaLibffi, lib } from './helpers/testlib.js';
 
 const BAD_RETURNS: [TypeName, unknown, ErrorConstructor, string][] = [
@@ -62,7 +63,7 @@ test('the fallback option is what the native caller gets, and is checked against
 });
 
 test('a comparator that throws inside libc qsort: qsort returns and the exception is rethrown from the qsort call', (tt) => {
-  using libc = Library.open('libc.so.6');
+  using libc = Library.open(libcPath);
   const qsort = libc.fn('qsort', sig(t.void, [t.pointer, t.usize, t.usize, t.pointer]));
   const values = Int32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
   let calls = 0;

@@ -1,24 +1,32 @@
-// What a user installs works: the main package and the linux-x64-gnu platform package are packed
-// as the release publishes them,
-// installed from the tarballs into a fresh project with no network (npm --offline, empty cache)
-// and no Rust on PATH, and used from TypeScript (node16 and bundler resolution), CommonJS and ESM.
+// What a user installs works: the main package and this platform's package are packed as the
+// release publishes them, installed from the tarballs into a fresh project with no network
+// (npm --offline, empty cache) and no Rust on PATH, and used from TypeScript (node16 and bundler
+// resolution), CommonJS and ESM.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 
 import test from 'ava';
+
+import { addonPath, platformName } from './helpers/platform.js';
 
 const root = path.resolve(__dirname, '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-pack-'));
 const nodeDir = path.dirname(process.execPath);
 // No cargo, rustc or compiler directories: only node and the system binaries npm needs.
-const env = { ...process.env, PATH: `${nodeDir}:/usr/bin:/bin`, npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
+const system = process.platform === 'win32' ? [path.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32')] : ['/usr/bin', '/bin'];
+const env = { ...process.env, PATH: [nodeDir, ...system].join(path.delimiter), npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
 const run = (cwd: string, file: string, args: string[]) => execFileSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// npm's own script when the tests run under npm (npm_execpath), run by this Node: no shell or
+// npm.cmd needed on Windows. Elsewhere the npm on PATH.
+const npmCli = process.env.npm_execpath;
+const npm = (cwd: string, args: string[]) => (npmCli?.endsWith('.js') ? run(cwd, process.execPath, [npmCli, ...args]) : run(cwd, 'npm', args));
 
 function pack(dir: string): string {
-  const out = run(dir, 'npm', ['pack', '--json', '--pack-destination', work]);
+  const out = npm(dir, ['pack', '--json', '--pack-destination', work]);
   return path.join(work, (JSON.parse(out) as { filename: string }[])[0]!.filename);
 }
 
@@ -26,8 +34,21 @@ function project(name: string, tarballs: string[]): string {
   const dir = path.join(work, name);
   mkdirSync(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
-  run(dir, 'npm', ['install', '--no-audit', '--no-fund', ...tarballs]);
+  npm(dir, ['install', '--no-audit', '--no-fund', ...tarballs]);
   return dir;
+}
+
+/** The file names in a .tgz, read here (no tar program on every platform). */
+function tarList(file: string): string[] {
+  const tar = gunzipSync(readFileSync(file));
+  const names: string[] = [];
+  for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+    const field = (from: number, length: number) => tar.subarray(at + from, at + from + length).toString('latin1').replace(/\0.*$/s, '');
+    const prefix = field(345, 155);
+    names.push(prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+    at += 512 + Math.ceil(parseInt(field(124, 12).trim() || '0', 8) / 512) * 512;
+  }
+  return names.sort();
 }
 
 /**
@@ -53,21 +74,20 @@ const tarballs = (() => {
   manifest.optionalDependencies = Object.fromEntries(readdirSync(path.join(root, 'npm')).map((triple) => [`bare-fn-${triple}`, manifest.version]));
   writeFileSync(path.join(main, 'package.json'), JSON.stringify(manifest, null, 2));
 
-  const platform = path.join(stage, 'linux-x64-gnu');
-  cpSync(path.join(root, 'npm', 'linux-x64-gnu'), platform, { recursive: true });
-  const addon = 'bare-fn.linux-x64-gnu.node';
-  if (!existsSync(path.join(root, addon))) throw new Error('build the addon first (npm run build)');
-  copyFileSync(path.join(root, addon), path.join(platform, addon));
+  const platform = path.join(stage, platformName);
+  cpSync(path.join(root, 'npm', platformName), platform, { recursive: true });
+  if (!existsSync(addonPath)) throw new Error('build the addon first (npm run build)');
+  copyFileSync(addonPath, path.join(platform, path.basename(addonPath)));
   return { main: pack(main), platform: pack(platform) };
 })();
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
-  const files = run(work, 'tar', ['-tzf', tarballs.main]).trim().split('\n').sort();
+  const files = tarList(tarballs.main);
   const lib = ['arg-buffer', 'bare-fn', 'fn-ptr', 'memory', 'native', 'signature', 'types'].flatMap((m) => [`package/lib/${m}.d.ts`, `package/lib/${m}.js`]);
   tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', ...lib, 'package/package.json'].sort());
-  tt.deepEqual(run(work, 'tar', ['-tzf', tarballs.platform]).trim().split('\n').sort(), [
+  tt.deepEqual(tarList(tarballs.platform), [
     'package/README.md',
-    'package/bare-fn.linux-x64-gnu.node',
+    `package/bare-fn.${platformName}.node`,
     'package/package.json',
   ]);
 });
@@ -99,6 +119,6 @@ test('without the platform package, loading fails with a message naming the plat
   const error = tt.throws(() => run(dir, process.execPath, ['-e', "require('bare-fn')"]));
   tt.regex(
     (error as Error & { stderr: string }).stderr,
-    /Error: bare-fn: cannot load its native addon for linux-x64-gnu \(Node v[\d.]+\)\. Install its prebuilt package: npm install bare-fn-linux-x64-gnu /,
+    new RegExp(`Error: bare-fn: cannot load its native addon for ${platformName} \\(Node v[\\d.]+\\)\\. Install its prebuilt package: npm install bare-fn-${platformName} `),
   );
 });

@@ -1,16 +1,18 @@
-// Signature shapes: 0 to 16 arguments, integer and float classes interleaved, arguments the
-// x86-64 SysV ABI passes on the stack, a caller that leaves garbage above narrow arguments, and
-// calling conventions. The callers here are compiled by rustc or written in assembly (testlib).
+// Signature shapes: 0 to 16 arguments, integer and float classes interleaved, arguments every ABI
+// passes on the stack, callers that leave garbage above narrow arguments, and every calling
+// convention of the platform. The callers here are compiled by rustc, go through libffi or are
+// written in assembly (testlib).
 import test from 'ava';
 
-import { BareFn, memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, memory, sig, t } from '../index.js';
+import { callerFor, targetAbis } from './helpers/platform.js';
 import { callViaLibffi, lib, toRaw } from './helpers/testlib.js';
 
 const I64x16 = sig(t.i64, Array(16).fill(t.i64) as typeof t.i64[]);
 const F64x16 = sig(t.f64, Array(16).fill(t.f64) as typeof t.f64[]);
 const Mixed16 = sig(t.f64, [t.i8, t.f32, t.u16, t.f64, t.i32, t.f32, t.u64, t.f64, t.i64, t.f32, t.f64, t.bool, t.f32, t.f64, t.u8, t.f64]);
 
-test('16 integer arguments: 6 in registers, 10 on the stack, both directions', (tt) => {
+test('16 integer arguments, beyond the registers of every ABI, both directions', (tt) => {
   const values = Array.from({ length: 16 }, (_, i) => (i % 2 ? -(2n ** 63n) + BigInt(i) : 2n ** 63n - 1n - BigInt(i)));
   let seen: bigint[] = [];
   using cb = new BareFn(I64x16, (...args) => {
@@ -26,7 +28,7 @@ test('16 integer arguments: 6 in registers, 10 on the stack, both directions', (
   tt.is(sum16(...(values as Parameters<typeof sum16>)), expected);
 });
 
-test('16 float arguments: 8 in registers, 8 on the stack, both directions', (tt) => {
+test('16 float arguments, beyond the registers of every ABI, both directions', (tt) => {
   const values = Array.from({ length: 16 }, (_, i) => (i + 1) * 1.25 * (i % 3 ? 1 : -1));
   values[7] = -0;
   values[8] = Number.MIN_VALUE;
@@ -59,17 +61,19 @@ test('16 interleaved integer and float arguments, with a narrow integer and a do
   tt.deepEqual(seen, [...values]);
 });
 
-test('narrow arguments are exact when the caller leaves garbage in the upper bits', (tt) => {
-  // testlib's assembly caller: see crates/testlib/src/dirty.rs for the register contents.
-  const Dirty = sig(t.i64, [t.i8, t.u8, t.i16, t.u16, t.i32, t.u32, t.f32, t.bool, t.i8]);
-  let seen: unknown[] = [];
-  using cb = new BareFn(Dirty, (...args) => {
-    seen = args;
-    return 2n ** 63n - 1n;
-  });
-  const callDirty = lib.fn('tl_call_dirty_narrow', sig(t.i64, [t.pointer]));
-  tt.is(callDirty(cb.address), 2n ** 63n - 1n);
-  tt.deepEqual(seen, [-128, 255, -32768, 65535, -2147483648, 4294967295, 1.5, true, -2]);
+test('narrow arguments are exact when the caller leaves garbage in the upper bits, in every convention', (tt) => {
+  // testlib's assembly callers: see crates/testlib/src/dirty.rs for the register contents.
+  for (const abi of targetAbis) {
+    const Dirty = sig(t.i64, [t.i8, t.u8, t.i16, t.u16, t.i32, t.u32, t.f32, t.bool, t.i8, t.u16, t.i8], { abi });
+    let seen: unknown[] = [];
+    using cb = new BareFn(Dirty, (...args) => {
+      seen = args;
+      return 2n ** 63n - 1n;
+    });
+    const callDirty = lib.fn(callerFor('tl_call_dirty_narrow', abi), sig(t.i64, [t.pointer]));
+    tt.is(callDirty(cb.address), 2n ** 63n - 1n, abi);
+    tt.deepEqual(seen, [-128, 255, -32768, 65535, -2147483648, 4294967295, 1.5, true, -2, 54321, 100], abi);
+  }
 });
 
 test('typed callers compiled by rustc: (i32, i32) -> i32, (f64, f64) -> f64, (u32, f64) -> void, (cstring) -> cstring', (tt) => {
@@ -90,10 +94,13 @@ test('typed callers compiled by rustc: (i32, i32) -> i32, (f64, f64) -> f64, (u3
   tt.is(callStr(upper.address, null), null);
 });
 
-test("'system' and 'sysv64' are the C convention here: such BareFns are called by a C caller", (tt) => {
-  for (const abi of ['system', 'sysv64'] as const) {
-    using add = new BareFn(sig(t.i32, [t.i32, t.i32], { abi }), (a, b) => a * b);
-    tt.is(lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32], { abi }))(add.address, -6, 7), -42);
+test('every convention of this platform is called by, and calls, code compiled for it', (tt) => {
+  for (const abi of targetAbis) {
+    using mul = new BareFn(sig(t.i32, [t.i32, t.i32], { abi }), (a, b) => a * b);
+    const call = lib.fn(callerFor('tl_call_i32_i32_i32', abi), sig(t.i32, [t.pointer, t.i32, t.i32]));
+    tt.is(call(mul.address, -6, 7), -42, abi);
+    // FnPtr calls mul as `abi` too: its thunk is the callee compiled for it.
+    tt.is(FnPtr.from(mul.address, mul.signature)(-6, -7), 42, abi);
   }
 });
 

@@ -6,7 +6,8 @@ import { BareFn, Library, memory, sig, t } from '../index.js';
 
 const N = 1_000_000;
 
-const libcPath = process.platform === 'darwin' ? '/usr/lib/libSystem.B.dylib' : 'libc.so.6';
+const C_LIBRARY: Partial<Record<NodeJS.Platform, string>> = { win32: 'msvcrt.dll', darwin: '/usr/lib/libSystem.B.dylib' };
+const libcPath = C_LIBRARY[process.platform] ?? 'libc.so.6';
 const libc = Library.open(libcPath);
 // void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *));
 const qsort = libc.fn('qsort', sig(t.void, [t.pointer, t.usize, t.usize, t.pointer]));

@@ -1,14 +1,13 @@
 // The test partner library (crates/testlib), opened through bare-fn's own Library, with typed
 // wrappers around its dynamic caller (libffi) and recorder (a libffi closure). Shared by the tests
 // and the benchmarks.
-import path from 'node:path';
-
 import koffi from 'koffi';
 
 import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../index.js';
 
-const root = path.resolve(__dirname, '..', '..');
-export const testlibPath = path.join(root, 'target', 'release', 'libbare_fn_testlib.so');
+import { testlibPath } from './platform.js';
+
+export { testlibPath };
 export const lib = Library.open(testlibPath);
 
 const TYPE_CODES: Record<TypeName, number> = {

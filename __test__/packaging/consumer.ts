@@ -4,8 +4,10 @@ import { BareFn, Library, memory, sig, t } from 'bare-fn';
 
 // The project has no @types/node (installs are offline): bare-fn's types must not need it.
 declare const console: { log(message: string): void };
+declare const process: { platform: string };
 
-const libc = Library.open('libc.so.6');
+const C_LIBRARY: Record<string, string> = { win32: 'msvcrt.dll', darwin: '/usr/lib/libSystem.B.dylib' };
+const libc = Library.open(C_LIBRARY[process.platform] ?? 'libc.so.6');
 const qsort = libc.fn('qsort', sig(t.void, [t.pointer, t.usize, t.usize, t.pointer]));
 const values = Int32Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1000);
 {

@@ -4,14 +4,14 @@
 #   standard library source (rust-web-src) allows -Zbuild-std for any target, and whose arm64
 #   standard library comes as a multiarch package;
 # - AArch64: the cross gcc, the arm64 libc (multiarch, the one the guest programs run with) and
-#   qemu-user;
+#   qemu-user with its binfmt entries (registered by run-arm64.sh, so that child processes run too);
 # - Windows x64 (and x86): MinGW-w64 and wine64;
 # - i686 Linux: the 32-bit libc and libgcc for gcc -m32 (Debian's gcc-multilib conflicts with
 #   the AArch64 cross gcc; these two parts of it do not);
 # - clang, for Apple arm64 and other targets' assembly.
 # Idempotent: installs nothing when everything is there.
 set -euo pipefail
-need=(rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user binfmt-support
+need=(rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user qemu-user-binfmt
   gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 clang lld lib32gcc-12-dev libc6-dev-i386
   libstd-rust-web-dev:arm64 libc6:arm64 libc6-dev:arm64 libstdc++6:arm64)
 missing=()

@@ -19,7 +19,10 @@ impl NativeLibrary {
     pub fn open(env: Env, path: String) -> Result<Self> {
         // SAFETY: loading a library runs its initializers; that is what the user asks for.
         let loaded = unsafe { libloading::Library::new(&path) }.map_err(|e| {
-            Failure::range_error(format!("Library.open: cannot open path {path:?}: {e}"))
+            Failure::range_error(format!(
+                "Library.open: cannot open path {path:?}: {}",
+                with_cause(&e)
+            ))
         });
         let library = throw_on_failure(env.raw(), loaded)?;
         Ok(NativeLibrary {
@@ -68,8 +71,9 @@ impl NativeLibrary {
         // SAFETY: the symbol is only turned into an address, never dereferenced here.
         let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
             Failure::range_error(format!(
-                "Library {:?}: symbol {name:?} not found: {e}",
-                self.path
+                "Library {:?}: symbol {name:?} not found: {}",
+                self.path,
+                with_cause(&e)
             ))
         })?;
         let address = *symbol as usize;
@@ -80,5 +84,14 @@ impl NativeLibrary {
             )));
         }
         Ok(address)
+    }
+}
+
+/// A libloading error with the OS's reason: on Windows libloading's own message only names the
+/// failed call ("LoadLibraryExW failed"), the reason is its source.
+fn with_cause(e: &libloading::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
     }
 }

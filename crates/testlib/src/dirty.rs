@@ -1,57 +1,162 @@
-//! A caller that fills the bits above narrow arguments with garbage, which the x86-64 SysV ABI
+//! Callers that fill the bits above narrow arguments with garbage, which every supported ABI
 //! allows: only the low 8/16/32 bits of a register or stack slot holding an `i8`/`u8`/`bool`,
-//! `i16`/`u16` or `i32`/`u32` are defined, and only the low 32 bits of an xmm register holding an
-//! `f32`. A compiler may or may not clean those bits, so this caller is hand-written assembly.
+//! `i16`/`u16` or `i32`/`u32` are defined, and only the low 32 bits of a vector register or slot
+//! holding an `f32`. A compiler may or may not clean those bits, so these callers are hand-written
+//! assembly, one per convention, all loading the same values from [`GARBAGE`].
 //!
-//! Shape: `cb(i8, u8, i16, u16, i32, u32, f32, bool, i8) -> i64`. The first six go in
-//! rdi, rsi, rdx, rcx, r8, r9; the f32 in xmm0; the bool and the last i8 in the first two stack
-//! slots. Values (what a correct callee sees): -128, 255, -32768, 65535, -2147483648, 4294967295,
-//! 1.5, true, -2.
+//! Shape: `cb(i8, u8, i16, u16, i32, u32, f32, bool, i8, u16, i8) -> i64`, with some arguments in
+//! registers and some on the stack in every convention:
+//! - System V: the six integers in rdi..r9, the f32 in xmm0, the last four in stack slots;
+//! - Win64: positions 0-3 in rcx, rdx, r8, r9, the other seven in stack slots after the shadow
+//!   space (the f32 too);
+//! - AArch64 (Linux and Windows; Apple packs stack arguments and is not covered): the integers
+//!   in x0-x7, the f32 in s0 (garbage in the rest of d0), the last two in stack slots.
+//!
+//! What a correct callee sees: -128, 255, -32768, 65535, -2147483648, 4294967295, 1.5, true, -2,
+//! 54321, 100.
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-std::arch::global_asm!(
-    ".pushsection .text.bare_fn_testlib_dirty,\"ax\",@progbits",
-    ".globl bare_fn_testlib_dirty_call",
-    ".type bare_fn_testlib_dirty_call,@function",
-    "bare_fn_testlib_dirty_call:",
-    // On entry rsp = 16k + 8 (the return address was pushed).
-    "push rbp",
-    "mov rbp, rsp",
-    "mov rax, rdi",
-    // Two stack-argument slots; rsp stays 16-byte aligned for the call.
-    "sub rsp, 16",
-    "movabs r10, 0x5A5A5A5A5A5A5A01", // bool true: low byte 1, garbage above
-    "mov [rsp], r10",
-    "movabs r10, 0xA5A5A5A5A5A5A5FE", // i8 -2: low byte 0xFE, garbage above
-    "mov [rsp + 8], r10",
-    "movabs rdi, 0x1234567812345680", // i8 -128
-    "movabs rsi, 0xDEADBEEFCAFEBAFF", // u8 255
-    "movabs rdx, 0x0BADF00D12348000", // i16 -32768
-    "movabs rcx, 0xFFFFFFFFFFF0FFFF", // u16 65535
-    "movabs r8, 0x7777777780000000",  // i32 -2147483648
-    "movabs r9, 0x00000001FFFFFFFF",  // u32 4294967295
-    "movabs r10, 0xDEADBEEF3FC00000", // f32 1.5 in the low 32 bits, garbage above
-    "movq xmm0, r10",
-    "call rax",
-    "leave",
-    "ret",
-    ".size bare_fn_testlib_dirty_call, . - bare_fn_testlib_dirty_call",
-    ".popsection",
-);
+/// The register or slot contents of each argument, in argument order.
+pub static GARBAGE: [u64; 11] = [
+    0x1234_5678_1234_5680, // i8 -128
+    0xDEAD_BEEF_CAFE_BAFF, // u8 255
+    0x0BAD_F00D_1234_8000, // i16 -32768
+    0xFFFF_FFFF_FFF0_FFFF, // u16 65535
+    0x7777_7777_8000_0000, // i32 -2147483648
+    0x0000_0001_FFFF_FFFF, // u32 4294967295
+    0xDEAD_BEEF_3FC0_0000, // f32 1.5 in the low 32 bits
+    0x5A5A_5A5A_5A5A_5A01, // bool true: low byte 1
+    0xA5A5_A5A5_A5A5_A5FE, // i8 -2
+    0x1357_9BDF_2468_D431, // u16 54321
+    0xFEDC_BA98_7654_3264, // i8 100
+];
 
-pub type DirtyShape = unsafe extern "C" fn(i8, u8, i16, u16, i32, u32, f32, bool, i8) -> i64;
+pub type DirtyShape =
+    unsafe extern "C" fn(i8, u8, i16, u16, i32, u32, f32, bool, i8, u16, i8) -> i64;
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
-extern "C" {
-    fn bare_fn_testlib_dirty_call(cb: DirtyShape) -> i64;
+/// System V: `values` in rsi; rsp is 16-aligned after push rbp and the four 8-byte slots.
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+unsafe extern "sysv64" fn dirty_sysv64(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "push rbp",
+        "mov rbp, rsp",
+        "sub rsp, 32",
+        "mov rax, rdi",
+        "mov r10, rsi",
+        "mov r11, [r10 + 56]",
+        "mov [rsp], r11",
+        "mov r11, [r10 + 64]",
+        "mov [rsp + 8], r11",
+        "mov r11, [r10 + 72]",
+        "mov [rsp + 16], r11",
+        "mov r11, [r10 + 80]",
+        "mov [rsp + 24], r11",
+        "mov rdi, [r10]",
+        "mov rsi, [r10 + 8]",
+        "mov rdx, [r10 + 16]",
+        "mov rcx, [r10 + 24]",
+        "mov r8, [r10 + 32]",
+        "mov r9, [r10 + 40]",
+        "movq xmm0, [r10 + 48]",
+        "call rax",
+        "leave",
+        "ret",
+    )
 }
 
-/// Calls `cb` with the garbage-filled arguments described above; returns what it returned.
+/// Win64: `values` in rdx; 32 bytes of shadow space and seven slots (96 bytes keep rsp aligned).
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
+unsafe extern "win64" fn dirty_win64(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "push rbp",
+        "mov rbp, rsp",
+        "sub rsp, 96",
+        "mov rax, rcx",
+        "mov r10, rdx",
+        "mov r11, [r10 + 32]",
+        "mov [rsp + 32], r11",
+        "mov r11, [r10 + 40]",
+        "mov [rsp + 40], r11",
+        "mov r11, [r10 + 48]",
+        "mov [rsp + 48], r11",
+        "mov r11, [r10 + 56]",
+        "mov [rsp + 56], r11",
+        "mov r11, [r10 + 64]",
+        "mov [rsp + 64], r11",
+        "mov r11, [r10 + 72]",
+        "mov [rsp + 72], r11",
+        "mov r11, [r10 + 80]",
+        "mov [rsp + 80], r11",
+        "mov rcx, [r10]",
+        "mov rdx, [r10 + 8]",
+        "mov r8, [r10 + 16]",
+        "mov r9, [r10 + 24]",
+        "call rax",
+        "leave",
+        "ret",
+    )
+}
+
+/// AArch64 with 8-byte stack slots: `values` in x1; two slots, 16 bytes.
+#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
+#[unsafe(naked)]
+unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "stp x29, x30, [sp, #-32]!",
+        "mov x29, sp",
+        "mov x16, x0",
+        "mov x17, x1",
+        "ldp x9, x10, [x17, #72]",
+        "stp x9, x10, [sp]",
+        "ldr d0, [x17, #48]",
+        "ldp x0, x1, [x17]",
+        "ldp x2, x3, [x17, #16]",
+        "ldp x4, x5, [x17, #32]",
+        "ldr x6, [x17, #56]",
+        "ldr x7, [x17, #64]",
+        "blr x16",
+        "ldp x29, x30, [sp], #32",
+        "ret",
+    )
+}
+
+/// Calls `cb` in this platform's C convention with the garbage-filled arguments described above;
+/// returns what it returned.
 ///
 /// # Safety
 /// `cb` must be a function of the [`DirtyShape`] signature.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "aarch64", not(target_vendor = "apple"))
+))]
 #[no_mangle]
 pub unsafe extern "C" fn tl_call_dirty_narrow(cb: DirtyShape) -> i64 {
-    bare_fn_testlib_dirty_call(cb)
+    let (cb, values) = (cb as *const (), GARBAGE.as_ptr());
+    #[cfg(all(target_arch = "x86_64", not(windows)))]
+    return dirty_sysv64(cb, values);
+    #[cfg(all(target_arch = "x86_64", windows))]
+    return dirty_win64(cb, values);
+    #[cfg(target_arch = "aarch64")]
+    return dirty_aapcs64(cb, values);
+}
+
+/// As [`tl_call_dirty_narrow`], calling `cb` as an `extern "win64"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "win64"` function of the [`DirtyShape`] signature.
+#[cfg(target_arch = "x86_64")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_dirty_narrow_win64(cb: *const ()) -> i64 {
+    dirty_win64(cb, GARBAGE.as_ptr())
+}
+
+/// As [`tl_call_dirty_narrow`], calling `cb` as an `extern "sysv64"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "sysv64"` function of the [`DirtyShape`] signature.
+#[cfg(target_arch = "x86_64")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_dirty_narrow_sysv64(cb: *const ()) -> i64 {
+    dirty_sysv64(cb, GARBAGE.as_ptr())
 }

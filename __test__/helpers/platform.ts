@@ -54,11 +54,19 @@ export const targetName = here.name;
 export const targetAbis = here.abis;
 
 /**
- * testlib's caller compiled for convention `abi` here, for callers that exist per convention
- * (`tl_call_i32_i32_i32` is the C one): `sysv64` and `win64` have their own on x86-64 where they
- * are not C; every other convention here is C or an alias of it, except x86's own.
+ * Suffixes of testlib's callers compiled per convention, where a convention of this target is not
+ * its C convention (`tl_call_i32_i32_i32` is the C one, `tl_call_i32_i32_i32_win64` the Win64
+ * one on Linux x86-64); the aliases of C (`system` outside 32-bit Windows, the x86 names on 64-bit
+ * Windows) use the C callers.
  */
+const OWN_CALLERS: Partial<Record<string, Partial<Record<Abi, string>>>> = {
+  'x64-linux': { win64: '_win64', sysv64: '_sysv64' },
+  'x64-darwin': { win64: '_win64', sysv64: '_sysv64' },
+  'x64-win32': { sysv64: '_sysv64' },
+  'ia32-win32': { system: '_stdcall', stdcall: '_stdcall', fastcall: '_fastcall', thiscall: '_thiscall' },
+};
+
+/** testlib's caller `base` compiled for convention `abi` on this target. */
 export function callerFor(base: string, abi: Abi): string {
-  const own = process.arch === 'x64' && (abi === 'sysv64' || abi === 'win64') && (abi === 'win64') !== (process.platform === 'win32');
-  return own ? `${base}_${abi}` : base;
+  return base + (OWN_CALLERS[`${process.arch}-${process.platform}`]?.[abi] ?? '');
 }

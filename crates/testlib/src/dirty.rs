@@ -9,8 +9,11 @@
 //! - System V: the six integers in rdi..r9, the f32 in xmm0, the last four in stack slots;
 //! - Win64: positions 0-3 in rcx, rdx, r8, r9, the other seven in stack slots after the shadow
 //!   space (the f32 too);
-//! - AArch64 (Linux and Windows; Apple packs stack arguments and is not covered): the integers
-//!   in x0-x7, the f32 in s0 (garbage in the rest of d0), the last two in stack slots.
+//! - x86: everything on the stack in 4-byte slots, except fastcall's first two (ECX, EDX) and
+//!   thiscall's first (ECX);
+//! - AArch64: the integers in x0-x7, the f32 in s0 (garbage in the rest of d0), the last two on
+//!   the stack: in 8-byte slots on Linux and Windows, packed on Apple (u16 at [sp], i8 at
+//!   [sp + 2], as clang places them: crates/core/tests/placements).
 //!
 //! What a correct callee sees: -128, 255, -32768, 65535, -2147483648, 4294967295, 1.5, true, -2,
 //! 54321, 100.
@@ -98,13 +101,15 @@ unsafe extern "win64" fn dirty_win64(cb: *const (), values: *const u64) -> i64 {
     )
 }
 
-/// AArch64 with 8-byte stack slots: `values` in x1; two slots, 16 bytes.
+/// AArch64 with 8-byte stack slots: `values` in x1; the frame record, then two slots (16
+/// bytes) below it.
 #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
 #[unsafe(naked)]
 unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
     std::arch::naked_asm!(
-        "stp x29, x30, [sp, #-32]!",
+        "stp x29, x30, [sp, #-16]!",
         "mov x29, sp",
+        "sub sp, sp, #16",
         "mov x16, x0",
         "mov x17, x1",
         "ldp x9, x10, [x17, #72]",
@@ -116,9 +121,174 @@ unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
         "ldr x6, [x17, #56]",
         "ldr x7, [x17, #64]",
         "blr x16",
-        "ldp x29, x30, [sp], #32",
+        "mov sp, x29",
+        "ldp x29, x30, [sp], #16",
         "ret",
     )
+}
+
+/// Apple arm64, whose stack arguments are packed: the u16 at [sp] (its 8-byte value written
+/// whole, so bytes 3-7 are garbage) and the i8 at [sp + 2]; registers as on Linux.
+#[cfg(all(target_arch = "aarch64", target_vendor = "apple"))]
+#[unsafe(naked)]
+unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "stp x29, x30, [sp, #-16]!",
+        "mov x29, sp",
+        "sub sp, sp, #16",
+        "mov x16, x0",
+        "mov x17, x1",
+        "ldp x9, x10, [x17, #72]",
+        "str x9, [sp]",
+        "strb w10, [sp, #2]",
+        "ldr d0, [x17, #48]",
+        "ldp x0, x1, [x17]",
+        "ldp x2, x3, [x17, #16]",
+        "ldp x4, x5, [x17, #32]",
+        "ldr x6, [x17, #56]",
+        "ldr x7, [x17, #64]",
+        "blr x16",
+        "mov sp, x29",
+        "ldp x29, x30, [sp], #16",
+        "ret",
+    )
+}
+
+/// Copies the low 32 bits of `values[$from]` to the stack slot `$to` (esi: values).
+#[cfg(target_arch = "x86")]
+macro_rules! slot {
+    ($from:literal, $to:literal) => {
+        concat!(
+            "mov eax, [esi + 8 * ",
+            $from,
+            "]\n",
+            "mov [esp + 4 * ",
+            $to,
+            "], eax\n",
+        )
+    };
+}
+
+/// x86 cdecl and stdcall: every argument in a 4-byte stack slot (the low half of its value).
+/// esp is restored from ebp, so this serves a callee that pops its arguments and one that does
+/// not.
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+unsafe extern "C" fn dirty_x86_stack(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "push ebp",
+        "mov ebp, esp",
+        "push esi",
+        "mov esi, [ebp + 12]",
+        "sub esp, 48",
+        "and esp, -16",
+        slot!(0, 0),
+        slot!(1, 1),
+        slot!(2, 2),
+        slot!(3, 3),
+        slot!(4, 4),
+        slot!(5, 5),
+        slot!(6, 6),
+        slot!(7, 7),
+        slot!(8, 8),
+        slot!(9, 9),
+        slot!(10, 10),
+        "call [ebp + 8]",
+        "lea esp, [ebp - 4]",
+        "pop esi",
+        "pop ebp",
+        "ret",
+    )
+}
+
+/// x86 fastcall: the i8 in ECX and the u8 in EDX, the other nine on the stack.
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+unsafe extern "C" fn dirty_x86_fastcall(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "push ebp",
+        "mov ebp, esp",
+        "push esi",
+        "mov esi, [ebp + 12]",
+        "sub esp, 48",
+        "and esp, -16",
+        slot!(2, 0),
+        slot!(3, 1),
+        slot!(4, 2),
+        slot!(5, 3),
+        slot!(6, 4),
+        slot!(7, 5),
+        slot!(8, 6),
+        slot!(9, 7),
+        slot!(10, 8),
+        "mov ecx, [esi]",
+        "mov edx, [esi + 8]",
+        "call [ebp + 8]",
+        "lea esp, [ebp - 4]",
+        "pop esi",
+        "pop ebp",
+        "ret",
+    )
+}
+
+/// x86 thiscall: the i8 (`this`) in ECX, the other ten on the stack.
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+unsafe extern "C" fn dirty_x86_thiscall(cb: *const (), values: *const u64) -> i64 {
+    std::arch::naked_asm!(
+        "push ebp",
+        "mov ebp, esp",
+        "push esi",
+        "mov esi, [ebp + 12]",
+        "sub esp, 48",
+        "and esp, -16",
+        slot!(1, 0),
+        slot!(2, 1),
+        slot!(3, 2),
+        slot!(4, 3),
+        slot!(5, 4),
+        slot!(6, 5),
+        slot!(7, 6),
+        slot!(8, 7),
+        slot!(9, 8),
+        slot!(10, 9),
+        "mov ecx, [esi]",
+        "call [ebp + 8]",
+        "lea esp, [ebp - 4]",
+        "pop esi",
+        "pop ebp",
+        "ret",
+    )
+}
+
+/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "stdcall"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "stdcall"` function of the [`DirtyShape`] signature.
+#[cfg(target_arch = "x86")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_dirty_narrow_stdcall(cb: *const ()) -> i64 {
+    dirty_x86_stack(cb, GARBAGE.as_ptr())
+}
+
+/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "fastcall"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "fastcall"` function of the [`DirtyShape`] signature.
+#[cfg(target_arch = "x86")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_dirty_narrow_fastcall(cb: *const ()) -> i64 {
+    dirty_x86_fastcall(cb, GARBAGE.as_ptr())
+}
+
+/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "thiscall"` function.
+///
+/// # Safety
+/// `cb` must be an `extern "thiscall"` function of the [`DirtyShape`] signature.
+#[cfg(target_arch = "x86")]
+#[no_mangle]
+pub unsafe extern "C" fn tl_call_dirty_narrow_thiscall(cb: *const ()) -> i64 {
+    dirty_x86_thiscall(cb, GARBAGE.as_ptr())
 }
 
 /// Calls `cb` in this platform's C convention with the garbage-filled arguments described above;
@@ -126,10 +296,6 @@ unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
 ///
 /// # Safety
 /// `cb` must be a function of the [`DirtyShape`] signature.
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "aarch64", not(target_vendor = "apple"))
-))]
 #[no_mangle]
 pub unsafe extern "C" fn tl_call_dirty_narrow(cb: DirtyShape) -> i64 {
     let (cb, values) = (cb as *const (), GARBAGE.as_ptr());
@@ -139,6 +305,8 @@ pub unsafe extern "C" fn tl_call_dirty_narrow(cb: DirtyShape) -> i64 {
     return dirty_win64(cb, values);
     #[cfg(target_arch = "aarch64")]
     return dirty_aapcs64(cb, values);
+    #[cfg(target_arch = "x86")]
+    return dirty_x86_stack(cb, values);
 }
 
 /// As [`tl_call_dirty_narrow`], calling `cb` as an `extern "win64"` function.

@@ -30,6 +30,25 @@ pub unsafe extern "C" fn tl_call_i32_i32_i32_win64(
     cb(a, b)
 }
 
+/// `tl_call_i32_i32_i32` for each x86 convention besides cdecl: `cb(a, b)` called as
+/// `extern "stdcall"`, `"fastcall"` and `"thiscall"`.
+macro_rules! x86_callers {
+    ($($name:ident: $abi:literal),*) => {$(
+        /// # Safety
+        /// `cb` must be a function of the named convention and signature.
+        #[cfg(target_arch = "x86")]
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(cb: unsafe extern $abi fn(i32, i32) -> i32, a: i32, b: i32) -> i32 {
+            cb(a, b)
+        }
+    )*};
+}
+x86_callers!(
+    tl_call_i32_i32_i32_stdcall: "stdcall",
+    tl_call_i32_i32_i32_fastcall: "fastcall",
+    tl_call_i32_i32_i32_thiscall: "thiscall"
+);
+
 /// `cb(a, b)`, calling `cb` as an `extern "sysv64"` function.
 ///
 /// # Safety

@@ -1,7 +1,9 @@
 //! x86 (32-bit) argument assignment: cdecl, stdcall, fastcall, thiscall, for scalar arguments.
 //!
 //! ABI facts relied on (i386 System V psABI and Microsoft's x86 conventions; tested as a table in
-//! `tests/layout.rs` against clang's and gcc's output for i686 Windows and Linux):
+//! `tests/layout.rs`, end to end against rustc's callers on i686 Linux in `tests/thunk.rs`, and
+//! checked against clang for i686-pc-windows-msvc (MSVC's rules) and MinGW's gcc, which agree on
+//! every fastcall, thiscall and stdcall shape of `tests/layout.rs`):
 //! - stack arguments are pushed right to left, so they sit in argument order from [esp+4] on
 //!   entry; each takes 4 bytes, or 8 for 64-bit integers and doubles, aligned to 4 only;
 //! - fastcall, as clang (which matches MSVC) and rustc (which matches clang) do it: ECX and EDX

@@ -10,7 +10,11 @@ use bare_fn_core::Flavor;
 use bare_fn_core::Type::{self, *};
 
 /// One shape: its name, its argument types, and per variant one location per argument.
-type Shape = (&'static str, &'static [Type], &'static [(Aapcs64, &'static [Loc])]);
+type Shape = (
+    &'static str,
+    &'static [Type],
+    &'static [(Aapcs64, &'static [Loc])],
+);
 
 mod placements {
     use super::*;

@@ -18,6 +18,7 @@ const CASES: { name: string; module: string }[] = [
   { name: 'create + dispose', module: 'lifecycle' },
   { name: 'live handles', module: 'live' },
   { name: 'cross-thread', module: 'cross-thread' },
+  { name: 'conventions', module: 'conventions' },
 ];
 
 function runCase(module: string): CaseResult[] {

@@ -12,8 +12,10 @@ NODE_VERSION=${ARM64_NODE_VERSION:-22}
 # run every aarch64 ELF through qemu (Debian's qemu-user-binfmt entry). Guests run WITHOUT -L:
 # they use the multiarch arm64 libc in /lib/aarch64-linux-gnu.
 binfmt=/proc/sys/fs/binfmt_misc
-[ -e $binfmt/register ] || mount binfmt_misc -t binfmt_misc $binfmt
-[ -e $binfmt/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > $binfmt/register
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+[ -e $binfmt/register ] || $SUDO mount binfmt_misc -t binfmt_misc $binfmt
+[ -e $binfmt/qemu-aarch64 ] || $SUDO tee $binfmt/register </usr/lib/binfmt.d/qemu-aarch64.conf >/dev/null
 
 echo "== Rust suites on $TARGET (qemu-aarch64)"
 $CROSS_CARGO test --locked --release -p bare-fn-core -p bare-fn-testlib --target $TARGET \

@@ -3,19 +3,52 @@
 
 use std::ffi::c_void;
 
-/// Sum of `cb(i, i * 3)` (wrapping i32 arithmetic on the arguments) for i in 0..n.
-///
-/// # Safety
-/// `cb` must be an `(i32, i32) -> i32` function.
-#[no_mangle]
-pub unsafe extern "C" fn tl_loop_i32_i32_i32(
-    cb: unsafe extern "C" fn(i32, i32) -> i32,
-    n: u32,
-) -> i64 {
-    (0..n)
-        .map(|i| i64::from(cb(i as i32, (i as i32).wrapping_mul(3))))
-        .sum()
+/// The loops whose callback convention varies: `(i32, i32) -> i32` and a 6-argument mixed
+/// signature, as `extern $abi` callers named `$i32` and `$mixed6`.
+macro_rules! abi_loops {
+    ($i32:ident, $mixed6:ident, $abi:literal) => {
+        /// Sum of `cb(i, i * 3)` (wrapping i32 arithmetic on the arguments) for i in 0..n.
+        ///
+        /// # Safety
+        /// `cb` must be an `(i32, i32) -> i32` function of the convention named above.
+        #[no_mangle]
+        pub unsafe extern "C" fn $i32(cb: unsafe extern $abi fn(i32, i32) -> i32, n: u32) -> i64 {
+            (0..n)
+                .map(|i| i64::from(cb(i as i32, (i as i32).wrapping_mul(3))))
+                .sum()
+        }
+
+        /// Sum of `cb(i, i / 2, -i, 0.25, p, i % 256)` for i in 0..n.
+        ///
+        /// # Safety
+        /// `cb` must be an `(i64, f64, i32, f32, pointer, u8) -> i64` function of the convention
+        /// named above.
+        #[no_mangle]
+        pub unsafe extern "C" fn $mixed6(
+            cb: unsafe extern $abi fn(i64, f64, i32, f32, *const c_void, u8) -> i64,
+            p: *const c_void,
+            n: u32,
+        ) -> i64 {
+            (0..n)
+                .map(|i| {
+                    cb(
+                        i64::from(i),
+                        f64::from(i) / 2.0,
+                        -(i as i32),
+                        0.25,
+                        p,
+                        i as u8,
+                    )
+                })
+                .fold(0i64, i64::wrapping_add)
+        }
+    };
 }
+
+abi_loops!(tl_loop_i32_i32_i32, tl_loop_mixed6, "C");
+// Win64 thunks on x86-64 Linux, measured natively beside System V ones (bench, conventions).
+#[cfg(target_arch = "x86_64")]
+abi_loops!(tl_loop_i32_i32_i32_win64, tl_loop_mixed6_win64, "win64");
 
 /// Sum of `cb(i, 0.5)` for i in 0..n.
 ///
@@ -27,30 +60,6 @@ pub unsafe extern "C" fn tl_loop_f64_f64_f64(
     n: u32,
 ) -> f64 {
     (0..n).map(|i| cb(f64::from(i), 0.5)).sum()
-}
-
-/// Sum of `cb(i, i / 2, -i, 0.25, p, i % 256)` for i in 0..n, with a 6-argument mixed signature.
-///
-/// # Safety
-/// `cb` must be an `(i64, f64, i32, f32, pointer, u8) -> i64` function.
-#[no_mangle]
-pub unsafe extern "C" fn tl_loop_mixed6(
-    cb: unsafe extern "C" fn(i64, f64, i32, f32, *const c_void, u8) -> i64,
-    p: *const c_void,
-    n: u32,
-) -> i64 {
-    (0..n)
-        .map(|i| {
-            cb(
-                i64::from(i),
-                f64::from(i) / 2.0,
-                -(i as i32),
-                0.25,
-                p,
-                i as u8,
-            )
-        })
-        .fold(0i64, i64::wrapping_add)
 }
 
 /// Calls the `count` functions listed at `list` in turn, all in this one native call: each as

@@ -25,17 +25,17 @@ test('BareFns of a terminated worker return their fallback to native callers on 
   tt.is(callI32(addresses.local, 1, 2), -11, 'local, from the main thread');
   tt.is(callOnThread(addresses.local, 1, 2), -11, 'local, from another thread');
   tt.is(callI32(addresses.blocking, 1, 2), -22, 'blocking, from the main thread');
-  const start = performance.now();
+  // timeoutMs is Infinity: a caller waiting for a worker that is gone would never return.
   tt.is(callOnThread(addresses.blocking, 1, 2), -22, 'blocking (timeoutMs: Infinity), from another thread');
-  tt.true(performance.now() - start < 1000, 'without waiting for a worker that is gone');
   tt.is(callVoid(addresses.nonblocking, 1, 2), 1, 'nonblocking, from the main thread');
 });
 
 test('the process exits normally while native threads are calling BareFns of every mode', (tt) => {
   const script = path.join(__dirname, 'helpers', 'exit-while-calling.ts');
-  const start = performance.now();
   // stderr is piped: the BareFns there are never disposed and are reported as leaks once collected.
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The timeout only turns a hang into a failure: the process exits in well under a second here
+  // (0.5 s; it took 2 s and 420 MB when each queued call refused at exit was reported, and did
+  // not exit while the flood lasted when one event-loop turn ran the whole queue).
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   tt.is(out.trim(), 'calls before exit: some');
-  tt.true(performance.now() - start < 15_000);
 });

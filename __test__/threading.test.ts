@@ -67,6 +67,29 @@ test.serial('nonblocking: 8 threads x 10,000 calls, all delivered, in order per 
   tt.deepEqual(next, new Array(8).fill(10_000));
 });
 
+test.serial('nonblocking: a long queue runs a few batches per event-loop turn, so timers and immediates are not starved', async (tt) => {
+  const QUEUED = 50_000;
+  let calls = 0;
+  let callsWhenImmediateRan = -1;
+  let allDelivered!: () => void;
+  const done = new Promise<void>((resolve) => (allDelivered = resolve));
+  using cb = new BareFn(
+    Void2,
+    () => {
+      if (++calls === 1) setImmediate(() => (callsWhenImmediateRan = calls));
+      if (calls === QUEUED) allDelivered();
+    },
+    { threading: 'nonblocking', ref: true },
+  );
+  // The JS thread waits in the join while the thread queues every call: then they all wait.
+  tt.is(runThreadsBlocking(cb.address, 1, QUEUED, 'void').right, QUEUED);
+  await done;
+  // Batches are 1,024 calls; a turn runs at most two before the immediates (one woke up through
+  // each of the env's two threadsafe functions). Through one function, Node-API ran a whole
+  // queue of up to a million calls in one callback, and the immediate saw them all.
+  tt.true(callsWhenImmediateRan > 0 && callsWhenImmediateRan <= 2 * 1024, `the immediate ran after ${callsWhenImmediateRan} calls`);
+});
+
 test.serial('nonblocking: calls that find the queue full are dropped and reported once, not queued without bound', async (tt) => {
   tt.throws(() => (BareFn.queueLimit = 0), { instanceOf: RangeError, message: 'BareFn.queueLimit must be an integer from 1 to 2147483647; got 0' });
   tt.is(BareFn.queueLimit, 1_048_576);

@@ -301,8 +301,9 @@ impl JsCallback {
         let raw = if status == sys::Status::napi_ok {
             self.accept(env, result)
         } else {
+            let batched = matches!(scope, JsScope::Batched { .. });
             // SAFETY: in the scope.
-            unsafe { self.fail_with_pending(env, status) }
+            unsafe { self.fail_with_pending(env, status, batched) }
         };
         // SAFETY: entered above; every scope opened since has been closed.
         unsafe { scope.leave(env) };
@@ -343,8 +344,14 @@ impl JsCallback {
         }
     }
 
-    /// The callback threw, or Node-API refused to run it: report why.
-    unsafe fn fail_with_pending(&self, env: sys::napi_env, status: sys::napi_status) -> u64 {
+    /// The callback threw, or Node-API refused to run it: report why. `batched`: the call ran in
+    /// its native call's shared scope (see `refused_in_queue_batch`).
+    unsafe fn fail_with_pending(
+        &self,
+        env: sys::napi_env,
+        status: sys::napi_status,
+        batched: bool,
+    ) -> u64 {
         let mut pending = false;
         let mut error = ptr::null_mut();
         // SAFETY: env live; the exception (if any) is taken out of the env.
@@ -353,6 +360,12 @@ impl JsCallback {
             if pending {
                 sys::napi_get_and_clear_last_exception(env, &mut error);
             }
+        }
+        if !pending && batched && native_call::refused_in_queue_batch() {
+            // A queued call refused: the env is going away and its queue is being dropped
+            // (`Dispatcher::run_batch`). Nobody can be told, and formatting a message per queued
+            // call made a flooded process take seconds to exit.
+            return self.fallback;
         }
         let (error, kind) = if pending {
             (error, Kind::Threw)

@@ -1,10 +1,20 @@
 //! Jobs from any thread to an env's JS thread: queued calls of 'blocking' and 'nonblocking'
 //! BareFns, and errors that happened on other threads.
 //!
-//! Jobs go into a queue of ours, in order; a Node-API threadsafe function (one per env, not per
+//! Jobs go into a queue of ours, in order; a Node-API threadsafe function (two per env, not one per
 //! BareFn, so a million BareFns do not mean a million libuv handles) only wakes the JS thread
 //! when the queue becomes non-empty, and the JS thread then runs jobs in batches. A job costs a
 //! push under a mutex, not an allocation and a threadsafe-function call of its own.
+//!
+//! Why two: a batch that leaves jobs behind wakes the JS thread again for them. Through the same
+//! function, that kept the JS thread in one callback: Node-API dispatches up to 1,000 calls of a
+//! threadsafe function per event-loop turn, so a native thread flooding a 'nonblocking' BareFn had
+//! a turn run a million JS calls, timers wait seconds, and a program whose work was done not exit
+//! while the flood lasted (measured: a 200 ms timer firing after 5.7 s with 5 µs callbacks). A
+//! batch continues through the other function: libuv runs each async handle at most once per
+//! pass, so a turn runs at most two batches and timers and I/O get theirs in between. Both are
+//! weak (unref'd) unless a `{ ref: true }` BareFn lives, and an async wake-up also wakes a loop
+//! waiting for I/O, so queued calls are delivered promptly either way.
 //!
 //! Teardown: when the env is torn down (worker terminated, process exiting), the env cleanup hook
 //! closes the dispatcher before Node frees the threadsafe function (hooks run in reverse order of
@@ -106,7 +116,12 @@ unsafe impl Send for Env {}
 unsafe impl Sync for Env {}
 
 /// A threadsafe function pointer; Node-API allows using it from any thread until it is released.
+#[derive(Clone, Copy)]
 struct Tsfn(sys::napi_threadsafe_function);
+
+/// The env's two threadsafe functions: `[0]` woken by other threads, `[1]` by a batch that left
+/// jobs behind, alternating from then on (see the module's header).
+type Tsfns = [Tsfn; 2];
 // SAFETY: napi_call_threadsafe_function is thread-safe by contract; the pointer is only used
 // under the dispatcher's lock, and never after `close`.
 unsafe impl Send for Tsfn {}
@@ -157,7 +172,7 @@ struct Queue {
 
 pub struct Dispatcher {
     /// None once closed.
-    tsfn: RwLock<Option<Tsfn>>,
+    tsfn: RwLock<Option<Tsfns>>,
     queue: Mutex<Queue>,
     closed: AtomicBool,
     /// Live BareFns created with `{ ref: true }`: while non-zero, the threadsafe function keeps
@@ -220,9 +235,38 @@ impl Dispatcher {
         Ok(dispatcher)
     }
 
-    /// Creates the threadsafe function (not keeping the event loop alive) and registers the env
+    /// Creates the threadsafe functions (not keeping the event loop alive) and registers the env
     /// cleanup hook. Each holds an Arc of the dispatcher, released by its own finalizer.
     unsafe fn install(self: &Arc<Self>, env: sys::napi_env) -> Result<(), Failure> {
+        // SAFETY: forwarded.
+        let first = unsafe { self.new_tsfn(env) }?;
+        // SAFETY: forwarded.
+        let second = unsafe { self.new_tsfn(env) }.inspect_err(|_| {
+            // SAFETY: live, used by no thread yet.
+            unsafe {
+                sys::napi_release_threadsafe_function(
+                    first.0,
+                    sys::ThreadsafeFunctionReleaseMode::abort,
+                )
+            };
+        })?;
+        // SAFETY: owning thread; the hook's Arc is taken back by `cleanup`.
+        unsafe {
+            sys::napi_add_env_cleanup_hook(
+                env,
+                Some(cleanup),
+                Arc::into_raw(self.clone()) as *mut c_void,
+            );
+        }
+        *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some([first, second]);
+        Ok(())
+    }
+
+    /// One weak threadsafe function running `call_js` with this dispatcher.
+    ///
+    /// # Safety
+    /// On the JS thread of `env`.
+    unsafe fn new_tsfn(self: &Arc<Self>, env: sys::napi_env) -> Result<Tsfn, Failure> {
         let context = Arc::into_raw(self.clone()) as *mut c_void;
         let mut tsfn = ptr::null_mut();
         // SAFETY: on env's thread; with call_js_cb given, no JS function is needed; `context`
@@ -249,17 +293,9 @@ impl Dispatcher {
                 "bare-fn: cannot create the queue to this thread (Node-API status {status})"
             )));
         }
-        // SAFETY: owning thread, live function; the hook's Arc is taken back by `cleanup`.
-        unsafe {
-            sys::napi_unref_threadsafe_function(env, tsfn);
-            sys::napi_add_env_cleanup_hook(
-                env,
-                Some(cleanup),
-                Arc::into_raw(self.clone()) as *mut c_void,
-            );
-        }
-        *self.tsfn.write().unwrap_or_else(|e| e.into_inner()) = Some(Tsfn(tsfn));
-        Ok(())
+        // SAFETY: owning thread, live function.
+        unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
+        Ok(Tsfn(tsfn))
     }
 
     /// The native calls in progress on the env's thread.
@@ -347,33 +383,36 @@ impl Dispatcher {
             !std::mem::replace(&mut queue.woken, true)
         };
         if wake {
-            self.wake();
+            self.wake(0);
         }
         Sent::Queued
     }
 
-    /// Asks the JS thread to run `run_batch`. If the env is closing, `close` retires the jobs.
-    fn wake(&self) {
+    /// Asks the JS thread to run `run_batch`, through threadsafe function `via`. If the env is
+    /// closing, `close` retires the jobs.
+    fn wake(&self, via: usize) {
         let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(tsfn) = guard.as_ref() {
+        if let Some(tsfns) = guard.as_ref() {
+            let tsfn = tsfns[via];
             // SAFETY: the function is live while `tsfn` is Some (see `close`); the Node-API
             // queue is unbounded, so nonblocking mode only fails when the function is closing,
             // and then `close` retires what is queued.
             unsafe {
                 sys::napi_call_threadsafe_function(
                     tsfn.0,
-                    ptr::null_mut(),
+                    via as *mut c_void, // what `call_js` learns `via` from
                     sys::ThreadsafeFunctionCallMode::nonblocking,
                 )
             };
         }
     }
 
-    /// On the JS thread: runs up to `BATCH` queued jobs, in order.
+    /// On the JS thread, woken through threadsafe function `via`: runs up to `BATCH` queued
+    /// jobs, in order; jobs left behind are for the other function (see the module's header).
     ///
     /// # Safety
     /// On the owning thread, with its live env.
-    unsafe fn run_batch(&self, env: sys::napi_env) {
+    unsafe fn run_batch(&self, env: sys::napi_env, via: usize) {
         let (batch, more) = {
             let mut queue = self.lock_queue();
             let take = queue.jobs.len().min(BATCH);
@@ -383,15 +422,23 @@ impl Dispatcher {
             (batch, more)
         };
         if more {
-            self.wake();
+            self.wake(1 - via);
         }
         // The jobs' calls share handle scopes and looked-up functions, as the calls made during
         // one JS -> native call do (`native_call`); their errors are not kept for a rethrow.
         let calls = NativeCall::enter(false);
-        for job in batch {
+        let mut jobs = batch.into_iter();
+        for job in jobs.by_ref() {
             // SAFETY: forwarded.
             unsafe { job.run(env) };
+            if calls.refused() {
+                // JS cannot run here any more (process exit or worker termination has begun):
+                // the rest of the queue is retired as at teardown, without a refusal each.
+                self.close();
+                break;
+            }
         }
+        jobs.for_each(Job::retire);
         // Closes the batch scope, innermost again: every job closed the scopes it opened.
         let kept = calls.finish(env);
         debug_assert!(kept.is_none(), "a batch of jobs keeps no error");
@@ -409,19 +456,21 @@ impl Dispatcher {
     /// On the owning thread, with its live env.
     pub unsafe fn keep_alive(&self, env: sys::napi_env, on: bool) {
         let guard = self.tsfn.read().unwrap_or_else(|e| e.into_inner());
-        let Some(tsfn) = guard.as_ref() else { return };
+        let Some(tsfns) = guard.as_ref() else { return };
         let before = if on {
             self.keep_alive.fetch_add(1, Ordering::Relaxed)
         } else {
             self.keep_alive.fetch_sub(1, Ordering::Relaxed)
         };
-        // SAFETY: owning thread, live function.
-        unsafe {
-            match (on, before) {
-                (true, 0) => sys::napi_ref_threadsafe_function(env, tsfn.0),
-                (false, 1) => sys::napi_unref_threadsafe_function(env, tsfn.0),
-                _ => sys::Status::napi_ok,
-            };
+        for tsfn in tsfns {
+            // SAFETY: owning thread, live functions.
+            unsafe {
+                match (on, before) {
+                    (true, 0) => sys::napi_ref_threadsafe_function(env, tsfn.0),
+                    (false, 1) => sys::napi_unref_threadsafe_function(env, tsfn.0),
+                    _ => sys::Status::napi_ok,
+                };
+            }
         }
     }
 
@@ -430,8 +479,8 @@ impl Dispatcher {
         self.closed.store(true, Ordering::Release);
         let orphans = std::mem::take(&mut self.lock_queue().jobs);
         orphans.into_iter().for_each(Job::retire);
-        let tsfn = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(tsfn) = tsfn {
+        let tsfns = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
+        for tsfn in tsfns.into_iter().flatten() {
             // SAFETY: the function is live (Node frees it after this hook); no thread uses it
             // any more (taken out under the write lock).
             unsafe {
@@ -450,13 +499,14 @@ unsafe extern "C" fn call_js(
     env: sys::napi_env,
     _js_callback: sys::napi_value,
     context: *mut c_void,
-    _data: *mut c_void,
+    data: *mut c_void,
 ) {
     // SAFETY: `context` is the dispatcher Arc held by the function until `finalize`.
     let dispatcher = unsafe { &*(context as *const Dispatcher) };
     if !env.is_null() && !dispatcher.is_closed() {
-        // SAFETY: called by Node-API on the owning thread with its live env.
-        unsafe { dispatcher.run_batch(env) };
+        // SAFETY: called by Node-API on the owning thread with its live env; `data` is the
+        // index `wake` passed.
+        unsafe { dispatcher.run_batch(env, data as usize) };
     }
 }
 

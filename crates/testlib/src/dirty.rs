@@ -101,195 +101,149 @@ unsafe extern "win64" fn dirty_win64(cb: *const (), values: *const u64) -> i64 {
     )
 }
 
-/// AArch64 with 8-byte stack slots: `values` in x1; the frame record, then two slots (16
-/// bytes) below it.
-#[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
-#[unsafe(naked)]
-unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
-    std::arch::naked_asm!(
-        "stp x29, x30, [sp, #-16]!",
-        "mov x29, sp",
-        "sub sp, sp, #16",
-        "mov x16, x0",
-        "mov x17, x1",
-        "ldp x9, x10, [x17, #72]",
-        "stp x9, x10, [sp]",
-        "ldr d0, [x17, #48]",
-        "ldp x0, x1, [x17]",
-        "ldp x2, x3, [x17, #16]",
-        "ldp x4, x5, [x17, #32]",
-        "ldr x6, [x17, #56]",
-        "ldr x7, [x17, #64]",
-        "blr x16",
-        "mov sp, x29",
-        "ldp x29, x30, [sp], #16",
-        "ret",
-    )
-}
-
-/// Apple arm64, whose stack arguments are packed: the u16 at [sp] (its 8-byte value written
-/// whole, so bytes 3-7 are garbage) and the i8 at [sp + 2]; registers as on Linux.
-#[cfg(all(target_arch = "aarch64", target_vendor = "apple"))]
-#[unsafe(naked)]
-unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
-    std::arch::naked_asm!(
-        "stp x29, x30, [sp, #-16]!",
-        "mov x29, sp",
-        "sub sp, sp, #16",
-        "mov x16, x0",
-        "mov x17, x1",
-        "ldp x9, x10, [x17, #72]",
-        "str x9, [sp]",
-        "strb w10, [sp, #2]",
-        "ldr d0, [x17, #48]",
-        "ldp x0, x1, [x17]",
-        "ldp x2, x3, [x17, #16]",
-        "ldp x4, x5, [x17, #32]",
-        "ldr x6, [x17, #56]",
-        "ldr x7, [x17, #64]",
-        "blr x16",
-        "mov sp, x29",
-        "ldp x29, x30, [sp], #16",
-        "ret",
-    )
-}
-
-/// Copies the low 32 bits of `values[$from]` to the stack slot `$to` (esi: values).
-#[cfg(target_arch = "x86")]
-macro_rules! slot {
-    ($from:literal, $to:literal) => {
-        concat!(
-            "mov eax, [esi + 8 * ",
-            $from,
-            "]\n",
-            "mov [esp + 4 * ",
-            $to,
-            "], eax\n",
-        )
+/// An AArch64 caller: `values` in x1, the frame record, then 16 bytes of stack arguments below
+/// it, stored by `$store` (x9 and x10 hold the last two values), registers as the other variants.
+macro_rules! dirty_aapcs64 {
+    ($(#[$meta:meta])* $($store:literal),*) => {
+        $(#[$meta])*
+        #[unsafe(naked)]
+        unsafe extern "C" fn dirty_aapcs64(cb: *const (), values: *const u64) -> i64 {
+            std::arch::naked_asm!(
+                "stp x29, x30, [sp, #-16]!",
+                "mov x29, sp",
+                "sub sp, sp, #16",
+                "mov x16, x0",
+                "mov x17, x1",
+                "ldp x9, x10, [x17, #72]",
+                $($store,)*
+                "ldr d0, [x17, #48]",
+                "ldp x0, x1, [x17]",
+                "ldp x2, x3, [x17, #16]",
+                "ldp x4, x5, [x17, #32]",
+                "ldr x6, [x17, #56]",
+                "ldr x7, [x17, #64]",
+                "blr x16",
+                "mov sp, x29",
+                "ldp x29, x30, [sp], #16",
+                "ret",
+            )
+        }
     };
 }
 
-/// x86 cdecl and stdcall: every argument in a 4-byte stack slot (the low half of its value).
-/// esp is restored from ebp, so this serves a callee that pops its arguments and one that does
-/// not.
-#[cfg(target_arch = "x86")]
-#[unsafe(naked)]
-unsafe extern "C" fn dirty_x86_stack(cb: *const (), values: *const u64) -> i64 {
-    std::arch::naked_asm!(
-        "push ebp",
-        "mov ebp, esp",
-        "push esi",
-        "mov esi, [ebp + 12]",
-        "sub esp, 48",
-        "and esp, -16",
-        slot!(0, 0),
-        slot!(1, 1),
-        slot!(2, 2),
-        slot!(3, 3),
-        slot!(4, 4),
-        slot!(5, 5),
-        slot!(6, 6),
-        slot!(7, 7),
-        slot!(8, 8),
-        slot!(9, 9),
-        slot!(10, 10),
-        "call [ebp + 8]",
-        "lea esp, [ebp - 4]",
-        "pop esi",
-        "pop ebp",
-        "ret",
-    )
+dirty_aapcs64!(
+    /// Linux and Windows: the u16 and the i8 in 8-byte slots.
+    #[cfg(all(target_arch = "aarch64", not(target_vendor = "apple")))]
+    "stp x9, x10, [sp]"
+);
+dirty_aapcs64!(
+    /// Apple, whose stack arguments are packed: the u16 at [sp] (its 8-byte value written whole,
+    /// so bytes 3-7 are garbage) and the i8 at [sp + 2].
+    #[cfg(all(target_arch = "aarch64", target_vendor = "apple"))]
+    "str x9, [sp]",
+    "strb w10, [sp, #2]"
+);
+
+/// An x86 caller: the low halves of `values[$first..]` in 4-byte stack slots from [esp], then the
+/// register loads `$load` (esi holds `values`). esp is restored from ebp, so it serves a callee that
+/// pops its arguments and one that does not.
+macro_rules! dirty_x86 {
+    ($(#[$doc:meta])* $name:ident, $first:literal $(, $load:literal)*) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86")]
+        #[unsafe(naked)]
+        unsafe extern "C" fn $name(cb: *const (), values: *const u64) -> i64 {
+            std::arch::naked_asm!(
+                "push ebp",
+                "mov ebp, esp",
+                "push esi",
+                "push edi",
+                "mov esi, [ebp + 12]",
+                "sub esp, 48",
+                "and esp, -16",
+                "mov edi, esp",
+                "lea eax, [esi + 8 * {first}]",
+                "mov ecx, 11 - {first}",
+                "2:",
+                "mov edx, [eax]",
+                "mov [edi], edx",
+                "add eax, 8",
+                "add edi, 4",
+                "dec ecx",
+                "jnz 2b",
+                $($load,)*
+                "call [ebp + 8]",
+                "lea esp, [ebp - 8]",
+                "pop edi",
+                "pop esi",
+                "pop ebp",
+                "ret",
+                first = const $first,
+            )
+        }
+    };
 }
 
-/// x86 fastcall: the i8 in ECX and the u8 in EDX, the other nine on the stack.
-#[cfg(target_arch = "x86")]
-#[unsafe(naked)]
-unsafe extern "C" fn dirty_x86_fastcall(cb: *const (), values: *const u64) -> i64 {
-    std::arch::naked_asm!(
-        "push ebp",
-        "mov ebp, esp",
-        "push esi",
-        "mov esi, [ebp + 12]",
-        "sub esp, 48",
-        "and esp, -16",
-        slot!(2, 0),
-        slot!(3, 1),
-        slot!(4, 2),
-        slot!(5, 3),
-        slot!(6, 4),
-        slot!(7, 5),
-        slot!(8, 6),
-        slot!(9, 7),
-        slot!(10, 8),
-        "mov ecx, [esi]",
-        "mov edx, [esi + 8]",
-        "call [ebp + 8]",
-        "lea esp, [ebp - 4]",
-        "pop esi",
-        "pop ebp",
-        "ret",
-    )
+dirty_x86!(
+    /// x86 cdecl and stdcall: every argument on the stack.
+    dirty_x86_stack,
+    0
+);
+dirty_x86!(
+    /// x86 fastcall: the i8 in ECX and the u8 in EDX, the other nine on the stack.
+    dirty_x86_fastcall,
+    2,
+    "mov ecx, [esi]",
+    "mov edx, [esi + 8]"
+);
+dirty_x86!(
+    /// x86 thiscall: the i8 (`this`) in ECX, the other ten on the stack.
+    dirty_x86_thiscall,
+    1,
+    "mov ecx, [esi]"
+);
+
+/// `tl_call_dirty_narrow_$abi`: the garbage-filled call through `$caller`, for a `cb` of the
+/// convention `$abi` names.
+macro_rules! dirty_export {
+    ($name:ident, $caller:ident, $abi:literal, $arch:literal) => {
+        #[doc = concat!("As [`tl_call_dirty_narrow`], calling `cb` as an `extern \"", $abi, "\"` function.")]
+        ///
+        /// # Safety
+        /// `cb` must be a function of that convention and the [`DirtyShape`] signature.
+        #[cfg(target_arch = $arch)]
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(cb: *const ()) -> i64 {
+            $caller(cb, GARBAGE.as_ptr())
+        }
+    };
 }
 
-/// x86 thiscall: the i8 (`this`) in ECX, the other ten on the stack.
-#[cfg(target_arch = "x86")]
-#[unsafe(naked)]
-unsafe extern "C" fn dirty_x86_thiscall(cb: *const (), values: *const u64) -> i64 {
-    std::arch::naked_asm!(
-        "push ebp",
-        "mov ebp, esp",
-        "push esi",
-        "mov esi, [ebp + 12]",
-        "sub esp, 48",
-        "and esp, -16",
-        slot!(1, 0),
-        slot!(2, 1),
-        slot!(3, 2),
-        slot!(4, 3),
-        slot!(5, 4),
-        slot!(6, 5),
-        slot!(7, 6),
-        slot!(8, 7),
-        slot!(9, 8),
-        slot!(10, 9),
-        "mov ecx, [esi]",
-        "call [ebp + 8]",
-        "lea esp, [ebp - 4]",
-        "pop esi",
-        "pop ebp",
-        "ret",
-    )
-}
-
-/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "stdcall"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "stdcall"` function of the [`DirtyShape`] signature.
-#[cfg(target_arch = "x86")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_dirty_narrow_stdcall(cb: *const ()) -> i64 {
-    dirty_x86_stack(cb, GARBAGE.as_ptr())
-}
-
-/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "fastcall"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "fastcall"` function of the [`DirtyShape`] signature.
-#[cfg(target_arch = "x86")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_dirty_narrow_fastcall(cb: *const ()) -> i64 {
-    dirty_x86_fastcall(cb, GARBAGE.as_ptr())
-}
-
-/// As [`tl_call_dirty_narrow`], calling `cb` as an x86 `extern "thiscall"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "thiscall"` function of the [`DirtyShape`] signature.
-#[cfg(target_arch = "x86")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_dirty_narrow_thiscall(cb: *const ()) -> i64 {
-    dirty_x86_thiscall(cb, GARBAGE.as_ptr())
-}
+dirty_export!(tl_call_dirty_narrow_win64, dirty_win64, "win64", "x86_64");
+dirty_export!(
+    tl_call_dirty_narrow_sysv64,
+    dirty_sysv64,
+    "sysv64",
+    "x86_64"
+);
+dirty_export!(
+    tl_call_dirty_narrow_stdcall,
+    dirty_x86_stack,
+    "stdcall",
+    "x86"
+);
+dirty_export!(
+    tl_call_dirty_narrow_fastcall,
+    dirty_x86_fastcall,
+    "fastcall",
+    "x86"
+);
+dirty_export!(
+    tl_call_dirty_narrow_thiscall,
+    dirty_x86_thiscall,
+    "thiscall",
+    "x86"
+);
 
 /// Calls `cb` in this platform's C convention with the garbage-filled arguments described above;
 /// returns what it returned.
@@ -307,24 +261,4 @@ pub unsafe extern "C" fn tl_call_dirty_narrow(cb: DirtyShape) -> i64 {
     return dirty_aapcs64(cb, values);
     #[cfg(target_arch = "x86")]
     return dirty_x86_stack(cb, values);
-}
-
-/// As [`tl_call_dirty_narrow`], calling `cb` as an `extern "win64"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "win64"` function of the [`DirtyShape`] signature.
-#[cfg(target_arch = "x86_64")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_dirty_narrow_win64(cb: *const ()) -> i64 {
-    dirty_win64(cb, GARBAGE.as_ptr())
-}
-
-/// As [`tl_call_dirty_narrow`], calling `cb` as an `extern "sysv64"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "sysv64"` function of the [`DirtyShape`] signature.
-#[cfg(target_arch = "x86_64")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_dirty_narrow_sysv64(cb: *const ()) -> i64 {
-    dirty_sysv64(cb, GARBAGE.as_ptr())
 }

@@ -20,7 +20,7 @@ use closure_ffi::JitAllocError;
 use super::{FP, FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::frame::RawFrame;
-use crate::thunk::{dispatch, jit, Captured, Handler, Slot, Template};
+use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
 /// Makes a thunk of `flavor` calling the handler in `slot`; returns its code address.
 pub(crate) fn new_code<H: Handler>(
@@ -97,12 +97,7 @@ unsafe extern "C" fn aapcs64_template<H: Handler>() {
     )
 }
 
-/// # Safety
-/// Called by `aapcs64_template` only: `closure` is the thunk's, `frame` its filled frame.
-unsafe extern "C" fn dispatch_aapcs64<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
-    // SAFETY: forwarded.
-    unsafe { dispatch::<H>(closure, frame) }
-}
+dispatcher!(dispatch_aapcs64, "C");
 
 /// Copies the stack area below the caller's sp (rounded up to 16 bytes), loads x0-x7 and
 /// d0-d7, calls, stores x0/x1 and d0/d1.

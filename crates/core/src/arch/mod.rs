@@ -31,6 +31,7 @@ use crate::frame::RawFrame;
 
 // Field offsets of the frame, for the assembly.
 const GP: usize = offset_of!(RawFrame, gp);
+#[cfg(not(target_arch = "x86"))] // x86 passes no argument in a vector register
 const FP: usize = offset_of!(RawFrame, fp);
 const STACK: usize = offset_of!(RawFrame, stack);
 const STACK_BYTES: usize = offset_of!(RawFrame, stack_bytes);

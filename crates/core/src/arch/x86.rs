@@ -22,7 +22,7 @@ use closure_ffi::JitAllocError;
 use super::{FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::frame::RawFrame;
-use crate::thunk::{dispatch, jit, Captured, Handler, Slot, Template};
+use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
 const X87: usize = std::mem::offset_of!(RawFrame, x87);
 const CALLEE_POPS: usize = std::mem::offset_of!(RawFrame, callee_pops);
@@ -120,12 +120,7 @@ unsafe extern "C" fn x86_template<H: Handler>() {
     )
 }
 
-/// # Safety
-/// Called by `x86_template` only: `closure` is the thunk's, `frame` its filled frame.
-unsafe extern "C" fn dispatch_x86<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
-    // SAFETY: forwarded.
-    unsafe { dispatch::<H>(closure, frame) }
-}
+dispatcher!(dispatch_x86, "C");
 
 /// Copies the stack area (16-byte aligned), loads ECX and EDX, calls, stores EDX:EAX and ST0.
 /// ebx, esi and edi are callee-saved in every x86 convention: ebx keeps the frame.

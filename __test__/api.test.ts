@@ -152,6 +152,17 @@ test('Library.open of a missing file and fn of a missing symbol', (tt) => {
   tt.throws(() => libc.symbol('strlen'), { instanceOf: TypeError, message: `Library ${name} is closed: cannot look up symbol "strlen"` });
 });
 
+test('a cstring result pointing into a cstring argument (libc strchr, strstr) is read while the argument lives', (tt) => {
+  using libc = Library.open(libcPath);
+  const strchr = libc.fn('strchr', sig(t.cstring, [t.cstring, t.i32]));
+  const strstr = libc.fn('strstr', sig(t.cstring, [t.cstring, t.cstring]));
+  for (let i = 0; i < 100; i++) {
+    tt.is(strchr(`hello, world ${i}`, 'w'.charCodeAt(0)), `world ${i}`);
+    tt.is(strstr(`a needle in a haystack ${i}`, 'hay'), `haystack ${i}`);
+  }
+  tt.is(strchr('abc', 'z'.charCodeAt(0)), null);
+});
+
 test('memory rejects NULL, misaligned addresses and bad types', (tt) => {
   const buf = new Float64Array(2);
   const at = memory.addressOf(buf);

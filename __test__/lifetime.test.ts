@@ -97,6 +97,12 @@ test.serial('leaks are watched from the end of the task that made them: only und
   });
 });
 
+test.serial('garbage collection of a Library does not unload it: addresses taken from it stay callable', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'library-gc.ts');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.is(out.trim(), '42');
+});
+
 test.serial('a BareFn garbage-collected without dispose is reported once as a leak, with where it was created', (tt) => {
   const script = path.join(__dirname, 'helpers', 'leak.ts');
   const run = (trace: boolean) =>

@@ -36,14 +36,16 @@ pub fn call_pointer(
     // SAFETY: the user declared that `address` has this signature (the one unchecked promise of
     // an FFI); C-string arguments live in `strings` until after the call.
     let ret = unsafe { call_raw(address as usize, sig, &raw_args) };
-    drop(strings);
     if let Some(error) = call.finish(env) {
         // SAFETY: error belongs to this call's scope.
         unsafe { sys::napi_throw(env, error) };
         return Err(Error::from_status(Status::PendingException));
     }
-    // SAFETY: in this call's scope; a returned C string is copied into a JS string right here.
-    Ok(Raw(unsafe { to_js(env, sig.ret(), ret) }))
+    // SAFETY: in this call's scope; a returned C string is copied into a JS string right here,
+    // while the C-string arguments still live: it may point into one of them (strchr, strstr).
+    let value = unsafe { to_js(env, sig.ret(), ret) };
+    drop(strings);
+    Ok(Raw(value))
 }
 
 fn convert_args(

@@ -13,6 +13,17 @@ pub struct NativeLibrary {
     library: Option<libloading::Library>,
 }
 
+/// Garbage collection never unloads a library: addresses taken from it (`symbol`, `FnPtr.from`,
+/// a C library keeping a callback table) may outlive the JS object, and unloading under them
+/// crashed the process. Only `close()` (or `using`) unloads.
+impl Drop for NativeLibrary {
+    fn drop(&mut self) {
+        if let Some(library) = self.library.take() {
+            std::mem::forget(library); // stays loaded for the rest of the process
+        }
+    }
+}
+
 #[napi]
 impl NativeLibrary {
     #[napi(factory)]

@@ -71,6 +71,38 @@ test.serial('the quarantine bound is configurable and checked', (tt) => {
   }
 });
 
+test.serial('with a quarantine of 0, a callback may dispose its own BareFn and others while it runs', (tt) => {
+  const before = BareFn.quarantine;
+  BareFn.quarantine = 0;
+  try {
+    const others = Array.from({ length: 3 }, () => new BareFn(I32x2, () => 0));
+    let made: { dispose(): void }[] = [];
+    const self: BareFn<typeof I32x2> = new BareFn(I32x2, (a, b) => {
+      self.dispose();
+      for (const other of others) other.dispose();
+      // New BareFns take the thunks and the memory just given up: a handler freed under this
+      // call would now be one of theirs.
+      made = Array.from({ length: 8 }, () => new BareFn(sig(t.f64, [t.f64]), () => 0.5, { fallback: 9 }));
+      return a * b;
+    });
+    tt.is(callI32(self.address, 6, 7), 42, 'the result of the call that disposed its own BareFn');
+    for (const bareFn of made) bareFn.dispose();
+  } finally {
+    BareFn.quarantine = before;
+  }
+});
+
+test('BARE_FN_QUARANTINE must be an integer: blank and other text are errors, not 0 or NaN', (tt) => {
+  for (const value of ['', ' ', 'abc', '1.5']) {
+    const error = tt.throws(() =>
+      execFileSync(process.execPath, ['-e', "require('./index.js')"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: value }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    tt.true((error as Error & { stderr: string }).stderr.includes(`RangeError: BARE_FN_QUARANTINE must be an integer from 0 to 10000000; got ${JSON.stringify(value)}`), value);
+  }
+  const out = execFileSync(process.execPath, ['-e', "console.log(require('./index.js').BareFn.quarantine)"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: ' 7 ' }, encoding: 'utf8' });
+  tt.is(out.trim(), '7');
+});
+
 test.serial('BareFn.live() lists undisposed BareFns with signature and mode', (tt) => {
   const before = BareFn.live().length;
   const a = new BareFn(I32x2, () => 1);

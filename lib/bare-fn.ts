@@ -126,8 +126,13 @@ function checkCount(value: unknown, what: string, min: number, max: number): num
   return value;
 }
 const checkQuarantine = (value: unknown, what: string) => checkCount(value, what, 0, MAX_QUARANTINE);
-if (process.env.BARE_FN_QUARANTINE !== undefined) {
-  binding.setQuarantineCapacity(checkQuarantine(Number(process.env.BARE_FN_QUARANTINE), 'BARE_FN_QUARANTINE'));
+const fromEnv = process.env.BARE_FN_QUARANTINE;
+if (fromEnv !== undefined) {
+  // Number('') and Number(' ') are 0: only digits count, and the message quotes the text as set.
+  if (!/^\s*\d+\s*$/.test(fromEnv)) {
+    throw new RangeError(`BARE_FN_QUARANTINE must be an integer from 0 to ${MAX_QUARANTINE}; got ${JSON.stringify(fromEnv)}`);
+  }
+  binding.setQuarantineCapacity(checkQuarantine(Number(fromEnv), 'BARE_FN_QUARANTINE'));
 }
 
 /**

@@ -16,5 +16,5 @@ pub use abi::{AbiError, CallConv, Flavor};
 pub use call::call_raw;
 pub use frame::{Frame, RawFrame};
 pub use signature::{Input, SigError, Signature, MAX_ARGS};
-pub use thunk::{Handler, Thunk};
+pub use thunk::{Handler, Retired, Thunk};
 pub use types::{Class, Extension, Type};

@@ -5,6 +5,10 @@
 //! dispose" with the fallback value; only when more than `capacity` newer thunks have been
 //! retired does the oldest one leave, back to the thunk pool (`thunk`), after which its address
 //! may serve another BareFn. The bound is a count (not a time) so the memory held is bounded too.
+//!
+//! A thunk leaving quarantine is handed back to the caller, not dropped here: its handler may be
+//! running right now (a callback that disposes its own BareFn, with a quarantine of 0), and only
+//! the caller knows when no call can be (the binding drops it once its thread runs no callback).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -40,33 +44,27 @@ impl Quarantine {
         &GLOBAL
     }
 
-    /// Keeps `thunk` mapped; frees the oldest retired thunks beyond the capacity.
-    pub fn retire<H: Handler>(&self, thunk: Thunk<H>) {
+    /// Keeps `thunk` mapped; returns the oldest retired thunk if that took it over the capacity.
+    pub fn retire<H: Handler>(&self, thunk: Thunk<H>) -> Option<Retired> {
         let retired = thunk.erase();
-        let expired = {
-            let mut state = self.lock();
-            state.retired.push_back(retired);
-            // One in, at most one out (set_capacity drains what a smaller bound leaves over):
-            // no Vec to allocate on this path, taken once per dispose.
-            (state.retired.len() > state.capacity)
-                .then(|| state.retired.pop_front())
-                .flatten()
-        };
-        drop(expired); // freed outside the lock
+        let mut state = self.lock();
+        state.retired.push_back(retired);
+        // One in, at most one out (set_capacity drains what a smaller bound leaves over): no
+        // Vec to allocate on this path, taken once per dispose.
+        (state.retired.len() > state.capacity)
+            .then(|| state.retired.pop_front())
+            .flatten()
     }
 
     pub fn capacity(&self) -> usize {
         self.lock().capacity
     }
 
-    /// Changes the bound; shrinking it frees the oldest thunks now.
-    pub fn set_capacity(&self, capacity: usize) {
-        let expired = {
-            let mut state = self.lock();
-            state.capacity = capacity;
-            state.drain_over_capacity()
-        };
-        drop(expired);
+    /// Changes the bound; shrinking it returns the oldest thunks, which left quarantine.
+    pub fn set_capacity(&self, capacity: usize) -> Vec<Retired> {
+        let mut state = self.lock();
+        state.capacity = capacity;
+        state.drain_over_capacity()
     }
 
     /// Number of thunks currently held.

@@ -216,8 +216,10 @@ impl<H: Handler> Drop for Thunk<H> {
     }
 }
 
-/// A thunk in quarantine: it still answers with its handler. Dropped, it goes back to the pool.
-pub(crate) struct Retired(Erased);
+/// A thunk in quarantine: it still answers with its handler. Dropped, it goes back to the pool and
+/// its handler is released: drop it only when no call of it can be running (see `Quarantine`).
+#[must_use = "dropping a thunk that left quarantine releases its handler"]
+pub struct Retired(Erased);
 
 impl Drop for Retired {
     fn drop(&mut self) {

@@ -22,6 +22,7 @@ use crate::callback::{JsCallback, Options};
 use crate::dispatch::Dispatcher;
 use crate::from_js::from_js;
 use crate::live;
+use crate::native_call::ThreadCalls;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::{Mode, Timeout};
@@ -126,17 +127,20 @@ pub unsafe fn dispose(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi
     if let Some(bare_fn) = live::take(index_of(env, index)?) {
         let callback = bare_fn.callback();
         callback.dispose();
-        let dispatcher = callback.dispatcher();
-        if !dispatcher.is_closed() {
-            // SAFETY: dispose runs on the owning thread (a JS call into the addon), whose env is
-            // not torn down.
-            unsafe { dispatcher.native_calls() }.forget_callees();
-        }
+        let dispatcher = callback.dispatcher().clone();
         if bare_fn.keep_alive {
-            // SAFETY: as above.
+            // SAFETY: dispose runs on the owning thread (a JS call into the addon).
             unsafe { dispatcher.keep_alive(env, false) };
         }
-        Quarantine::global().retire(bare_fn.thunk);
+        let left = Quarantine::global().retire(bare_fn.thunk);
+        if dispatcher.is_closed() {
+            drop(left); // the env is torn down: no callback of it runs any more
+        } else {
+            // SAFETY: the owning thread, whose env is not torn down.
+            let calls = unsafe { dispatcher.native_calls() };
+            calls.forget_callees();
+            calls.release_when_idle(left);
+        }
     }
     Ok(undefined(env))
 }
@@ -231,8 +235,11 @@ pub fn quarantine_capacity() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-/// Changes the quarantine bound (index.ts checks the range); shrinking frees the oldest now.
+/// Changes the quarantine bound (index.ts checks the range); shrinking frees the oldest as soon
+/// as no BareFn call runs JS on this thread (`release_when_idle`).
 #[napi(js_name = "setQuarantineCapacity")]
 pub fn set_quarantine_capacity(capacity: u32) {
-    Quarantine::global().set_capacity(capacity as usize);
+    let left = Quarantine::global().set_capacity(capacity as usize);
+    // SAFETY: this thread's, taken on it.
+    unsafe { ThreadCalls::current().get() }.release_when_idle(left);
 }

@@ -305,8 +305,8 @@ impl JsCallback {
             // SAFETY: in the scope.
             unsafe { self.fail_with_pending(env, status, batched) }
         };
-        // SAFETY: entered above; every scope opened since has been closed.
-        unsafe { scope.leave(env) };
+        // SAFETY: entered above (by `enter_scope`); every scope opened since has been closed.
+        unsafe { scope.leave(env, self.dispatcher.native_calls()) };
         raw
     }
 
@@ -436,7 +436,7 @@ impl JsCallback {
         unsafe {
             let scope = self.enter_scope(env);
             self.report(env, failure.to_js(env), kind);
-            scope.leave(env);
+            scope.leave(env, self.dispatcher.native_calls());
         }
         self.fallback
     }

@@ -16,6 +16,7 @@
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 
+use bare_fn_core::Retired;
 use napi::sys;
 
 use crate::raw::undefined;
@@ -71,19 +72,47 @@ struct Slot {
     in_js: Cell<bool>,
 }
 
-/// The native calls in progress on one thread, innermost last. Boxed on purpose (see
-/// `Slot::in_js`): a slot must not move when the vector grows.
-#[allow(clippy::vec_box)]
-pub struct NativeCalls(RefCell<Vec<Box<Slot>>>);
+/// The native calls in progress on one thread, innermost last, and the BareFn calls running JS on
+/// it.
+pub struct NativeCalls {
+    /// Boxed on purpose (see `Slot::in_js`): a slot must not move when the vector grows.
+    #[allow(clippy::vec_box)]
+    calls: RefCell<Vec<Box<Slot>>>,
+    /// How many BareFn calls are running JS on this thread (nested ones included).
+    running: Cell<u32>,
+    /// Thunks that left quarantine while a BareFn call was running here: one of them may be the
+    /// thunk of that call, whose handler must live until it returns (`release_when_idle`).
+    leaving: RefCell<Vec<Retired>>,
+}
 
 thread_local! {
-    static NATIVE_CALLS: NativeCalls = const { NativeCalls(RefCell::new(Vec::new())) };
+    static NATIVE_CALLS: NativeCalls = const {
+        NativeCalls {
+            calls: RefCell::new(Vec::new()),
+            running: Cell::new(0),
+            leaving: RefCell::new(Vec::new()),
+        }
+    };
 }
 
 impl NativeCalls {
+    /// Drops thunks that left quarantine (`Quarantine::retire`), releasing their handlers, once no
+    /// BareFn call runs JS on this thread: a callback may dispose its own BareFn, or others,
+    /// while it runs, and with a small quarantine its handler would be freed under it. Kept until
+    /// a later call of this when some run.
+    pub fn release_when_idle(&self, left: impl IntoIterator<Item = Retired>) {
+        let mut leaving = self.leaving.borrow_mut();
+        leaving.extend(left);
+        if self.running.get() == 0 {
+            let now = std::mem::take(&mut *leaving);
+            drop(leaving); // releasing runs no JS, but keep the borrow short all the same
+            drop(now);
+        }
+    }
+
     /// Empties every batch's `Callees`: a BareFn was disposed.
     pub fn forget_callees(&self) {
-        for slot in self.0.borrow().iter() {
+        for slot in self.calls.borrow().iter() {
             if let Some(batch) = &slot.batch {
                 batch.callees.clear();
             }
@@ -126,7 +155,7 @@ impl NativeCall {
     /// A JS -> native call (`rethrow`), or a batch of queued jobs (not).
     pub fn enter(rethrow: bool) -> NativeCall {
         NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.0.borrow_mut();
+            let mut calls = calls.calls.borrow_mut();
             calls.push(Box::new(Slot {
                 rethrow,
                 ..Slot::default()
@@ -138,14 +167,14 @@ impl NativeCall {
     /// A batch of queued jobs: whether one of its calls was refused by Node-API (see
     /// `refused_in_queue_batch`).
     pub fn refused(&self) -> bool {
-        NATIVE_CALLS.with(|calls| calls.0.borrow()[self.depth - 1].refused.get())
+        NATIVE_CALLS.with(|calls| calls.calls.borrow()[self.depth - 1].refused.get())
     }
 
     /// Ends the call: closes its batch scope and returns the error reported during it (now
     /// owned by the current handle scope), to be thrown from the JS call.
     pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
         let slot = NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.0.borrow_mut();
+            let mut calls = calls.calls.borrow_mut();
             debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
             calls.pop().unwrap_or_default()
         });
@@ -187,8 +216,9 @@ impl JsScope {
     /// `env` is this thread's live env and `calls` this thread's; the result is passed to
     /// `leave` after the call, with every scope opened in between closed.
     #[inline]
-    pub unsafe fn enter(env: sys::napi_env, calls: &NativeCalls) -> JsScope {
-        let mut calls = calls.0.borrow_mut();
+    pub unsafe fn enter(env: sys::napi_env, native: &NativeCalls) -> JsScope {
+        native.running.set(native.running.get() + 1);
+        let mut calls = native.calls.borrow_mut();
         match calls.last_mut() {
             Some(slot) if !slot.in_js.get() => {
                 slot.in_js.set(true);
@@ -256,9 +286,10 @@ impl JsScope {
     /// Leaves the scope after the JS call returned.
     ///
     /// # Safety
-    /// As for `enter`.
+    /// As for `enter`, with the same `native`.
     #[inline]
-    pub unsafe fn leave(self, env: sys::napi_env) {
+    pub unsafe fn leave(self, env: sys::napi_env, native: &NativeCalls) {
+        native.running.set(native.running.get() - 1);
         match self {
             // SAFETY: the slot's box outlives this JS call (see `Slot::in_js`).
             JsScope::Batched { in_js, .. } => unsafe { in_js.as_ref().set(false) },
@@ -317,7 +348,7 @@ unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) {
 /// `env` is the current thread's live env; `error` belongs to its open handle scope.
 pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
     NATIVE_CALLS.with(|calls| {
-        let mut calls = calls.0.borrow_mut();
+        let mut calls = calls.calls.borrow_mut();
         let Some(top) = calls.last_mut().filter(|top| top.rethrow) else {
             return false;
         };
@@ -338,7 +369,7 @@ pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
 /// a batch.
 pub fn refused_in_queue_batch() -> bool {
     NATIVE_CALLS.with(|calls| {
-        let calls = calls.0.borrow();
+        let calls = calls.calls.borrow();
         let batch = calls.last().filter(|top| !top.rethrow);
         batch.inspect(|top| top.refused.set(true)).is_some()
     })

@@ -3,7 +3,7 @@
 import test from 'ava';
 
 import { BareFn, type ErrorInfo, sig, t } from '../index.js';
-import { callOnThread, expectedOnThread, lib, runThreads, runThreadsBlocking, wideArgs } from './helpers/testlib.js';
+import { callOnThread, expectedOnThread, expectedTextOnThread, lib, runThreads, runThreadsBlocking, wideArgs } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
@@ -65,6 +65,12 @@ test.serial('nonblocking: 8 threads x 10,000 calls, all delivered, in order per 
   tt.is(delivered, 80_000);
   tt.is(outOfOrder, 0);
   tt.deepEqual(next, new Array(8).fill(10_000));
+});
+
+test.serial('blocking: a cstring returned to each of 4 threads stays valid until that thread calls again', async (tt) => {
+  using cb = new BareFn(sig(t.cstring, [t.i32, t.i32]), expectedTextOnThread, { threading: 'blocking' });
+  const result = await runThreads(cb.address, 4, 5_000, 'cstring');
+  tt.deepEqual([result.right, result.fallback, result.wrong], [20_000, 0, 0]);
 });
 
 test.serial('nonblocking: a long queue runs a few batches per event-loop turn, so timers and immediates are not starved', async (tt) => {

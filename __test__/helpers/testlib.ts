@@ -197,12 +197,16 @@ export type { FnPtr };
 const spawnI32 = lib.fn('tl_spawn_i32', sig(t.pointer, [t.pointer, t.u32, t.u32, t.i32]));
 const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const spawnWide = lib.fn('tl_spawn_wide', sig(t.pointer, [t.pointer, t.u32, t.u32, t.u64]));
+const spawnCString = lib.fn('tl_spawn_cstring', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const jobDone = lib.fn('tl_job_done', sig(t.bool, [t.pointer]));
 const jobJoin = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
 export const callOnThread = lib.fn('tl_call_on_thread_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
 
 /** What testlib's threads expect an `(i32, i32) -> i32` callback to return for `(t, i)`. */
 export const expectedOnThread = (t: number, i: number): number => (t << 20) ^ Math.imul(i, 7);
+
+/** What testlib's threads expect an `(i32, i32) -> cstring` callback to return for `(t, i)`. */
+export const expectedTextOnThread = (t: number, i: number): string => `thread ${t}, call ${i}: ${'x'.repeat(i % 40)}`;
 
 /** What testlib's threads pass a `(u64, i64) -> u64` callback for `(t, i)`; they expect back
  * the first XOR the second's 64 bits. */
@@ -223,13 +227,15 @@ export interface JobResult {
  * Runs testlib threads calling `address` and waits for them without blocking the event loop
  * (queued calls run meanwhile). `fallback` is the value counted as a fallback result.
  */
-export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void' | 'wide', fallback = -1): Promise<JobResult> {
+export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void' | 'wide' | 'cstring', fallback = -1): Promise<JobResult> {
   const job =
     kind === 'i32'
       ? spawnI32(address, threads, calls, fallback)
       : kind === 'wide'
         ? spawnWide(address, threads, calls, BigInt.asUintN(64, BigInt(fallback)))
-        : spawnVoid(address, threads, calls);
+        : kind === 'cstring'
+          ? spawnCString(address, threads, calls)
+          : spawnVoid(address, threads, calls);
   while (!jobDone(job)) await new Promise((resolve) => setImmediate(resolve));
   return join(job);
 }

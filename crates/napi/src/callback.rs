@@ -1,5 +1,7 @@
 //! The handler behind every BareFn thunk: turns one native call into one JS call.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -131,10 +133,14 @@ pub struct Options {
     pub mode: Mode,
 }
 
-/// Where the arguments of a call come from: the frame of a native call on the owning thread, or
-/// the raw values a foreign thread queued.
+/// Where the arguments of a call come from, and where a C string it returns is kept: the frame
+/// of a native call on the owning thread (the string in the BareFn's slot for that thread), or the
+/// raw values a foreign thread queued (the string goes back to that thread with the result).
 trait ArgSource {
     fn get(&self, index: usize, input: &Input) -> u64;
+    /// Keeps the C string the call returned (None: NULL) alive for its caller, in place of the
+    /// one its previous call returned (see `Returned`).
+    fn keep_returned(&self, callback: &JsCallback, string: Option<CString>);
 }
 
 impl ArgSource for Frame<'_> {
@@ -142,12 +148,20 @@ impl ArgSource for Frame<'_> {
     fn get(&self, _index: usize, input: &Input) -> u64 {
         input.decode(self)
     }
+
+    fn keep_returned(&self, callback: &JsCallback, string: Option<CString>) {
+        callback.returned.with(|returned| returned.set(string));
+    }
 }
 
-impl ArgSource for [u64; MAX_ARGS] {
+impl ArgSource for Args {
     #[inline]
     fn get(&self, index: usize, _input: &Input) -> u64 {
-        self[index]
+        self.raw[index]
+    }
+
+    fn keep_returned(&self, _callback: &JsCallback, string: Option<CString>) {
+        *self.returned.borrow_mut() = string;
     }
 }
 
@@ -216,7 +230,7 @@ impl JsCallback {
     ///
     /// # Safety
     /// On the owning thread, with its live env.
-    pub unsafe fn run_queued(&self, env: sys::napi_env, args: &[u64; MAX_ARGS]) -> u64 {
+    pub unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
             return self.after_dispose(env);
         }
@@ -256,12 +270,7 @@ impl JsCallback {
     ///
     /// # Safety
     /// On the owning thread; `env` live and the dispatcher not closed; not disposed.
-    unsafe fn invoke<A: ArgSource + ?Sized>(
-        &self,
-        env: sys::napi_env,
-        scope: JsScope,
-        source: &A,
-    ) -> u64 {
+    unsafe fn invoke<A: ArgSource>(&self, env: sys::napi_env, scope: JsScope, source: &A) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
         let inputs = self.sig.inputs();
@@ -299,7 +308,7 @@ impl JsCallback {
             )
         };
         let raw = if status == sys::Status::napi_ok {
-            self.accept(env, result)
+            self.accept(env, result, source)
         } else {
             let batched = matches!(scope, JsScope::Batched { .. });
             // SAFETY: in the scope.
@@ -312,26 +321,31 @@ impl JsCallback {
 
     /// Converts the callback's return value, or reports why it cannot be.
     #[inline]
-    fn accept(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
+    fn accept<A: ArgSource>(&self, env: sys::napi_env, result: sys::napi_value, source: &A) -> u64 {
         match self.sig.ret() {
             Type::Void => 0,
             // SAFETY: result belongs to the open scope of `invoke`.
             ty => unsafe { exact(env, ty, result) }
-                .unwrap_or_else(|| self.convert_result(env, result)),
+                .unwrap_or_else(|| self.convert_result(env, result, source)),
         }
     }
 
     /// `accept` for what `exact` declined, out of line: the frequent cases stay a few
     /// instructions (no registers saved for the general conversion and its errors).
     #[inline(never)]
-    fn convert_result(&self, env: sys::napi_env, result: sys::napi_value) -> u64 {
+    fn convert_result(
+        &self,
+        env: sys::napi_env,
+        result: sys::napi_value,
+        source: &dyn ArgSource,
+    ) -> u64 {
         let ret = self.sig.ret();
         let mut strings = Vec::new();
         // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.
         match unsafe { convert_declined(env, ret, result, &mut strings) } {
             Ok(raw) => {
                 if ret == Type::CString {
-                    self.returned.with(|returned| returned.set(strings.pop()));
+                    source.keep_returned(self, strings.pop());
                 }
                 raw
             }
@@ -488,7 +502,35 @@ impl Handler for JsCallback {
     }
 }
 
+thread_local! {
+    /// On a thread that calls 'blocking' BareFns of another (JS) thread: the C string the last call
+    /// of each BareFn from this thread returned, by BareFn, valid until its next call from this
+    /// thread. The owning thread keeps its own callers' strings in the BareFn (`Returned`); one
+    /// slot for all threads let a thread's call free another thread's string. Freed with the
+    /// thread; a disposed BareFn's string stays until then (its address may be reused by another
+    /// BareFn, whose next call from here replaces it).
+    static RETURNED_HERE: RefCell<HashMap<usize, CString>> = RefCell::new(HashMap::new());
+}
+
 impl JsCallback {
+    /// Keeps `string`, returned by a call of this BareFn from this (foreign) thread, until its
+    /// next call from this thread.
+    fn keep_returned_here(&self, string: Option<CString>) {
+        let key = self as *const JsCallback as usize;
+        let mut string = Some(string);
+        let kept = RETURNED_HERE.try_with(|here| {
+            let mut here = here.borrow_mut();
+            match string.take().flatten() {
+                Some(string) => here.insert(key, string),
+                None => here.remove(&key),
+            }
+        });
+        if kept.is_err() {
+            // This thread is exiting: the caller still gets the pointer, so the string stays.
+            std::mem::forget(string);
+        }
+    }
+
     /// A native call on a thread other than the owning one.
     fn call_from_other_thread(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
@@ -515,6 +557,11 @@ impl JsCallback {
                 }
                 completion
                     .wait(timeout.duration(), || self.dispatcher.is_closed())
+                    .inspect(|_| {
+                        if self.sig.ret() == Type::CString {
+                            self.keep_returned_here(completion.take_string());
+                        }
+                    })
                     .unwrap_or_else(|| {
                         let failure = || {
                             Failure::error(format!(
@@ -560,6 +607,7 @@ impl JsCallback {
         let mut args = Args {
             raw: [0; MAX_ARGS],
             strings: Vec::new(),
+            returned: RefCell::new(None),
         };
         for (slot, input) in args.raw.iter_mut().zip(self.sig.inputs()) {
             *slot = input.decode(frame);

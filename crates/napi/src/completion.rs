@@ -5,6 +5,7 @@
 //! JS has taken it (`claim`), the caller waits for it to finish: the callback may be reading the
 //! caller's arguments (pointers into its memory), so the caller must not return under it.
 
+use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -52,7 +53,8 @@ const POLL: Duration = Duration::from_millis(50);
 pub struct Completion {
     state: AtomicU32,
     value: AtomicU64,
-    lock: Mutex<()>,
+    /// Also holds the C string a call returned, from `complete` until the caller takes it.
+    lock: Mutex<Option<CString>>,
     wake: Condvar,
 }
 
@@ -61,7 +63,7 @@ impl Completion {
         Completion {
             state: AtomicU32::new(WAITING),
             value: AtomicU64::new(0),
-            lock: Mutex::new(()),
+            lock: Mutex::new(None),
             wake: Condvar::new(),
         }
     }
@@ -73,19 +75,32 @@ impl Completion {
             .is_ok()
     }
 
-    /// Delivers the raw return value of a claimed call, or ends an unclaimed one with `value`
-    /// (the env is going away) unless the caller already gave up.
-    pub fn complete(&self, value: u64) {
+    /// Delivers the raw return value of a claimed call, and the C string it points to when it
+    /// returned one, or ends an unclaimed one with `value` (the env is going away) unless the
+    /// caller already gave up.
+    pub fn complete(&self, value: u64, string: Option<CString>) {
+        *self.lock() = string; // before DONE: a caller that sees DONE finds it (`take_string`)
         self.value.store(value, Ordering::Relaxed);
         let previous = self.state.swap(DONE, Ordering::AcqRel);
         if previous == ABANDONED {
             self.state.store(ABANDONED, Ordering::Release);
+            drop(self.lock().take()); // nobody will read it
             return;
         }
         // Taking the lock orders this wake-up after a waiter's last check of the state, so the
         // notification cannot fall between its check and its sleep.
-        drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(self.lock());
         self.wake.notify_one();
+    }
+
+    /// After `wait` returned a value: the C string the call returned, if any, now the caller's.
+    pub fn take_string(&self) -> Option<CString> {
+        self.lock().take()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CString>> {
+        // Plain data: a panic elsewhere cannot leave it inconsistent.
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Waits for the value. None when `timeout` (None: no limit) passed, or `gone()` became true
@@ -96,7 +111,7 @@ impl Completion {
         if spin_until_done(&self.state) {
             return Some(self.value.load(Ordering::Relaxed));
         }
-        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.lock();
         loop {
             match (self.state.load(Ordering::Acquire), deadline) {
                 (DONE, _) => return Some(self.value.load(Ordering::Relaxed)),
@@ -146,7 +161,7 @@ mod tests {
         assert_eq!(SPINNING.load(Ordering::Relaxed), before);
         let completion = Completion::new();
         assert!(completion.claim());
-        completion.complete(7);
+        completion.complete(7, None);
         assert_eq!(completion.wait(None, || false), Some(7));
     }
 }

@@ -44,6 +44,8 @@ use crate::report::Kind;
 pub struct Args {
     pub raw: [u64; MAX_ARGS],
     pub strings: Vec<CString>,
+    /// The C string the call returned, for the waiting caller (`Completion`).
+    pub returned: RefCell<Option<CString>>,
 }
 
 pub enum Job {
@@ -77,12 +79,13 @@ impl Job {
             } => {
                 if completion.claim() {
                     // SAFETY: forwarded.
-                    completion.complete(unsafe { callback.run_queued(env, &args.raw) });
+                    let raw = unsafe { callback.run_queued(env, &args) };
+                    completion.complete(raw, args.returned.take());
                 }
             }
             Job::Call { callback, args, .. } => {
                 // SAFETY: forwarded.
-                unsafe { callback.run_queued(env, &args.raw) };
+                unsafe { callback.run_queued(env, &args) };
             }
             // SAFETY: forwarded.
             Job::Report {
@@ -103,7 +106,7 @@ impl Job {
             ..
         } = self
         {
-            completion.complete(callback.fallback());
+            completion.complete(callback.fallback(), None);
         }
     }
 }

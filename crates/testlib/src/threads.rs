@@ -5,6 +5,7 @@
 //! each result is counted as right, equal to the fallback the test declared, or wrong. The spawning call returns at once (the JS thread must
 //! stay free to run queued calls); the test polls `tl_job_done` and then joins.
 
+use std::ffi::{c_char, CStr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -132,6 +133,45 @@ pub unsafe extern "C" fn tl_spawn_void(
             unsafe { cb(t, i) };
         }
         [u64::from(calls), 0, 0]
+    })
+}
+
+/// What a correct `(i32, i32) -> cstring` callback returns for `cb(t, i)`.
+pub fn expected_text(t: i32, i: i32) -> String {
+    format!("thread {t}, call {i}: {}", "x".repeat((i % 40) as usize))
+}
+
+/// Starts `threads` threads, each calling an `(i32, i32) -> cstring` callback `calls` times. A
+/// result is right when it reads `expected_text` right after the call *and* after the thread has
+/// yielded to the others, whose calls of the same callback meanwhile must not touch it (it must
+/// stay valid until this thread's next call); NULL counts as the fallback.
+///
+/// # Safety
+/// `cb` must be such a function and stay callable until the job is joined.
+#[no_mangle]
+pub unsafe extern "C" fn tl_spawn_cstring(
+    cb: unsafe extern "C" fn(i32, i32) -> *const c_char,
+    threads: u32,
+    calls: u32,
+) -> *mut Job {
+    let read = |p: *const c_char| {
+        // SAFETY: a non-NULL result is a C string valid until this thread's next call.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    };
+    spawn(threads, move |t| {
+        tally(calls, None, |i| {
+            // SAFETY: as above.
+            let p = unsafe { cb(t, i) };
+            let first = read(p);
+            std::thread::yield_now();
+            let again = read(p);
+            let result = if first == again {
+                first
+            } else {
+                Some("changed".into())
+            };
+            (result, Some(expected_text(t, i)))
+        })
     })
 }
 

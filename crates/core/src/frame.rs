@@ -59,8 +59,11 @@ impl RawFrame {
     pub fn set_return(&mut self, raw: u64, exit: Exit) {
         self.ret[0] = raw;
         self.ret_fp[0] = raw;
-        self.x87 = u32::from(exit.x87);
-        self.callee_pops = u32::from(exit.callee_pops);
+        if cfg!(target_arch = "x86") {
+            // Only x86's template reads them (elsewhere `exit` is always the default).
+            self.x87 = u32::from(exit.x87);
+            self.callee_pops = u32::from(exit.callee_pops);
+        }
     }
 }
 

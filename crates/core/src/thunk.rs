@@ -326,20 +326,24 @@ pub(crate) use dispatcher;
 #[inline(always)]
 pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
     let slot = closure.slot;
-    let exit = slot.exit();
     let installed = slot.handler.load(Ordering::Acquire);
-    if installed.is_null() {
-        frame.set_return(0, exit); // pooled: a stale call gets zero
-        return;
-    }
-    // SAFETY: a non-null slot holds an Arc<H> (see `Erased::kind`), valid while installed (see
-    // `Slot`). ManuallyDrop: the count stays the slot's.
-    let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
-    // SAFETY: the template stored the address of the caller's stack arguments.
-    let args = unsafe { Frame::new(frame) };
-    // A panic unwinding out of an extern "C" function aborts the process: catch it here,
-    // behind every thunk.
-    let raw = catch_unwind(AssertUnwindSafe(|| Handler::call(&*handler, &args)))
-        .unwrap_or_else(|_| handler.on_panic());
-    frame.set_return(raw, exit);
+    let raw = if installed.is_null() {
+        0 // pooled: a stale call gets zero
+    } else {
+        // A panic unwinding out of an extern "C" function aborts the process: catch it here,
+        // behind every thunk. Everything else happens around the call, so that little stays live
+        // across it (this runs on every call: saved registers cost).
+        catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: a non-null slot holds an Arc<H> (see `Erased::kind`), valid while installed
+            // (see `Slot`). ManuallyDrop: the count stays the slot's.
+            let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
+            // SAFETY: the template stored the address of the caller's stack arguments.
+            Handler::call(&*handler, &unsafe { Frame::new(frame) })
+        }))
+        .unwrap_or_else(|_| {
+            // SAFETY: as above.
+            unsafe { &*(installed as *const H) }.on_panic()
+        })
+    };
+    frame.set_return(raw, slot.exit());
 }

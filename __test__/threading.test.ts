@@ -73,6 +73,33 @@ test.serial('blocking: a cstring returned to each of 4 threads stays valid until
   tt.deepEqual([result.right, result.fallback, result.wrong], [20_000, 0, 0]);
 });
 
+test.serial('blocking: calls that time out while JS is busy leave nothing queued behind them', async (tt) => {
+  const errors: ErrorInfo['kind'][] = [];
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve)); // delivered, or dropped
+  using slow = new BareFn(I32x2, expectedOnThread, { threading: 'blocking', timeoutMs: 1, fallback: -1, onError: (_e, info) => void errors.push(info.kind) });
+  const delivered: number[] = [];
+  const sinkError = (_e: unknown, info: ErrorInfo) => {
+    errors.push(info.kind);
+    settle();
+  };
+  using sink = new BareFn(Void2, (_th, i) => (delivered.push(i), settle()), { threading: 'nonblocking', ref: true, onError: sinkError });
+  BareFn.queueLimit = 100;
+  try {
+    // The JS thread waits in the join: every one of the 1,200 calls times out after 1 ms. Each
+    // left a job in the queue before, far over the limit of 100.
+    const storm = runThreadsBlocking(slow.address, 4, 300, 'i32');
+    tt.deepEqual([storm.right, storm.fallback, storm.wrong], [0, 1200, 0]);
+    // Still before the event loop ran: a nonblocking call finds room in the queue.
+    tt.is(runThreadsBlocking(sink.address, 1, 1, 'void').right, 1);
+  } finally {
+    BareFn.queueLimit = 1_048_576;
+  }
+  await settled;
+  tt.deepEqual(delivered, [0], 'the nonblocking call was queued, not dropped');
+  tt.deepEqual([...new Set(errors)], ['timeout'], 'only the timeouts were reported');
+});
+
 test.serial('nonblocking: a long queue runs a few batches per event-loop turn, so timers and immediates are not starved', async (tt) => {
   const QUEUED = 50_000;
   let calls = 0;

@@ -563,6 +563,9 @@ impl JsCallback {
                         }
                     })
                     .unwrap_or_else(|| {
+                        // Its job must not wait in the queue for nobody (a thread that timed out
+                        // calls again, and the queue grew by a job per timeout while JS was busy).
+                        self.dispatcher.withdraw(&completion);
                         let failure = || {
                             Failure::error(format!(
                                 "BareFn {} called from thread {}: thread {} did not take the call \

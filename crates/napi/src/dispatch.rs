@@ -133,6 +133,9 @@ unsafe impl Sync for Tsfn {}
 /// Jobs run per wake-up of the JS thread, so a flood of calls does not starve its event loop.
 const BATCH: usize = 1024;
 
+/// Queue capacity (jobs) above which a drained queue gives its buffer back.
+const SHRINK_ABOVE: usize = 64 * BATCH;
+
 /// How many jobs an env's queue may hold before a 'nonblocking' call is dropped instead of
 /// queued (`BareFn.queueLimit`). A nonblocking caller does not wait, so a thread calling faster
 /// than the owning thread runs the calls would otherwise grow the queue without bound (about a
@@ -391,6 +394,19 @@ impl Dispatcher {
         Sent::Queued
     }
 
+    /// Takes a blocking call whose caller gave up (`Completion::wait` timed out) out of the
+    /// queue, if JS has not taken it yet, so that each waiting thread has at most one job queued
+    /// whatever the timeouts. A scan of the queue, on the path of a caller that already waited.
+    pub fn withdraw(&self, completion: &Arc<Completion>) {
+        let mut queue = self.lock_queue();
+        let mine = |job: &Job| matches!(job, Job::Call { completion: Some(c), .. } if Arc::ptr_eq(c, completion));
+        if let Some(at) = queue.jobs.iter().position(mine) {
+            let job = queue.jobs.remove(at);
+            drop(queue);
+            drop(job); // outside the lock: it frees the job's strings
+        }
+    }
+
     /// Asks the JS thread to run `run_batch`, through threadsafe function `via`. If the env is
     /// closing, `close` retires the jobs.
     fn wake(&self, via: usize) {
@@ -421,6 +437,11 @@ impl Dispatcher {
             let take = queue.jobs.len().min(BATCH);
             let batch: Vec<Job> = queue.jobs.drain(..take).collect();
             let more = !queue.jobs.is_empty();
+            if !more && queue.jobs.capacity() > SHRINK_ABOVE {
+                // A flood left a large buffer behind (up to BareFn.queueLimit jobs of ~200
+                // bytes): give it back once drained.
+                queue.jobs.shrink_to(BATCH);
+            }
             queue.woken = more;
             (batch, more)
         };

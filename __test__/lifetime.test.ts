@@ -129,6 +129,13 @@ test.serial('leaks are watched from the end of the task that made them: only und
   });
 });
 
+test.serial('the calls of one native call do not keep each other\'s string arguments alive', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'big-strings.ts');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // 64 calls x 4 MiB: all kept would be 256 MiB (512 as UTF-16); a batch holds up to 16 MiB.
+  tt.true(Number(out) <= 64, `the JS heap grew by ${out.trim()} MiB`);
+});
+
 test.serial('garbage collection of a Library does not unload it: addresses taken from it stay callable', (tt) => {
   const script = path.join(__dirname, 'helpers', 'library-gc.ts');
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

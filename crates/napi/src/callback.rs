@@ -295,6 +295,11 @@ impl JsCallback {
                     self.dispatcher.args().write(i, raw);
                     scope.undefined(env)
                 } else {
+                    if input.ty == Type::CString && raw != 0 {
+                        // A non-NULL cstring argument is a C string for the call (see above).
+                        let text = CStr::from_ptr(raw as usize as *const c_char);
+                        scope.hold(text.to_bytes().len());
+                    }
                     to_js(env, input.ty, raw)
                 };
             }

@@ -42,16 +42,25 @@ const CALLEES: usize = 4;
 /// the live registry (direct-mapped: index % CALLEES), so that a BareFn called again in the batch
 /// skips looking its function up in the env's function table. Emptied when a BareFn is disposed
 /// (`forget_callees`): its index may then serve another BareFn, with another function.
+/// Also counts the bytes of the string arguments made in the batch (`JsScope::hold`).
 #[derive(Default)]
-pub struct Callees([Cell<(u32, Option<NonNull<sys::napi_value__>>)>; CALLEES]);
+pub struct Callees {
+    entries: [Cell<(u32, Option<NonNull<sys::napi_value__>>)>; CALLEES],
+    held: Cell<usize>,
+}
+
+/// Bytes of string arguments after which the next call opens a new batch: a batch's scope keeps
+/// every handle made in it, so 256 calls with 4 MiB strings each held 1 GiB, and 24 MiB ones ran
+/// V8 out of memory. Shared scopes must not change what a program can hold.
+const MAX_HELD: usize = 16 << 20;
 
 impl Callees {
     fn entry(&self, index: u32) -> &Cell<(u32, Option<NonNull<sys::napi_value__>>)> {
-        &self.0[index as usize % CALLEES]
+        &self.entries[index as usize % CALLEES]
     }
 
     fn clear(&self) {
-        self.0.iter().for_each(|entry| entry.set((0, None)));
+        self.entries.iter().for_each(|entry| entry.set((0, None)));
     }
 }
 
@@ -274,6 +283,16 @@ impl JsScope {
         }
     }
 
+    /// Counts `bytes` of string arguments made in this scope against its batch (`MAX_HELD`).
+    #[inline]
+    pub fn hold(&self, bytes: usize) {
+        if let JsScope::Batched { callees, .. } = self {
+            // SAFETY: the batch outlives this scope (see `Batched`).
+            let held = &unsafe { callees.as_ref() }.held;
+            held.set(held.get().saturating_add(bytes));
+        }
+    }
+
     /// `undefined`, as a handle of this scope.
     #[inline]
     pub fn undefined(&self, env: sys::napi_env) -> sys::napi_value {
@@ -307,7 +326,10 @@ impl JsScope {
 /// `env` live; the batch scope (if any) is the innermost open scope.
 #[inline]
 unsafe fn use_batch(env: sys::napi_env, batch: &mut Option<Batch>) -> &Batch {
-    if batch.as_ref().is_none_or(|b| b.calls >= BATCH) {
+    if batch
+        .as_ref()
+        .is_none_or(|b| b.calls >= BATCH || b.callees.held.get() >= MAX_HELD)
+    {
         // SAFETY: forwarded.
         unsafe { new_batch(env, batch) };
     }

@@ -1,7 +1,7 @@
 //! Benchmark loops: call a callback `n` times from native code and fold the results, so the
 //! benchmark can check every call returned the right value.
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 
 /// The loops whose callback convention varies: `(i32, i32) -> i32` and a 6-argument mixed
 /// signature, as `extern $abi` callers named `$i32` and `$mixed6`.
@@ -60,6 +60,19 @@ pub unsafe extern "C" fn tl_loop_f64_f64_f64(
     n: u32,
 ) -> f64 {
     (0..n).map(|i| cb(f64::from(i), 0.5)).sum()
+}
+
+/// Sum of `cb(text)` for `n` calls, all within this one native call.
+///
+/// # Safety
+/// `cb` must be a `(cstring) -> i32` function; `text` a C string.
+#[no_mangle]
+pub unsafe extern "C" fn tl_loop_cstring(
+    cb: unsafe extern "C" fn(*const c_char) -> i32,
+    text: *const c_char,
+    n: u32,
+) -> i64 {
+    (0..n).map(|_| i64::from(cb(text))).sum()
 }
 
 /// Calls the `count` functions listed at `list` in turn, all in this one native call: each as

@@ -1,6 +1,6 @@
 // When the JS thread that owns BareFns goes away (worker terminated, process exiting), native
 // calls to them get the fallback: no crash, no hang.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -38,4 +38,17 @@ test('the process exits normally while native threads are calling BareFns of eve
   // not exit while the flood lasted when one event-loop turn ran the whole queue).
   const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   tt.is(out.trim(), 'calls before exit: some');
+});
+
+test('BareFns registered as C exit handlers answer with their fallback on every exit path, with the exit code asked for', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'exit-handler.ts');
+  const run = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8' });
+  for (const [mode, code] of [['end', 0], ['exit', 3]] as const) {
+    const out = run(mode);
+    tt.deepEqual([out.status, out.signal, out.stdout, out.stderr], [code, null, '', ''], mode);
+  }
+  const thrown = run('throw');
+  tt.deepEqual([thrown.status, thrown.signal, thrown.stdout], [1, null, ''], 'throw');
+  tt.true(thrown.stderr.includes('Error: uncaught on purpose'), thrown.stderr);
+  tt.false(/panicked|Segmentation|Aborted/.test(thrown.stderr), thrown.stderr);
 });

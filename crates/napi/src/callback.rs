@@ -23,6 +23,10 @@ use crate::thread;
 use crate::threading::Mode;
 use crate::to_js::to_js;
 
+/// `napi_cannot_run_js` (Node-API 10), which Node returns instead of `napi_pending_exception`
+/// when an addon declares that version; the binding's napi-sys does not name it.
+const CANNOT_RUN_JS: sys::napi_status = 23;
+
 /// The C string the last call returned, kept alive until the next call or dispose; touched only
 /// on the owning thread. Held by a thin pointer (`CString::into_raw`): 8 bytes where an
 /// `Option<CString>` takes 16, in a state a million live BareFns each have.
@@ -315,9 +319,8 @@ impl JsCallback {
         let raw = if status == sys::Status::napi_ok {
             self.accept(env, result, source)
         } else {
-            let batched = matches!(scope, JsScope::Batched { .. });
             // SAFETY: in the scope.
-            unsafe { self.fail_with_pending(env, status, batched) }
+            unsafe { self.fail_with_pending(env, status) }
         };
         // SAFETY: entered above (by `enter_scope`); every scope opened since has been closed.
         unsafe { scope.leave(env, self.dispatcher.native_calls()) };
@@ -363,14 +366,8 @@ impl JsCallback {
         }
     }
 
-    /// The callback threw, or Node-API refused to run it: report why. `batched`: the call ran in
-    /// its native call's shared scope (see `refused_in_queue_batch`).
-    unsafe fn fail_with_pending(
-        &self,
-        env: sys::napi_env,
-        status: sys::napi_status,
-        batched: bool,
-    ) -> u64 {
+    /// The callback threw, or Node-API refused to run it: report why.
+    unsafe fn fail_with_pending(&self, env: sys::napi_env, status: sys::napi_status) -> u64 {
         let mut pending = false;
         let mut error = ptr::null_mut();
         // SAFETY: env live; the exception (if any) is taken out of the env.
@@ -380,10 +377,15 @@ impl JsCallback {
                 sys::napi_get_and_clear_last_exception(env, &mut error);
             }
         }
-        if !pending && batched && native_call::refused_in_queue_batch() {
-            // A queued call refused: the env is going away and its queue is being dropped
-            // (`Dispatcher::run_batch`). Nobody can be told, and formatting a message per queued
-            // call made a flooded process take seconds to exit.
+        if !pending && (status == sys::Status::napi_pending_exception || status == CANNOT_RUN_JS) {
+            // Refused without an exception: Node no longer lets JS run in this env, which only
+            // happens once it is being torn down (worker termination, process exit, after which
+            // C exit handlers may still call). From now on the BareFns of this env answer with
+            // their fallback at once (`Dispatcher::stop`), touching neither V8 nor thread-locals
+            // that may be gone; nobody can be told, and formatting a message per queued call
+            // made a flooded process take seconds to exit. (On a foreign stack such as koffi's,
+            // V8 leaves an exception pending: that is reported below.)
+            self.dispatcher.stop();
             return self.fallback;
         }
         let (error, kind) = if pending {

@@ -455,10 +455,9 @@ impl Dispatcher {
         for job in jobs.by_ref() {
             // SAFETY: forwarded.
             unsafe { job.run(env) };
-            if calls.refused() {
-                // JS cannot run here any more (process exit or worker termination has begun):
-                // the rest of the queue is retired as at teardown, without a refusal each.
-                self.close();
+            if self.is_closed() {
+                // JS cannot run here any more (process exit or worker termination has begun,
+                // `stop`): the rest of the batch is retired as at teardown.
                 break;
             }
         }
@@ -498,11 +497,19 @@ impl Dispatcher {
         }
     }
 
-    /// Refuses further jobs and releases the threadsafe function (the env is being torn down).
-    fn close(&self) {
+    /// JS can no longer run in the env (a call was refused): refuses further jobs and retires the
+    /// queued ones, so that every later call answers with its fallback at once. Leaves the
+    /// threadsafe functions alone: after process.exit() this runs from C exit handlers, when
+    /// libuv may be shut down; the env cleanup hook releases them if it runs (`close`).
+    pub fn stop(&self) {
         self.closed.store(true, Ordering::Release);
         let orphans = std::mem::take(&mut self.lock_queue().jobs);
         orphans.into_iter().for_each(Job::retire);
+    }
+
+    /// Refuses further jobs and releases the threadsafe functions (the env is being torn down).
+    fn close(&self) {
+        self.stop();
         let tsfns = self.tsfn.write().unwrap_or_else(|e| e.into_inner()).take();
         for tsfn in tsfns.into_iter().flatten() {
             // SAFETY: the function is live (Node frees it after this hook); no thread uses it

@@ -72,9 +72,6 @@ struct Slot {
     /// Strong reference to the first error reported during this native call.
     error: Option<sys::napi_ref>,
     batch: Option<Batch>,
-    /// A batch of queued jobs only: Node-API refused to run one of its calls, so JS cannot run
-    /// on this thread any more (the env is being torn down). See `refused_in_queue_batch`.
-    refused: Cell<bool>,
     /// A callback of this native call is running JS. A cell in a boxed slot, so `JsScope::leave`
     /// reaches it through a pointer, without a thread-local lookup: the box does not move while
     /// the slot exists, and the slot outlives every JS call made during its native call.
@@ -171,12 +168,6 @@ impl NativeCall {
             }));
             NativeCall { depth: calls.len() }
         })
-    }
-
-    /// A batch of queued jobs: whether one of its calls was refused by Node-API (see
-    /// `refused_in_queue_batch`).
-    pub fn refused(&self) -> bool {
-        NATIVE_CALLS.with(|calls| calls.calls.borrow()[self.depth - 1].refused.get())
     }
 
     /// Ends the call: closes its batch scope and returns the error reported during it (now
@@ -381,18 +372,5 @@ pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
             top.error = Some(reference);
         }
         true
-    })
-}
-
-/// Records, when the innermost native call is a batch of queued jobs, that Node-API refused to run
-/// a call of that batch, made in the batch's scope (`JsScope::Batched`): a queued call runs from
-/// the event loop on the thread's own stack, so a refusal there means JS cannot run here any more
-/// (the env is being torn down), not a foreign stack. False when the innermost call is not such
-/// a batch.
-pub fn refused_in_queue_batch() -> bool {
-    NATIVE_CALLS.with(|calls| {
-        let calls = calls.calls.borrow();
-        let batch = calls.last().filter(|top| !top.rethrow);
-        batch.inspect(|top| top.refused.set(true)).is_some()
     })
 }

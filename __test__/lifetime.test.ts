@@ -2,6 +2,7 @@
 // BareFn.live(), and where errors go when no JS -> native call is on the stack.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
@@ -134,6 +135,18 @@ test.serial('the calls of one native call do not keep each other\'s string argum
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   // 64 calls x 4 MiB: all kept would be 256 MiB (512 as UTF-16); a batch holds up to 16 MiB.
   tt.true(Number(out) <= 64, `the JS heap grew by ${out.trim()} MiB`);
+});
+
+test('a BareFn called deep in a worker with a large stack runs: the foreign-stack check uses the thread\'s real stack', async (tt) => {
+  const script = path.join(__dirname, 'helpers', 'deep-stack.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, resourceLimits: { stackSizeMb: 64 } });
+  const [depthMiB, result] = await new Promise<[number, number]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  tt.true(depthMiB >= 12, `${depthMiB} MiB deep`);
+  tt.is(result, 5, 'run, not refused as a foreign stack');
 });
 
 test.serial('garbage collection of a Library does not unload it: addresses taken from it stay callable', (tt) => {

@@ -18,7 +18,6 @@ use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
 use crate::report::{report, Kind};
-use crate::stack;
 use crate::thread;
 use crate::threading::Mode;
 use crate::to_js::to_js;
@@ -493,7 +492,7 @@ impl Handler for JsCallback {
             return self.fallback; // the env is being torn down: JS can no longer run
         }
         let env = dispatcher.env();
-        if !stack::is_near(dispatcher.stack_hint()) {
+        if !dispatcher.stack().contain_current() {
             return self.foreign_stack(env);
         }
         if self.disposed.load(Ordering::Relaxed) {

@@ -38,6 +38,7 @@ use crate::completion::Completion;
 use crate::native_call::{NativeCall, NativeCalls, ThreadCalls};
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
+use crate::stack::Bounds;
 
 /// The arguments of a queued call, raw-encoded. C string arguments point into `strings`, copies
 /// owned by the job, so they stay valid however long the job waits.
@@ -190,8 +191,8 @@ pub struct Dispatcher {
     native_calls: ThreadCalls,
     /// The env, used on its thread only (see `env`).
     env: Env,
-    /// A position on the env thread's stack (see `stack`).
-    stack_hint: usize,
+    /// The env thread's stack (see `stack`).
+    stack: Bounds,
     /// The env's function table: a JS array holding each live BareFn's JS function at its index
     /// in the live registry (lib/bare-fn.ts puts it there and clears it on dispose). One strong
     /// reference for the env, which frees it at teardown; never used after `close`.
@@ -231,7 +232,7 @@ impl Dispatcher {
             owner_os_id: crate::thread::os_id(),
             native_calls: ThreadCalls::current(),
             env: Env(env),
-            stack_hint: crate::stack::position(),
+            stack: Bounds::current(),
             functions: OwnedRef::new(strong_ref(env, functions)),
             args,
         });
@@ -349,11 +350,11 @@ impl Dispatcher {
         self.env.0
     }
 
-    /// A position on the env thread's stack, taken on it: calls on that thread whose stack
-    /// pointer is far from it run on a foreign stack (see `stack`).
+    /// The env thread's stack, taken on it: calls on that thread whose stack pointer is outside
+    /// it run on a foreign stack (see `stack`).
     #[inline]
-    pub fn stack_hint(&self) -> usize {
-        self.stack_hint
+    pub fn stack(&self) -> &Bounds {
+        &self.stack
     }
 
     pub fn owner_os_id(&self) -> u64 {

@@ -97,3 +97,12 @@ pub extern "C" fn tl_hello() -> *const c_char {
 pub extern "C" fn tl_null_str() -> *const c_char {
     std::ptr::null()
 }
+
+/// An address on the calling thread's stack right now, for tests that need to know how deep a
+/// call is.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn tl_stack_position() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(std::ptr::addr_of!(marker)) as usize
+}

@@ -47,6 +47,20 @@ test('calling conventions follow Rust on this platform', (tt) => {
   tt.throws(() => sig(t.void, [], { abi: 'pascal' as never }), { instanceOf: RangeError, message: /options.abi must be one of C, system, .*; got "pascal"/ });
 });
 
+test('error messages quote at most 40 characters of a string and describe a huge bigint by its size', (tt) => {
+  using identity = new BareFn(sig(t.i32, [t.i32]), (x) => x);
+  const id = FnPtr.from(identity.address, identity.signature);
+  const long = 'x'.repeat(1 << 20);
+  tt.throws(() => id(long as never), { instanceOf: TypeError, message: `FnPtr (i32) -> i32: argument 0 (i32): expected a number (i32), got "${'x'.repeat(40)}"…` });
+  tt.throws(() => id((2n ** (2n ** 20n)) as never), {
+    instanceOf: TypeError,
+    message: 'FnPtr (i32) -> i32: argument 0 (i32): expected a number (i32), got a bigint of 16385 64-bit words',
+  });
+  tt.throws(() => sig(long as never, []), { instanceOf: TypeError, message: `sig: the return type must be one of t.void, t.i32, …; got "${'x'.repeat(40)}"…` });
+  tt.throws(() => (BareFn.quarantine = (2n ** 300n) as never), { instanceOf: RangeError, message: 'BareFn.quarantine must be an integer from 0 to 10000000; got a bigint beyond 2^128 in size' });
+  tt.throws(() => id(2n ** 100n as never), { message: `FnPtr (i32) -> i32: argument 0 (i32): expected a number (i32), got ${2n ** 100n}n` });
+});
+
 test('new BareFn checks its signature, callback and options', (tt) => {
   tt.throws(() => new BareFn({} as Signature, () => 0 as never), {
     instanceOf: TypeError,

@@ -77,9 +77,15 @@ export const t = Object.freeze({
 });
 
 /** A short description of a value for error messages. */
+/** Past this many characters a quoted string is cut, and past 2^128 a bigint is described by its
+ * size: a message must stay small and quick to make whatever the value (a 2^(2^26) bigint took
+ * 20 s to print in decimal). */
+const QUOTED = 40;
+const HUGE = 2n ** 128n;
+
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return value.length > QUOTED ? `${JSON.stringify(value.slice(0, QUOTED))}…` : JSON.stringify(value);
+  if (typeof value === 'bigint') return value >= HUGE || value <= -HUGE ? 'a bigint beyond 2^128 in size' : `${value}n`;
   if (typeof value === 'function') return 'a function';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';

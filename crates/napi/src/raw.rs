@@ -157,8 +157,13 @@ pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<String>
     String::from_utf8(buf).ok()
 }
 
+/// How many characters of a string a message quotes.
+const QUOTED_CHARS: usize = 40;
+
 /// A short description of a JS value for error messages: `300`, `1.5`, `"abc"`, `12n`,
-/// `undefined`, `null`, `an object`, `a function`, `a symbol`.
+/// `undefined`, `null`, `an object`, `a function`, `a symbol`. Bounded in size and cost whatever
+/// the value: a long string is cut (only its start is read), a bigint over 128 bits is described
+/// by its size.
 pub fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
     match type_of(env, value) {
         sys::ValueType::napi_undefined => "undefined".into(),
@@ -176,12 +181,47 @@ pub fn describe(env: sys::napi_env, value: sys::napi_value) -> String {
             format_number(d)
         }
         sys::ValueType::napi_string => {
-            let s = read_string(env, value).unwrap_or_default();
-            let short: String = s.chars().take(40).collect();
-            let ellipsis = if short.len() < s.len() { "…" } else { "" };
+            // Only the start is read: a message must not copy a 256 MB string.
+            let mut buf = [0u8; 4 * QUOTED_CHARS + 1];
+            let mut copied = 0usize;
+            let mut length = 0usize;
+            // SAFETY: value is a string; the buffer's size is passed; a NULL buffer asks for
+            // the length only (in UTF-16 units: known without a scan, unlike the UTF-8 one).
+            unsafe {
+                sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length);
+                sys::napi_get_value_string_utf8(
+                    env,
+                    value,
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    &mut copied,
+                );
+            }
+            let text = String::from_utf8_lossy(&buf[..copied]);
+            let short: String = text.chars().take(QUOTED_CHARS).collect();
+            let ellipsis = if short.encode_utf16().count() < length {
+                "…"
+            } else {
+                ""
+            };
             format!("{short:?}{ellipsis}")
         }
         sys::ValueType::napi_bigint => {
+            let mut words = 0usize;
+            // SAFETY: value is a bigint; NULL sign and words ask for the word count only.
+            unsafe {
+                sys::napi_get_value_bigint_words(
+                    env,
+                    value,
+                    ptr::null_mut(),
+                    &mut words,
+                    ptr::null_mut(),
+                )
+            };
+            if words > 2 {
+                // Its decimal form would take time quadratic in its size (20 s for 2^(2^26)).
+                return format!("a bigint of {words} 64-bit words");
+            }
             let mut coerced = ptr::null_mut();
             // SAFETY: coercing a bigint to a string cannot throw.
             unsafe { sys::napi_coerce_to_string(env, value, &mut coerced) };

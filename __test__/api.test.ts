@@ -61,6 +61,46 @@ test('error messages quote at most 40 characters of a string and describe a huge
   tt.throws(() => id(2n ** 100n as never), { message: `FnPtr (i32) -> i32: argument 0 (i32): expected a number (i32), got ${2n ** 100n}n` });
 });
 
+test('options must be objects with known keys, argument arrays must not have holes', (tt) => {
+  tt.throws(() => sig(t.void, [, t.i32] as never), { instanceOf: TypeError, message: 'sig: argument 0 must be one of t.void, t.i32, …; got undefined' });
+  tt.throws(() => sig(t.void, [], null as never), { instanceOf: TypeError, message: 'sig: options must be an object like { abi: … }; got null' });
+  tt.throws(() => sig(t.void, [], 'stdcall' as never), { instanceOf: TypeError, message: 'sig: options must be an object like { abi: … }; got "stdcall"' });
+  tt.throws(() => sig(t.void, [], { ABI: 'system' } as never), { instanceOf: TypeError, message: 'sig: unknown option "ABI"; the options are abi' });
+  tt.throws(() => new BareFn(Compare, () => 0, 'blocking' as never), {
+    instanceOf: TypeError,
+    message: 'new BareFn: options must be an object like { threading: … }; got "blocking"',
+  });
+  tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking', timeout: 50 } as never), {
+    instanceOf: TypeError,
+    message: 'new BareFn: unknown option "timeout"; the options are threading, timeoutMs, ref, fallback, onError',
+  });
+});
+
+test('an onError getter is read once', (tt) => {
+  let reads = 0;
+  const options = {
+    get onError() {
+      reads++;
+      return reads === 1 ? () => {} : undefined;
+    },
+  };
+  using cb = new BareFn(Compare, () => 0, options);
+  tt.is(reads, 1);
+  tt.is(typeof cb.address, 'bigint');
+});
+
+test('a cstring argument with a lone surrogate is an error, not a U+FFFD', (tt) => {
+  using libc = Library.open(libcPath);
+  const strlen = libc.fn('strlen', sig(t.usize, [t.cstring]));
+  tt.throws(() => strlen('ab\uD800c'), {
+    instanceOf: TypeError,
+    message: 'FnPtr (cstring) -> usize: argument 0 (cstring): a cstring is UTF-8, which cannot encode the lone surrogate U+D800 at index 2',
+  });
+  tt.is(strlen('a\uFFFDb'), 5n, 'a real U+FFFD is kept');
+  tt.is(strlen('\u{1F600}'), 4n, 'a surrogate pair is one character');
+  tt.throws(() => memory.readCString('x' as never), { instanceOf: TypeError, message: 'memory.readCString: the address: expected a bigint or safe integer (pointer), got "x"' });
+});
+
 test('new BareFn checks its signature, callback and options', (tt) => {
   tt.throws(() => new BareFn({} as Signature, () => 0 as never), {
     instanceOf: TypeError,

@@ -2,7 +2,7 @@
 import { binding } from './native.js';
 import type { Callee } from './arg-buffer.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
-import { describe, type Type } from './types.js';
+import { checkOptions, describe, type Type } from './types.js';
 
 /**
  * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
@@ -15,6 +15,7 @@ import { describe, type Type } from './types.js';
  */
 export type Threading = 'local' | 'blocking' | 'nonblocking';
 const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
+const BARE_FN_OPTIONS = ['threading', 'timeoutMs', 'ref', 'fallback', 'onError'] as const;
 
 /** The mode's code for createBareFn (its index in THREADINGS), -1 for anything else: compared
  * with each constant rather than searched in THREADINGS (`includes` and `indexOf` are builtin
@@ -186,38 +187,41 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   }
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
-    const options: BareFnOptions<S, M> = optionsArg[0] ?? {};
+    const given = optionsArg[0];
+    if (given !== undefined) checkOptions(given, BARE_FN_OPTIONS, 'new BareFn');
+    // Each option is read once: a getter that changed between reads lost the onError it had.
+    const { threading: threadingOption, timeoutMs: timeoutOption, ref, onError, fallback } = (given ?? {}) as BareFnOptions<S, M>;
     const { handle, wrap } = forBareFn(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
     }
-    const threading = options.threading ?? ('local' as M);
+    const threading = threadingOption ?? ('local' as M);
     const mode = modeCode(threading);
     if (mode < 0) {
       throw new RangeError(`new BareFn: options.threading must be one of ${THREADINGS.join(', ')}; got ${describe(threading)}`);
     }
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (options.timeoutMs !== undefined && threading !== 'blocking') {
+    const timeoutMs = timeoutOption ?? DEFAULT_TIMEOUT_MS;
+    if (timeoutOption !== undefined && threading !== 'blocking') {
       throw new TypeError(`new BareFn: options.timeoutMs is only for threading 'blocking'; this one is ${describe(threading)}`);
     }
     if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
       throw new RangeError(`new BareFn: options.timeoutMs must be a number >= 0 or Infinity; got ${describe(timeoutMs)}`);
     }
-    if (options.ref !== undefined && typeof options.ref !== 'boolean') {
-      throw new TypeError(`new BareFn: options.ref must be a boolean; got ${describe(options.ref)}`);
+    if (ref !== undefined && typeof ref !== 'boolean') {
+      throw new TypeError(`new BareFn: options.ref must be a boolean; got ${describe(ref)}`);
     }
-    if (options.onError !== undefined && typeof options.onError !== 'function') {
-      throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(options.onError)}`);
+    if (onError !== undefined && typeof onError !== 'function') {
+      throw new TypeError(`new BareFn: options.onError must be a function; got ${describe(onError)}`);
     }
     // The stack without its first two lines ('Error', this constructor): the creator first.
     const site = traceCreation ? new Error().stack?.split('\n').slice(2).join('\n') : undefined;
     const flags =
       mode |
-      (options.ref === true ? CREATE_REF : 0) |
-      (options.onError !== undefined ? CREATE_ON_ERROR : 0) |
-      (options.fallback !== undefined ? CREATE_FALLBACK : 0) |
+      (ref === true ? CREATE_REF : 0) |
+      (onError !== undefined ? CREATE_ON_ERROR : 0) |
+      (fallback !== undefined ? CREATE_FALLBACK : 0) |
       (site !== undefined ? CREATE_SITE : 0);
-    const index = binding.createBareFn(handle, flags, timeoutMs, options.onError, options.fallback, site);
+    const index = binding.createBareFn(handle, flags, timeoutMs, onError, fallback, site);
     functions[index] = wrap === undefined ? callback : wrap(callback as Callee);
     this.#index = index;
     this.signature = signature;

@@ -1,11 +1,12 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
 import { binding, type Binding } from './native.js';
-import { checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
+import { checkOptions, checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
 
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
 export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
 const ABIS: readonly Abi[] = ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64', 'aapcs'];
+const SIG_OPTIONS = ['abi'] as const;
 
 /** The most arguments a signature may have. */
 export const MAX_ARGS = 16;
@@ -57,17 +58,19 @@ export function forBareFn(signature: unknown, what: string): ForBareFn {
 export function sig<const R extends Type, const A extends readonly Type[]>(
   ret: R,
   args: A,
-  options: { abi?: Abi } = {},
+  options?: { abi?: Abi },
 ): Signature<R, A> {
   checkType(ret, 'sig: the return type');
   if (!Array.isArray(args)) {
     throw new TypeError(`sig: the argument types must be an array; got ${describe(args)}`);
   }
-  args.forEach((arg, i) => checkType(arg, `sig: argument ${i}`));
+  // An index loop, not forEach, which skips the holes of a sparse array ([, t.i32]).
+  for (let i = 0; i < args.length; i++) checkType(args[i], `sig: argument ${i}`);
   if (args.length > MAX_ARGS) {
     throw new RangeError(`sig: a signature takes at most ${MAX_ARGS} arguments, got ${args.length}`);
   }
-  const abi = options.abi ?? 'C';
+  if (options !== undefined) checkOptions(options, SIG_OPTIONS, 'sig');
+  const abi = options?.abi ?? 'C';
   if (!ABIS.includes(abi)) {
     throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);
   }

@@ -92,6 +92,21 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Checks that `options` is an object whose own keys are all in `known`: options passed as a
+ * string (`'blocking'`) or with a misspelt key (`{ timeout: 50 }`) were silently ignored.
+ */
+export function checkOptions(options: unknown, known: readonly string[], what: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${what}: options must be an object like { ${known[0]}: … }; got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${what}: unknown option ${describe(key)}; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */
 export function checkType(value: unknown, what: string): Type {
   // Kept small (the message is built elsewhere) so that V8 inlines it into memory.read.

@@ -2,6 +2,7 @@
 //! error, never a silent truncation.
 
 use std::ffi::CString;
+use std::ptr;
 
 use bare_fn_core::Type;
 use napi::sys;
@@ -214,6 +215,11 @@ fn cstring(
         sys::ValueType::napi_null => Ok(0),
         sys::ValueType::napi_string => {
             let text = read_string(env, value).unwrap_or_default();
+            if text.contains('\u{FFFD}') {
+                // Node-API writes U+FFFD for a lone surrogate, which has no UTF-8 form: an error,
+                // as every other lossy conversion is (a real U+FFFD in the text is kept).
+                lone_surrogate(env, value)?;
+            }
             let owned = CString::new(text).map_err(|e| {
                 Failure::type_error(format!(
                     "a cstring cannot contain NUL characters (one is at index {})",
@@ -226,4 +232,31 @@ fn cstring(
         }
         _ => Err(expected(env, "a string or null", Type::CString, value)),
     }
+}
+
+/// An error naming the first lone surrogate of a JS string, if it has one (read as UTF-16).
+fn lone_surrogate(env: sys::napi_env, value: sys::napi_value) -> Result<(), Failure> {
+    let mut length = 0usize;
+    // SAFETY: value is a string; a NULL buffer asks for its length in UTF-16 units.
+    unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length) };
+    let mut units = vec![0u16; length + 1];
+    let mut copied = 0usize;
+    // SAFETY: the buffer holds length + 1 units, as passed.
+    unsafe {
+        sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), units.len(), &mut copied)
+    };
+    let mut index = 0;
+    for c in char::decode_utf16(units[..copied].iter().copied()) {
+        match c {
+            Ok(c) => index += c.len_utf16(),
+            Err(e) => {
+                return Err(Failure::type_error(format!(
+                    "a cstring is UTF-8, which cannot encode the lone surrogate U+{:04X} at \
+                     index {index}",
+                    e.unpaired_surrogate()
+                )))
+            }
+        }
+    }
+    Ok(())
 }

@@ -151,6 +151,7 @@ pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
     // SAFETY: address is an argument of this call.
     let at = throw_on_failure(env, unsafe {
         from_js(env, Type::Pointer, address.0, &mut Vec::new())
+            .map_err(|f| f.context(format_args!("memory.readCString: the address")))
     })?;
     if at == 0 {
         return Ok(None);

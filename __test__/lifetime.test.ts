@@ -149,6 +149,12 @@ test('a BareFn called deep in a worker with a large stack runs: the foreign-stac
   tt.is(result, 5, 'run, not refused as a foreign stack');
 });
 
+test('BareFn.live() runs no setter of Object.prototype (one that created a BareFn made the addon panic)', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'prototype-setter.ts');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.deepEqual(JSON.parse(out), { entries: 2, setterRan: false, signature: '() -> i32', own: true });
+});
+
 test.serial('garbage collection of a Library does not unload it: addresses taken from it stay callable', (tt) => {
   const script = path.join(__dirname, 'helpers', 'library-gc.ts');
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -147,43 +147,85 @@ pub fn mark_leaked(index: u32) -> Option<String> {
 /// `liveBareFns()`: an array of `{ signature, threading, address, createdAt, leaked }`, in no
 /// particular order.
 ///
+/// The registry is read first, into plain data, and the JS objects made after: making them may
+/// run JS (a setter on `Object.prototype` that creates a BareFn panicked on the registry's
+/// borrow). Their fields are defined as own data properties, so no such setter runs at all.
+///
 /// # Safety
 /// On `env`'s thread, in a callback's scope.
 pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
-    LIVE.with(|live| {
+    struct Entry {
+        signature: String,
+        threading: &'static str,
+        address: u64,
+        created_at: Option<String>,
+        leaked: bool,
+    }
+    let entries: Vec<Entry> = LIVE.with(|live| {
         let live = live.borrow();
-        let places = live.places.iter().enumerate();
-        let entries: Vec<_> = places
-            .filter_map(|(i, p)| Some((i as u32, p.as_ref()?)))
-            .collect();
-        let mut array = ptr::null_mut();
-        // SAFETY: env live, in the callback's scope; every value below belongs to it.
-        unsafe {
-            sys::napi_create_array_with_length(env, entries.len(), &mut array);
-            for (position, (index, bare_fn)) in entries.into_iter().enumerate() {
-                let mut object = ptr::null_mut();
-                sys::napi_create_object(env, &mut object);
-                let mut leaked_value = ptr::null_mut();
-                sys::napi_get_boolean(env, bare_fn.leaked, &mut leaked_value);
-                let created_at = match live.sites.get(&index) {
-                    Some(site) => string(env, site),
-                    None => to_js(env, Type::Void, 0),
-                };
+        live.places
+            .iter()
+            .enumerate()
+            .filter_map(|(i, place)| {
+                let bare_fn = place.as_ref()?;
                 let callback = bare_fn.callback();
-                let address = bare_fn.thunk.address() as u64;
-                let fields = [
-                    (c"signature", string(env, &callback.signature().to_string())),
-                    (c"threading", string(env, callback.mode().name())),
-                    (c"address", to_js(env, Type::Pointer, address)),
-                    (c"createdAt", created_at),
-                    (c"leaked", leaked_value),
-                ];
-                for (name, value) in fields {
-                    sys::napi_set_named_property(env, object, name.as_ptr(), value);
-                }
-                sys::napi_set_element(env, array, position as u32, object);
-            }
+                Some(Entry {
+                    signature: callback.signature().to_string(),
+                    threading: callback.mode().name(),
+                    address: bare_fn.thunk.address() as u64,
+                    created_at: live.sites.get(&(i as u32)).cloned(),
+                    leaked: bare_fn.leaked,
+                })
+            })
+            .collect()
+    });
+    let mut array = ptr::null_mut();
+    // SAFETY: env live, in the callback's scope; every value below belongs to it.
+    unsafe {
+        sys::napi_create_array_with_length(env, entries.len(), &mut array);
+        for (position, entry) in entries.iter().enumerate() {
+            let mut object = ptr::null_mut();
+            sys::napi_create_object(env, &mut object);
+            let mut leaked = ptr::null_mut();
+            sys::napi_get_boolean(env, entry.leaked, &mut leaked);
+            let created_at = match &entry.created_at {
+                Some(site) => string(env, site),
+                None => to_js(env, Type::Void, 0),
+            };
+            let fields = [
+                (c"signature", string(env, &entry.signature)),
+                (c"threading", string(env, entry.threading)),
+                (c"address", to_js(env, Type::Pointer, entry.address)),
+                (c"createdAt", created_at),
+                (c"leaked", leaked),
+            ]
+            .map(|(name, value)| data_property(name.as_ptr(), ptr::null_mut(), value));
+            sys::napi_define_properties(env, object, fields.len(), fields.as_ptr());
+            // Property names must be strings (or symbols), array indices too.
+            let index = string(env, &position.to_string());
+            let element = [data_property(ptr::null(), index, object)];
+            sys::napi_define_properties(env, array, 1, element.as_ptr());
         }
-        array
-    })
+    }
+    array
+}
+
+/// An own, writable, enumerable, configurable data property, named by `utf8name` or `name`.
+fn data_property(
+    utf8name: *const std::ffi::c_char,
+    name: sys::napi_value,
+    value: sys::napi_value,
+) -> sys::napi_property_descriptor {
+    sys::napi_property_descriptor {
+        utf8name,
+        name,
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        attributes: sys::PropertyAttributes::writable
+            | sys::PropertyAttributes::enumerable
+            | sys::PropertyAttributes::configurable,
+        data: ptr::null_mut(),
+    }
 }

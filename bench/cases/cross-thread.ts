@@ -1,11 +1,13 @@
 // Case 6: calls from other threads (testlib threads), side by side in one process.
 //   blocking: round trips from 1 and 4 calling threads, bare-fn 'blocking' vs a koffi registered
-//     callback (koffi blocks the calling thread until JS ran); the note gives the process CPU
-//     time per call (bare-fn's callers spin up to 30 µs before sleeping, one fewer at a time
-//     than there are CPUs);
+//     callback (koffi blocks the calling thread until JS ran), on an idle machine and with a
+//     busy process on every CPU; the note gives the process CPU time per call;
 //   nonblocking: void calls from 1 thread delivered to JS, bare-fn 'nonblocking' vs the floor,
 //     a bare Node-API threadsafe function fed by a thread of the addon (one call per item).
 // The JS thread waits by polling with setImmediate, so its event loop stays awake.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+
 import koffi from 'koffi';
 
 import * as binding from '../../binding.js';
@@ -22,7 +24,10 @@ export async function run(): Promise<CaseResult[]> {
   koffi.load(testlibPath);
   const kcb = koffi.register(expectedOnThread, koffi.pointer(koffi.proto('int32_t KCross(int32_t, int32_t)'))) as bigint;
   const results: CaseResult[] = [];
-  for (const threads of [1, 4]) {
+  for (const [threads, loaded] of [[1, false], [4, false], [1, true], [4, true]] as const) {
+    // Loaded: a busy process on every CPU, as on a developer laptop or a loaded server (started
+    // here, stopped after this row).
+    const hogs = loaded ? Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
     const cpu: Record<string, number[]> = { 'bare-fn': [], koffi: [] };
     const roundTrip = (name: string, address: bigint) => async () => {
       const before = process.cpuUsage();
@@ -33,9 +38,10 @@ export async function run(): Promise<CaseResult[]> {
       return (r.ms * 1e3) / BLOCKING_CALLS;
     };
     const samples = await interleaved({ 'bare-fn': roundTrip('bare-fn', blocking.address), koffi: roundTrip('koffi', kcb) });
+    for (const hog of hogs) hog.kill();
     results.push({
-      id: `cross-thread-blocking-${threads}`,
-      title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips`,
+      id: `cross-thread-blocking-${threads}${loaded ? '-loaded' : ''}`,
+      title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips${loaded ? ', every CPU busy with another process' : ''}`,
       unit: 'µs/call',
       baseline: 'koffi',
       lowerIsBetter: true,

@@ -16,10 +16,21 @@ const DONE: u32 = 2;
 /// The deadline passed before JS took the call; it must not run any more.
 const ABANDONED: u32 = 3;
 
-/// How long a caller spins before it sleeps. A round trip through the owning thread's event loop
-/// takes microseconds to tens of microseconds; a sleeping waiter adds a futex wake-up on top.
-/// Spinning costs at most this much CPU per call (bench/ reports it).
+/// The longest a caller spins before it sleeps. A round trip through the owning thread's event
+/// loop takes microseconds to tens of microseconds; a sleeping waiter adds a futex wake-up on top.
 pub const SPIN: Duration = Duration::from_micros(30);
+
+/// How long callers spin now, in ns: adapted to whether spinning pays. A spin that ends with the
+/// result raises it (by an eighth of SPIN, up to SPIN); one that ends without halves it, down to
+/// 0, when callers sleep at once and only one call in `PROBE_EVERY` spins, for `PROBE`, to find
+/// out whether spinning pays again. On an idle machine spins succeed and it stays at SPIN; with
+/// every CPU busy, a spinning caller takes the CPU the JS thread needs to answer it (one caller
+/// spinning made round trips 70 µs where koffi's sleeping callers took 15), its spins fail, and
+/// it falls to 0 within a few calls.
+static BUDGET_NS: AtomicU32 = AtomicU32::new(SPIN.as_nanos() as u32);
+const PROBE: Duration = Duration::from_micros(2);
+const PROBE_EVERY: u32 = 64;
+static PROBES: AtomicU32 = AtomicU32::new(0);
 
 /// Callers spinning right now, in the whole process.
 static SPINNING: AtomicUsize = AtomicUsize::new(0);
@@ -32,15 +43,36 @@ fn max_spinning() -> usize {
     *MAX.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()) - 1)
 }
 
-/// Spins until the call is done or SPIN passed, if fewer than `max_spinning` callers spin.
+/// The spin this call may make: the budget, or a probe when it is 0; None to sleep at once.
+fn spin_budget() -> Option<Duration> {
+    match BUDGET_NS.load(Ordering::Relaxed) {
+        0 => (PROBES.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0).then_some(PROBE),
+        ns => Some(Duration::from_nanos(u64::from(ns))),
+    }
+}
+
+/// Spins until the call is done or the budget passed, if fewer than `max_spinning` callers spin,
+/// and adapts the budget to how that went.
 fn spin_until_done(state: &AtomicU32) -> bool {
+    let Some(budget) = spin_budget() else {
+        return false;
+    };
     let mut done = false;
     if SPINNING.fetch_add(1, Ordering::Relaxed) < max_spinning() {
         let start = Instant::now();
-        while !done && start.elapsed() < SPIN {
+        while !done && start.elapsed() < budget {
             done = state.load(Ordering::Acquire) == DONE;
             std::hint::spin_loop();
         }
+        let ns = budget.as_nanos() as u32;
+        let step = SPIN.as_nanos() as u32 / 8;
+        let next = if done {
+            (ns + step).min(step * 8)
+        } else {
+            ns / 2
+        };
+        // A budget under a microsecond would not see a round trip: sleep instead.
+        BUDGET_NS.store(if next < 1_000 { 0 } else { next }, Ordering::Relaxed);
     }
     SPINNING.fetch_sub(1, Ordering::Relaxed);
     done

@@ -46,7 +46,10 @@ fn max_spinning() -> usize {
 /// The spin this call may make: the budget, or a probe when it is 0; None to sleep at once.
 fn spin_budget() -> Option<Duration> {
     match BUDGET_NS.load(Ordering::Relaxed) {
-        0 => (PROBES.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0).then_some(PROBE),
+        0 => PROBES
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PROBE_EVERY)
+            .then_some(PROBE),
         ns => Some(Duration::from_nanos(u64::from(ns))),
     }
 }

@@ -54,16 +54,19 @@ impl RawFrame {
 
     /// Sets the return value (raw encoding) in every return register a caller of any scalar
     /// return type might read: integer callers read rax/x0/eax(:edx), float callers the low
-    /// lane of xmm0/d0 (an `f32` is the low 32 bits of the raw value) or ST0 per `exit.x87`.
+    /// lane of xmm0/d0 (an `f32` is the low 32 bits of the raw value) or ST0 (`set_exit`).
     #[inline]
-    pub fn set_return(&mut self, raw: u64, exit: Exit) {
+    pub fn set_return(&mut self, raw: u64) {
         self.ret[0] = raw;
         self.ret_fp[0] = raw;
-        if cfg!(target_arch = "x86") {
-            // Only x86's template reads them (elsewhere `exit` is always the default).
-            self.x87 = u32::from(exit.x87);
-            self.callee_pops = u32::from(exit.callee_pops);
-        }
+    }
+
+    /// How the call returns, for x86's template: whether to load ST0, how many bytes to pop.
+    /// Other templates read neither field.
+    #[inline]
+    pub fn set_exit(&mut self, exit: Exit) {
+        self.x87 = u32::from(exit.x87);
+        self.callee_pops = u32::from(exit.callee_pops);
     }
 }
 

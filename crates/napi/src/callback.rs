@@ -20,7 +20,7 @@ use crate::raw::Failure;
 use crate::report::{report, Kind};
 use crate::thread;
 use crate::threading::Mode;
-use crate::to_js::to_js;
+use crate::to_js::{cstr_to_js, to_js};
 
 /// `napi_cannot_run_js` (Node-API 10), which Node returns instead of `napi_pending_exception`
 /// when an addon declares that version; the binding's napi-sys does not name it.
@@ -297,12 +297,13 @@ impl JsCallback {
                     // The JS function (a wrapper, see `arg_buffer`) reads it from there.
                     self.dispatcher.args().write(i, raw);
                     scope.undefined(env)
+                } else if input.ty == Type::CString && raw != 0 {
+                    // A non-NULL cstring argument is a C string for the call (see above); its
+                    // length, measured once, is counted against the batch (`JsScope::hold`).
+                    let text = CStr::from_ptr(raw as usize as *const c_char);
+                    scope.hold(text.to_bytes().len());
+                    cstr_to_js(env, text)
                 } else {
-                    if input.ty == Type::CString && raw != 0 {
-                        // A non-NULL cstring argument is a C string for the call (see above).
-                        let text = CStr::from_ptr(raw as usize as *const c_char);
-                        scope.hold(text.to_bytes().len());
-                    }
                     to_js(env, input.ty, raw)
                 };
             }

@@ -1,6 +1,6 @@
 //! Raw-encoded values (see bare_fn_core::types) to JS values.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 use std::ptr;
 
 use bare_fn_core::Type;
@@ -8,6 +8,21 @@ use napi::sys;
 
 /// NAPI_AUTO_LENGTH (SIZE_MAX) as the `isize` napi-sys declares: read up to the NUL.
 const AUTO_LENGTH: isize = -1;
+
+/// A C string of known length as a JS string (invalid UTF-8 replaced by U+FFFD).
+///
+/// # Safety
+/// As for `to_js`.
+#[inline]
+pub unsafe fn cstr_to_js(env: sys::napi_env, text: &CStr) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    let bytes = text.to_bytes();
+    // SAFETY: env per the contract; `bytes` is readable for its length.
+    unsafe {
+        sys::napi_create_string_utf8(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut out)
+    };
+    out
+}
 
 /// Converts one raw value of type `ty` to JS. 8-32-bit integers and floats become numbers, 64-bit
 /// and size types bigints, pointers bigints, C strings strings (or null for NULL; invalid UTF-8

@@ -16,52 +16,32 @@ pub unsafe extern "C" fn tl_call_i32_i32_i32(cb: I32I32I32, a: i32, b: i32) -> i
     cb(a, b)
 }
 
-/// `cb(a, b)`, calling `cb` as an `extern "win64"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "win64"` function of that signature.
-#[cfg(target_arch = "x86_64")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_i32_i32_i32_win64(
-    cb: unsafe extern "win64" fn(i32, i32) -> i32,
-    a: i32,
-    b: i32,
-) -> i32 {
-    cb(a, b)
-}
-
-/// `tl_call_i32_i32_i32` for each x86 convention besides cdecl: `cb(a, b)` called as
-/// `extern "stdcall"`, `"fastcall"` and `"thiscall"`.
-macro_rules! x86_callers {
-    ($($name:ident: $abi:literal),*) => {$(
+/// `tl_call_i32_i32_i32` for each convention that is not C on some target: `cb(a, b)` called as
+/// `extern $abi`, exported as `$name` where `$arch` has that convention.
+macro_rules! convention_callers {
+    ($($name:ident: $abi:literal on $arch:literal),* $(,)?) => {$(
+        #[doc = concat!("`cb(a, b)`, calling `cb` as an `extern \"", $abi, "\"` function.")]
+        ///
         /// # Safety
-        /// `cb` must be a function of the named convention and signature.
-        #[cfg(target_arch = "x86")]
+        /// `cb` must be a function of that convention and signature.
+        #[cfg(target_arch = $arch)]
         #[no_mangle]
-        pub unsafe extern "C" fn $name(cb: unsafe extern $abi fn(i32, i32) -> i32, a: i32, b: i32) -> i32 {
+        pub unsafe extern "C" fn $name(
+            cb: unsafe extern $abi fn(i32, i32) -> i32,
+            a: i32,
+            b: i32,
+        ) -> i32 {
             cb(a, b)
         }
     )*};
 }
-x86_callers!(
-    tl_call_i32_i32_i32_stdcall: "stdcall",
-    tl_call_i32_i32_i32_fastcall: "fastcall",
-    tl_call_i32_i32_i32_thiscall: "thiscall"
+convention_callers!(
+    tl_call_i32_i32_i32_win64: "win64" on "x86_64",
+    tl_call_i32_i32_i32_sysv64: "sysv64" on "x86_64",
+    tl_call_i32_i32_i32_stdcall: "stdcall" on "x86",
+    tl_call_i32_i32_i32_fastcall: "fastcall" on "x86",
+    tl_call_i32_i32_i32_thiscall: "thiscall" on "x86",
 );
-
-/// `cb(a, b)`, calling `cb` as an `extern "sysv64"` function.
-///
-/// # Safety
-/// `cb` must be an `extern "sysv64"` function of that signature.
-#[cfg(target_arch = "x86_64")]
-#[no_mangle]
-pub unsafe extern "C" fn tl_call_i32_i32_i32_sysv64(
-    cb: unsafe extern "sysv64" fn(i32, i32) -> i32,
-    a: i32,
-    b: i32,
-) -> i32 {
-    cb(a, b)
-}
 
 /// `cb(a, b)`.
 ///

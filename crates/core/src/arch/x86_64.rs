@@ -12,7 +12,7 @@
 //!   al; `invoke` always says 8, which is right for non-variadic callees too;
 //! - each template calls its dispatcher with its own convention (`extern "sysv64"` or
 //!   `extern "win64"`), so the dispatcher preserves exactly the registers the thunk's caller
-//!   expects preserved (Win64 also keeps rdi, rsi and xmm6-15).
+//!   expects preserved (Win64 also keeps rdi, rsi and xmm6-15): `tests/callee_saved.rs`.
 
 use std::arch::naked_asm;
 

@@ -152,6 +152,38 @@ test('a BareFn exposes its address, signature and mode; dispose is idempotent', 
   tt.throws(() => f.address, { instanceOf: TypeError, message: 'BareFn (pointer, pointer) -> i32: address read after dispose' });
 });
 
+test('structuredClone and postMessage refuse a BareFn or Library saying why; a signature clones as its data', (tt) => {
+  const f = new BareFn(Compare, () => 0);
+  const libc = Library.open(libcPath);
+  const why = /^Symbol\(bare-fn objects stay on the thread that made them: post a BareFn's \.address, or a Library's \.path, and rebuild it there\) could not be cloned\.$/;
+  // A DOMException, which ava's throws() does not take for an error.
+  const refusal = (clone: () => unknown): unknown => {
+    try {
+      clone();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+  const { port1, port2 } = new MessageChannel();
+  for (const clone of [() => structuredClone(f), () => structuredClone(libc), () => structuredClone({ nested: [f] }), () => port1.postMessage(f)]) {
+    const error = refusal(clone);
+    tt.true(error instanceof DOMException);
+    tt.is((error as DOMException).name, 'DataCloneError');
+    tt.regex((error as DOMException).message, why);
+  }
+  port1.close();
+  port2.close();
+  tt.deepEqual(structuredClone(Compare), { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C' });
+  // What to post instead works: the address is a bigint, the signature its data.
+  tt.is(structuredClone({ address: f.address }).address, f.address);
+  // JSON and spreading, which skip or copy the marker, still work.
+  tt.is(JSON.stringify(f), JSON.stringify({ signature: { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C' }, threading: 'local' }));
+  tt.is({ ...f }.threading, 'local');
+  f.dispose();
+  libc.close();
+});
+
 test('using disposes at the end of the block', (tt) => {
   let escaped: BareFn<typeof Compare> | undefined;
   {

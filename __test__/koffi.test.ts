@@ -2,7 +2,7 @@
 // functions bare-fn's FnPtr calls (koffi decodes the arguments and encodes the return value), koffi
 // calls testlib's targets to check testlib and bare-fn's Library agree, and koffi reads memory
 // bare-fn wrote.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 import test from 'ava';
@@ -79,16 +79,24 @@ test('koffi reads back what memory.write stored, for every writable scalar', (tt
   }
 });
 
+const foreignStackScript = path.join(__dirname, 'helpers', 'koffi-foreign-stack.ts');
+const refusedInsideKoffi = [
+  'fallback -1, callback calls 0, direct call 3',
+  'onError refused: BareFn (i32, i32) -> i32 was called on a foreign stack (e.g. inside a koffi call, which runs native code on a stack of its own); V8 cannot run JS there, so the call was refused',
+];
+
 test('a BareFn called inside a koffi call is refused with the fallback and a clear report', (tt) => {
   // koffi runs native code on a stack of its own, where V8 cannot run JS. The refusal reaches
   // onError once the event loop runs JS again; the process must survive.
-  const script = path.join(__dirname, 'helpers', 'koffi-foreign-stack.ts');
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.is(
-    out.trim(),
-    [
-      'fallback -1, callback calls 0, direct call 3',
-      'onError refused: BareFn (i32, i32) -> i32 was called on a foreign stack (e.g. inside a koffi call, which runs native code on a stack of its own); V8 cannot run JS there, so the call was refused',
-    ].join('\n'),
-  );
+  const out = execFileSync(process.execPath, ['--import', 'tsx', foreignStackScript], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.is(out.trim(), refusedInsideKoffi.join('\n'));
+});
+
+test('inside a koffi call in a worker too: refused, and six workers in a row end and are torn down cleanly', (tt) => {
+  const workers = 6;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', foreignStackScript, 'workers', String(workers)], { encoding: 'utf8' });
+  tt.is(result.stderr, '');
+  tt.is(result.status, 0);
+  const expected = Array.from({ length: workers }, (_, i) => [...refusedInsideKoffi, `worker ${i} exit 0`]).flat();
+  tt.is(result.stdout.trim(), expected.join('\n'));
 });

@@ -1,5 +1,6 @@
 // BareFn: a JS function as a real C function pointer, with its threading mode and lifetime.
 import { binding } from './native.js';
+import { NO_CLONE } from './no-clone.js';
 import type { Callee } from './arg-buffer.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
 import { checkOptions, describe, type Type } from './types.js';
@@ -149,6 +150,9 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   #state = LIVE;
   readonly signature: S;
   readonly threading: M;
+  /** Makes structuredClone and postMessage refuse a BareFn with a DataCloneError saying why
+   * (no-clone.ts); post its `.address` instead. */
+  readonly noClone = NO_CLONE;
 
   /** The BareFns of this thread not yet disposed (including leaked ones), in no particular order,
    * to find leaks. */

@@ -1,6 +1,7 @@
 // FnPtr (any C function pointer, callable from JS) and Library (dlopen).
 import { binding, type Binding } from './native.js';
 import { type Caller, nativeOf, type Signature } from './signature.js';
+import { NO_CLONE } from './no-clone.js';
 import { describe } from './types.js';
 
 function checkAddress(address: unknown, what: string): bigint {
@@ -48,6 +49,9 @@ export const FnPtr = {
 /** A loaded shared library (dlopen / LoadLibrary). */
 export class Library implements Disposable {
   readonly #native: Binding.NativeLibrary;
+  /** Makes structuredClone and postMessage refuse a Library with a DataCloneError saying why
+   * (no-clone.ts); post its `.path` and open it there. */
+  readonly noClone = NO_CLONE;
 
   private constructor(native: Binding.NativeLibrary) {
     this.#native = native;

@@ -80,12 +80,11 @@ export function sig<const R extends Type, const A extends readonly Type[]>(
     abi,
   );
   const text = native.toString();
-  const signature: Signature<R, A> = Object.freeze({
-    ret,
-    args: Object.freeze([...args]) as unknown as A,
-    abi,
-    toString: () => text,
-  });
+  // toString is not enumerable: structuredClone copies a signature as the data it is (V8 refuses
+  // a function-valued property, naming its source text).
+  const signature = Object.freeze(
+    Object.defineProperty({ ret, args: Object.freeze([...args]) as unknown as A, abi }, 'toString', { value: () => text }),
+  ) as Signature<R, A>;
   natives.set(signature, native);
   forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args) });
   return signature;

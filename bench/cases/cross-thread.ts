@@ -3,7 +3,8 @@
 //     callback (koffi blocks the calling thread until JS ran), on an idle machine and with a
 //     busy process on every CPU; the note gives the process CPU time per call;
 //   nonblocking: void calls from 1 thread delivered to JS, bare-fn 'nonblocking' vs the floor,
-//     a bare Node-API threadsafe function fed by a thread of the addon (one call per item).
+//     a bare Node-API threadsafe function fed by a thread of the addon (one call per item), idle
+//     and with every CPU busy.
 // The JS thread waits by polling with setImmediate, so its event loop stays awake.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -18,6 +19,18 @@ import { type CaseResult, interleaved, median } from '../harness.js';
 const BLOCKING_CALLS = 100_000;
 const QUEUED_CALLS = 1_000_000;
 
+/** Runs `measure` with a busy process on every CPU when `loaded`, as on a developer laptop or a
+ * loaded server (started here, stopped when it ends). */
+async function underLoad<T>(loaded: boolean, measure: () => Promise<T>): Promise<T> {
+  const hogs = loaded ? Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+  try {
+    return await measure();
+  } finally {
+    for (const hog of hogs) hog.kill();
+  }
+}
+const LOADED_TITLE = ', every CPU busy with another process';
+
 export async function run(): Promise<CaseResult[]> {
   const I32x2 = sig(t.i32, [t.i32, t.i32]);
   using blocking = new BareFn(I32x2, expectedOnThread, { threading: 'blocking', fallback: -1 });
@@ -25,9 +38,6 @@ export async function run(): Promise<CaseResult[]> {
   const kcb = koffi.register(expectedOnThread, koffi.pointer(koffi.proto('int32_t KCross(int32_t, int32_t)'))) as bigint;
   const results: CaseResult[] = [];
   for (const [threads, loaded] of [[1, false], [4, false], [1, true], [4, true]] as const) {
-    // Loaded: a busy process on every CPU, as on a developer laptop or a loaded server (started
-    // here, stopped after this row).
-    const hogs = loaded ? Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
     const cpu: Record<string, number[]> = { 'bare-fn': [], koffi: [] };
     const roundTrip = (name: string, address: bigint) => async () => {
       const before = process.cpuUsage();
@@ -37,11 +47,10 @@ export async function run(): Promise<CaseResult[]> {
       cpu[name]!.push((used.user + used.system) / BLOCKING_CALLS);
       return (r.ms * 1e3) / BLOCKING_CALLS;
     };
-    const samples = await interleaved({ 'bare-fn': roundTrip('bare-fn', blocking.address), koffi: roundTrip('koffi', kcb) });
-    for (const hog of hogs) hog.kill();
+    const samples = await underLoad(loaded, () => interleaved({ 'bare-fn': roundTrip('bare-fn', blocking.address), koffi: roundTrip('koffi', kcb) }));
     results.push({
       id: `cross-thread-blocking-${threads}${loaded ? '-loaded' : ''}`,
-      title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips${loaded ? ', every CPU busy with another process' : ''}`,
+      title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips${loaded ? LOADED_TITLE : ''}`,
       unit: 'µs/call',
       baseline: 'koffi',
       lowerIsBetter: true,
@@ -68,30 +77,34 @@ export async function run(): Promise<CaseResult[]> {
     cleanup();
     return ns / QUEUED_CALLS;
   };
-  const samples = await interleaved({
-    floor: delivered((onCall) => {
-      binding.benchFloorTsfn(onCall, QUEUED_CALLS);
-      return () => {};
-    }),
-    'bare-fn': delivered((onCall) => {
-      const sink = new BareFn(sig(t.void, [t.i32, t.i32]), onCall, { threading: 'nonblocking', ref: true });
-      const job = spawnVoid(sink.address, 1, QUEUED_CALLS);
-      return () => {
-        joinJob(job, memory.addressOf(new BigUint64Array(3)));
-        sink.dispose();
-      };
-    }),
-  });
-  results.push({
-    id: 'cross-thread-nonblocking',
-    title: `nonblocking void calls from another thread, ${QUEUED_CALLS.toLocaleString('en')} delivered to JS`,
-    unit: 'ns/call',
-    baseline: 'floor',
-    lowerIsBetter: true,
-    rows: [
-      ...Object.entries(samples).map(([contender, s]) => ({ contender, samples: s })),
-      { contender: 'koffi', samples: null, note: 'cannot: its callbacks always block the calling thread' },
-    ],
-  });
+  for (const loaded of [false, true]) {
+    const samples = await underLoad(loaded, () =>
+      interleaved({
+        floor: delivered((onCall) => {
+          binding.benchFloorTsfn(onCall, QUEUED_CALLS);
+          return () => {};
+        }),
+        'bare-fn': delivered((onCall) => {
+          const sink = new BareFn(sig(t.void, [t.i32, t.i32]), onCall, { threading: 'nonblocking', ref: true });
+          const job = spawnVoid(sink.address, 1, QUEUED_CALLS);
+          return () => {
+            joinJob(job, memory.addressOf(new BigUint64Array(3)));
+            sink.dispose();
+          };
+        }),
+      }),
+    );
+    results.push({
+      id: `cross-thread-nonblocking${loaded ? '-loaded' : ''}`,
+      title: `nonblocking void calls from another thread, ${QUEUED_CALLS.toLocaleString('en')} delivered to JS${loaded ? LOADED_TITLE : ''}`,
+      unit: 'ns/call',
+      baseline: 'floor',
+      lowerIsBetter: true,
+      rows: [
+        ...Object.entries(samples).map(([contender, s]) => ({ contender, samples: s })),
+        { contender: 'koffi', samples: null, note: 'cannot: its callbacks always block the calling thread' },
+      ],
+    });
+  }
   return results;
 }

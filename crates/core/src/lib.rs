@@ -1,6 +1,7 @@
 //! bare-fn core: runtime signatures, their ABI layout, thunks that turn a handler into a
-//! contextless C function pointer, calls through any function pointer, and the quarantine of
-//! retired thunks. No Node.js here; tested with `cargo test`.
+//! contextless C function pointer, calls through any function pointer, the quarantine of retired
+//! thunks and the rendezvous of a caller waiting for another thread. No Node.js here; tested with
+//! `cargo test`.
 
 pub mod abi;
 mod arch;
@@ -8,6 +9,7 @@ pub mod call;
 pub mod frame;
 pub mod layout;
 pub mod quarantine;
+pub mod rendezvous;
 pub mod signature;
 pub mod thunk;
 pub mod types;

@@ -11,7 +11,6 @@ use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
 use napi::sys;
 
 use crate::arg_buffer;
-use crate::completion::Completion;
 use crate::dispatch::{Args, Dispatcher, Job, Sent};
 use crate::from_js::{convert_declined, exact};
 use crate::native_call::{self, JsScope};
@@ -21,6 +20,7 @@ use crate::report::{report, Kind};
 use crate::thread;
 use crate::threading::Mode;
 use crate::to_js::{cstr_to_js, to_js};
+use bare_fn_core::rendezvous::{Completion, SpinPolicy};
 
 /// `napi_cannot_run_js` (Node-API 10), which Node returns instead of `napi_pending_exception`
 /// when an addon declares that version; the binding's napi-sys does not name it.
@@ -563,7 +563,9 @@ impl JsCallback {
                     return self.fallback;
                 }
                 completion
-                    .wait(timeout.duration(), || self.dispatcher.is_closed())
+                    .wait(SpinPolicy::process(), timeout.duration(), || {
+                        self.dispatcher.is_closed()
+                    })
                     .inspect(|_| {
                         if self.sig.ret() == Type::CString {
                             self.keep_returned_here(completion.take_string());

@@ -34,11 +34,11 @@ use napi::sys;
 
 use crate::arg_buffer::ArgBuffer;
 use crate::callback::{JsCallback, OwnedRef};
-use crate::completion::Completion;
 use crate::native_call::{NativeCall, NativeCalls, ThreadCalls};
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
 use crate::stack::Bounds;
+use bare_fn_core::rendezvous::Completion;
 
 /// The arguments of a queued call, raw-encoded. C string arguments point into `strings`, copies
 /// owned by the job, so they stay valid however long the job waits.

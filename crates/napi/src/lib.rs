@@ -11,7 +11,6 @@ mod bare_fn;
 mod bench_floor;
 mod call;
 mod callback;
-mod completion;
 mod dispatch;
 mod from_js;
 mod library;

@@ -19,78 +19,113 @@ const ABANDONED: u32 = 3;
 /// The longest a caller spins before it sleeps. A round trip through the owning thread's event
 /// loop takes microseconds to tens of microseconds; a sleeping waiter adds a futex wake-up on top.
 pub const SPIN: Duration = Duration::from_micros(30);
-
-/// How long callers spin now, in ns: adapted to whether spinning pays. A spin that ends with the
-/// result raises it (by an eighth of SPIN, up to SPIN); one that ends without halves it, down to
-/// 0, when callers sleep at once and only one call in `PROBE_EVERY` spins, for `PROBE`, to find
-/// out whether spinning pays again. On an idle machine spins succeed and it stays at SPIN; with
-/// every CPU busy, a spinning caller takes the CPU the JS thread needs to answer it (one caller
-/// spinning made round trips 70 µs where koffi's sleeping callers took 15), its spins fail, and
-/// it falls to 0 within a few calls.
-static BUDGET_NS: AtomicU32 = AtomicU32::new(SPIN.as_nanos() as u32);
+/// What a caller spins, when the budget fell to 0, on one call in `PROBE_EVERY`.
 const PROBE: Duration = Duration::from_micros(2);
 const PROBE_EVERY: u32 = 64;
-static PROBES: AtomicU32 = AtomicU32::new(0);
 
-/// Callers spinning right now, in the whole process.
-static SPINNING: AtomicUsize = AtomicUsize::new(0);
-
-/// How many callers may spin at once: one fewer than the CPUs, so that spinning callers never
-/// take every CPU from the JS threads that run their calls (4 callers spinning on 2 CPUs made
-/// round trips 4x slower in one bench run). The others sleep at once.
-fn max_spinning() -> usize {
-    static MAX: OnceLock<usize> = OnceLock::new();
-    *MAX.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()) - 1)
+/// When waiting callers spin, and for how long: one per process (`SpinPolicy::process`), shared by
+/// every caller; tests make their own.
+///
+/// The budget adapts to whether spinning pays. A spin that ends with the result raises it (by an
+/// eighth of SPIN, up to SPIN); one that ends without halves it, down to 0, when callers sleep at
+/// once and only one call in `PROBE_EVERY` spins, for `PROBE`, to find out whether spinning pays
+/// again. On an idle machine spins succeed and it stays at SPIN; with every CPU busy, a spinning
+/// caller takes the CPU the JS thread needs to answer it (one caller spinning made round trips
+/// 70 µs where koffi's sleeping callers took 15), its spins fail, and it falls to 0 within a few
+/// calls.
+pub struct SpinPolicy {
+    budget_ns: AtomicU32,
+    probes: AtomicU32,
+    /// Callers spinning right now.
+    spinning: AtomicUsize,
+    /// How many callers may spin at once; the others sleep at once.
+    max_spinning: usize,
 }
 
-/// The spin this call may make: the budget, or a probe when it is 0; None to sleep at once.
-fn spin_budget() -> Option<Duration> {
-    match BUDGET_NS.load(Ordering::Relaxed) {
-        0 => PROBES
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(PROBE_EVERY)
-            .then_some(PROBE),
-        ns => Some(Duration::from_nanos(u64::from(ns))),
-    }
-}
-
-/// Spins until the call is done or the budget passed, if fewer than `max_spinning` callers spin,
-/// and adapts the budget to how that went.
-fn spin_until_done(state: &AtomicU32) -> bool {
-    let Some(budget) = spin_budget() else {
-        return false;
-    };
-    let mut done = false;
-    if SPINNING.fetch_add(1, Ordering::Relaxed) < max_spinning() {
-        let start = Instant::now();
-        while !done && start.elapsed() < budget {
-            done = state.load(Ordering::Acquire) == DONE;
-            std::hint::spin_loop();
+impl SpinPolicy {
+    pub const fn new(max_spinning: usize) -> SpinPolicy {
+        SpinPolicy {
+            budget_ns: AtomicU32::new(SPIN.as_nanos() as u32),
+            probes: AtomicU32::new(0),
+            spinning: AtomicUsize::new(0),
+            max_spinning,
         }
-        let ns = budget.as_nanos() as u32;
-        let step = SPIN.as_nanos() as u32 / 8;
-        let next = if done {
-            (ns + step).min(step * 8)
-        } else {
-            ns / 2
-        };
-        // A budget under a microsecond would not see a round trip: sleep instead.
-        BUDGET_NS.store(if next < 1_000 { 0 } else { next }, Ordering::Relaxed);
     }
-    SPINNING.fetch_sub(1, Ordering::Relaxed);
-    done
+
+    /// The process's policy: at most one fewer spinning callers than CPUs, so that they never take
+    /// every CPU from the JS threads that run their calls (4 callers spinning on 2 CPUs made round
+    /// trips 4x slower in one bench run).
+    pub fn process() -> &'static SpinPolicy {
+        static PROCESS: OnceLock<SpinPolicy> = OnceLock::new();
+        PROCESS.get_or_init(|| {
+            SpinPolicy::new(std::thread::available_parallelism().map_or(1, |n| n.get()) - 1)
+        })
+    }
+
+    /// How long callers spin now.
+    pub fn budget(&self) -> Duration {
+        Duration::from_nanos(u64::from(self.budget_ns.load(Ordering::Relaxed)))
+    }
+
+    /// The spin this call may make: the budget, or a probe when it is 0; None to sleep at once.
+    fn spin_for(&self) -> Option<Duration> {
+        match self.budget_ns.load(Ordering::Relaxed) {
+            0 => self
+                .probes
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(PROBE_EVERY)
+                .then_some(PROBE),
+            ns => Some(Duration::from_nanos(u64::from(ns))),
+        }
+    }
+
+    /// Spins until `state` is DONE or the budget passed, if fewer than `max_spinning` callers
+    /// spin, and adapts the budget to how that went. Whether it saw DONE.
+    fn spin_until_done(&self, state: &AtomicU32) -> bool {
+        let Some(budget) = self.spin_for() else {
+            return false;
+        };
+        let mut done = false;
+        if self.spinning.fetch_add(1, Ordering::Relaxed) < self.max_spinning {
+            let start = Instant::now();
+            while !done && start.elapsed() < budget {
+                done = state.load(Ordering::Acquire) == DONE;
+                std::hint::spin_loop();
+            }
+            let ns = budget.as_nanos() as u32;
+            let step = SPIN.as_nanos() as u32 / 8;
+            let next = if done {
+                (ns + step).min(step * 8)
+            } else {
+                ns / 2
+            };
+            // A budget of a microsecond or less would not see a round trip: sleep instead. (So a
+            // failed probe leaves 0, not half a probe to fail next.)
+            self.budget_ns
+                .store(if next <= 1_000 { 0 } else { next }, Ordering::Relaxed);
+        }
+        self.spinning.fetch_sub(1, Ordering::Relaxed);
+        done
+    }
 }
 
 /// How often a sleeping caller checks whether the owning env is gone (a torn-down env may not
 /// get to retire the queued call).
 const POLL: Duration = Duration::from_millis(50);
 
+/// One blocking call's rendezvous, shared by the waiting caller and the owning thread.
 pub struct Completion {
     state: AtomicU32,
     value: AtomicU64,
     /// Also holds the C string a call returned, from `complete` until the caller takes it.
     lock: Mutex<Option<CString>>,
     wake: Condvar,
+}
+
+impl Default for Completion {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Completion {
@@ -141,9 +176,14 @@ impl Completion {
     /// Waits for the value. None when `timeout` (None: no limit) passed, or `gone()` became true
     /// (checked every `POLL`), before the owning thread took the call; the call is then
     /// abandoned and will not run.
-    pub fn wait(&self, timeout: Option<Duration>, gone: impl Fn() -> bool) -> Option<u64> {
+    pub fn wait(
+        &self,
+        policy: &SpinPolicy,
+        timeout: Option<Duration>,
+        gone: impl Fn() -> bool,
+    ) -> Option<u64> {
         let mut deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        if spin_until_done(&self.state) {
+        if policy.spin_until_done(&self.state) {
             return Some(self.value.load(Ordering::Relaxed));
         }
         let mut guard = self.lock();
@@ -174,29 +214,5 @@ impl Completion {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn callers_beyond_the_spinning_limit_sleep_at_once() {
-        // A call already done: a spinning caller sees it at its first look; a caller over the
-        // limit does not look (it goes to sleep, where `wait` finds it done under the lock).
-        let done = AtomicU32::new(DONE);
-        let before = SPINNING.load(Ordering::Relaxed);
-        if max_spinning() > 0 {
-            assert!(spin_until_done(&done));
-        }
-        SPINNING.fetch_add(max_spinning(), Ordering::Relaxed);
-        assert!(!spin_until_done(&done));
-        SPINNING.fetch_sub(max_spinning(), Ordering::Relaxed);
-        assert_eq!(SPINNING.load(Ordering::Relaxed), before);
-        let completion = Completion::new();
-        assert!(completion.claim());
-        completion.complete(7, None);
-        assert_eq!(completion.wait(None, || false), Some(7));
     }
 }

@@ -1,0 +1,13 @@
+// What makes BareFn and Library objects refuse structuredClone and postMessage with a message
+// that says why. Both are bound to native state of the thread that made them; a clone would be a
+// plain object without it (a BareFn without its address), which fails later and far away.
+//
+// V8 clones a class instance's own enumerable properties and refuses symbols as values, naming
+// them in its DataCloneError: an own property holding this symbol is the cheapest way to turn a
+// silent, useless clone into that error (one shared value; no accessor per object, and
+// JSON.stringify and spreading still work: they skip or copy it).
+
+/** The value of `noClone` on every BareFn and Library. */
+export const NO_CLONE: unique symbol = Symbol(
+  'bare-fn objects stay on the thread that made them: post a BareFn\'s .address, or a Library\'s .path, and rebuild it there',
+);

@@ -16,16 +16,27 @@ import * as bareFn from './lib/bare-fn.js';
 import * as fnPtr from './lib/fn-ptr.js';
 import * as mem from './lib/memory.js';
 import * as signature from './lib/signature.js';
+import * as structs from './lib/struct.js';
 import * as types from './lib/types.js';
 import type { Threading } from './lib/bare-fn.js';
 import type { Signature } from './lib/signature.js';
 
 export type { JsInput, JsValue, Type, TypeName } from './lib/types.js';
+export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue } from './lib/struct.js';
+export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, Fallback, Signature } from './lib/signature.js';
 export type { BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
 
-/** The scalar types of signatures and of `memory`. */
-export const t = types.t;
+/** The types of signatures and of `memory`: the scalars, `t.struct` and `t.array`, and C's
+ * `sizeof`, `alignof` and `offsetof`. */
+export const t = Object.freeze({
+  ...types.t,
+  struct: structs.struct,
+  array: structs.array,
+  sizeof: structs.sizeof,
+  alignof: structs.alignof,
+  offsetof: structs.offsetof,
+});
 /** The most arguments a signature may have. */
 export const MAX_ARGS = signature.MAX_ARGS;
 export const sig = signature.sig;
@@ -36,5 +47,6 @@ export const FnPtr = fnPtr.FnPtr;
 export type FnPtr<S extends Signature = Signature> = fnPtr.FnPtr<S>;
 export const Library = fnPtr.Library;
 export type Library = fnPtr.Library;
-/** Scalar reads and writes at native addresses, and the address of JS-owned bytes. */
+/** Reads and writes of scalars, structs and bytes at native addresses, the address of JS-owned
+ * bytes, and native blocks. */
 export const memory = mem.memory;

@@ -118,3 +118,29 @@ void blockingFn;
 new BareFn(Compare, () => 0, { threading: 'nonblocking' });
 // @ts-expect-error timeoutMs is only for 'blocking'
 new BareFn(Tick, () => {}, { threading: 'nonblocking', timeoutMs: 5 });
+
+// Structs: memory.read infers the JS shape, memory.write checks it.
+const Point = t.struct({ x: t.f64, y: t.f64 });
+const Rect = t.struct({ origin: Point, size: Point });
+const Named = t.struct({ len: t.u8, text: t.array(t.u8, 15), ids: t.array(t.u64, 2), flags: t.array(t.bool, 2) });
+const rect = memory.read(Rect, 1n);
+const rx: number = rect.origin.x;
+void rx;
+// @ts-expect-error no field z
+void rect.origin.z;
+const named = memory.read(Named, 1n);
+const namedChecks: [number, Uint8Array, BigUint64Array, boolean[]] = [named.len, named.text, named.ids, named.flags];
+void namedChecks;
+memory.write(Rect, 1n, { origin: { x: 1, y: 2 }, size: { x: 3, y: 4 } });
+// @ts-expect-error a field of the wrong type
+memory.write(Point, 1n, { x: 1, y: 'two' });
+// @ts-expect-error a missing field
+memory.write(Point, 1n, { x: 1 });
+memory.write(Named, 1n, { len: 1, text: [1, 2], ids: new BigUint64Array(2), flags: [true, false] });
+const offset: number = t.offsetof(Rect, 'size');
+void offset;
+// @ts-expect-error not a field of Rect
+t.offsetof(Rect, 'width');
+using pointBlock = memory.alloc(Point);
+const blockType: typeof Point = pointBlock.type;
+void blockType;

@@ -1,5 +1,18 @@
-// memory: scalar reads and writes at native addresses, and the address of JS-owned bytes.
+// memory: reads and writes of scalars, structs and bytes at native addresses, the address of
+// JS-owned bytes, and native blocks (`memory.alloc`).
+import { Block } from './block.js';
 import { binding } from './native.js';
+import {
+  type ArrayType,
+  type FieldInput,
+  type FieldValue,
+  isComposite,
+  leafSize,
+  leavesOf,
+  readComposite,
+  sizeOf,
+  type StructType,
+} from './struct.js';
 import { checkType, describe, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
 
 type Readable = Exclude<TypeName, 'void'>;
@@ -116,6 +129,7 @@ function readCached(type: Type, address: bigint, offset: number): unknown {
 /** memory.read when the fast path gave nothing: checks the arguments, tries the other regions,
  * then reads natively (native code checks the address and gives the errors). */
 function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
+  if (isComposite(type)) return readCompositeAt(type, address, checkOffset(offset, 'memory.read'));
   const { code } = checkType(type, 'memory.read: the type');
   const by = checkOffset(offset, 'memory.read');
   if (typeof address === 'bigint' && (by | 0) === by) {
@@ -156,17 +170,139 @@ const GETTERS: readonly (Getter | undefined)[] = [
   undefined, // cstring: size 0
 ];
 
+// ---------------------------------------------------------------------------------------------
+// Structs and arrays: one copy between native memory and a scratch buffer, decoded or encoded
+// in JS (or decoded straight from a cached region of JS-owned memory).
+
+/** Scratch bytes of struct reads and writes, grown as needed; its address is asked once per
+ * growth. Never handed to user code, and nothing that can run user code runs while it is in use
+ * (a written value's getters all ran before: `leavesOf`). */
+let bytes = new Uint8Array(256);
+let bytesView = new DataView(bytes.buffer);
+let bytesAddress = binding.memoryAddressOf(bytes) as bigint;
+/** Where a leaf is written natively before its bytes move to its (maybe unaligned) offset. */
+const LEAF_SLOT = 8;
+
+function scratchFor(size: number): void {
+  if (size <= bytes.length) return;
+  bytes = new Uint8Array(Math.max(size, bytes.length * 2));
+  bytesView = new DataView(bytes.buffer);
+  bytesAddress = binding.memoryAddressOf(bytes) as bigint;
+}
+
+/** address + offset as a bigint, when address is one (or a safe integer); else undefined and
+ * native code gives the error. */
+function absolute(address: unknown, offset: number): bigint | undefined {
+  if (typeof address === 'bigint') return address + BigInt(offset);
+  if (typeof address === 'number' && Number.isSafeInteger(address)) return BigInt(address) + BigInt(offset);
+  return undefined;
+}
+
+function checkAligned(type: StructType | ArrayType, at: bigint | undefined, what: string): void {
+  if (at === 0n) throw new RangeError(`${what}: address is NULL`);
+  if (at !== undefined && at % BigInt(type.align) !== 0n) {
+    throw new RangeError(`${what}: address 0x${at.toString(16)} is not aligned to ${type.align} bytes for ${type.name}`);
+  }
+}
+
+function isDetached(view: DataView): boolean {
+  try {
+    return view.byteLength < 0; // throws when detached
+  } catch {
+    return true;
+  }
+}
+
+function readCompositeAt(type: StructType | ArrayType, address: unknown, offset: number): unknown {
+  const at = absolute(address, offset);
+  checkAligned(type, at, 'memory.read');
+  if (at !== undefined && at < 2n ** 53n) {
+    const start = Number(at);
+    for (const region of regions) {
+      if (start >= region.start && start + type.size <= region.end) {
+        if (isDetached(region.view)) {
+          forget(region);
+          break;
+        }
+        return readComposite(type, region.view, start - region.start);
+      }
+    }
+  }
+  scratchFor(type.size);
+  binding.memoryReadInto(address, offset, bytes, type.size);
+  return readComposite(type, bytesView, 0);
+}
+
+function writeCompositeAt(type: StructType | ArrayType, address: unknown, value: unknown, offset: number): void {
+  const leaves = leavesOf(type, value, 'memory.write');
+  checkAligned(type, absolute(address, offset), 'memory.write');
+  const slot = Math.ceil(type.size / LEAF_SLOT) * LEAF_SLOT;
+  scratchFor(slot + LEAF_SLOT);
+  bytes.fill(0, 0, type.size); // padding is written as zeros
+  for (let i = 0; i < leaves.codes.length; i++) {
+    const code = leaves.codes[i]!;
+    binding.memoryWrite(code, bytesAddress, leaves.values[i], slot, leaves.paths[i]);
+    bytes.copyWithin(leaves.offsets[i]!, slot, slot + leafSize(code));
+  }
+  binding.memoryWriteFrom(address, offset, bytes, type.size);
+}
+
+/** A byte count: an integer from 0 to 2^31 - 1. */
+const MAX_BYTES = 2 ** 31 - 1;
+function checkLength(length: unknown, what: string): number {
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > MAX_BYTES) {
+    throw new RangeError(`${what}: the length must be an integer from 0 to ${MAX_BYTES}; got ${describe(length)}`);
+  }
+  return length;
+}
+
+type Composite = StructType | ArrayType;
+
 export const memory = {
-  /** Reads one `type` at `address + offset` (bytes). NULL and misaligned addresses throw. */
-  read<N extends Readable>(type: Type<N>, address: bigint, offset = 0): JsValue<N> {
-    const cached = typeof address === 'bigint' && (offset | 0) === offset ? readCached(type, address, offset) : undefined;
-    return (cached === undefined ? readSlow(type, address, offset) : cached) as JsValue<N>;
+  /** Reads one `type` at `address + offset` (bytes): a scalar, or a struct or array (copied into
+   * a new object). NULL and misaligned addresses throw. */
+  read: ((type: Type | Composite, address: bigint, offset = 0): unknown => {
+    const cached = typeof address === 'bigint' && (offset | 0) === offset ? readCached(type as Type, address, offset) : undefined;
+    return cached === undefined ? readSlow(type, address, offset) : cached;
+  }) as {
+    <N extends Readable>(type: Type<N>, address: bigint, offset?: number): JsValue<N>;
+    <C extends Composite>(type: C, address: bigint, offset?: number): FieldValue<C>;
   },
 
-  /** Writes `value` as one `type` at `address + offset` (bytes). */
-  write<N extends Writable>(type: Type<N>, address: bigint, value: JsInput<N>, offset = 0): void {
+  /** Writes `value` as one `type` at `address + offset` (bytes). A struct or array is checked
+   * whole (every field present, none extra, each in range) before any byte is written; its
+   * padding is written as zeros. */
+  write: ((type: Type | Composite, address: bigint, value: unknown, offset = 0): void => {
+    const by = checkOffset(offset, 'memory.write');
+    if (isComposite(type)) return writeCompositeAt(type, address, value, by);
     checkType(type, 'memory.write: the type');
-    binding.memoryWrite(type.code, address, value, checkOffset(offset, 'memory.write'));
+    binding.memoryWrite(type.code, address, value, by, undefined);
+  }) as {
+    <N extends Writable>(type: Type<N>, address: bigint, value: JsInput<N>, offset?: number): void;
+    <C extends Composite>(type: C, address: bigint, value: FieldInput<C>, offset?: number): void;
+  },
+
+  /** A copy of the `length` bytes at `address + offset`. */
+  readBytes(address: bigint, length: number, offset = 0): Uint8Array {
+    const out = new Uint8Array(checkLength(length, 'memory.readBytes'));
+    binding.memoryReadInto(address, checkOffset(offset, 'memory.readBytes'), out, length);
+    return out;
+  },
+
+  /** Copies the bytes of a TypedArray, Buffer, DataView or ArrayBuffer to `address + offset`. */
+  writeBytes(address: bigint, source: ArrayBufferView | ArrayBuffer, offset = 0): void {
+    const length = (source as { byteLength?: unknown } | null)?.byteLength;
+    if (typeof length !== 'number' || !(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
+      throw new TypeError(`memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got ${describe(source)}`);
+    }
+    binding.memoryWriteFrom(address, checkOffset(offset, 'memory.writeBytes'), source, checkLength(length, 'memory.writeBytes'));
+  },
+
+  /** A zero-filled native block for a type (its size and alignment) or a byte count, freed once
+   * on dispose (`using block = memory.alloc(Point)`). */
+  alloc<T extends Type | Composite>(typeOrSize: T | number): Block<T extends Composite ? T : undefined> {
+    if (typeof typeOrSize === 'number') return new Block(checkLength(typeOrSize, 'memory.alloc'), undefined) as never;
+    return new Block(sizeOf(typeOrSize, 'memory.alloc: the type'), typeOrSize) as never;
   },
 
   /** Reads the NUL-terminated UTF-8 string at `address` (null for NULL). */

@@ -51,7 +51,9 @@ function loadBinding(): typeof Binding & RawExports {
  * napi-rs's generated declarations do not list. */
 interface RawExports {
   memoryRead(code: number, address: unknown, offset: number): unknown;
-  memoryWrite(code: number, address: unknown, value: unknown, offset: number): void;
+  memoryWrite(code: number, address: unknown, value: unknown, offset: number, label: string | undefined): void;
+  memoryReadInto(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number): void;
+  memoryWriteFrom(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number): void;
   createBareFn(
     signature: unknown,
     flags: number,

@@ -182,6 +182,14 @@ impl Target {
             Os::Linux
         },
     };
+
+    /// Bytes of a pointer (and of `size_t`) on this target.
+    pub const fn pointer_size(self) -> usize {
+        match self.arch {
+            Arch::X86_64 | Arch::Aarch64 => 8,
+            Arch::X86 => 4,
+        }
+    }
 }
 
 impl fmt::Display for Target {

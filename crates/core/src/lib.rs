@@ -11,6 +11,7 @@ pub mod layout;
 pub mod quarantine;
 pub mod rendezvous;
 pub mod signature;
+pub mod structs;
 pub mod thunk;
 pub mod types;
 

@@ -23,6 +23,7 @@ mod raw_exports;
 mod report;
 mod signature;
 mod stack;
+mod structs;
 mod thread;
 mod threading;
 mod to_js;

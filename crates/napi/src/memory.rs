@@ -13,7 +13,7 @@ use napi::{sys, Env, Result};
 use napi_derive::napi;
 
 use crate::from_js::from_js;
-use crate::raw::{describe, throw_on_failure, undefined, Failure, Raw};
+use crate::raw::{describe, read_string, throw_on_failure, undefined, Failure, Raw};
 use crate::to_js::to_js;
 
 /// The type code argument (lib/memory.ts passes `t.*.code`). Arguments here are taken raw and read
@@ -40,6 +40,23 @@ fn target(
     offset: Raw,
     what: &str,
 ) -> std::result::Result<usize, Failure> {
+    let at = address_at(env, address, offset, what)?;
+    let align = ty.size().min(align_of::<u64>());
+    if at % align != 0 {
+        return Err(Failure::range_error(format!(
+            "{what}: address 0x{at:x} is not aligned to {align} bytes for {ty}"
+        )));
+    }
+    Ok(at)
+}
+
+/// address + offset, checked: not NULL, no overflow.
+fn address_at(
+    env: sys::napi_env,
+    address: Raw,
+    offset: Raw,
+    what: &str,
+) -> std::result::Result<usize, Failure> {
     let (mut base, mut lossless) = (0u64, false);
     // SAFETY: address is an argument value of the current call; a non-bigint gives a status.
     let status =
@@ -58,18 +75,65 @@ fn target(
         return Err(Failure::range_error(format!("{what}: address is NULL")));
     }
     let at = (base as i128) + i128::from(offset);
-    let at = usize::try_from(at).map_err(|_| {
+    usize::try_from(at).map_err(|_| {
         Failure::range_error(format!(
             "{what}: address 0x{base:x} + offset {offset} overflows"
         ))
-    })?;
-    let align = ty.size().min(align_of::<u64>());
-    if at % align != 0 {
+    })
+}
+
+/// The native range `length` bytes at `address + offset` and the first `length` bytes of the
+/// JS-owned `view` (lib/memory.ts passes a checked length within the view), for a copy between
+/// them.
+fn byte_range(
+    env: sys::napi_env,
+    [address, offset, view, length]: [Raw; 4],
+    what: &str,
+) -> std::result::Result<(usize, *mut u8, usize), Failure> {
+    let at = address_at(env, address, offset, what)?;
+    let mut count = 0u32;
+    // SAFETY: length is an argument value (a checked uint32 from lib/memory.ts).
+    unsafe { sys::napi_get_value_uint32(env, length.0, &mut count) };
+    let count = count as usize;
+    if at.checked_add(count).is_none() {
         return Err(Failure::range_error(format!(
-            "{what}: address 0x{at:x} is not aligned to {align} bytes for {ty}"
+            "{what}: address 0x{at:x} + {count} bytes overflows"
         )));
     }
-    Ok(at)
+    let data = data_pointer(env, view.0)?;
+    Ok((at, data.cast(), count))
+}
+
+/// Copies `length` bytes at `address + offset` into the JS-owned `view`
+/// (`memoryReadInto(address, offset, view, length)`).
+///
+/// # Safety
+/// As for `read`.
+pub unsafe fn read_into(
+    env: sys::napi_env,
+    args: [Raw; 4],
+) -> std::result::Result<sys::napi_value, Failure> {
+    let (at, view, count) = byte_range(env, args, "memory.readBytes")?;
+    // SAFETY: the caller promises `count` readable bytes at `at` (module note); `view` holds at
+    // least `count` bytes (checked by lib/memory.ts). ptr::copy: the ranges may overlap when
+    // the address is the view's own.
+    unsafe { ptr::copy(at as *const u8, view, count) };
+    Ok(undefined(env))
+}
+
+/// Copies the first `length` bytes of the JS-owned `view` to `address + offset`
+/// (`memoryWriteFrom(address, offset, view, length)`).
+///
+/// # Safety
+/// As for `read`.
+pub unsafe fn write_from(
+    env: sys::napi_env,
+    args: [Raw; 4],
+) -> std::result::Result<sys::napi_value, Failure> {
+    let (at, view, count) = byte_range(env, args, "memory.writeBytes")?;
+    // SAFETY: the caller promises `count` writable bytes at `at`; as in read_into otherwise.
+    unsafe { ptr::copy(view, at as *mut u8, count) };
+    Ok(undefined(env))
 }
 
 /// Reads one `type` at `address + offset` (`memoryRead(code, address, offset)`).
@@ -90,14 +154,15 @@ pub unsafe fn read(
 }
 
 /// Writes `value` as one `type` at `address + offset` (`memoryWrite(code, address, value,
-/// offset)`). Writing a cstring stores a pointer and is refused (the string's memory would not
-/// outlive the call).
+/// offset, label)`). Writing a cstring stores a pointer and is refused (the string's memory would
+/// not outlive the call). An error about the value starts with `label` when it is a string (a
+/// struct's field path), else with "memory.write: value".
 ///
 /// # Safety
 /// As for `read`.
 pub unsafe fn write(
     env: sys::napi_env,
-    [type_code, address, value, offset]: [Raw; 4],
+    [type_code, address, value, offset, label]: [Raw; 5],
 ) -> std::result::Result<sys::napi_value, Failure> {
     let ty = type_from_code(env, type_code, "memory.write")?;
     if ty == Type::CString {
@@ -108,8 +173,13 @@ pub unsafe fn write(
     }
     let at = target(env, ty, address, offset, "memory.write")?;
     // SAFETY: value is an argument of this call.
-    let raw = unsafe { from_js(env, ty, value.0, &mut Vec::new()) }
-        .map_err(|f| f.context("memory.write: value"))?;
+    let raw = unsafe { from_js(env, ty, value.0, &mut Vec::new()) }.map_err(|f| {
+        // Only read on this error path.
+        match read_string(env, label.0) {
+            Some(label) => f.context(label),
+            None => f.context("memory.write: value"),
+        }
+    })?;
     // SAFETY: the caller promises `at` is writable for `ty`; alignment and NULL checked.
     unsafe { write_raw(ty, at, raw) };
     Ok(undefined(env))
@@ -142,6 +212,35 @@ unsafe fn write_raw(ty: Type, at: usize, raw: u64) {
             _ => ptr::write(at as *mut u64, raw),
         }
     }
+}
+
+/// `size` zero-filled bytes from the C heap (`calloc`: aligned for any C type), for
+/// `memory.alloc`; lib/block.ts frees them once with `memoryFree`.
+#[napi(js_name = "memoryAlloc")]
+pub fn memory_alloc(env: Env, size: u32) -> Result<Raw> {
+    // SAFETY: calloc with a non-zero size (lib/block.ts checks it) returns memory or NULL.
+    let block = unsafe { libc::calloc(1, size as usize) };
+    if block.is_null() {
+        let failure = Failure::range_error(format!("memory.alloc: cannot allocate {size} bytes"));
+        return Err(failure.throw(env.raw()));
+    }
+    // SAFETY: inside this call's scope.
+    Ok(Raw(unsafe {
+        to_js(env.raw(), Type::Pointer, block as usize as u64)
+    }))
+}
+
+/// Frees a block of `memoryAlloc` (lib/block.ts calls it once per block).
+#[napi(js_name = "memoryFree")]
+pub fn memory_free(env: Env, address: Raw) -> Result<()> {
+    let env = env.raw();
+    // SAFETY: address is an argument of this call.
+    let at = throw_on_failure(env, unsafe {
+        from_js(env, Type::Pointer, address.0, &mut Vec::new())
+    })?;
+    // SAFETY: `at` came from calloc in memory_alloc and is freed once (lib/block.ts).
+    unsafe { libc::free(at as usize as *mut c_void) };
+    Ok(())
 }
 
 /// Reads the NUL-terminated string at `address` (null for NULL).

@@ -69,6 +69,8 @@ macro_rules! raw_callbacks {
 raw_callbacks! {
     memory_read => memory::read;
     memory_write => memory::write;
+    memory_read_into => memory::read_into;
+    memory_write_from => memory::write_from;
     create_bare_fn => bare_fn::create;
     bare_fn_address => bare_fn::address;
     dispose_bare_fn => bare_fn::dispose;
@@ -83,9 +85,11 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 9] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 11] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
+        (c"memoryReadInto", Some(memory_read_into)),
+        (c"memoryWriteFrom", Some(memory_write_from)),
         (c"createBareFn", Some(create_bare_fn)),
         (c"bareFnAddress", Some(bare_fn_address)),
         (c"disposeBareFn", Some(dispose_bare_fn)),

@@ -16,6 +16,7 @@
 
 pub mod dirty;
 pub mod ffi_call;
+pub mod layouts;
 pub mod loops;
 pub mod raw;
 pub mod recorder;

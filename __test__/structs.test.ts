@@ -1,0 +1,284 @@
+// Structs and arrays in memory: layout equal to gcc's (generated C in testlib), exact reads and
+// writes checked through scalar reads at gcc's offsets and through koffi, errors naming the
+// field path, native blocks, bulk bytes, and the nftw example against node:fs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import test from 'ava';
+import koffi from 'koffi';
+
+import { Library, memory, sig, t, type FieldType, type StructType } from '../index.js';
+
+import { layoutsC } from './helpers/layouts-c.js';
+import { libcPath } from './helpers/platform.js';
+import { layoutRow, SHAPES, SYSTEM } from './helpers/struct-shapes.js';
+import { lib } from './helpers/testlib.js';
+
+const root = path.join(__dirname, '..');
+
+/** A table of u32s exported by testlib (`tl_*_layout_table(&len)`). */
+function cTable(name: string): number[] {
+  const len = new BigUint64Array(1);
+  const at = lib.fn(name, sig(t.pointer, [t.pointer]))(memory.addressOf(len));
+  const count = Number(len[0]);
+  return count === 0 ? [] : Array.from(new Uint32Array(memory.readBytes(at, count * 4).buffer));
+}
+
+test('crates/testlib/c/layouts.c is generated from the current shapes (npm run gen:layouts)', (tt) => {
+  tt.is(readFileSync(path.join(root, 'crates', 'testlib', 'c', 'layouts.c'), 'utf8'), layoutsC());
+});
+
+test('sizeof, alignof and every offsetof equal gcc\'s for every test shape', (tt) => {
+  const expected = Object.values(SHAPES).flatMap(layoutRow);
+  tt.deepEqual(cTable('tl_shape_layout_table'), expected);
+  tt.true(expected.length > 80);
+  // The accessors say the same as the type.
+  for (const shape of Object.values(SHAPES)) {
+    tt.deepEqual([t.sizeof(shape), t.alignof(shape), ...Object.keys(shape.fields).map((f) => t.offsetof(shape, f))], layoutRow(shape));
+  }
+});
+
+test('struct stat and struct FTW of examples/stat.ts equal the C library\'s on this platform', (tt) => {
+  const arch = process.arch as keyof typeof SYSTEM;
+  const here = process.platform === 'linux' ? SYSTEM[arch] : undefined;
+  const table = cTable('tl_system_layout_table');
+  if (here === undefined) {
+    tt.deepEqual(table, [], 'no system structs declared for this platform');
+    return;
+  }
+  tt.deepEqual(table, Object.values(here).flatMap(({ type }) => layoutRow(type)));
+});
+
+test('scalar sizes and alignments as C sees them', (tt) => {
+  const pointer = process.arch === 'ia32' ? 4 : 8;
+  tt.deepEqual([t.sizeof(t.bool), t.sizeof(t.i16), t.sizeof(t.f32), t.sizeof(t.f64), t.sizeof(t.pointer), t.sizeof(t.usize)], [1, 2, 4, 8, pointer, pointer]);
+  tt.is(t.alignof(t.u16), 2);
+  tt.is(t.sizeof(t.array(t.u16, 7)), 14);
+  tt.is(t.alignof(t.array(t.u16, 7)), 2);
+});
+
+/** A deterministic value for every field of a type, different per seed. */
+function sample(type: FieldType, seed: number): unknown {
+  if ('kind' in type) {
+    if (type.kind === 'array') return Array.from({ length: type.length }, (_, i) => sample(type.element, seed * 31 + i));
+    return Object.fromEntries(Object.entries(type.fields).map(([name, field], i) => [name, sample(field, seed * 17 + i)]));
+  }
+  const n = (seed * 2654435761) >>> 0;
+  switch (type.name) {
+    case 'bool': return n % 2 === 0;
+    case 'i8': return (n % 256) - 128;
+    case 'u8': return n % 256;
+    case 'i16': return (n % 65536) - 32768;
+    case 'u16': return n % 65536;
+    case 'i32': return n | 0;
+    case 'u32': return n;
+    case 'f32': return Math.fround(n / 7 - 1e5);
+    case 'f64': return n / 3 - 1e9;
+    case 'i64': case 'isize': return BigInt.asIntN(type.name === 'isize' && t.sizeof(t.isize) === 4 ? 32 : 64, BigInt(n) * -0x1_0000_0001n);
+    case 'u64': return BigInt(n) * 0x1_0000_0001n;
+    case 'usize': case 'pointer': return BigInt.asUintN(t.sizeof(t.usize) * 8, BigInt(n) * 0x1_0000_0001n);
+    default: return null; // cstring: written as NULL through a pointer-typed twin below
+  }
+}
+
+/** The value as read back: typed arrays for numeric arrays. */
+function plain(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>);
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
+const writable = Object.entries(SHAPES).filter(([name]) => name !== 'scalars');
+
+test('every shape written and read back exactly, native block and JS-owned memory alike', (tt) => {
+  for (const [name, shape] of writable) {
+    for (const seed of [1, 2, 3]) {
+      const value = sample(shape, seed);
+      using block = memory.alloc(shape);
+      memory.write(shape, block.address, value as never);
+      tt.deepEqual(plain(memory.read(shape, block.address)), value, `${name} native`);
+      const bytes = new Uint8Array(shape.size + 8);
+      const at = memory.addressOf(bytes) + 8n; // cached region: read in JS
+      memory.write(shape, at, value as never);
+      tt.deepEqual(plain(memory.read(shape, at)), value, `${name} cached`);
+      tt.deepEqual(memory.readBytes(block.address, shape.size), bytes.subarray(8), `${name} same bytes`);
+    }
+  }
+});
+
+test('fields land at gcc\'s offsets: each read back as a scalar at the offset the C table gives', (tt) => {
+  const table = cTable('tl_shape_layout_table');
+  let row = 0;
+  for (const [name, shape] of Object.entries(SHAPES)) {
+    const offsets = table.slice(row + 2, row + 2 + Object.keys(shape.fields).length);
+    row += 2 + offsets.length;
+    if (name === 'scalars') continue;
+    const value = sample(shape, 5) as Record<string, unknown>;
+    using block = memory.alloc(shape);
+    memory.write(shape, block.address, value as never);
+    Object.entries(shape.fields).forEach(([field, type], i) => {
+      if ('kind' in type) return; // composite fields: covered by their own shapes
+      // Through an aligned copy of the field's bytes: packed fields are misaligned for memory.read.
+      const aligned = new Uint8Array(8);
+      aligned.set(memory.readBytes(block.address, t.sizeof(type), offsets[i]));
+      tt.is(memory.read(type as never, memory.addressOf(aligned)), value[field] as never, `${name}.${field}`);
+    });
+  }
+});
+
+test('koffi decodes what memory.write stored, struct for struct', (tt) => {
+  const kPoint = koffi.struct({ x: 'double', y: 'double' });
+  const kOdd = koffi.struct({ a: 'uint8_t', b: 'uint16_t' });
+  const cases: [StructType, ReturnType<typeof koffi.struct>][] = [
+    [SHAPES.rect!, koffi.struct({ origin: kPoint, size: kPoint })],
+    [SHAPES.nested_odd!, koffi.struct({ a: 'uint8_t', inner: kOdd, b: 'float', c: 'bool' })],
+    [SHAPES.name!, koffi.struct({ len: 'uint8_t', text: koffi.array('uint8_t', 15, 'Array') })],
+    [SHAPES.packed1!, koffi.pack({ a: 'uint8_t', b: 'uint32_t' })],
+    [SHAPES.i8_f64!, koffi.struct({ a: 'int8_t', b: 'double' })],
+  ];
+  for (const [shape, kType] of cases) {
+    tt.is(koffi.sizeof(kType), shape.size);
+    const value = sample(shape, 9);
+    using block = memory.alloc(shape);
+    memory.write(shape, block.address, value as never);
+    tt.deepEqual(koffi.decode(block.address, kType), value, shape.name);
+  }
+});
+
+test('random shapes: written, copied by libc memcpy, read back exactly', (tt) => {
+  const libc = Library.open(libcPath);
+  const memcpy = libc.fn('memcpy', sig(t.pointer, [t.pointer, t.pointer, t.usize]));
+  const scalars = [t.bool, t.i8, t.u8, t.i16, t.u16, t.i32, t.u32, t.i64, t.u64, t.isize, t.usize, t.f32, t.f64, t.pointer];
+  let state = 12345;
+  const next = (n: number) => ((state = (state * 1103515245 + 12345) >>> 0) >>> 8) % n;
+  const randomType = (depth: number): FieldType => {
+    const pick = next(10);
+    if (depth < 2 && pick === 0) return randomStruct(depth + 1);
+    if (depth < 2 && pick === 1) return t.array(randomType(depth + 1), 1 + next(4));
+    return scalars[next(scalars.length)]!;
+  };
+  const randomStruct = (depth: number): StructType => {
+    const fields = Object.fromEntries(Array.from({ length: 1 + next(6) }, (_, i) => [`f${i}`, randomType(depth)]));
+    const pack = [undefined, undefined, 1, 2, 4][next(5)];
+    return t.struct(fields, pack === undefined ? undefined : { pack: pack as 1 });
+  };
+  for (let i = 0; i < 200; i++) {
+    const shape = randomStruct(0);
+    const value = sample(shape, i);
+    using from = memory.alloc(shape);
+    using to = memory.alloc(shape);
+    memory.write(shape, from.address, value as never);
+    memcpy(to.address, from.address, BigInt(shape.size));
+    tt.deepEqual(plain(memory.read(shape, to.address)), value, shape.descriptor);
+  }
+  libc.close();
+});
+
+test('bad values are errors naming the field path, and nothing is written', (tt) => {
+  const Rect = SHAPES.rect!;
+  const Name = SHAPES.name!;
+  using block = memory.alloc(Rect);
+  const good = { origin: { x: 1, y: 2 }, size: { x: 3, y: 4 } };
+  memory.write(Rect, block.address, good);
+  const rejects = (value: unknown, error: { instanceOf: typeof TypeError | typeof RangeError; message: string | RegExp }) => {
+    tt.throws(() => memory.write(Rect, block.address, value as never), error);
+    tt.deepEqual(memory.read(Rect, block.address), good, 'unchanged');
+  };
+  const R = 'struct { origin: struct { x: f64, y: f64 }, size: struct { x: f64, y: f64 } }';
+  rejects({ origin: { x: 1 }, size: { x: 1, y: 2 } }, { instanceOf: TypeError, message: 'memory.write: field origin.y is missing (struct { x: f64, y: f64 })' });
+  rejects({ origin: { x: 1, y: 2, z: 3 }, size: { x: 1, y: 2 } }, { instanceOf: TypeError, message: 'memory.write: field origin.z is not a field of struct { x: f64, y: f64 }' });
+  rejects({ origin: { x: 9, y: 9 }, size: { x: 1, y: 'big' } }, { instanceOf: TypeError, message: /^memory.write: field size.y: expected a number/ });
+  rejects({ origin: 5, size: { x: 1, y: 2 } }, { instanceOf: TypeError, message: 'memory.write: field origin: expected an object for struct { x: f64, y: f64 }; got 5' });
+  rejects(null, { instanceOf: TypeError, message: `memory.write: expected an object for ${R.slice(0, 59)}…; got null` });
+  using name = memory.alloc(Name);
+  tt.throws(() => memory.write(Name, name.address, { len: 300, text: new Uint8Array(15) }), { instanceOf: RangeError, message: 'memory.write: field len: 300 does not fit u8' });
+  tt.throws(() => memory.write(Name, name.address, { len: 1, text: [1, 2, 256, ...Array(12).fill(0)] }), { instanceOf: RangeError, message: 'memory.write: field text[2]: 256 does not fit u8' });
+  tt.throws(() => memory.write(Name, name.address, { len: 1, text: [1] }), { instanceOf: RangeError, message: 'memory.write: field text: expected 15 elements for [u8; 15]; got 1' });
+  tt.throws(() => memory.write(t.struct({ s: t.cstring }), name.address, { s: 'x' } as never), { instanceOf: TypeError, message: /^memory.write: field s is a cstring: cannot write one/ });
+  tt.throws(() => memory.read(Rect, block.address + 4n), { instanceOf: RangeError, message: /^memory.read: address 0x[0-9a-f]+ is not aligned to 8 bytes for struct \{ origin/ });
+  tt.throws(() => memory.read(Rect, 0n), { instanceOf: RangeError, message: 'memory.read: address is NULL' });
+  tt.deepEqual(memory.read(Name, name.address), { len: 0, text: new Uint8Array(15) }, 'a block starts zero-filled');
+});
+
+test('bad struct and array types are errors naming the field', (tt) => {
+  tt.throws(() => t.struct({}), { instanceOf: TypeError, message: 't.struct: a struct needs at least one field' });
+  tt.throws(() => t.struct({ a: t.void } as never), { instanceOf: TypeError, message: 't.struct: field "a" is void; a field cannot be void' });
+  tt.throws(() => t.struct({ a: { name: 'i32', code: 6 } } as never), { instanceOf: TypeError, message: 't.struct: field "a" must be a type of t (a scalar, t.struct(…) or t.array(…)); got an object' });
+  tt.throws(() => t.struct([t.i32] as never), { instanceOf: TypeError, message: /^t.struct: the fields must be an object/ });
+  tt.throws(() => t.struct({ a: t.u8 }, { pack: 3 as never }), { instanceOf: RangeError, message: 't.struct: options.pack must be one of 1, 2, 4, 8, 16; got 3' });
+  tt.throws(() => t.struct({ a: t.u8 }, { packed: 1 } as never), { instanceOf: TypeError, message: 't.struct: unknown option "packed"; the options are pack' });
+  for (const length of [0, -1, 1.5, 2 ** 31, Infinity]) {
+    tt.throws(() => t.array(t.u8, length), { instanceOf: RangeError, message: `t.array: the length must be an integer from 1 to 2147483647; got ${length}` });
+  }
+  tt.throws(() => t.array(t.u8, '3' as never), { instanceOf: TypeError, message: 't.array: the length must be a number; got "3"' });
+  tt.throws(() => t.array(t.f64, 2 ** 30), { instanceOf: RangeError, message: 't.array: a struct is at most 2147483647 bytes' });
+  tt.throws(() => t.offsetof(SHAPES.rect!, 'z' as never), { instanceOf: TypeError, message: /^t.offsetof: "z" is not a field of struct/ });
+  tt.throws(() => sig(t.void, [SHAPES.rect as never]), { instanceOf: TypeError, message: 'sig: argument 0 is a struct: structs by value are not supported yet; pass a pointer (t.pointer) and use memory.read' });
+});
+
+test('memory.alloc: zero-filled, typed or sized, freed once; the address is an error after dispose', (tt) => {
+  const block = memory.alloc(64);
+  tt.is(block.size, 64);
+  tt.is(block.type, undefined);
+  tt.deepEqual(memory.readBytes(block.address, 64), new Uint8Array(64));
+  block.dispose();
+  block.dispose();
+  tt.true(block.disposed);
+  tt.throws(() => block.address, { instanceOf: TypeError, message: 'memory.alloc block of 64 bytes: address read after dispose' });
+  using typed = memory.alloc(SHAPES.f64x3 as StructType);
+  tt.is(typed.size, 24);
+  tt.is(typed.type, SHAPES.f64x3!);
+  tt.throws(() => memory.alloc(0), { instanceOf: RangeError, message: 'memory.alloc: a block needs at least 1 byte; got 0' });
+  tt.throws(() => memory.alloc(-1), { instanceOf: RangeError, message: /^memory.alloc: the length must be an integer/ });
+  tt.throws(() => memory.alloc(t.void as never), { instanceOf: TypeError, message: 'memory.alloc: the type is void; a field cannot be void' });
+});
+
+test('a block garbage-collected without dispose is reported, like a leaked BareFn', (tt) => {
+  const script = `
+    const { memory } = require(${JSON.stringify(path.join(root, 'index.js'))});
+    process.on('warning', (w) => console.log(w.name + ': ' + w.message));
+    (() => { memory.alloc(48); })();
+    setTimeout(() => { globalThis.gc(); setTimeout(() => {}, 50); }, 10);`;
+  const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
+  tt.regex(out, /^BareFnLeakWarning: memory.alloc: a block of 48 bytes at 0x[0-9a-f]+ was garbage-collected without dispose; its memory stays allocated, since native code may still use it\n$/);
+});
+
+test('readBytes and writeBytes copy exactly and check their arguments', (tt) => {
+  using block = memory.alloc(16);
+  memory.writeBytes(block.address, new Uint8Array([1, 2, 3, 4]), 6);
+  memory.writeBytes(block.address, new Uint16Array([0xbeef]).buffer);
+  tt.deepEqual(memory.readBytes(block.address, 12), new Uint8Array([0xef, 0xbe, 0, 0, 0, 0, 1, 2, 3, 4, 0, 0]));
+  tt.deepEqual(memory.readBytes(block.address, 2, 7), new Uint8Array([2, 3]));
+  tt.deepEqual(memory.readBytes(block.address, 0), new Uint8Array(0));
+  tt.throws(() => memory.readBytes(0n, 4), { instanceOf: RangeError, message: 'memory.readBytes: address is NULL' });
+  tt.throws(() => memory.readBytes(block.address, -1), { instanceOf: RangeError, message: 'memory.readBytes: the length must be an integer from 0 to 2147483647; got -1' });
+  tt.throws(() => memory.writeBytes(block.address, [1, 2] as never), { instanceOf: TypeError, message: 'memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got an object' });
+});
+
+test('examples/nftw.ts walks a tree and reads each file\'s struct stat as node:fs does', (tt) => {
+  if (process.platform !== 'linux') {
+    tt.pass('nftw and the struct stat of examples/stat.ts are Linux only');
+    return;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-nftw-'));
+  try {
+    mkdirSync(path.join(dir, 'sub'));
+    writeFileSync(path.join(dir, 'a.txt'), 'hello\n');
+    writeFileSync(path.join(dir, 'sub', 'b.bin'), Buffer.alloc(70000, 1));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'examples', 'nftw.ts'), dir], { encoding: 'utf8' });
+    tt.is(result.stderr, '');
+    const lines = result.stdout.trim().split('\n');
+    for (const file of ['a.txt', path.join('sub', 'b.bin')]) {
+      const full = path.join(dir, file);
+      const { size, mode } = statSync(full);
+      const depth = file.split(path.sep).length;
+      tt.true(lines.includes(`${'  '.repeat(depth)}${full} ${size} bytes mode ${(mode & 0o7777).toString(8)}`), file);
+    }
+    tt.is(lines.at(-1), '2 files, 70006 bytes');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,304 @@
+//! C struct layout: member offsets, size and alignment, as C compilers lay a struct out on each
+//! target, with `#pragma pack(n)`. Pure decisions, compiled for every host (`tests/structs.rs`
+//! checks every target's table, and the host's against rustc's `repr(C)`); JS learns the layout
+//! of a `t.struct` from here, and calls that pass structs by value classify them from it.
+//!
+//! A struct travels between JS and native code as a descriptor string: `{f64,f64}`, `{u8,[u8;15]}`,
+//! `{{f64,f64},{f64,f64}}`, `{u8,u32}@1` (packed to 1). Member names stay in JS: the layout does
+//! not depend on them.
+
+use std::fmt;
+
+use crate::abi::{Arch, Os, Target};
+use crate::types::Type;
+
+/// The largest struct, in bytes: every offset and size fits an i32 (and a JS number exactly).
+pub const MAX_SIZE: usize = i32::MAX as usize;
+
+/// One member of a struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Member {
+    Scalar(Type),
+    Struct(Struct),
+    /// A fixed-length array, `T name[length]`.
+    Array {
+        element: Box<Member>,
+        length: usize,
+    },
+}
+
+/// A laid-out C struct.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Struct {
+    members: Vec<Member>,
+    offsets: Vec<usize>,
+    size: usize,
+    align: usize,
+    pack: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StructError {
+    /// A struct without members (C forbids it; GNU C's size 0 has no portable meaning).
+    Empty,
+    /// A `void` member, or an array of them.
+    Void,
+    /// An array of length 0 (a flexible array member has no size to lay out).
+    ZeroLength,
+    /// Larger than `MAX_SIZE`.
+    TooLarge,
+    /// A pack that is not 1, 2, 4, 8 or 16.
+    Pack(usize),
+    /// A descriptor that does not parse: what was expected at which byte.
+    Syntax { at: usize, expected: &'static str },
+}
+
+impl fmt::Display for StructError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StructError::Empty => f.write_str("a struct needs at least one field"),
+            StructError::Void => f.write_str("a field cannot be void"),
+            StructError::ZeroLength => f.write_str("an array needs a length of at least 1"),
+            StructError::TooLarge => write!(f, "a struct is at most {MAX_SIZE} bytes"),
+            StructError::Pack(n) => write!(f, "pack must be 1, 2, 4, 8 or 16; got {n}"),
+            StructError::Syntax { at, expected } => {
+                write!(f, "bad struct descriptor: expected {expected} at byte {at}")
+            }
+        }
+    }
+}
+
+impl Type {
+    /// The alignment of this type as a struct member on `target`. Natural (its size) everywhere
+    /// but x86 Linux, whose System V i386 ABI aligns 8-byte integers and doubles to 4 inside
+    /// structs (Windows x86 aligns them to 8). ABI assumption tested per target in
+    /// `tests/structs.rs` and against rustc's `repr(C)` on the host.
+    pub fn member_align(self, target: Target) -> usize {
+        let pointer = target.pointer_size();
+        let size = self.size_for(pointer);
+        match (target.arch, target.os) {
+            (Arch::X86, Os::Linux | Os::MacOs) => size.min(4),
+            _ => size,
+        }
+    }
+}
+
+impl Member {
+    /// Size and alignment of this member on `target`.
+    fn size_align(&self, target: Target) -> Result<(usize, usize), StructError> {
+        match self {
+            Member::Scalar(Type::Void) => Err(StructError::Void),
+            Member::Scalar(t) => Ok((t.size_for(target.pointer_size()), t.member_align(target))),
+            Member::Struct(s) => Ok((s.size, s.align)),
+            Member::Array { element, length } => {
+                if *length == 0 {
+                    return Err(StructError::ZeroLength);
+                }
+                let (size, align) = element.size_align(target)?;
+                let total = size.checked_mul(*length).filter(|&n| n <= MAX_SIZE);
+                Ok((total.ok_or(StructError::TooLarge)?, align))
+            }
+        }
+    }
+}
+
+impl Struct {
+    /// Lays `members` out in order, each at the next multiple of its alignment (capped at `pack`),
+    /// the size rounded up to the struct's alignment (the largest member alignment, capped).
+    pub fn new(
+        members: Vec<Member>,
+        pack: Option<usize>,
+        target: Target,
+    ) -> Result<Struct, StructError> {
+        if let Some(n) = pack.filter(|n| ![1, 2, 4, 8, 16].contains(n)) {
+            return Err(StructError::Pack(n));
+        }
+        if members.is_empty() {
+            return Err(StructError::Empty);
+        }
+        let cap = pack.unwrap_or(usize::MAX);
+        let (mut end, mut align) = (0usize, 1usize);
+        let mut offsets = Vec::with_capacity(members.len());
+        for member in &members {
+            let (size, natural) = member.size_align(target)?;
+            let member_align = natural.min(cap);
+            let at = end.next_multiple_of(member_align);
+            offsets.push(at);
+            end = at
+                .checked_add(size)
+                .filter(|&n| n <= MAX_SIZE)
+                .ok_or(StructError::TooLarge)?;
+            align = align.max(member_align);
+        }
+        let size = end.next_multiple_of(align);
+        if size > MAX_SIZE {
+            return Err(StructError::TooLarge);
+        }
+        Ok(Struct {
+            members,
+            offsets,
+            size,
+            align,
+            pack,
+        })
+    }
+
+    /// Parses and lays out a descriptor (see the module's documentation).
+    pub fn parse(descriptor: &str, target: Target) -> Result<Struct, StructError> {
+        let mut parser = Parser {
+            text: descriptor.as_bytes(),
+            at: 0,
+            target,
+        };
+        let parsed = parser.structure()?;
+        if parser.at != parser.text.len() {
+            return Err(parser.error("the end"));
+        }
+        Ok(parsed)
+    }
+
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// Each member's byte offset, in member order.
+    pub fn offsets(&self) -> &[usize] {
+        &self.offsets
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    pub fn align(&self) -> usize {
+        self.align
+    }
+}
+
+/// The descriptor: `Struct::parse(&s.to_string(), target)` gives `s` back.
+impl fmt::Display for Struct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, member) in self.members.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            member.fmt(f)?;
+        }
+        f.write_str("}")?;
+        match self.pack {
+            Some(n) => write!(f, "@{n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Member::Scalar(t) => f.write_str(t.name()),
+            Member::Struct(s) => s.fmt(f),
+            Member::Array { element, length } => write!(f, "[{element};{length}]"),
+        }
+    }
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    at: usize,
+    target: Target,
+}
+
+impl Parser<'_> {
+    fn error(&self, expected: &'static str) -> StructError {
+        StructError::Syntax {
+            at: self.at,
+            expected,
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.text.get(self.at) == Some(&byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn expect(&mut self, byte: u8, expected: &'static str) -> Result<(), StructError> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(self.error(expected))
+        }
+    }
+
+    fn structure(&mut self) -> Result<Struct, StructError> {
+        self.expect(b'{', "'{'")?;
+        let mut members = Vec::new();
+        if !self.eat(b'}') {
+            loop {
+                members.push(self.member()?);
+                if self.eat(b'}') {
+                    break;
+                }
+                self.expect(b',', "',' or '}'")?;
+            }
+        }
+        let pack = if self.eat(b'@') {
+            Some(self.number()?)
+        } else {
+            None
+        };
+        Struct::new(members, pack, self.target)
+    }
+
+    fn member(&mut self) -> Result<Member, StructError> {
+        match self.text.get(self.at) {
+            Some(b'{') => Ok(Member::Struct(self.structure()?)),
+            Some(b'[') => {
+                self.at += 1;
+                let element = Box::new(self.member()?);
+                self.expect(b';', "';'")?;
+                let length = self.number()?;
+                self.expect(b']', "']'")?;
+                Ok(Member::Array { element, length })
+            }
+            _ => {
+                let start = self.at;
+                while self
+                    .text
+                    .get(self.at)
+                    .is_some_and(u8::is_ascii_alphanumeric)
+                {
+                    self.at += 1;
+                }
+                std::str::from_utf8(&self.text[start..self.at])
+                    .ok()
+                    .and_then(Type::from_name)
+                    .map(Member::Scalar)
+                    .ok_or(StructError::Syntax {
+                        at: start,
+                        expected: "a type name, '{' or '['",
+                    })
+            }
+        }
+    }
+
+    /// A decimal number; beyond MAX_SIZE it is too large for anything it can count.
+    fn number(&mut self) -> Result<usize, StructError> {
+        let start = self.at;
+        let mut n = 0usize;
+        while let Some(digit) = self.text.get(self.at).filter(|b| b.is_ascii_digit()) {
+            n = n
+                .saturating_mul(10)
+                .saturating_add(usize::from(digit - b'0'));
+            self.at += 1;
+        }
+        if self.at == start {
+            return Err(self.error("a number"));
+        }
+        if n > MAX_SIZE {
+            return Err(StructError::TooLarge);
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,217 @@
+//! Struct layout: the host's against rustc's `repr(C)` (which follows the platform's C ABI), every
+//! target's differences by rule, packing, descriptors and their errors.
+
+use std::mem::{align_of, offset_of, size_of};
+
+use bare_fn_core::abi::{Arch, Os, Target};
+use bare_fn_core::structs::{Struct, StructError, MAX_SIZE};
+
+fn host(descriptor: &str) -> Struct {
+    Struct::parse(descriptor, Target::HOST).unwrap_or_else(|e| panic!("{descriptor}: {e}"))
+}
+
+/// Declares a `repr(C)` struct and checks the layout of `descriptor` against it.
+macro_rules! same_as_repr_c {
+    ($name:ident $(#[$attr:meta])* { $($field:ident : $ty:ty),+ } = $descriptor:literal) => {{
+        #[repr(C)]
+        $(#[$attr])*
+        #[allow(dead_code)]
+        struct $name { $($field: $ty),+ }
+        let laid = host($descriptor);
+        assert_eq!(laid.size(), size_of::<$name>(), "size of {}", $descriptor);
+        assert_eq!(laid.align(), align_of::<$name>(), "align of {}", $descriptor);
+        assert_eq!(laid.offsets(), [$(offset_of!($name, $field)),+], "offsets of {}", $descriptor);
+    }};
+}
+
+#[repr(C)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+#[test]
+fn the_host_lays_out_structs_as_repr_c_does() {
+    same_as_repr_c!(A { a: i32 } = "{i32}");
+    same_as_repr_c!(B { a: i64, b: i64 } = "{i64,i64}");
+    same_as_repr_c!(
+        C {
+            a: f32,
+            b: f32,
+            c: f32,
+            d: f32
+        } = "{f32,f32,f32,f32}"
+    );
+    same_as_repr_c!(D { a: f32, b: i32 } = "{f32,i32}");
+    same_as_repr_c!(E { a: i8, b: f64 } = "{i8,f64}");
+    same_as_repr_c!(
+        F {
+            a: f64,
+            b: f64,
+            c: f64
+        } = "{f64,f64,f64}"
+    );
+    same_as_repr_c!(G { a: u8, b: u16 } = "{u8,u16}");
+    same_as_repr_c!(H { a: [u8; 3] } = "{[u8;3]}");
+    same_as_repr_c!(I { a: u8, b: [u16; 3] } = "{u8,[u16;3]}");
+    same_as_repr_c!(
+        J {
+            len: u8,
+            text: [u8; 15]
+        } = "{u8,[u8;15]}"
+    );
+    same_as_repr_c!(
+        K {
+            origin: Point,
+            size: Point
+        } = "{{f64,f64},{f64,f64}}"
+    );
+    same_as_repr_c!(
+        L {
+            a: u8,
+            p: Point,
+            b: u8
+        } = "{u8,{f64,f64},u8}"
+    );
+    same_as_repr_c!(
+        M {
+            a: u8,
+            b: u64,
+            c: bool
+        } = "{u8,u64,bool}"
+    );
+    same_as_repr_c!(N { a: u8, p: *const u8, s: usize, i: isize } = "{u8,pointer,usize,isize}");
+    same_as_repr_c!(O { a: u8, s: *const u8 } = "{u8,cstring}");
+    same_as_repr_c!(
+        P {
+            a: [Point; 2],
+            b: u32
+        } = "{[{f64,f64};2],u32}"
+    );
+    same_as_repr_c!(
+        Q {
+            a: [[u16; 3]; 2],
+            b: u8
+        } = "{[[u16;3];2],u8}"
+    );
+    // #pragma pack(n) is repr(C, packed(n)): members aligned to at most n.
+    same_as_repr_c!(R #[repr(packed(1))] { a: u8, b: u32 } = "{u8,u32}@1");
+    same_as_repr_c!(S #[repr(packed(2))] { a: u8, b: u32, c: u8 } = "{u8,u32,u8}@2");
+    same_as_repr_c!(T #[repr(packed(4))] { a: u8, b: f64 } = "{u8,f64}@4");
+    same_as_repr_c!(U #[repr(packed(16))] { a: u8, b: f64 } = "{u8,f64}@16");
+}
+
+#[test]
+fn x86_linux_aligns_8_byte_members_to_4_and_windows_to_8() {
+    let linux = Target {
+        arch: Arch::X86,
+        os: Os::Linux,
+    };
+    let windows = Target {
+        arch: Arch::X86,
+        os: Os::Windows,
+    };
+    for (target, size, align) in [(linux, 12, 4), (windows, 16, 8)] {
+        for descriptor in ["{i8,f64}", "{i8,i64}", "{i8,u64}"] {
+            let s = Struct::parse(descriptor, target).unwrap();
+            assert_eq!(
+                (s.size(), s.align(), s.offsets()),
+                (size, align, &[0, align][..]),
+                "{descriptor} on {target}"
+            );
+        }
+    }
+    // Pointers and sizes are 4 bytes there.
+    let s = Struct::parse("{u8,pointer,usize}", linux).unwrap();
+    assert_eq!((s.size(), s.offsets()), (12, &[0, 4, 8][..]));
+    for arch in [Arch::X86_64, Arch::Aarch64] {
+        for os in [Os::Linux, Os::MacOs, Os::Windows] {
+            let s = Struct::parse("{i8,f64,u8,pointer}", Target { arch, os }).unwrap();
+            assert_eq!(
+                (s.size(), s.align(), s.offsets()),
+                (32, 8, &[0, 8, 16, 24][..])
+            );
+        }
+    }
+}
+
+#[test]
+fn descriptors_print_back_as_parsed() {
+    for descriptor in [
+        "{i32}",
+        "{u8,[u8;15]}",
+        "{{f64,f64},{f64,f64}}",
+        "{u8,u32}@1",
+        "{[{u8,u16}@1;3],cstring}@2",
+    ] {
+        assert_eq!(host(descriptor).to_string(), descriptor);
+    }
+}
+
+#[test]
+fn bad_structs_are_errors_not_truncations() {
+    let parse = |d: &str| Struct::parse(d, Target::HOST).unwrap_err();
+    assert_eq!(parse("{}"), StructError::Empty);
+    assert_eq!(parse("{i32,void}"), StructError::Void);
+    assert_eq!(parse("{[void;2]}"), StructError::Void);
+    assert_eq!(parse("{[u8;0]}"), StructError::ZeroLength);
+    assert_eq!(parse("{u8}@3"), StructError::Pack(3));
+    assert_eq!(parse("{u8}@32"), StructError::Pack(32));
+    assert_eq!(
+        parse(&format!("{{[u8;{}]}}", MAX_SIZE + 1)),
+        StructError::TooLarge
+    );
+    assert_eq!(
+        parse("{[u8;99999999999999999999999]}"),
+        StructError::TooLarge
+    );
+    assert_eq!(
+        parse(&format!("{{[u64;{}]}}", MAX_SIZE / 8 + 1)),
+        StructError::TooLarge
+    );
+    // Within the limit before rounding, beyond it after: the tail padding counts.
+    assert_eq!(
+        parse(&format!("{{u64,[u8;{}]}}", MAX_SIZE - 8)),
+        StructError::TooLarge
+    );
+    assert_eq!(host(&format!("{{[u8;{MAX_SIZE}]}}")).size(), MAX_SIZE);
+    assert_eq!(
+        parse("{i32"),
+        StructError::Syntax {
+            at: 4,
+            expected: "',' or '}'"
+        }
+    );
+    assert_eq!(
+        parse("{i33}"),
+        StructError::Syntax {
+            at: 1,
+            expected: "a type name, '{' or '['"
+        }
+    );
+    assert_eq!(
+        parse("{[u8 3]}"),
+        StructError::Syntax {
+            at: 4,
+            expected: "';'"
+        }
+    );
+    assert_eq!(
+        parse("{u8}x"),
+        StructError::Syntax {
+            at: 4,
+            expected: "the end"
+        }
+    );
+    assert_eq!(
+        parse("{u8}@"),
+        StructError::Syntax {
+            at: 5,
+            expected: "a number"
+        }
+    );
+    assert_eq!(
+        StructError::Pack(3).to_string(),
+        "pack must be 1, 2, 4, 8 or 16; got 3"
+    );
+}

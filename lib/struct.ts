@@ -1,0 +1,380 @@
+// Structs and fixed arrays (`t.struct`, `t.array`): their C layout (computed natively, per
+// platform: crates/core/src/structs.rs), the JS values they take, and reading and writing them
+// as bytes.
+import { binding } from './native.js';
+import { checkOptions, describe, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+
+/** A type a struct field or array element can have: a scalar but void, a struct or an array. */
+export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
+export interface Fields {
+  readonly [name: string]: FieldType;
+}
+
+/** A C struct type made by `t.struct`. */
+export interface StructType<F extends Fields = Fields> {
+  readonly kind: 'struct';
+  /** `struct { x: f64, y: f64 }`, for messages. */
+  readonly name: string;
+  readonly fields: F;
+  readonly size: number;
+  readonly align: number;
+  /** Each field's byte offset. */
+  readonly offsets: { readonly [K in keyof F]: number };
+  /** @internal the layout's descriptor, as crates/core parses it */
+  readonly descriptor: string;
+}
+
+/** A fixed-length C array type made by `t.array`, for struct fields (`char name[16]`). */
+export interface ArrayType<E extends FieldType = FieldType, N extends number = number> {
+  readonly kind: 'array';
+  /** `[u8; 15]`, for messages. */
+  readonly name: string;
+  readonly element: E;
+  readonly length: N;
+  readonly size: number;
+  readonly align: number;
+  /** @internal */
+  readonly descriptor: string;
+}
+
+/** Numeric arrays arrive as the typed array of their element type; bool, cstring, isize, usize,
+ * pointer (whose size differs between platforms), struct and array elements as plain arrays. */
+interface TypedArrays {
+  i8: Int8Array;
+  u8: Uint8Array;
+  i16: Int16Array;
+  u16: Uint16Array;
+  i32: Int32Array;
+  u32: Uint32Array;
+  f32: Float32Array;
+  f64: Float64Array;
+  i64: BigInt64Array;
+  u64: BigUint64Array;
+}
+
+/** The JS value a field of type T is read as. */
+export type FieldValue<T> =
+  T extends Type<infer N>
+    ? JsValue<N>
+    : T extends StructType<infer F>
+      ? StructValue<F>
+      : T extends ArrayType<infer E>
+        ? E extends Type<infer N extends keyof TypedArrays>
+          ? TypedArrays[N]
+          : FieldValue<E>[]
+        : never;
+export type StructValue<F extends Fields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+
+/** The JS values accepted for a field of type T (an array also as any array-like of its elements). */
+export type FieldInput<T> =
+  T extends Type<infer N>
+    ? JsInput<N>
+    : T extends StructType<infer F>
+      ? StructInput<F>
+      : T extends ArrayType<infer E>
+        ? (E extends Type<infer N extends keyof TypedArrays> ? TypedArrays[N] : never) | ArrayLike<FieldInput<E>>
+        : never;
+export type StructInput<F extends Fields> = { -readonly [K in keyof F]: FieldInput<F[K]> };
+
+/** What reads and writes a composite type: known for the struct and array types made here only
+ * (a look-alike object is not one). */
+interface Codec {
+  /** Reads the value at byte `at` of `view`. */
+  read(view: DataView, at: number): unknown;
+  /** Appends the scalars of `value` (checked for shape here, for range natively) to `leaves`,
+   * at `at` plus their offsets; `path` names the value in errors. */
+  collect(value: unknown, at: number, path: string, leaves: Leaves): void;
+}
+const codecs = new WeakMap<object, Codec>();
+
+/** The scalars of a value being written, in the order found. */
+interface Leaves {
+  codes: number[];
+  offsets: number[];
+  values: unknown[];
+  paths: string[];
+}
+
+const SCALAR_OPTIONS = ['pack'] as const;
+const PACKS = [1, 2, 4, 8, 16];
+/** Past this many characters a type's name is cut (in messages). */
+const NAME_MAX = 60;
+
+/** The members of `t` that are scalar types, by code. */
+const scalars: Type[] = Object.values(t);
+function isScalar(value: unknown): value is Type {
+  const code = (value as Type | null)?.code;
+  return typeof code === 'number' && scalars[code] === value;
+}
+
+/** The size and alignment of a scalar as a struct member here, asked of the native layout once. */
+const scalarLayouts = new Map<Type, { size: number; align: number }>();
+function scalarLayout(type: Type): { size: number; align: number } {
+  let layout = scalarLayouts.get(type);
+  if (layout === undefined) {
+    const [size, align] = binding.structLayout('t.sizeof', `{${type.name}}`) as [number, number];
+    layout = { size, align };
+    scalarLayouts.set(type, layout);
+  }
+  return layout;
+}
+
+/** `type` if it can be a field or element; a TypeError naming `what` otherwise. */
+function checkField(type: unknown, what: string): FieldType {
+  if (type === t.void) throw new TypeError(`${what} is void; a field cannot be void`);
+  if (isScalar(type) || (typeof type === 'object' && type !== null && codecs.has(type))) return type as FieldType;
+  throw new TypeError(`${what} must be a type of t (a scalar, t.struct(…) or t.array(…)); got ${describe(type)}`);
+}
+
+function descriptorOf(type: FieldType): string {
+  return isScalar(type) ? type.name : type.descriptor;
+}
+
+function cut(name: string): string {
+  return name.length > NAME_MAX ? `${name.slice(0, NAME_MAX - 1)}…` : name;
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+if (!littleEndian) throw new Error('bare-fn: structs assume a little-endian platform, as every supported one is');
+
+/** How a scalar field is read from a DataView at a byte index, by type. */
+function scalarReader(type: Type): (view: DataView, at: number) => unknown {
+  const { size } = scalarLayout(type);
+  switch (type) {
+    case t.bool:
+      return (v, i) => v.getUint8(i) !== 0; // any non-zero byte is true, as natively
+    case t.i8:
+      return (v, i) => v.getInt8(i);
+    case t.u8:
+      return (v, i) => v.getUint8(i);
+    case t.i16:
+      return (v, i) => v.getInt16(i, true);
+    case t.u16:
+      return (v, i) => v.getUint16(i, true);
+    case t.i32:
+      return (v, i) => v.getInt32(i, true);
+    case t.u32:
+      return (v, i) => v.getUint32(i, true);
+    case t.f32:
+      return (v, i) => v.getFloat32(i, true);
+    case t.f64:
+      return (v, i) => v.getFloat64(i, true);
+    case t.i64:
+      return (v, i) => v.getBigInt64(i, true);
+    case t.u64:
+      return (v, i) => v.getBigUint64(i, true);
+    case t.isize:
+      return size === 8 ? (v, i) => v.getBigInt64(i, true) : (v, i) => BigInt(v.getInt32(i, true));
+    case t.cstring: {
+      const pointer = scalarReader(t.pointer);
+      return (v, i) => binding.memoryReadCString(pointer(v, i));
+    }
+    default: // usize, pointer
+      return size === 8 ? (v, i) => v.getBigUint64(i, true) : (v, i) => BigInt(v.getUint32(i, true));
+  }
+}
+
+function readerOf(type: FieldType): (view: DataView, at: number) => unknown {
+  if (isScalar(type)) return scalarReader(type);
+  const codec = codecs.get(type)!;
+  return (v, i) => codec.read(v, i);
+}
+
+/** `path` as the start of a message about the value itself. */
+function label(path: string): string {
+  return path.endsWith(':') ? path.slice(0, -1) : path;
+}
+
+/** The path of a field or element within `path`: `memory.write: field origin`, then `origin.x`. */
+function child(path: string, field: string | number): string {
+  const top = path.endsWith(':');
+  if (typeof field === 'number') return top ? `${path} element [${field}]` : `${path}[${field}]`;
+  return top ? `${path} field ${field}` : `${path}.${field}`;
+}
+
+function collectorOf(type: FieldType): Codec['collect'] {
+  if (type === t.cstring) {
+    return (_value, _at, path) => {
+      throw new TypeError(`${label(path)} is a cstring: cannot write one (its memory would not outlive the call); declare the field t.pointer and store a Buffer's address`);
+    };
+  }
+  if (isScalar(type)) {
+    return (value, at, path, leaves) => {
+      leaves.codes.push(type.code);
+      leaves.offsets.push(at);
+      leaves.values.push(value);
+      leaves.paths.push(path);
+    };
+  }
+  return codecs.get(type)!.collect;
+}
+
+const TYPED_ARRAYS: ReadonlyMap<Type, { new (length: number): ArrayBufferView & ArrayLike<unknown> }> = new Map<Type, never>([
+  [t.i8, Int8Array as never],
+  [t.u8, Uint8Array as never],
+  [t.i16, Int16Array as never],
+  [t.u16, Uint16Array as never],
+  [t.i32, Int32Array as never],
+  [t.u32, Uint32Array as never],
+  [t.f32, Float32Array as never],
+  [t.f64, Float64Array as never],
+  [t.i64, BigInt64Array as never],
+  [t.u64, BigUint64Array as never],
+]);
+
+/**
+ * A C struct: fields in declaration order, laid out as the platform's C compiler does (`pack`:
+ * `#pragma pack(n)`, members aligned to at most n bytes). Field names are any strings; values are
+ * read as objects with exactly these keys.
+ */
+export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 | 2 | 4 | 8 | 16 }): StructType<F> {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new TypeError(`t.struct: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
+  }
+  if (options !== undefined) checkOptions(options, SCALAR_OPTIONS, 't.struct');
+  const pack = options?.pack;
+  if (pack !== undefined && !PACKS.includes(pack)) {
+    throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
+  }
+  const names = Object.keys(fields);
+  if (names.length === 0) throw new TypeError('t.struct: a struct needs at least one field');
+  const types = names.map((name) => checkField(fields[name], `t.struct: field ${describe(name)}`));
+  const descriptor = `{${types.map(descriptorOf).join(',')}}${pack === undefined ? '' : `@${pack}`}`;
+  const [size, align, ...offsetList] = binding.structLayout('t.struct', descriptor) as number[];
+  const offsets = Object.fromEntries(names.map((name, i) => [name, offsetList[i]!]));
+  const name = cut(`struct { ${names.map((n, i) => `${n}: ${types[i]!.name}`).join(', ')} }`);
+  const readers = types.map(readerOf);
+  const collectors = types.map(collectorOf);
+  const type: StructType<F> = Object.freeze({
+    kind: 'struct' as const,
+    name,
+    fields: Object.freeze({ ...fields }),
+    size: size!,
+    align: align!,
+    offsets: Object.freeze(offsets) as StructType<F>['offsets'],
+    descriptor,
+  });
+  codecs.set(type, {
+    read(view, at) {
+      const value: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) value[names[i]!] = readers[i]!(view, at + offsetList[i]!);
+      return value;
+    },
+    collect(value, at, path, leaves) {
+      if (typeof value !== 'object' || value === null) {
+        throw new TypeError(`${label(path)}: expected an object for ${name}; got ${describe(value)}`);
+      }
+      for (const key of Object.keys(value)) {
+        if (!Object.hasOwn(fields, key)) {
+          throw new TypeError(`${child(path, key)} is not a field of ${name}`);
+        }
+      }
+      for (let i = 0; i < names.length; i++) {
+        const field = names[i]!;
+        const fieldValue = (value as Record<string, unknown>)[field];
+        if (fieldValue === undefined && !Object.hasOwn(value, field)) {
+          throw new TypeError(`${child(path, field)} is missing (${name})`);
+        }
+        collectors[i]!(fieldValue, at + offsetList[i]!, child(path, field), leaves);
+      }
+    },
+  });
+  return type;
+}
+
+/** The most elements an array type may have (its size is also bounded: a struct is at most
+ * 2^31 - 1 bytes). */
+const MAX_LENGTH = 2 ** 31 - 1;
+
+/** A fixed-length array, `T name[length]`, for struct fields. */
+export function array<const E extends FieldType, const N extends number>(element: E, length: N): ArrayType<E, N> {
+  checkField(element, 't.array: the element type');
+  if (typeof length !== 'number') throw new TypeError(`t.array: the length must be a number; got ${describe(length)}`);
+  if (!Number.isInteger(length) || length < 1 || length > MAX_LENGTH) {
+    throw new RangeError(`t.array: the length must be an integer from 1 to ${MAX_LENGTH}; got ${describe(length)}`);
+  }
+  const descriptor = `[${descriptorOf(element)};${length}]`;
+  const [size, align] = binding.structLayout('t.array', `{${descriptor}}`) as number[];
+  const stride = size! / length;
+  const name = cut(`[${element.name}; ${length}]`);
+  const type: ArrayType<E, N> = Object.freeze({ kind: 'array' as const, name, element, length, size: size!, align: align!, descriptor });
+  const Typed = isScalar(element) ? TYPED_ARRAYS.get(element) : undefined;
+  const read = readerOf(element);
+  const collect = collectorOf(element);
+  codecs.set(type, {
+    read: Typed
+      ? (view, at) => {
+          const out = new Typed(length);
+          new Uint8Array(out.buffer).set(new Uint8Array(view.buffer, view.byteOffset + at, size));
+          return out;
+        }
+      : (view, at) => Array.from({ length }, (_, i) => read(view, at + i * stride)),
+    collect(value, at, path, leaves) {
+      const list = value as ArrayLike<unknown> | null | undefined;
+      if (typeof list !== 'object' || list === null || typeof list.length !== 'number') {
+        throw new TypeError(`${label(path)}: expected an array of ${length} for ${name}; got ${describe(value)}`);
+      }
+      if (list.length !== length) {
+        throw new RangeError(`${label(path)}: expected ${length} elements for ${name}; got ${list.length}`);
+      }
+      for (let i = 0; i < length; i++) collect(list[i], at + i * stride, child(path, i), leaves);
+    },
+  });
+  return type;
+}
+
+function checkComposite(type: unknown, what: string): Codec {
+  const codec = typeof type === 'object' && type !== null ? codecs.get(type) : undefined;
+  if (codec === undefined) throw new TypeError(`${what} must be a type made by t.struct or t.array; got ${describe(type)}`);
+  return codec;
+}
+
+/** Whether `type` is a struct or array type made here. */
+export function isComposite(type: unknown): type is StructType | ArrayType {
+  return typeof type === 'object' && type !== null && codecs.has(type);
+}
+
+/** Size in bytes of a type, as C's sizeof. */
+export function sizeof(type: FieldType): number {
+  return sizeOf(type, 't.sizeof: the type');
+}
+
+/** sizeof, with errors naming `what`. */
+export function sizeOf(type: unknown, what: string): number {
+  const checked = checkField(type, what);
+  return isScalar(checked) ? scalarLayout(checked).size : checked.size;
+}
+
+/** The size of a scalar by its code. */
+export function leafSize(code: number): number {
+  return scalarLayout(scalars[code]!).size;
+}
+
+/** Alignment in bytes of a type as a struct member, as C's alignof. */
+export function alignof(type: FieldType): number {
+  const checked = checkField(type, 't.alignof: the type');
+  return isScalar(checked) ? scalarLayout(checked).align : checked.align;
+}
+
+/** Byte offset of a field, as C's offsetof. */
+export function offsetof<F extends Fields>(type: StructType<F>, field: keyof F & string): number {
+  checkComposite(type, 't.offsetof: the type');
+  if (type.kind !== 'struct') throw new TypeError(`t.offsetof: the type must be a struct; got ${type.name}`);
+  if (typeof field !== 'string' || !Object.hasOwn(type.offsets, field)) {
+    throw new TypeError(`t.offsetof: ${describe(field)} is not a field of ${type.name}`);
+  }
+  return type.offsets[field];
+}
+
+/** Reads a struct or array at byte `at` of `view`. */
+export function readComposite(type: StructType | ArrayType, view: DataView, at: number): unknown {
+  return codecs.get(type)!.read(view, at);
+}
+
+/** The scalars of `value` as a value of `type`, checked for shape (missing, extra, wrong kind,
+ * wrong length: errors that start with `what` and name the path). */
+export function leavesOf(type: unknown, value: unknown, what: string): Leaves {
+  const leaves: Leaves = { codes: [], offsets: [], values: [], paths: [] };
+  checkComposite(type, `${what}: the type`).collect(value, 0, `${what}:`, leaves);
+  return leaves;
+}

@@ -93,6 +93,32 @@ test.serial('with a quarantine of 0, a callback may dispose its own BareFn and o
   }
 });
 
+test.serial('a thunk pushed out of the quarantine by another thread is released by its owning thread, after its call', async (tt) => {
+  // The quarantine is process-wide; the main thread, idle, used to free a worker's handler at
+  // once while the worker was inside that handler's call (the memory then served the BareFns made
+  // below, and the call returned through one of them).
+  const before = BareFn.quarantine;
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const script = path.join(__dirname, 'helpers', 'evicted-elsewhere.ts');
+  const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(script)});`, { eval: true, workerData: { flags } });
+  const result = new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  try {
+    tt.not(Atomics.wait(flags, 0, 0, 10_000), 'timed-out', 'the worker is inside its call');
+    BareFn.quarantine = 0;
+    const made = Array.from({ length: 64 }, () => new BareFn(sig(t.f64, [t.f64]), () => 0.5, { fallback: 9 }));
+    Atomics.store(flags, 1, 1);
+    Atomics.notify(flags, 1);
+    tt.is(await result, 42);
+    for (const bareFn of made) bareFn.dispose();
+  } finally {
+    BareFn.quarantine = before;
+    await worker.terminate();
+  }
+});
+
 test('BARE_FN_QUARANTINE must be an integer: blank and other text are errors, not 0 or NaN', (tt) => {
   for (const value of ['', ' ', 'abc', '1.5']) {
     const error = tt.throws(() =>

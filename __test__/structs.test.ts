@@ -200,6 +200,9 @@ test('bad values are errors naming the field path, and nothing is written', (tt)
   tt.throws(() => memory.write(t.struct({ s: t.cstring }), name.address, { s: 'x' } as never), { instanceOf: TypeError, message: /^memory.write: field s is a cstring: cannot write one/ });
   tt.throws(() => memory.read(Rect, block.address + 4n), { instanceOf: RangeError, message: /^memory.read: address 0x[0-9a-f]+ is not aligned to 8 bytes for struct \{ origin/ });
   tt.throws(() => memory.read(Rect, 0n), { instanceOf: RangeError, message: 'memory.read: address is NULL' });
+  // Errors of the native copy name the call made, not the copy.
+  tt.throws(() => memory.read(Rect, 'x' as never), { instanceOf: TypeError, message: /^memory.read: address: / });
+  tt.throws(() => memory.write(Rect, 2n ** 64n + 8n, good), { instanceOf: RangeError, message: /^memory.write: address: / });
   tt.deepEqual(memory.read(Name, name.address), { len: 0, text: new Uint8Array(15) }, 'a block starts zero-filled');
 });
 
@@ -255,6 +258,10 @@ test('readBytes and writeBytes copy exactly and check their arguments', (tt) => 
   tt.deepEqual(memory.readBytes(block.address, 0), new Uint8Array(0));
   tt.throws(() => memory.readBytes(0n, 4), { instanceOf: RangeError, message: 'memory.readBytes: address is NULL' });
   tt.throws(() => memory.readBytes(block.address, -1), { instanceOf: RangeError, message: 'memory.readBytes: the length must be an integer from 0 to 2147483647; got -1' });
+  // A faked byteLength does not make native code read past the bytes.
+  const small = new Uint8Array(4);
+  Object.defineProperty(small, 'byteLength', { value: 64 });
+  tt.throws(() => memory.writeBytes(block.address, small), { instanceOf: RangeError, message: 'memory.writeBytes: 64 bytes do not fit a view of 4' });
   tt.throws(() => memory.writeBytes(block.address, [1, 2] as never), { instanceOf: TypeError, message: 'memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got an object' });
 });
 

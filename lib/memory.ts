@@ -198,9 +198,9 @@ function absolute(address: unknown, offset: number): bigint | undefined {
   return undefined;
 }
 
+/** The alignment of a struct read or write (NULL and the rest: native, named by `what` too). */
 function checkAligned(type: StructType | ArrayType, at: bigint | undefined, what: string): void {
-  if (at === 0n) throw new RangeError(`${what}: address is NULL`);
-  if (at !== undefined && at % BigInt(type.align) !== 0n) {
+  if (at !== undefined && at !== 0n && at % BigInt(type.align) !== 0n) {
     throw new RangeError(`${what}: address 0x${at.toString(16)} is not aligned to ${type.align} bytes for ${type.name}`);
   }
 }
@@ -229,7 +229,7 @@ function readCompositeAt(type: StructType | ArrayType, address: unknown, offset:
     }
   }
   scratchFor(type.size);
-  binding.memoryReadInto(address, offset, bytes, type.size);
+  binding.memoryReadInto(address, offset, bytes, type.size, 'memory.read');
   return readComposite(type, bytesView, 0);
 }
 
@@ -244,7 +244,7 @@ function writeCompositeAt(type: StructType | ArrayType, address: unknown, value:
     binding.memoryWrite(code, bytesAddress, leaves.values[i], slot, leaves.paths[i]);
     bytes.copyWithin(leaves.offsets[i]!, slot, slot + leafSize(code));
   }
-  binding.memoryWriteFrom(address, offset, bytes, type.size);
+  binding.memoryWriteFrom(address, offset, bytes, type.size, 'memory.write');
 }
 
 /** A byte count: an integer from 0 to 2^31 - 1. */
@@ -285,17 +285,18 @@ export const memory = {
   /** A copy of the `length` bytes at `address + offset`. */
   readBytes(address: bigint, length: number, offset = 0): Uint8Array {
     const out = new Uint8Array(checkLength(length, 'memory.readBytes'));
-    binding.memoryReadInto(address, checkOffset(offset, 'memory.readBytes'), out, length);
+    binding.memoryReadInto(address, checkOffset(offset, 'memory.readBytes'), out, length, 'memory.readBytes');
     return out;
   },
 
   /** Copies the bytes of a TypedArray, Buffer, DataView or ArrayBuffer to `address + offset`. */
   writeBytes(address: bigint, source: ArrayBufferView | ArrayBuffer, offset = 0): void {
-    const length = (source as { byteLength?: unknown } | null)?.byteLength;
-    if (typeof length !== 'number' || !(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
+    if (!(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
       throw new TypeError(`memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got ${describe(source)}`);
     }
-    binding.memoryWriteFrom(address, checkOffset(offset, 'memory.writeBytes'), source, checkLength(length, 'memory.writeBytes'));
+    // The native side checks the length against the view's real size (byteLength can be faked).
+    const length = checkLength(source.byteLength, 'memory.writeBytes');
+    binding.memoryWriteFrom(address, checkOffset(offset, 'memory.writeBytes'), source, length, 'memory.writeBytes');
   },
 
   /** A zero-filled native block for a type (its size and alignment) or a byte count, freed once

@@ -52,8 +52,8 @@ function loadBinding(): typeof Binding & RawExports {
 interface RawExports {
   memoryRead(code: number, address: unknown, offset: number): unknown;
   memoryWrite(code: number, address: unknown, value: unknown, offset: number, label: string | undefined): void;
-  memoryReadInto(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number): void;
-  memoryWriteFrom(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number): void;
+  memoryReadInto(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number, what: string): void;
+  memoryWriteFrom(address: unknown, offset: number, view: unknown, length: number, what: string): void;
   createBareFn(
     signature: unknown,
     flags: number,

@@ -95,7 +95,7 @@ impl SpinPolicy {
             let ns = budget.as_nanos() as u32;
             let step = SPIN.as_nanos() as u32 / 8;
             let next = if done {
-                (ns + step).min(step * 8)
+                (ns + step).min(SPIN.as_nanos() as u32)
             } else {
                 ns / 2
             };
@@ -149,17 +149,18 @@ impl Completion {
     /// returned one, or ends an unclaimed one with `value` (the env is going away) unless the
     /// caller already gave up.
     pub fn complete(&self, value: u64, string: Option<CString>) {
-        *self.lock() = string; // before DONE: a caller that sees DONE finds it (`take_string`)
+        // One lock for all of it: the string is set before DONE (a caller that sees DONE finds it,
+        // `take_string`), and a waiter's last check of the state and its sleep happen under the
+        // lock, so the wake-up below cannot fall between them.
+        let mut guard = self.lock();
+        *guard = string;
         self.value.store(value, Ordering::Relaxed);
-        let previous = self.state.swap(DONE, Ordering::AcqRel);
-        if previous == ABANDONED {
+        if self.state.swap(DONE, Ordering::AcqRel) == ABANDONED {
             self.state.store(ABANDONED, Ordering::Release);
-            drop(self.lock().take()); // nobody will read it
+            drop(guard.take()); // nobody will read it
             return;
         }
-        // Taking the lock orders this wake-up after a waiter's last check of the state, so the
-        // notification cannot fall between its check and its sleep.
-        drop(self.lock());
+        drop(guard);
         self.wake.notify_one();
     }
 

@@ -221,6 +221,21 @@ impl<H: Handler> Drop for Thunk<H> {
 #[must_use = "dropping a thunk that left quarantine releases its handler"]
 pub struct Retired(Erased);
 
+impl Retired {
+    /// Its handler, when it is of type `H` (None for another type). It lives as long as this
+    /// `Retired`, which owns it: where to release it may depend on the handler (napi sends a
+    /// thunk to the thread that owns its callback).
+    pub fn handler<H: Handler>(&self) -> Option<&H> {
+        if self.0.kind != TypeId::of::<H>() {
+            return None;
+        }
+        let installed = self.0.slot.handler.load(Ordering::Acquire);
+        // SAFETY: a slot of kind H holds an Arc<H> (see `Erased::kind`), released only when this
+        // Retired is dropped; null only for a thunk without a handler.
+        (!installed.is_null()).then(|| unsafe { &*(installed as *const H) })
+    }
+}
+
 impl Drop for Retired {
     fn drop(&mut self) {
         let installed = self.0.slot.handler.swap(ptr::null_mut(), Ordering::AcqRel);

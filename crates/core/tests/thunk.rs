@@ -265,7 +265,14 @@ fn quarantine_keeps_the_newest_retired_thunks_callable() {
     for i in 0..3u64 {
         let (_, thunk) = recorder(CallConv::C, Type::U64, &[], i);
         addresses.push(thunk.address());
-        drop(q.retire(thunk)); // nothing runs these thunks now
+        // The one leaving (the oldest, at the third) still has its handler, of its own type only.
+        let left = q.retire(thunk);
+        assert_eq!(left.is_some(), i == 2);
+        if let Some(left) = left {
+            assert_eq!(left.handler::<Recorder>().map(|r| r.ret), Some(0));
+            assert!(left.handler::<Panics>().is_none());
+            drop(left); // nothing runs these thunks now
+        }
     }
     assert_eq!(q.len(), 2);
     // The two newest are still mapped and answer.

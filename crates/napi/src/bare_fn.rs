@@ -14,15 +14,14 @@ use std::ptr;
 use std::sync::Arc;
 
 use bare_fn_core::quarantine::Quarantine;
-use bare_fn_core::{Signature, Thunk, Type};
+use bare_fn_core::{Retired, Signature, Thunk, Type};
 use napi::sys;
 use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
-use crate::dispatch::Dispatcher;
+use crate::dispatch::{Dispatcher, Job};
 use crate::from_js::from_js;
 use crate::live;
-use crate::native_call::ThreadCalls;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::{Mode, Timeout};
@@ -132,15 +131,11 @@ pub unsafe fn dispose(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi
             // SAFETY: dispose runs on the owning thread (a JS call into the addon).
             unsafe { dispatcher.keep_alive(env, false) };
         }
-        let left = Quarantine::global().retire(bare_fn.thunk);
-        if dispatcher.is_closed() {
-            drop(left); // the env is torn down: no callback of it runs any more
-        } else {
-            // SAFETY: the owning thread, whose env is not torn down.
-            let calls = unsafe { dispatcher.native_calls() };
-            calls.forget_callees();
-            calls.release_when_idle(left);
+        if !dispatcher.is_closed() {
+            // SAFETY: the owning thread (dispose is a JS call), whose env is not torn down.
+            unsafe { dispatcher.native_calls() }.forget_callees();
         }
+        release(Quarantine::global().retire(bare_fn.thunk));
     }
     Ok(undefined(env))
 }
@@ -235,11 +230,37 @@ pub fn quarantine_capacity() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-/// Changes the quarantine bound (index.ts checks the range); shrinking frees the oldest as soon
-/// as no BareFn call runs JS on this thread (`release_when_idle`).
+/// Changes the quarantine bound (index.ts checks the range); shrinking releases the oldest when
+/// no call can be inside their handlers (`release`).
 #[napi(js_name = "setQuarantineCapacity")]
 pub fn set_quarantine_capacity(capacity: u32) {
-    let left = Quarantine::global().set_capacity(capacity as usize);
-    // SAFETY: this thread's, taken on it.
-    unsafe { ThreadCalls::current().get() }.release_when_idle(left);
+    release(Quarantine::global().set_capacity(capacity as usize));
+}
+
+/// Releases thunks that left quarantine (`Quarantine::retire`) once no call can be inside their
+/// handlers. A BareFn's handler runs on its owning thread (native -> JS calls) and on threads
+/// calling it from elsewhere, which hold a reference of their own while they do
+/// (`JsCallback::call`). So a thunk is dropped at once only on its owning thread while no BareFn
+/// call runs JS there: a callback may dispose its own BareFn, or others, and with a small
+/// quarantine its handler would be freed under it. Otherwise it is sent to the owning thread,
+/// which releases it from its queue, back in its event loop. The quarantine is process-wide: the
+/// thunk leaving may belong to another thread (a worker's), whose calls this thread cannot see.
+pub fn release(left: impl IntoIterator<Item = Retired>) {
+    for retired in left {
+        let owner = retired.handler::<JsCallback>().and_then(|callback| {
+            let dispatcher = callback.dispatcher();
+            if dispatcher.is_closed() {
+                return None; // an env torn down runs no JS: its thunks can go at once too
+            }
+            // SAFETY (native_calls): on the owning thread, whose env is not torn down.
+            let idle_here =
+                callback.on_owning_thread() && unsafe { dispatcher.native_calls() }.is_idle();
+            (!idle_here).then(|| dispatcher.clone())
+        });
+        match owner {
+            // Dropped there, or here if its env has gone meanwhile (`send` drops the job).
+            Some(dispatcher) => drop(dispatcher.send(Job::ReleaseThunk(retired))),
+            None => drop(retired),
+        }
+    }
 }

@@ -190,7 +190,10 @@ extern "C" fn floor_compare(a: *const std::ffi::c_void, b: *const std::ffi::c_vo
 #[napi(js_name = "benchFloorQsort")]
 pub fn bench_floor_qsort(env: Env, func: Raw, values: Raw) -> napi::Result<f64> {
     let env = env.raw();
-    let data = crate::raw::throw_on_failure(env, crate::memory::data_pointer(env, values.0))?;
+    let (data, _) = crate::raw::throw_on_failure(
+        env,
+        crate::memory::data_pointer(env, values.0, "benchFloorQsort"),
+    )?;
     let mut length = 0usize;
     // SAFETY: values was just checked to be an ArrayBuffer view.
     unsafe {

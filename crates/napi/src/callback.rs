@@ -229,6 +229,11 @@ impl JsCallback {
         &self.dispatcher
     }
 
+    /// Whether the current thread is the one that owns it (whose env it belongs to).
+    pub fn on_owning_thread(&self) -> bool {
+        self.returned.is_owner()
+    }
+
     /// Runs a call queued by another thread, on the owning thread.
     ///
     /// # Safety
@@ -486,7 +491,10 @@ impl Handler for JsCallback {
     #[inline]
     fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         if !self.returned.is_owner() {
-            return self.call_from_other_thread(frame);
+            // An owned reference for the whole call: a blocking caller waits while the owning
+            // thread may dispose the BareFn and its thunk leave quarantine (the owning thread only
+            // releases handlers when idle, which says nothing of this thread).
+            return Arc::clone(self).call_from_other_thread(frame);
         }
         let dispatcher = &self.dispatcher;
         if dispatcher.is_closed() {
@@ -524,6 +532,8 @@ impl JsCallback {
     /// next call from this thread.
     fn keep_returned_here(&self, string: Option<CString>) {
         let key = self as *const JsCallback as usize;
+        // In a cell the closure may not run: if it does not (the thread is exiting), the string
+        // must be forgotten, not dropped with the closure.
         let mut string = Some(string);
         let kept = RETURNED_HERE.try_with(|here| {
             let mut here = here.borrow_mut();
@@ -539,7 +549,7 @@ impl JsCallback {
     }
 
     /// A native call on a thread other than the owning one.
-    fn call_from_other_thread(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
+    fn call_from_other_thread(self: Arc<Self>, frame: &Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
             return self.post_failure(|| self.after_dispose_failure(), Kind::AfterDispose);
         }

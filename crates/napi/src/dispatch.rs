@@ -29,7 +29,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use bare_fn_core::MAX_ARGS;
+use bare_fn_core::{Retired, MAX_ARGS};
 use napi::sys;
 
 use crate::arg_buffer::ArgBuffer;
@@ -64,6 +64,9 @@ pub enum Job {
     },
     /// Delete a reference that was let go of on another thread.
     Release(OwnedRef),
+    /// Release a thunk that left quarantine, on the thread that owns its callback, when no call
+    /// runs JS there (`bare_fn::release`).
+    ReleaseThunk(Retired),
 }
 
 impl Job {
@@ -96,6 +99,7 @@ impl Job {
             } => unsafe { callback.report_failure(env, failure, kind) },
             // SAFETY: forwarded; the reference belongs to this env.
             Job::Release(reference) => unsafe { reference.delete(env) },
+            Job::ReleaseThunk(retired) => crate::bare_fn::release([retired]),
         }
     }
 

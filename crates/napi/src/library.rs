@@ -18,9 +18,7 @@ pub struct NativeLibrary {
 /// crashed the process. Only `close()` (or `using`) unloads.
 impl Drop for NativeLibrary {
     fn drop(&mut self) {
-        if let Some(library) = self.library.take() {
-            std::mem::forget(library); // stays loaded for the rest of the process
-        }
+        std::mem::forget(self.library.take()); // stays loaded for the rest of the process
     }
 }
 

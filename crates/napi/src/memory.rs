@@ -50,6 +50,17 @@ fn target(
     Ok(at)
 }
 
+/// A pointer argument, converted strictly (a bigint, or a safe integer); errors start with
+/// `context`.
+fn pointer_arg(
+    env: sys::napi_env,
+    value: Raw,
+    context: impl std::fmt::Display,
+) -> std::result::Result<u64, Failure> {
+    // SAFETY: value is an argument of the current call.
+    unsafe { from_js(env, Type::Pointer, value.0, &mut Vec::new()) }.map_err(|f| f.context(context))
+}
+
 /// address + offset, checked: not NULL, no overflow.
 fn address_at(
     env: sys::napi_env,
@@ -63,9 +74,7 @@ fn address_at(
         unsafe { sys::napi_get_value_bigint_uint64(env, address.0, &mut base, &mut lossless) };
     if status != sys::Status::napi_ok || !lossless {
         // Not a bigint in range: the strict conversion explains why (or accepts a safe integer).
-        // SAFETY: as above.
-        base = unsafe { from_js(env, Type::Pointer, address.0, &mut Vec::new()) }
-            .map_err(|f| f.context(format_args!("{what}: address")))?;
+        base = pointer_arg(env, address, format_args!("{what}: address"))?;
     }
     let mut offset_value = 0i64;
     // SAFETY: offset is an argument value (index.ts passes a checked safe integer).
@@ -82,17 +91,18 @@ fn address_at(
     })
 }
 
-/// The native range `length` bytes at `address + offset` and the first `length` bytes of the
-/// JS-owned `view` (lib/memory.ts passes a checked length within the view), for a copy between
-/// them.
+/// The native range `length` bytes at `address + offset` and the JS-owned `view`'s bytes, for a
+/// copy between them (`[address, offset, view, length, what]`: lib/memory.ts passes a checked
+/// length, and what the call is, for errors). The length is checked here against the view's real
+/// size too: a `byteLength` property can be made to say anything.
 fn byte_range(
     env: sys::napi_env,
-    [address, offset, view, length]: [Raw; 4],
-    what: &str,
+    [address, offset, view, length, what]: [Raw; 5],
 ) -> std::result::Result<(usize, *mut u8, usize), Failure> {
-    let at = address_at(env, address, offset, what)?;
+    let what = read_string(env, what.0).unwrap_or_default();
+    let at = address_at(env, address, offset, &what)?;
     let mut count = 0u32;
-    // SAFETY: length is an argument value (a checked uint32 from lib/memory.ts).
+    // SAFETY: length is an argument value; a non-number leaves 0.
     unsafe { sys::napi_get_value_uint32(env, length.0, &mut count) };
     let count = count as usize;
     if at.checked_add(count).is_none() {
@@ -100,37 +110,42 @@ fn byte_range(
             "{what}: address 0x{at:x} + {count} bytes overflows"
         )));
     }
-    let data = data_pointer(env, view.0)?;
+    let (data, bytes) = data_pointer(env, view.0, &what)?;
+    if count > bytes {
+        return Err(Failure::range_error(format!(
+            "{what}: {count} bytes do not fit a view of {bytes}"
+        )));
+    }
     Ok((at, data.cast(), count))
 }
 
 /// Copies `length` bytes at `address + offset` into the JS-owned `view`
-/// (`memoryReadInto(address, offset, view, length)`).
+/// (`memoryReadInto(address, offset, view, length, what)`).
 ///
 /// # Safety
 /// As for `read`.
 pub unsafe fn read_into(
     env: sys::napi_env,
-    args: [Raw; 4],
+    args: [Raw; 5],
 ) -> std::result::Result<sys::napi_value, Failure> {
-    let (at, view, count) = byte_range(env, args, "memory.readBytes")?;
+    let (at, view, count) = byte_range(env, args)?;
     // SAFETY: the caller promises `count` readable bytes at `at` (module note); `view` holds at
-    // least `count` bytes (checked by lib/memory.ts). ptr::copy: the ranges may overlap when
-    // the address is the view's own.
+    // least `count` bytes (checked). ptr::copy: the ranges may overlap when the address is the
+    // view's own.
     unsafe { ptr::copy(at as *const u8, view, count) };
     Ok(undefined(env))
 }
 
 /// Copies the first `length` bytes of the JS-owned `view` to `address + offset`
-/// (`memoryWriteFrom(address, offset, view, length)`).
+/// (`memoryWriteFrom(address, offset, view, length, what)`).
 ///
 /// # Safety
 /// As for `read`.
 pub unsafe fn write_from(
     env: sys::napi_env,
-    args: [Raw; 4],
+    args: [Raw; 5],
 ) -> std::result::Result<sys::napi_value, Failure> {
-    let (at, view, count) = byte_range(env, args, "memory.writeBytes")?;
+    let (at, view, count) = byte_range(env, args)?;
     // SAFETY: the caller promises `count` writable bytes at `at`; as in read_into otherwise.
     unsafe { ptr::copy(view, at as *mut u8, count) };
     Ok(undefined(env))
@@ -247,11 +262,10 @@ pub fn memory_free(env: Env, address: Raw) -> Result<()> {
 #[napi(js_name = "memoryReadCString")]
 pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
     let env = env.raw();
-    // SAFETY: address is an argument of this call.
-    let at = throw_on_failure(env, unsafe {
-        from_js(env, Type::Pointer, address.0, &mut Vec::new())
-            .map_err(|f| f.context(format_args!("memory.readCString: the address")))
-    })?;
+    let at = throw_on_failure(
+        env,
+        pointer_arg(env, address, "memory.readCString: the address"),
+    )?;
     if at == 0 {
         return Ok(None);
     }
@@ -265,7 +279,7 @@ pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
 #[napi(js_name = "memoryAddressOf")]
 pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
     let env = env.raw();
-    let data = throw_on_failure(env, data_pointer(env, view.0))?;
+    let (data, _) = throw_on_failure(env, data_pointer(env, view.0, "memory.addressOf"))?;
     // SAFETY: inside this call's scope.
     Ok(Raw(unsafe {
         to_js(env, Type::Pointer, data as usize as u64)
@@ -275,7 +289,8 @@ pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
 pub fn data_pointer(
     env: sys::napi_env,
     value: sys::napi_value,
-) -> std::result::Result<*mut c_void, Failure> {
+    what: &str,
+) -> std::result::Result<(*mut c_void, usize), Failure> {
     let mut data: *mut c_void = ptr::null_mut();
     let mut is = false;
     // SAFETY (all calls): value belongs to the current call's scope; out-pointers are valid, and
@@ -283,33 +298,54 @@ pub fn data_pointer(
     unsafe {
         sys::napi_is_typedarray(env, value, &mut is);
         if is {
-            let (mut kind, mut len, mut buffer, mut offset) = (0, 0usize, ptr::null_mut(), 0usize);
+            let (mut kind, mut len) = (0, 0usize);
             sys::napi_get_typedarray_info(
                 env,
                 value,
                 &mut kind,
                 &mut len,
                 &mut data,
-                &mut buffer,
-                &mut offset,
+                ptr::null_mut(),
+                ptr::null_mut(),
             );
-            return Ok(data);
+            return Ok((data, len * element_size(kind)));
         }
         sys::napi_is_dataview(env, value, &mut is);
         if is {
-            let (mut len, mut buffer, mut offset) = (0usize, ptr::null_mut(), 0usize);
-            sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut buffer, &mut offset);
-            return Ok(data);
+            let mut len = 0usize;
+            sys::napi_get_dataview_info(
+                env,
+                value,
+                &mut len,
+                &mut data,
+                ptr::null_mut(),
+                ptr::null_mut(),
+            );
+            return Ok((data, len));
         }
         sys::napi_is_arraybuffer(env, value, &mut is);
         if is {
             let mut len = 0usize;
             sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len);
-            return Ok(data);
+            return Ok((data, len));
         }
     }
     Err(Failure::type_error(format!(
-        "memory.addressOf: expected a TypedArray, Buffer, DataView or ArrayBuffer, got {}",
+        "{what}: expected a TypedArray, Buffer, DataView or ArrayBuffer, got {}",
         describe(env, value)
     )))
+}
+
+/// Bytes per element of a typed array kind (`napi_typedarray_type`).
+fn element_size(kind: sys::napi_typedarray_type) -> usize {
+    match kind {
+        sys::TypedarrayType::int8_array
+        | sys::TypedarrayType::uint8_array
+        | sys::TypedarrayType::uint8_clamped_array => 1,
+        sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,
+        sys::TypedarrayType::int32_array
+        | sys::TypedarrayType::uint32_array
+        | sys::TypedarrayType::float32_array => 4,
+        _ => 8, // float64, bigint64, biguint64
+    }
 }

@@ -16,7 +16,6 @@
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 
-use bare_fn_core::Retired;
 use napi::sys;
 
 use crate::raw::undefined;
@@ -86,9 +85,6 @@ pub struct NativeCalls {
     calls: RefCell<Vec<Box<Slot>>>,
     /// How many BareFn calls are running JS on this thread (nested ones included).
     running: Cell<u32>,
-    /// Thunks that left quarantine while a BareFn call was running here: one of them may be the
-    /// thunk of that call, whose handler must live until it returns (`release_when_idle`).
-    leaving: RefCell<Vec<Retired>>,
 }
 
 thread_local! {
@@ -96,24 +92,14 @@ thread_local! {
         NativeCalls {
             calls: RefCell::new(Vec::new()),
             running: Cell::new(0),
-            leaving: RefCell::new(Vec::new()),
         }
     };
 }
 
 impl NativeCalls {
-    /// Drops thunks that left quarantine (`Quarantine::retire`), releasing their handlers, once no
-    /// BareFn call runs JS on this thread: a callback may dispose its own BareFn, or others,
-    /// while it runs, and with a small quarantine its handler would be freed under it. Kept until
-    /// a later call of this when some run.
-    pub fn release_when_idle(&self, left: impl IntoIterator<Item = Retired>) {
-        let mut leaving = self.leaving.borrow_mut();
-        leaving.extend(left);
-        if self.running.get() == 0 {
-            let now = std::mem::take(&mut *leaving);
-            drop(leaving); // releasing runs no JS, but keep the borrow short all the same
-            drop(now);
-        }
+    /// Whether no BareFn call runs JS on this thread (none is inside its handler here).
+    pub fn is_idle(&self) -> bool {
+        self.running.get() == 0
     }
 
     /// Empties every batch's `Callees`: a BareFn was disposed.

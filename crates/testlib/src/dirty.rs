@@ -19,7 +19,7 @@
 //! 54321, 100.
 
 /// The register or slot contents of each argument, in argument order.
-pub static GARBAGE: [u64; 11] = [
+static GARBAGE: [u64; 11] = [
     0x1234_5678_1234_5680, // i8 -128
     0xDEAD_BEEF_CAFE_BAFF, // u8 255
     0x0BAD_F00D_1234_8000, // i16 -32768

@@ -1,5 +1,8 @@
 //! gcc's struct layouts (c/layouts.c, generated from __test__/helpers/struct-shapes.ts), exported:
 //! a Rust cdylib exports only Rust's own symbols, not those of the C it links.
+//!
+//! ABI assumption: C's `size_t` is Rust's `usize`; the tables are `uint32_t` arrays whose length
+//! is only known at run time (declared here with length 0 and read through their address).
 
 unsafe extern "C" {
     static tl_shape_layouts: [u32; 0];
@@ -8,28 +11,27 @@ unsafe extern "C" {
     static tl_system_layouts_len: usize;
 }
 
-/// The table of the test shapes (sizeof, _Alignof, each offsetof, per shape); its length in `len`.
-///
-/// # Safety
-/// `len` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn tl_shape_layout_table(len: *mut usize) -> *const u32 {
-    // SAFETY: the C statics are initialised constants; `len` per contract.
-    unsafe {
-        *len = tl_shape_layouts_len;
-        std::ptr::addr_of!(tl_shape_layouts).cast()
-    }
+/// Exports `$name(len: *mut usize) -> *const u32`: the table `$table`, its length in `len`.
+macro_rules! table_export {
+    ($($(#[$doc:meta])* $name:ident => $table:ident, $len:ident;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// `len` is writable.
+        #[no_mangle]
+        pub unsafe extern "C" fn $name(len: *mut usize) -> *const u32 {
+            // SAFETY: the C statics are initialised constants; `len` per contract.
+            unsafe {
+                *len = $len;
+                std::ptr::addr_of!($table).cast()
+            }
+        }
+    )*};
 }
 
-/// The same for the system structs of this platform (length 0 where there are none).
-///
-/// # Safety
-/// `len` is writable.
-#[no_mangle]
-pub unsafe extern "C" fn tl_system_layout_table(len: *mut usize) -> *const u32 {
-    // SAFETY: as above.
-    unsafe {
-        *len = tl_system_layouts_len;
-        std::ptr::addr_of!(tl_system_layouts).cast()
-    }
+table_export! {
+    /// The test shapes' table: sizeof, _Alignof, then each field's offsetof, per shape.
+    tl_shape_layout_table => tl_shape_layouts, tl_shape_layouts_len;
+    /// The same for the system structs of this platform (length 0 where there are none).
+    tl_system_layout_table => tl_system_layouts, tl_system_layouts_len;
 }

@@ -137,7 +137,7 @@ pub unsafe extern "C" fn tl_spawn_void(
 }
 
 /// What a correct `(i32, i32) -> cstring` callback returns for `cb(t, i)`.
-pub fn expected_text(t: i32, i: i32) -> String {
+fn expected_text(t: i32, i: i32) -> String {
     format!("thread {t}, call {i}: {}", "x".repeat((i % 40) as usize))
 }
 

@@ -248,4 +248,7 @@ pub fn resolve(conv: CallConv, target: Target) -> Result<Flavor, AbiError> {
 /// The alignment every function's code address has on the target: x86 code may start at any
 /// byte (koffi's trampolines really are at odd addresses); AArch64 instructions are 4 bytes,
 /// aligned.
-pub const CODE_ALIGN: usize = if cfg!(target_arch = "aarch64") { 4 } else { 1 };
+pub const CODE_ALIGN: usize = match Target::HOST.arch {
+    Arch::Aarch64 => 4,
+    Arch::X86_64 | Arch::X86 => 1,
+};

@@ -31,9 +31,12 @@ pub unsafe fn call_raw(address: usize, sig: &Signature, args: &[u64]) -> u64 {
             }
         }
     }
+    // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
+    // signature fits).
+    assert!(usize::from(layout.stack_bytes) <= MAX_STACK_BYTES);
     frame.stack = stack.as_ptr() as usize as u64;
     frame.stack_bytes = u64::from(layout.stack_bytes);
-    frame.x87 = u32::from(layout.exit.x87);
+    frame.set_exit(layout.exit);
     // SAFETY: forwarded to the caller; the frame holds the arguments where `sig`'s convention
     // puts them, and `stack` holds `stack_bytes` bytes (at most MAX_STACK_BYTES by the layout).
     unsafe { invoke(sig.flavor(), address, &mut frame) };

@@ -120,17 +120,8 @@ impl Signature {
         &self.args
     }
 
-    pub fn conv(&self) -> CallConv {
-        self.conv
-    }
-
     pub fn flavor(&self) -> Flavor {
         self.flavor
-    }
-
-    /// Where each argument travels, in argument order.
-    pub fn locs(&self) -> &[Loc] {
-        &self.layout.locs
     }
 
     /// How calls of this signature travel: argument locations, stack area, return.

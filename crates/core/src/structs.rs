@@ -157,10 +157,6 @@ impl Struct {
         Ok(parsed)
     }
 
-    pub fn members(&self) -> &[Member] {
-        &self.members
-    }
-
     /// Each member's byte offset, in member order.
     pub fn offsets(&self) -> &[usize] {
         &self.offsets

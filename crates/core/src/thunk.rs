@@ -120,9 +120,8 @@ struct Erased {
     code: usize,
     slot: &'static Slot,
     /// The handler type the thunk's code was compiled for: only an `Arc` of it is ever installed.
+    /// (The convention its template captures is its slot's: `Slot::flavor`.)
     kind: TypeId,
-    /// The convention its template captures.
-    flavor: Flavor,
     /// Releases an installed handler: `Arc::from_raw` of that type, dropped.
     release: unsafe fn(*mut ()),
 }
@@ -150,7 +149,7 @@ impl<H: Handler> Thunk<H> {
             // One handler type and flavor in practice, so the last one matches.
             let position = pool
                 .iter()
-                .rposition(|p| p.kind == kind && p.flavor == flavor);
+                .rposition(|p| p.kind == kind && p.slot.flavor() == flavor);
             position.map(|i| pool.swap_remove(i))
         };
         let (code, slot) = match reused {
@@ -204,7 +203,6 @@ impl<H: Handler> Thunk<H> {
             code: self.code,
             slot: self.slot,
             kind: TypeId::of::<H>(),
-            flavor: self.slot.flavor(),
             release: release::<H>,
         })
     }

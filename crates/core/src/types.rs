@@ -106,13 +106,6 @@ impl Type {
         }
     }
 
-    pub fn is_signed(self) -> bool {
-        matches!(
-            self,
-            Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Isize
-        )
-    }
-
     /// Turns the bits a register or stack slot held into the raw encoding of this type.
     ///
     /// ABI assumption (x86-64 SysV, AArch64 AAPCS64, Win64): a narrow integer argument occupies

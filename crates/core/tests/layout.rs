@@ -228,3 +228,17 @@ fn display_names_types_and_non_c_conventions() {
     let s = Signature::new(Void, vec![U32, F64], CallConv::System).unwrap();
     assert_eq!(s.to_string(), "extern \"system\" (u32, f64) -> void");
 }
+
+#[test]
+fn the_largest_stack_area_of_every_flavor_fits_the_outgoing_call_buffer() {
+    // ABI assumption of call_raw: `invoke` copies `stack_bytes` bytes out of a MAX_STACK_BYTES
+    // buffer. The largest areas: MAX_ARGS 8-byte values of each class, and all on the stack.
+    use bare_fn_core::frame::MAX_STACK_BYTES;
+    for flavor in Flavor::ALL {
+        for ty in [I64, F64, U8, Pointer] {
+            let args = vec![ty; MAX_ARGS];
+            let bytes = usize::from(layout(flavor, Void, &args).stack_bytes);
+            assert!(bytes <= MAX_STACK_BYTES, "{flavor:?} {ty}: {bytes} bytes");
+        }
+    }
+}

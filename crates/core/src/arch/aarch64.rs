@@ -56,6 +56,9 @@ impl<H: Handler> Template<H> for Aapcs64 {
 /// The thunk. Frame: the frame record (x29, x30) at sp, the RawFrame above it; `{size}` is both
 /// together. The head's two literal words are closure-ffi's: the closure address and the
 /// address to jump back to (written into the copy; the template's own copy is never run).
+// SAFETY: the register facts of this module's documentation; `{size}` is a multiple of 16, so sp
+// stays 16-aligned; only x16, x17 (the head's intra-procedure-call scratch registers) and x9,
+// volatile, are written besides the argument registers before the dispatcher runs.
 #[unsafe(naked)]
 unsafe extern "C" fn aapcs64_template<H: Handler>() {
     naked_asm!(
@@ -101,6 +104,8 @@ dispatcher!(dispatch_aapcs64, "C");
 
 /// Copies the stack area below the caller's sp (rounded up to 16 bytes), loads x0-x7 and
 /// d0-d7, calls, stores x0/x1 and d0/d1.
+// SAFETY: copies exactly `stack_bytes` bytes from `frame.stack` (the caller's contract: `invoke`)
+// below a 16-aligned sp; `frame` and the callee stay in callee-saved registers across the call.
 #[unsafe(naked)]
 unsafe extern "C" fn invoke_aapcs64(address: usize, frame: &mut RawFrame) {
     naked_asm!(

@@ -38,3 +38,5 @@ const STACK_BYTES: usize = offset_of!(RawFrame, stack_bytes);
 const RET: usize = offset_of!(RawFrame, ret);
 const RET_FP: usize = offset_of!(RawFrame, ret_fp);
 const FRAME_SIZE: usize = size_of::<RawFrame>();
+// The templates reserve it and keep the stack pointer 16-aligned (their SAFETY comments).
+const _: () = assert!(FRAME_SIZE.is_multiple_of(16));

@@ -61,6 +61,10 @@ impl<H: Handler> Template<H> for X86 {
 /// The thunk. After the head: EAX is the closure address and [esp] the saved ECX. Frame: ebp,
 /// then the RawFrame at a 16-byte aligned esp. Returning moves the return address up by the
 /// bytes to pop, so that `ret` leaves esp where the convention wants it.
+// SAFETY: the register facts of this module's documentation; ECX is restored from the head's
+// push before it is stored (fastcall's and thiscall's first argument); esp is 16-aligned at the
+// call (`and esp, -16`, then 16 bytes of arguments); ebp and the callee-saved registers are as the
+// caller left them when `ret` runs.
 #[unsafe(naked)]
 unsafe extern "C" fn x86_template<H: Handler>() {
     naked_asm!(
@@ -124,6 +128,9 @@ dispatcher!(dispatch_x86, "C");
 
 /// Copies the stack area (16-byte aligned), loads ECX and EDX, calls, stores EDX:EAX and ST0.
 /// ebx, esi and edi are callee-saved in every x86 convention: ebx keeps the frame.
+// SAFETY: copies exactly `stack_bytes` bytes from `frame.stack` (the caller's contract: `invoke`)
+// to a 16-aligned area; a callee that pops its arguments changes only esp, which is restored from
+// ebp.
 #[unsafe(naked)]
 unsafe extern "C" fn invoke_x86(address: usize, frame: &mut RawFrame) {
     naked_asm!(

@@ -134,7 +134,11 @@ macro_rules! invoke_asm {
     };
 }
 
-/// A System V thunk. Frame: push rbp (rsp is then 16-aligned), the RawFrame below it.
+/// A System V thunk. Frame: push rbp (rsp is then 16-aligned), the RawFrame below it. Returns
+/// rax and xmm0 (scalars only: `set_return` fills only the first of each pair).
+// SAFETY: the register facts of this module's documentation; FRAME_SIZE is a multiple of 16
+// (arch/mod.rs), so rsp is 16-aligned at the call; only r11 (the head's), rax and the argument
+// registers, all volatile, are written before the dispatcher runs.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
     template_asm!(
@@ -161,9 +165,7 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
         "mov rsi, rsp",
         "call {dispatch}",
         "mov rax, [rsp + {ret}]",
-        "mov rdx, [rsp + {ret} + 8]",
         "movq xmm0, [rsp + {ret_fp}]",
-        "movq xmm1, [rsp + {ret_fp} + 8]",
         "leave",
         "ret",
         dispatch = sym dispatch_sysv64::<H>,
@@ -172,6 +174,7 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
 
 /// A Win64 thunk. Frame: push rbp, the RawFrame, and 32 bytes of shadow space for the
 /// dispatcher below it.
+// SAFETY: as for `sysv64_template`, with Win64's registers; the 32 bytes keep rsp 16-aligned.
 #[unsafe(naked)]
 unsafe extern "win64" fn win64_template<H: Handler>() {
     template_asm!(
@@ -205,6 +208,9 @@ dispatcher!(dispatch_win64, "win64");
 
 /// Loads the six integer and eight vector argument registers, calls, stores rax/rdx and
 /// xmm0/xmm1.
+// SAFETY: `invoke_asm!` copies exactly `stack_bytes` bytes from `frame.stack` (the caller's
+// contract: `invoke`) to a 16-aligned area and keeps `frame` in rbx and the callee in r12, which
+// the callee preserves.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn invoke_sysv64(address: usize, frame: &mut RawFrame) {
     invoke_asm!(
@@ -234,6 +240,7 @@ unsafe extern "sysv64" fn invoke_sysv64(address: usize, frame: &mut RawFrame) {
 /// As `invoke_sysv64`, for a Win64 callee: four positions in rcx/rdx/r8/r9 and xmm0-3 (the
 /// frame's stack area starts with the shadow space), result in rax or xmm0. The callee
 /// preserves rbx and r12 too.
+// SAFETY: as for `invoke_sysv64`.
 #[unsafe(naked)]
 unsafe extern "sysv64" fn invoke_win64(address: usize, frame: &mut RawFrame) {
     invoke_asm!(

@@ -84,6 +84,7 @@ test.serial('blocking: calls that time out while JS is busy leave nothing queued
     settle();
   };
   using sink = new BareFn(Void2, (_th, i) => (delivered.push(i), settle()), { threading: 'nonblocking', ref: true, onError: sinkError });
+  const limit = BareFn.queueLimit;
   BareFn.queueLimit = 100;
   try {
     // The JS thread waits in the join: every one of the 1,200 calls times out after 1 ms. Each
@@ -93,7 +94,7 @@ test.serial('blocking: calls that time out while JS is busy leave nothing queued
     // Still before the event loop ran: a nonblocking call finds room in the queue.
     tt.is(runThreadsBlocking(sink.address, 1, 1, 'void').right, 1);
   } finally {
-    BareFn.queueLimit = 1_048_576;
+    BareFn.queueLimit = limit;
   }
   await settled;
   tt.deepEqual(delivered, [0], 'the nonblocking call was queued, not dropped');
@@ -132,13 +133,14 @@ test.serial('nonblocking: calls that find the queue full are dropped and reporte
     threading: 'nonblocking',
     onError: (e, info) => void errors.push([(e as Error).message, info]),
   });
+  const limit = BareFn.queueLimit;
   BareFn.queueLimit = 100;
   try {
     // The JS thread waits in the join while the thread makes 10,000 calls: nothing drains the
     // queue, so it fills up to the limit and the rest are dropped.
     runThreadsBlocking(cb.address, 1, 10_000, 'void');
   } finally {
-    BareFn.queueLimit = 1_048_576;
+    BareFn.queueLimit = limit;
   }
   await new Promise((r) => setTimeout(r, 50));
   tt.deepEqual(delivered, Array.from({ length: 100 }, (_, i) => i), 'the first calls, up to the limit');

@@ -7,7 +7,12 @@ import type { Type } from './types.js';
  * Reports blocks garbage-collected without dispose, like leaked BareFns. Their memory is not
  * freed then: native code may still hold the address.
  */
-const leakWatch = new FinalizationRegistry<string>((warning) => process.emitWarning(warning, 'BareFnLeakWarning'));
+const leakWatch = new FinalizationRegistry<{ what: string; address: bigint }>(({ what, address }) =>
+  process.emitWarning(
+    `memory.alloc: a block of ${what} at 0x${address.toString(16)} was garbage-collected without dispose; its memory stays allocated, since native code may still use it`,
+    'BareFnLeakWarning',
+  ),
+);
 
 /** Native memory from `memory.alloc`: `address` until disposed. */
 export class Block<T extends Type | StructType | ArrayType | undefined = undefined> implements Disposable {
@@ -22,8 +27,9 @@ export class Block<T extends Type | StructType | ArrayType | undefined = undefin
     this.#address = binding.memoryAlloc(size) as bigint;
     this.size = size;
     this.type = type;
+    // The message is made if it is ever needed; the type's name is already made.
     const what = type === undefined ? `${size} bytes` : `${type.name} (${size} bytes)`;
-    leakWatch.register(this, `memory.alloc: a block of ${what} at 0x${this.#address.toString(16)} was garbage-collected without dispose; its memory stays allocated, since native code may still use it`, this);
+    leakWatch.register(this, { what, address: this.#address }, this);
   }
 
   /** The block's first byte. Reading it after dispose is a TypeError. */

@@ -13,7 +13,8 @@ import {
   sizeOf,
   type StructType,
 } from './struct.js';
-import { checkType, describe, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+import { GETTERS as SCALAR_GETTERS, LAYOUTS } from './scalars.js';
+import { checkType, describe, isType, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
 
 type Readable = Exclude<TypeName, 'void'>;
 type Writable = Exclude<TypeName, 'void' | 'cstring'>;
@@ -62,21 +63,16 @@ const NO_REGION: Region = { start: Infinity, end: -Infinity, view: new DataView(
 /** The region of the last cached read (or of the last memory.addressOf). */
 let last = NO_REGION;
 // The fast path reads native-endian values through little-endian DataView accessors, and takes
-// the low half of an address from the first 32-bit word.
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// the low half of an address from the first 32-bit word (scalars.ts: every platform is
+// little-endian).
 const scratch = new BigUint64Array(1);
 const halves = new Uint32Array(scratch.buffer);
 
-/** Size in bytes of the types the fast path reads, by type code; 0: always native (void, bool:
- * any non-zero byte is true, normalized natively; cstring). Parallel to GETTERS below: one table
- * of [size, getter] pairs cost about 45 more instructions per read (callgrind). */
-// prettier-ignore
-const SIZES = [
-  0, 0, // void, bool
-  1, 1, 2, 2, 4, 4, 8, 8, // i8 u8 i16 u16 i32 u32 i64 u64
-  8, 8, 4, 8, 8, // isize usize f32 f64 pointer
-  0, // cstring
-];
+/** Size in bytes of the types the fast path reads, by type code; 0: always native (void; bool,
+ * whose normalization stays with the errors of native code; cstring). Parallel to GETTERS: one
+ * table of [size, getter] pairs cost about 45 more instructions per read (callgrind). */
+const SIZES = LAYOUTS.map(({ size }, code) => (code === t.void.code || code === t.bool.code || code === t.cstring.code ? 0 : size));
+const GETTERS = SCALAR_GETTERS;
 /** The members of `t` the fast path reads, at their codes: `CACHED[type.code] === type` is both
  * the type check (a look-alike object is not the member) and the test for a non-zero size. */
 const CACHED: (Type | undefined)[] = [];
@@ -87,7 +83,7 @@ function remember(view: ArrayBufferView | ArrayBuffer, address: bigint): void {
   const resizable = (buffer as { resizable?: boolean }).resizable === true;
   const start = Number(address);
   const length = view.byteLength;
-  if (!littleEndian || address === 0n || resizable || start + length > Number.MAX_SAFE_INTEGER) return;
+  if (address === 0n || resizable || start + length > Number.MAX_SAFE_INTEGER) return;
   const byteOffset = view instanceof ArrayBuffer ? 0 : view.byteOffset;
   last = { start, end: start + length, view: new DataView(buffer, byteOffset, length) };
   regions.unshift(last);
@@ -129,7 +125,7 @@ function readCached(type: Type, address: bigint, offset: number): unknown {
 /** memory.read when the fast path gave nothing: checks the arguments, tries the other regions,
  * then reads natively (native code checks the address and gives the errors). */
 function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
-  if (isComposite(type)) return readCompositeAt(type, address, checkOffset(offset, 'memory.read'));
+  if (!isType(type) && isComposite(type)) return readCompositeAt(type, address, checkOffset(offset, 'memory.read'));
   const { code } = checkType(type, 'memory.read: the type');
   const by = checkOffset(offset, 'memory.read');
   if (typeof address === 'bigint' && (by | 0) === by) {
@@ -144,31 +140,6 @@ function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
   }
   return binding.memoryRead(code, address, by);
 }
-
-/** Readers of one value at an index of a DataView, by type code (positions in types.ts
- * TYPE_NAMES; api.test.ts and memory-cache.test.ts read every type through them and natively and
- * compare). A table of small functions rather than a switch: a caller that reads one type calls
- * one of them, which V8 inlines, where a switch over every type exceeded its inlining budget
- * when a comparator made two reads. */
-type Getter = (view: DataView, index: number) => unknown;
-const GETTERS: readonly (Getter | undefined)[] = [
-  undefined, // void: size 0, never read here
-  undefined, // bool: size 0
-  (v, i) => v.getInt8(i),
-  (v, i) => v.getUint8(i),
-  (v, i) => v.getInt16(i, true),
-  (v, i) => v.getUint16(i, true),
-  (v, i) => v.getInt32(i, true),
-  (v, i) => v.getUint32(i, true),
-  (v, i) => v.getBigInt64(i, true),
-  (v, i) => v.getBigUint64(i, true),
-  (v, i) => v.getBigInt64(i, true), // isize
-  (v, i) => v.getBigUint64(i, true), // usize
-  (v, i) => v.getFloat32(i, true),
-  (v, i) => v.getFloat64(i, true),
-  (v, i) => v.getBigUint64(i, true), // pointer
-  undefined, // cstring: size 0
-];
 
 // ---------------------------------------------------------------------------------------------
 // Structs and arrays: one copy between native memory and a scratch buffer, decoded or encoded
@@ -274,7 +245,7 @@ export const memory = {
    * padding is written as zeros. */
   write: ((type: Type | Composite, address: bigint, value: unknown, offset = 0): void => {
     const by = checkOffset(offset, 'memory.write');
-    if (isComposite(type)) return writeCompositeAt(type, address, value, by);
+    if (!isType(type) && isComposite(type)) return writeCompositeAt(type, address, value, by);
     checkType(type, 'memory.write: the type');
     binding.memoryWrite(type.code, address, value, by, undefined);
   }) as {
@@ -301,9 +272,12 @@ export const memory = {
 
   /** A zero-filled native block for a type (its size and alignment) or a byte count, freed once
    * on dispose (`using block = memory.alloc(Point)`). */
-  alloc<T extends Type | Composite>(typeOrSize: T | number): Block<T extends Composite ? T : undefined> {
-    if (typeof typeOrSize === 'number') return new Block(checkLength(typeOrSize, 'memory.alloc'), undefined) as never;
-    return new Block(sizeOf(typeOrSize, 'memory.alloc: the type'), typeOrSize) as never;
+  alloc: ((typeOrSize: Type | Composite | number): Block<Type | Composite | undefined> => {
+    if (typeof typeOrSize === 'number') return new Block(checkLength(typeOrSize, 'memory.alloc'), undefined);
+    return new Block(sizeOf(typeOrSize, 'memory.alloc: the type'), typeOrSize);
+  }) as {
+    <T extends Type | Composite>(type: T): Block<T>;
+    (size: number): Block<undefined>;
   },
 
   /** Reads the NUL-terminated UTF-8 string at `address` (null for NULL). */

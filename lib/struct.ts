@@ -2,7 +2,8 @@
 // platform: crates/core/src/structs.rs), the JS values they take, and reading and writing them
 // as bytes.
 import { binding } from './native.js';
-import { checkOptions, describe, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+import { GETTERS, LAYOUTS } from './scalars.js';
+import { checkOptions, describe, isType, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
 export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
@@ -20,6 +21,8 @@ export interface StructType<F extends Fields = Fields> {
   readonly align: number;
   /** Each field's byte offset. */
   readonly offsets: { readonly [K in keyof F]: number };
+  /** `#pragma pack(n)`'s n, if packed. */
+  readonly pack: 1 | 2 | 4 | 8 | 16 | undefined;
   /** @internal the layout's descriptor, as crates/core parses it */
   readonly descriptor: string;
 }
@@ -95,89 +98,40 @@ interface Leaves {
   paths: string[];
 }
 
-const SCALAR_OPTIONS = ['pack'] as const;
+const STRUCT_OPTIONS = ['pack'] as const;
 const PACKS = [1, 2, 4, 8, 16];
 /** Past this many characters a type's name is cut (in messages). */
 const NAME_MAX = 60;
 
-/** The members of `t` that are scalar types, by code. */
-const scalars: Type[] = Object.values(t);
-function isScalar(value: unknown): value is Type {
-  const code = (value as Type | null)?.code;
-  return typeof code === 'number' && scalars[code] === value;
-}
-
-/** The size and alignment of a scalar as a struct member here, asked of the native layout once. */
-const scalarLayouts = new Map<Type, { size: number; align: number }>();
-function scalarLayout(type: Type): { size: number; align: number } {
-  let layout = scalarLayouts.get(type);
-  if (layout === undefined) {
-    const [size, align] = binding.structLayout('t.sizeof', `{${type.name}}`) as [number, number];
-    layout = { size, align };
-    scalarLayouts.set(type, layout);
-  }
-  return layout;
+/** The size and alignment of a scalar as a struct member here. */
+function scalarLayout(type: Type): { readonly size: number; readonly align: number } {
+  return LAYOUTS[type.code]!;
 }
 
 /** `type` if it can be a field or element; a TypeError naming `what` otherwise. */
 function checkField(type: unknown, what: string): FieldType {
   if (type === t.void) throw new TypeError(`${what} is void; a field cannot be void`);
-  if (isScalar(type) || (typeof type === 'object' && type !== null && codecs.has(type))) return type as FieldType;
+  if (isType(type) || isComposite(type)) return type as FieldType;
   throw new TypeError(`${what} must be a type of t (a scalar, t.struct(…) or t.array(…)); got ${describe(type)}`);
 }
 
 function descriptorOf(type: FieldType): string {
-  return isScalar(type) ? type.name : type.descriptor;
+  return isType(type) ? type.name : type.descriptor;
 }
 
 function cut(name: string): string {
   return name.length > NAME_MAX ? `${name.slice(0, NAME_MAX - 1)}…` : name;
 }
 
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-if (!littleEndian) throw new Error('bare-fn: structs assume a little-endian platform, as every supported one is');
-
-/** How a scalar field is read from a DataView at a byte index, by type. */
-function scalarReader(type: Type): (view: DataView, at: number) => unknown {
-  const { size } = scalarLayout(type);
-  switch (type) {
-    case t.bool:
-      return (v, i) => v.getUint8(i) !== 0; // any non-zero byte is true, as natively
-    case t.i8:
-      return (v, i) => v.getInt8(i);
-    case t.u8:
-      return (v, i) => v.getUint8(i);
-    case t.i16:
-      return (v, i) => v.getInt16(i, true);
-    case t.u16:
-      return (v, i) => v.getUint16(i, true);
-    case t.i32:
-      return (v, i) => v.getInt32(i, true);
-    case t.u32:
-      return (v, i) => v.getUint32(i, true);
-    case t.f32:
-      return (v, i) => v.getFloat32(i, true);
-    case t.f64:
-      return (v, i) => v.getFloat64(i, true);
-    case t.i64:
-      return (v, i) => v.getBigInt64(i, true);
-    case t.u64:
-      return (v, i) => v.getBigUint64(i, true);
-    case t.isize:
-      return size === 8 ? (v, i) => v.getBigInt64(i, true) : (v, i) => BigInt(v.getInt32(i, true));
-    case t.cstring: {
-      const pointer = scalarReader(t.pointer);
-      return (v, i) => binding.memoryReadCString(pointer(v, i));
-    }
-    default: // usize, pointer
-      return size === 8 ? (v, i) => v.getBigUint64(i, true) : (v, i) => BigInt(v.getUint32(i, true));
-  }
-}
-
+/** How a field is read from a DataView at a byte index: a scalar's getter (scalars.ts), a C
+ * string through its pointer, a struct or array by its codec. */
 function readerOf(type: FieldType): (view: DataView, at: number) => unknown {
-  if (isScalar(type)) return scalarReader(type);
-  const codec = codecs.get(type)!;
-  return (v, i) => codec.read(v, i);
+  if (type === t.cstring) {
+    const pointer = GETTERS[t.pointer.code]!;
+    return (v, i) => binding.memoryReadCString(pointer(v, i) as bigint);
+  }
+  if (isType(type)) return GETTERS[type.code]!;
+  return codecs.get(type)!.read;
 }
 
 /** `path` as the start of a message about the value itself. */
@@ -198,7 +152,7 @@ function collectorOf(type: FieldType): Codec['collect'] {
       throw new TypeError(`${label(path)} is a cstring: cannot write one (its memory would not outlive the call); declare the field t.pointer and store a Buffer's address`);
     };
   }
-  if (isScalar(type)) {
+  if (isType(type)) {
     return (value, at, path, leaves) => {
       leaves.codes.push(type.code);
       leaves.offsets.push(at);
@@ -231,7 +185,7 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     throw new TypeError(`t.struct: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
   }
-  if (options !== undefined) checkOptions(options, SCALAR_OPTIONS, 't.struct');
+  if (options !== undefined) checkOptions(options, STRUCT_OPTIONS, 't.struct');
   const pack = options?.pack;
   if (pack !== undefined && !PACKS.includes(pack)) {
     throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
@@ -252,6 +206,7 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
     size: size!,
     align: align!,
     offsets: Object.freeze(offsets) as StructType<F>['offsets'],
+    pack,
     descriptor,
   });
   codecs.set(type, {
@@ -298,7 +253,7 @@ export function array<const E extends FieldType, const N extends number>(element
   const stride = size! / length;
   const name = cut(`[${element.name}; ${length}]`);
   const type: ArrayType<E, N> = Object.freeze({ kind: 'array' as const, name, element, length, size: size!, align: align!, descriptor });
-  const Typed = isScalar(element) ? TYPED_ARRAYS.get(element) : undefined;
+  const Typed = isType(element) ? TYPED_ARRAYS.get(element) : undefined;
   const read = readerOf(element);
   const collect = collectorOf(element);
   codecs.set(type, {
@@ -342,18 +297,18 @@ export function sizeof(type: FieldType): number {
 /** sizeof, with errors naming `what`. */
 export function sizeOf(type: unknown, what: string): number {
   const checked = checkField(type, what);
-  return isScalar(checked) ? scalarLayout(checked).size : checked.size;
+  return isType(checked) ? scalarLayout(checked).size : checked.size;
 }
 
 /** The size of a scalar by its code. */
 export function leafSize(code: number): number {
-  return scalarLayout(scalars[code]!).size;
+  return LAYOUTS[code]!.size;
 }
 
 /** Alignment in bytes of a type as a struct member, as C's alignof. */
 export function alignof(type: FieldType): number {
   const checked = checkField(type, 't.alignof: the type');
-  return isScalar(checked) ? scalarLayout(checked).align : checked.align;
+  return isType(checked) ? scalarLayout(checked).align : checked.align;
 }
 
 /** Byte offset of a field, as C's offsetof. */

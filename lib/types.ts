@@ -76,13 +76,13 @@ export const t = Object.freeze({
   cstring: makeType('cstring'),
 });
 
-/** A short description of a value for error messages. */
 /** Past this many characters a quoted string is cut, and past 2^128 a bigint is described by its
  * size: a message must stay small and quick to make whatever the value (a 2^(2^26) bigint took
  * 20 s to print in decimal). */
 const QUOTED = 40;
 const HUGE = 2n ** 128n;
 
+/** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return value.length > QUOTED ? `${JSON.stringify(value.slice(0, QUOTED))}…` : JSON.stringify(value);
   if (typeof value === 'bigint') return value >= HUGE || value <= -HUGE ? 'a bigint beyond 2^128 in size' : `${value}n`;
@@ -107,12 +107,17 @@ export function checkOptions(options: unknown, known: readonly string[], what: s
   }
 }
 
+/** Whether `value` is a member of `t` (not a look-alike object). */
+export function isType(value: unknown): value is Type {
+  const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
+  return typeof code === 'number' && byCode[code] === value;
+}
+
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */
 export function checkType(value: unknown, what: string): Type {
   // Kept small (the message is built elsewhere) so that V8 inlines it into memory.read.
-  const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
-  if (typeof code !== 'number' || byCode[code] !== value) notAType(value, what);
-  return value as Type;
+  if (!isType(value)) notAType(value, what);
+  return value;
 }
 
 function notAType(value: unknown, what: string): never {

@@ -36,7 +36,7 @@ export function layoutsC(): string {
     const fields = Object.entries(type.fields).map(([name, field]) => `  ${member(field, name)};`);
     const name = `s${names.size}`;
     names.set(type, name);
-    const pack = /@(\d+)$/.exec(type.descriptor)?.[1];
+    const { pack } = type;
     const body = `typedef struct {\n${fields.join('\n')}\n} ${name};`;
     decls.push(pack === undefined ? body : `#pragma pack(push, ${pack})\n${body}\n#pragma pack(pop)`);
     return name;

@@ -195,7 +195,7 @@ export const typeOf = (name: TypeName): Type => t[name];
 export type { FnPtr };
 
 const spawnI32 = lib.fn('tl_spawn_i32', sig(t.pointer, [t.pointer, t.u32, t.u32, t.i32]));
-const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
+export const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const spawnWide = lib.fn('tl_spawn_wide', sig(t.pointer, [t.pointer, t.u32, t.u32, t.u64]));
 const spawnCString = lib.fn('tl_spawn_cstring', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const jobDone = lib.fn('tl_job_done', sig(t.bool, [t.pointer]));
@@ -245,7 +245,8 @@ export function runThreadsBlocking(address: bigint, threads: number, calls: numb
   return join(kind === 'i32' ? spawnI32(address, threads, calls, fallback) : spawnVoid(address, threads, calls));
 }
 
-function join(job: bigint): JobResult {
+/** Waits for a job of testlib's threads (`tl_spawn_*`) and counts its results. */
+export function join(job: bigint): JobResult {
   const counts = new BigUint64Array(3);
   const ns = jobJoin(job, memory.addressOf(counts));
   return { right: Number(counts[0]), fallback: Number(counts[1]), wrong: Number(counts[2]), ms: Number(ns) / 1e6 };

@@ -12,8 +12,8 @@ import os from 'node:os';
 import koffi from 'koffi';
 
 import * as binding from '../../binding.js';
-import { BareFn, memory, sig, t } from '../../index.js';
-import { expectedOnThread, lib, runThreads, testlibPath } from '../../__test__/helpers/testlib.js';
+import { BareFn, sig, t } from '../../index.js';
+import { expectedOnThread, join, runThreads, spawnVoid, testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, median } from '../harness.js';
 
 const BLOCKING_CALLS = 100_000;
@@ -23,10 +23,13 @@ const QUEUED_CALLS = 1_000_000;
  * loaded server (started here, stopped when it ends). */
 async function underLoad<T>(loaded: boolean, measure: () => Promise<T>): Promise<T> {
   const hogs = loaded ? Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+  const exited = hogs.map((hog) => new Promise((resolve) => hog.once('exit', resolve)));
   try {
+    if (loaded) await new Promise((resolve) => setTimeout(resolve, 500)); // started and spinning
     return await measure();
   } finally {
     for (const hog of hogs) hog.kill();
+    await Promise.all(exited); // gone before the next, idle, case
   }
 }
 const LOADED_TITLE = ', every CPU busy with another process';
@@ -63,8 +66,6 @@ export async function run(): Promise<CaseResult[]> {
   }
   koffi.unregister(kcb);
 
-  const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
-  const joinJob = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
   const delivered = (start: (onCall: () => void) => () => void) => async () => {
     let count = 0;
     let done!: (ns: number) => void;
@@ -88,7 +89,7 @@ export async function run(): Promise<CaseResult[]> {
           const sink = new BareFn(sig(t.void, [t.i32, t.i32]), onCall, { threading: 'nonblocking', ref: true });
           const job = spawnVoid(sink.address, 1, QUEUED_CALLS);
           return () => {
-            joinJob(job, memory.addressOf(new BigUint64Array(3)));
+            join(job);
             sink.dispose();
           };
         }),

@@ -4,7 +4,7 @@
 #   standard library source (rust-web-src) allows -Zbuild-std for any target, and whose arm64
 #   standard library comes as a multiarch package;
 # - AArch64: the cross gcc, the arm64 libc (multiarch, the one the guest programs run with) and
-#   qemu-user with its binfmt entries (registered by run-arm64.sh, so that child processes run too);
+#   qemu-user with its binfmt entries (registered by arm64.sh, so that child processes run too);
 # - Windows x64 (and x86): MinGW-w64 and wine64;
 # - i686 Linux: the 32-bit libc and libgcc for gcc -m32 (Debian's gcc-multilib conflicts with
 #   the AArch64 cross gcc; these two parts of it do not);

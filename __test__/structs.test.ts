@@ -11,9 +11,10 @@ import koffi from 'koffi';
 
 import { Library, memory, sig, t, type FieldType, type StructType } from '../index.js';
 
-import { layoutsC } from './helpers/layouts-c.js';
+import { testlibC } from './helpers/by-value-c.js';
 import { libcPath } from './helpers/platform.js';
 import { layoutRow, SHAPES, SYSTEM } from './helpers/struct-shapes.js';
+import { plain, randomStruct, sample, SCALARS, seeded } from './helpers/struct-values.js';
 import { lib } from './helpers/testlib.js';
 
 const root = path.join(__dirname, '..');
@@ -26,8 +27,10 @@ function cTable(name: string): number[] {
   return count === 0 ? [] : Array.from(new Uint32Array(memory.readBytes(at, count * 4).buffer));
 }
 
-test('crates/testlib/c/layouts.c is generated from the current shapes (npm run gen:layouts)', (tt) => {
-  tt.is(readFileSync(path.join(root, 'crates', 'testlib', 'c', 'layouts.c'), 'utf8'), layoutsC());
+test('crates/testlib/c (shapes.h, layouts.c, by_value.c) is generated from the current shapes (npm run gen:layouts)', (tt) => {
+  for (const [name, text] of Object.entries(testlibC())) {
+    tt.is(readFileSync(path.join(root, 'crates', 'testlib', 'c', name), 'utf8'), text, name);
+  }
 });
 
 test('sizeof, alignof and every offsetof equal gcc\'s for every test shape', (tt) => {
@@ -58,38 +61,6 @@ test('scalar sizes and alignments as C sees them', (tt) => {
   tt.is(t.sizeof(t.array(t.u16, 7)), 14);
   tt.is(t.alignof(t.array(t.u16, 7)), 2);
 });
-
-/** A deterministic value for every field of a type, different per seed. */
-function sample(type: FieldType, seed: number): unknown {
-  if ('kind' in type) {
-    if (type.kind === 'array') return Array.from({ length: type.length }, (_, i) => sample(type.element, seed * 31 + i));
-    return Object.fromEntries(Object.entries(type.fields).map(([name, field], i) => [name, sample(field, seed * 17 + i)]));
-  }
-  const n = (seed * 2654435761) >>> 0;
-  switch (type.name) {
-    case 'bool': return n % 2 === 0;
-    case 'i8': return (n % 256) - 128;
-    case 'u8': return n % 256;
-    case 'i16': return (n % 65536) - 32768;
-    case 'u16': return n % 65536;
-    case 'i32': return n | 0;
-    case 'u32': return n;
-    case 'f32': return Math.fround(n / 7 - 1e5);
-    case 'f64': return n / 3 - 1e9;
-    case 'i64': case 'isize': return BigInt.asIntN(type.name === 'isize' && t.sizeof(t.isize) === 4 ? 32 : 64, BigInt(n) * -0x1_0000_0001n);
-    case 'u64': return BigInt(n) * 0x1_0000_0001n;
-    case 'usize': case 'pointer': return BigInt.asUintN(t.sizeof(t.usize) * 8, BigInt(n) * 0x1_0000_0001n);
-    default: return null; // cstring: not writable (its reading has a test of its own)
-  }
-}
-
-/** The value as read back: typed arrays for numeric arrays. */
-function plain(value: unknown): unknown {
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>);
-  if (Array.isArray(value)) return value.map(plain);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
-}
 
 const writable = Object.entries(SHAPES).filter(([name]) => name !== 'scalars');
 
@@ -151,22 +122,9 @@ test('koffi decodes what memory.write stored, struct for struct', (tt) => {
 test('random shapes: written, copied by libc memcpy, read back exactly', (tt) => {
   const libc = Library.open(libcPath);
   const memcpy = libc.fn('memcpy', sig(t.pointer, [t.pointer, t.pointer, t.usize]));
-  const scalars = [t.bool, t.i8, t.u8, t.i16, t.u16, t.i32, t.u32, t.i64, t.u64, t.isize, t.usize, t.f32, t.f64, t.pointer];
-  let state = 12345;
-  const next = (n: number) => ((state = (state * 1103515245 + 12345) >>> 0) >>> 8) % n;
-  const randomType = (depth: number): FieldType => {
-    const pick = next(10);
-    if (depth < 2 && pick === 0) return randomStruct(depth + 1);
-    if (depth < 2 && pick === 1) return t.array(randomType(depth + 1), 1 + next(4));
-    return scalars[next(scalars.length)]!;
-  };
-  const randomStruct = (depth: number): StructType => {
-    const fields = Object.fromEntries(Array.from({ length: 1 + next(6) }, (_, i) => [`f${i}`, randomType(depth)]));
-    const pack = [undefined, undefined, 1, 2, 4][next(5)];
-    return t.struct(fields, pack === undefined ? undefined : { pack: pack as 1 });
-  };
+  const next = seeded(12345);
   for (let i = 0; i < 200; i++) {
-    const shape = randomStruct(0);
+    const shape = randomStruct(next, SCALARS);
     const value = sample(shape, i);
     using from = memory.alloc(shape);
     using to = memory.alloc(shape);
@@ -231,7 +189,6 @@ test('bad struct and array types are errors naming the field', (tt) => {
   tt.throws(() => t.array(t.u8, '3' as never), { instanceOf: TypeError, message: 't.array: the length must be a number; got "3"' });
   tt.throws(() => t.array(t.f64, 2 ** 30), { instanceOf: RangeError, message: 't.array: a struct is at most 2147483647 bytes' });
   tt.throws(() => t.offsetof(SHAPES.rect!, 'z' as never), { instanceOf: TypeError, message: /^t.offsetof: "z" is not a field of struct/ });
-  tt.throws(() => sig(t.void, [SHAPES.rect as never]), { instanceOf: TypeError, message: 'sig: argument 0 is a struct: structs by value are not supported yet; pass a pointer (t.pointer) and use memory.read' });
 });
 
 test('memory.alloc: zero-filled, typed or sized, freed once; the address is an error after dispose', (tt) => {

@@ -4,13 +4,23 @@
 // arguments is called through a wrapper that reads them from the buffer, where optimised code
 // makes the BigInts inline (or, used only as addresses by memory.read, not at all), and calls the
 // callback with every argument in place.
+//
+// Structs passed by value travel through the same buffer: native code copies each struct
+// argument after the 64-bit slots (from STRUCTS_AT, each at the next multiple of 8, in argument
+// order, as crates/napi callback.rs does), the wrapper decodes it in place, and a returned struct
+// is encoded by the wrapper at RETURN_AT, where native code copies it from when the call returns.
+import { encodeAt } from './memory.js';
 import { binding } from './native.js';
+import type { Param } from './signature.js';
+import { codecOf, isStruct } from './struct.js';
 import type { Type } from './types.js';
 
 // Typed arrays use the platform's byte order, as the native side's u64 stores do.
 const buffer = binding.bareFnArgBuffer();
-const unsigned = new BigUint64Array(buffer);
-const signed = new BigInt64Array(buffer);
+const [STRUCTS_AT, RETURN_AT] = binding.argBufferLayout() as [number, number];
+const view = new DataView(buffer);
+const unsigned = new BigUint64Array(buffer, 0, STRUCTS_AT / 8);
+const signed = new BigInt64Array(buffer, 0, STRUCTS_AT / 8);
 
 export type Callee = (...args: unknown[]) => unknown;
 /** Gives the value of one argument from what native code passed in its place. */
@@ -35,40 +45,54 @@ function readerOf(type: Type, position: number): Reader {
   return passed;
 }
 
+/** What the wrapper does with the callback's result: nothing, or encode a struct (`Post`). */
+type Post = (result: unknown) => unknown;
+const asIs: Post = (result) => result;
+
 /**
- * Wrappers by arity (from 1: a signature without arguments has none to read), each with a fixed
- * argument list: V8 optimises those, and inlines the callback
- * into its wrapper when one callback is called through it. Rest parameters and a spread call
- * (one wrapper for every arity) cost about as much as the Node-API BigInts (bench:instructions).
+ * Wrappers by arity (index 0: no arguments), each with a fixed argument list: V8 optimises
+ * those, and inlines the callback and `p` into the wrapper when one callback is called through
+ * it. Rest parameters and a spread call (one wrapper for every arity) cost about as much as the
+ * Node-API BigInts (bench:instructions).
  */
 // prettier-ignore
-const BY_ARITY: readonly ((f: Callee, r: readonly Reader[]) => Callee)[] = [
-  (f, [r0]) => (a) => f(r0!(a)),
-  (f, [r0, r1]) => (a, b) => f(r0!(a), r1!(b)),
-  (f, [r0, r1, r2]) => (a, b, c) => f(r0!(a), r1!(b), r2!(c)),
-  (f, [r0, r1, r2, r3]) => (a, b, c, d) => f(r0!(a), r1!(b), r2!(c), r3!(d)),
-  (f, [r0, r1, r2, r3, r4]) => (a, b, c, d, e) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e)),
-  (f, [r0, r1, r2, r3, r4, r5]) => (a, b, c, d, e, g) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g)),
-  (f, [r0, r1, r2, r3, r4, r5, r6]) => (a, b, c, d, e, g, h) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7]) => (a, b, c, d, e, g, h, i) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8]) => (a, b, c, d, e, g, h, i, j) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9]) => (a, b, c, d, e, g, h, i, j, k) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10]) => (a, b, c, d, e, g, h, i, j, k, l) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11]) => (a, b, c, d, e, g, h, i, j, k, l, m) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12]) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(p)),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, p, q) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(p), r15!(q)),
+const BY_ARITY: readonly ((f: Callee, r: readonly Reader[], p: Post) => Callee)[] = [
+  (f, [], p) => () => p(f()),
+  (f, [r0], p) => (a) => p(f(r0!(a))),
+  (f, [r0, r1], p) => (a, b) => p(f(r0!(a), r1!(b))),
+  (f, [r0, r1, r2], p) => (a, b, c) => p(f(r0!(a), r1!(b), r2!(c))),
+  (f, [r0, r1, r2, r3], p) => (a, b, c, d) => p(f(r0!(a), r1!(b), r2!(c), r3!(d))),
+  (f, [r0, r1, r2, r3, r4], p) => (a, b, c, d, e) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e))),
+  (f, [r0, r1, r2, r3, r4, r5], p) => (a, b, c, d, e, g) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g))),
+  (f, [r0, r1, r2, r3, r4, r5, r6], p) => (a, b, c, d, e, g, h) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7], p) => (a, b, c, d, e, g, h, i) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8], p) => (a, b, c, d, e, g, h, i, j) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9], p) => (a, b, c, d, e, g, h, i, j, k) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10], p) => (a, b, c, d, e, g, h, i, j, k, l) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11], p) => (a, b, c, d, e, g, h, i, j, k, l, m) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q))),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q, r) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q), r15!(r))),
 ];
 
 /**
- * What a BareFn of a signature with these argument types keeps in the function table for its
- * callback: undefined when no argument goes through the buffer (the callback itself), else a
- * function that wraps a callback. Made once per signature, by sig().
+ * What a BareFn of a signature with these types keeps in the function table for its callback:
+ * undefined when no argument goes through the buffer and the result is no struct (the callback
+ * itself), else a function that wraps a callback. Made once per signature, by sig(); `returned`
+ * names the result in errors.
  */
-export function wrapperFor(args: readonly Type[]): ((callback: Callee) => Callee) | undefined {
-  const readers = args.map(readerOf);
-  if (readers.every((reader) => reader === passed)) return undefined;
-  const wrap = BY_ARITY[readers.length - 1]!;
-  return (callback) => wrap(callback, readers);
+export function wrapperFor(args: readonly Param[], ret: Param, returned: string): ((callback: Callee) => Callee) | undefined {
+  let structAt = STRUCTS_AT;
+  const readers = args.map((type, position): Reader => {
+    if (!isStruct(type)) return readerOf(type, position);
+    const { read } = codecOf(type);
+    const at = structAt;
+    structAt += Math.ceil(type.size / 8) * 8;
+    return () => read(view, at);
+  });
+  const post: Post = isStruct(ret) ? (result) => encodeAt(ret, result, view, RETURN_AT, returned) : asIs;
+  if (post === asIs && readers.every((reader) => reader === passed)) return undefined;
+  const wrap = BY_ARITY[readers.length]!;
+  return (callback) => wrap(callback, readers, post);
 }

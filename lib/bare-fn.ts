@@ -2,7 +2,9 @@
 import { binding } from './native.js';
 import { NO_CLONE } from './no-clone.js';
 import type { Callee } from './arg-buffer.js';
+import { encodeAt } from './memory.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
+import { isStruct, type StructType } from './struct.js';
 import { checkOptions, describe, type Type } from './types.js';
 
 /**
@@ -16,6 +18,13 @@ import { checkOptions, describe, type Type } from './types.js';
  */
 export type Threading = 'local' | 'blocking' | 'nonblocking';
 const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
+/** `value` encoded as a `type`, in bytes of its own. */
+function encoded(type: StructType, value: unknown, what: string): Uint8Array {
+  const bytes = new Uint8Array(type.size);
+  encodeAt(type, value, new DataView(bytes.buffer), 0, what);
+  return bytes;
+}
+
 const BARE_FN_OPTIONS = ['threading', 'timeoutMs', 'ref', 'fallback', 'onError'] as const;
 
 /** The mode's code for createBareFn (its index in THREADINGS), -1 for anything else: compared
@@ -225,7 +234,10 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       (onError !== undefined ? CREATE_ON_ERROR : 0) |
       (fallback !== undefined ? CREATE_FALLBACK : 0) |
       (site !== undefined ? CREATE_SITE : 0);
-    const index = binding.createBareFn(handle, flags, timeoutMs, onError, fallback, site);
+    const ret = signature.ret;
+    // A struct's fallback goes native as its bytes, encoded (and checked) here.
+    const fallbackValue = isStruct(ret) && fallback !== undefined ? encoded(ret, fallback, 'new BareFn: options.fallback') : fallback;
+    const index = binding.createBareFn(handle, flags, timeoutMs, onError, fallbackValue, site);
     functions[index] = wrap === undefined ? callback : wrap(callback as Callee);
     this.#index = index;
     this.signature = signature;

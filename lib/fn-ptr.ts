@@ -1,6 +1,8 @@
 // FnPtr (any C function pointer, callable from JS) and Library (dlopen).
+import { encodeAt } from './memory.js';
 import { binding, type Binding } from './native.js';
 import { type Caller, nativeOf, type Signature } from './signature.js';
+import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
 import { describe } from './types.js';
 
@@ -19,14 +21,43 @@ export type FnPtr<S extends Signature = Signature> = Caller<S> & {
   readonly signature: S;
 };
 
+type Call = (args: unknown[]) => unknown;
+
+/** Calls of a signature with structs: each struct argument encoded into bytes of its own, the
+ * result decoded from bytes the native call fills. The bytes are per signature and reused:
+ * native code copies the arguments before the call starts, and the result is decoded as soon as
+ * it returns, so a nested call of the same signature (from a callback) does not disturb them. */
+function structCall(address: bigint, signature: Signature, native: Binding.NativeSignature): Call {
+  const what = `FnPtr ${signature.toString()}`;
+  const encoders = signature.args.map((type, i) => {
+    if (!isStruct(type)) return undefined;
+    const bytes = new Uint8Array(type.size);
+    const view = new DataView(bytes.buffer);
+    return (value: unknown) => (encodeAt(type, value, view, 0, `${what}: argument ${i}`), bytes);
+  });
+  const ret = signature.ret;
+  const out = isStruct(ret) ? new Uint8Array(ret.size) : undefined;
+  const outView = out && new DataView(out.buffer);
+  const read = isStruct(ret) ? codecOf(ret).read : undefined;
+  return (args) => {
+    const passed = args.map((value, i) => (encoders[i] === undefined ? value : encoders[i]!(value)));
+    const result = binding.callPointer(address, native, passed, out);
+    return read === undefined ? result : read(outView!, 0);
+  };
+}
+
 function makeCaller<S extends Signature>(address: bigint, signature: S, guard?: () => void): FnPtr<S> {
   const native = nativeOf(signature, 'FnPtr.from: the signature');
+  const invoke: Call =
+    isStruct(signature.ret) || signature.args.some(isStruct)
+      ? structCall(address, signature, native)
+      : (args) => binding.callPointer(address, native, args);
   const call = guard
     ? (...args: unknown[]) => {
         guard();
-        return binding.callPointer(address, native, args);
+        return invoke(args);
       }
-    : (...args: unknown[]) => binding.callPointer(address, native, args);
+    : (...args: unknown[]) => invoke(args);
   return Object.assign(call, { address, signature }) as unknown as FnPtr<S>;
 }
 

@@ -4,6 +4,7 @@ import { Block } from './block.js';
 import { binding } from './native.js';
 import {
   type ArrayType,
+  codecOf,
   type FieldInput,
   type FieldValue,
   isComposite,
@@ -145,12 +146,11 @@ function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
 // Structs and arrays: one copy between native memory and a scratch buffer, decoded or encoded
 // in JS (or decoded straight from a cached region of JS-owned memory).
 
-/** Scratch bytes of struct reads and writes, grown as needed; its address is asked once per
- * growth. Never handed to user code, and nothing that can run user code runs while it is in use
- * (a written value's getters all ran before: `leavesOf`). */
+/** Scratch bytes of struct reads and writes, grown as needed. Never handed to user code; a
+ * written value's getters may run while it is filled and write memory themselves (`encodeAt`
+ * notices). */
 let bytes = new Uint8Array(256);
 let bytesView = new DataView(bytes.buffer);
-let bytesAddress = binding.memoryAddressOf(bytes) as bigint;
 /** Where a leaf is written natively before its bytes move to its (maybe unaligned) offset. */
 const LEAF_SLOT = 8;
 
@@ -158,7 +158,6 @@ function scratchFor(size: number): void {
   if (size <= bytes.length) return;
   bytes = new Uint8Array(Math.max(size, bytes.length * 2));
   bytesView = new DataView(bytes.buffer);
-  bytesAddress = binding.memoryAddressOf(bytes) as bigint;
 }
 
 /** address + offset as a bigint, when address is one (or a safe integer); else undefined and
@@ -205,17 +204,47 @@ function readCompositeAt(type: StructType | ArrayType, address: unknown, offset:
 }
 
 function writeCompositeAt(type: StructType | ArrayType, address: unknown, value: unknown, offset: number): void {
-  const leaves = leavesOf(type, value, 'memory.write');
+  scratchFor(type.size);
+  // Its own references: a getter of `value` may grow the scratch (a nested memory.write).
+  const [target, view] = [bytes, bytesView];
+  encodeAt(type, value, view, 0, 'memory.write');
   checkAligned(type, absolute(address, offset), 'memory.write');
+  binding.memoryWriteFrom(address, offset, target, type.size, 'memory.write');
+}
+
+/** Counts `encodeAt` calls: one that sees the count move while it ran knows that a getter of its
+ * value encoded something else meanwhile, maybe into the same bytes. */
+let encodings = 0;
+
+/**
+ * Encodes `value` as a `type` at byte `at` of `view`, padding as zeros: in JS when every scalar
+ * is one native code takes as it is (`Codec.write`), else the native way, which converts the
+ * rest or throws the error, naming `what` and the field path, with nothing written to `view`.
+ */
+export function encodeAt(type: StructType | ArrayType, value: unknown, view: DataView, at: number, what: string): void {
+  const codec = codecOf(type);
+  const epoch = ++encodings;
+  if (codec.padded) new Uint8Array(view.buffer, view.byteOffset + at, type.size).fill(0);
+  // A getter that encoded meanwhile (a nested memory.write, a BareFn returning a struct) may have
+  // overwritten what this wrote so far: then the native way, which reads every field first.
+  if (codec.write(view, at, value) && encodings === epoch) return;
+  const encoded = encodeNatively(type, value, what);
+  new Uint8Array(view.buffer, view.byteOffset + at, type.size).set(encoded);
+}
+
+/** The bytes of `value` as a `type`, each scalar converted natively (in a copy of `bytes`, which
+ * `encodeAt` may be filling). */
+function encodeNatively(type: StructType | ArrayType, value: unknown, what: string): Uint8Array {
+  const leaves = leavesOf(type, value, what);
   const slot = Math.ceil(type.size / LEAF_SLOT) * LEAF_SLOT;
-  scratchFor(slot + LEAF_SLOT);
-  bytes.fill(0, 0, type.size); // padding is written as zeros
+  const scratch = new Uint8Array(slot + LEAF_SLOT);
+  const scratchAddress = binding.memoryAddressOf(scratch) as bigint;
   for (let i = 0; i < leaves.codes.length; i++) {
     const code = leaves.codes[i]!;
-    binding.memoryWrite(code, bytesAddress, leaves.values[i], slot, leaves.paths[i]);
-    bytes.copyWithin(leaves.offsets[i]!, slot, slot + leafSize(code));
+    binding.memoryWrite(code, scratchAddress, leaves.values[i], slot, leaves.paths[i]);
+    scratch.copyWithin(leaves.offsets[i]!, slot, slot + leafSize(code));
   }
-  binding.memoryWriteFrom(address, offset, bytes, type.size, 'memory.write');
+  return scratch.subarray(0, type.size);
 }
 
 /** A byte count: an integer from 0 to 2^31 - 1. */

@@ -46,3 +46,43 @@ export const GETTERS: readonly (Getter | undefined)[] = [
   pointerSize === 8 ? (v, i) => v.getBigUint64(i, true) : (v, i) => BigInt(v.getUint32(i, true)), // pointer
   undefined, // cstring: a pointer to read natively
 ];
+
+/** Writers of one value at an index of a DataView, by type code: each writes a value that the
+ * native conversion (crates/napi from_js.rs) takes exactly as it is, and returns true; for
+ * anything else (out of range, wrong type, a value native code would round or refuse) it writes
+ * nothing and returns false, and the caller goes the native way, which converts it or gives the
+ * error. cstring and void have none. */
+export type Setter = (view: DataView, index: number, value: unknown) => boolean;
+const F32_MAX = 3.4028234663852886e38;
+const SIGNED_BITS = pointerSize * 8;
+export const SETTERS: readonly (Setter | undefined)[] = [
+  undefined, // void
+  (v, i, x) => typeof x === 'boolean' && (v.setUint8(i, x ? 1 : 0), true),
+  (v, i, x) => typeof x === 'number' && (x << 24) >> 24 === x && (v.setInt8(i, x), true),
+  (v, i, x) => typeof x === 'number' && (x & 0xff) === x && (v.setUint8(i, x), true),
+  (v, i, x) => typeof x === 'number' && (x << 16) >> 16 === x && (v.setInt16(i, x, true), true),
+  (v, i, x) => typeof x === 'number' && (x & 0xffff) === x && (v.setUint16(i, x, true), true),
+  (v, i, x) => typeof x === 'number' && (x | 0) === x && (v.setInt32(i, x, true), true),
+  (v, i, x) => typeof x === 'number' && x >>> 0 === x && (v.setUint32(i, x, true), true),
+  (v, i, x) => setWide(v, i, x, 64, true),
+  (v, i, x) => setWide(v, i, x, 64, false),
+  (v, i, x) => setWide(v, i, x, SIGNED_BITS, true), // isize
+  (v, i, x) => setWide(v, i, x, SIGNED_BITS, false), // usize
+  // Finite values beyond f32's range are native code's to refuse; NaN and infinities pass.
+  (v, i, x) => typeof x === 'number' && !(Math.abs(x) > F32_MAX && Number.isFinite(x)) && (v.setFloat32(i, x, true), true),
+  (v, i, x) => typeof x === 'number' && (v.setFloat64(i, x, true), true),
+  (v, i, x) => setWide(v, i, x, SIGNED_BITS, false), // pointer
+  undefined, // cstring
+];
+
+/** A 64-bit or pointer-sized integer from a bigint in range or a safe integer (natively too). */
+function setWide(view: DataView, index: number, value: unknown, bits: number, signed: boolean): boolean {
+  let n: bigint;
+  if (typeof value === 'bigint') n = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value) && (signed || value >= 0)) n = BigInt(value);
+  else return false;
+  if ((signed ? BigInt.asIntN(bits, n) : BigInt.asUintN(bits, n)) !== n) return false;
+  if (bits === 64) view.setBigUint64(index, BigInt.asUintN(64, n), true);
+  else view.setUint32(index, Number(BigInt.asUintN(32, n)), true);
+  return true;
+}

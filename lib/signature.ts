@@ -1,6 +1,7 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
 import { binding, type Binding } from './native.js';
+import { isComposite, isStruct, type StructInput, type StructType, type StructValue } from './struct.js';
 import { checkOptions, checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
 
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
@@ -11,7 +12,10 @@ const SIG_OPTIONS = ['abi'] as const;
 /** The most arguments a signature may have. */
 export const MAX_ARGS = 16;
 
-export interface Signature<R extends Type = Type, A extends readonly Type[] = readonly Type[]> {
+/** What a signature's return and argument types may be: a scalar, or a struct passed by value. */
+export type Param = Type | StructType;
+
+export interface Signature<R extends Param = Param, A extends readonly Param[] = readonly Param[]> {
   readonly ret: R;
   readonly args: A;
   readonly abi: Abi;
@@ -50,22 +54,37 @@ export function forBareFn(signature: unknown, what: string): ForBareFn {
   return lookup(forBareFns, signature, what);
 }
 
+/** `param` if it is a scalar type or a struct; a TypeError naming `what` otherwise. */
+function checkParam(param: unknown, what: string): Param {
+  if (isStruct(param)) return param;
+  if (isComposite(param)) {
+    throw new TypeError(`${what} is an array (${param.name}): C passes no array by value; wrap it in a t.struct, or pass a pointer`);
+  }
+  return checkType(param, what);
+}
+
+/** How native code names a parameter: a scalar's name, a struct's layout descriptor. */
+function nativeName(param: Param): string {
+  return isStruct(param) ? param.descriptor : param.name;
+}
+
 /**
  * A function signature: return type, argument types (at most 16) and calling convention
- * (default 'C'). Conventions follow Rust: an alias of C on this platform is accepted, one that
- * cannot exist here is a RangeError.
+ * (default 'C'). Types are scalars (`t.i32`) or structs (`t.struct(…)`), passed by value as the
+ * platform's C compiler does. Conventions follow Rust: an alias of C on this platform is
+ * accepted, one that cannot exist here is a RangeError.
  */
-export function sig<const R extends Type, const A extends readonly Type[]>(
+export function sig<const R extends Param, const A extends readonly Param[]>(
   ret: R,
   args: A,
   options?: { abi?: Abi },
 ): Signature<R, A> {
-  checkType(ret, 'sig: the return type');
+  checkParam(ret, 'sig: the return type');
   if (!Array.isArray(args)) {
     throw new TypeError(`sig: the argument types must be an array; got ${describe(args)}`);
   }
   // An index loop, not forEach, which skips the holes of a sparse array ([, t.i32]).
-  for (let i = 0; i < args.length; i++) checkType(args[i], `sig: argument ${i}`);
+  for (let i = 0; i < args.length; i++) checkParam(args[i], `sig: argument ${i}`);
   if (args.length > MAX_ARGS) {
     throw new RangeError(`sig: a signature takes at most ${MAX_ARGS} arguments, got ${args.length}`);
   }
@@ -74,11 +93,7 @@ export function sig<const R extends Type, const A extends readonly Type[]>(
   if (!ABIS.includes(abi)) {
     throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);
   }
-  const native = new binding.NativeSignature(
-    ret.name,
-    args.map((a) => a.name),
-    abi,
-  );
+  const native = new binding.NativeSignature(nativeName(ret), args.map(nativeName), abi);
   const text = native.toString();
   // toString is not enumerable: structuredClone copies a signature as the data it is (V8 refuses
   // a function-valued property, naming its source text).
@@ -86,20 +101,24 @@ export function sig<const R extends Type, const A extends readonly Type[]>(
     Object.defineProperty({ ret, args: Object.freeze([...args]) as unknown as A, abi }, 'toString', { value: () => text }),
   ) as Signature<R, A>;
   natives.set(signature, native);
-  forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args) });
+  forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args, ret, `BareFn ${text} returned`) });
   return signature;
 }
 
-type JsValues<A extends readonly Type[]> = { -readonly [K in keyof A]: A[K] extends Type<infer N> ? JsValue<N> : never };
-type JsInputs<A extends readonly Type[]> = { -readonly [K in keyof A]: A[K] extends Type<infer N> ? JsInput<N> : never };
+/** The JS value a parameter of type P arrives as (a struct: an object with its fields). */
+export type ParamValue<P> = P extends Type<infer N> ? JsValue<N> : P extends StructType<infer F> ? StructValue<F> : never;
+/** The JS values accepted for a parameter of type P. */
+export type ParamInput<P> = P extends Type<infer N> ? JsInput<N> : P extends StructType<infer F> ? StructInput<F> : never;
+
+type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamValue<A[K]> };
+type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamInput<A[K]> };
 
 /** The JS function a BareFn of signature S calls. */
 export type Callback<S extends Signature> =
-  S extends Signature<Type<infer R>, infer A> ? (...args: JsValues<A>) => R extends 'void' ? void : JsInput<R> : never;
+  S extends Signature<infer R, infer A> ? (...args: JsValues<A>) => R extends Type<'void'> ? void : ParamInput<R> : never;
 
 /** The JS function FnPtr.from gives for signature S. */
-export type Caller<S extends Signature> =
-  S extends Signature<Type<infer R>, infer A> ? (...args: JsInputs<A>) => JsValue<R> : never;
+export type Caller<S extends Signature> = S extends Signature<infer R, infer A> ? (...args: JsInputs<A>) => ParamValue<R> : never;
 
 /** What a BareFn of signature S returns to native code when JS cannot deliver a result. */
-export type Fallback<S extends Signature> = S extends Signature<Type<infer R>> ? JsInput<R> : never;
+export type Fallback<S extends Signature> = S extends Signature<infer R> ? ParamInput<R> : never;

@@ -2,7 +2,7 @@
 // platform: crates/core/src/structs.rs), the JS values they take, and reading and writing them
 // as bytes.
 import { binding } from './native.js';
-import { GETTERS, LAYOUTS } from './scalars.js';
+import { GETTERS, LAYOUTS, SETTERS, type Setter } from './scalars.js';
 import { checkOptions, describe, isType, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
@@ -81,9 +81,17 @@ export type StructInput<F extends Fields> = { -readonly [K in keyof F]: FieldInp
 
 /** What reads and writes a composite type: known for the struct and array types made here only
  * (a look-alike object is not one). */
-interface Codec {
+export interface Codec {
   /** Reads the value at byte `at` of `view`. */
   read(view: DataView, at: number): unknown;
+  /** Writes `value` at byte `at` of `view` when every scalar in it is one native code would
+   * take as it is, with exactly the fields (in declaration order) or elements asked: the fast
+   * path of encoding. False otherwise, maybe after writing part of it: the caller then goes
+   * the native way (`collect`), which converts the value or gives the error. Padding is not
+   * written. */
+  write: Setter;
+  /** Whether it has padding bytes (written as zeros: the caller clears them first). */
+  padded: boolean;
   /** Appends the scalars of `value` (checked for shape here, for range natively) to `leaves`,
    * at `at` plus their offsets; `path` names the value in errors. */
   collect(value: unknown, at: number, path: string, leaves: Leaves): void;
@@ -163,6 +171,17 @@ function collectorOf(type: FieldType): Codec['collect'] {
   return codecs.get(type)!.collect;
 }
 
+/** How a field is written on the fast path (`Codec.write`); a cstring never is. */
+function writerOf(type: FieldType): Setter {
+  if (isType(type)) return SETTERS[type.code] ?? (() => false);
+  return codecs.get(type)!.write;
+}
+
+/** Whether a field has padding bytes. */
+function paddedOf(type: FieldType): boolean {
+  return !isType(type) && codecs.get(type)!.padded;
+}
+
 const TYPED_ARRAYS: ReadonlyMap<Type, { new (length: number): ArrayBufferView & ArrayLike<unknown> }> = new Map<Type, never>([
   [t.i8, Int8Array as never],
   [t.u8, Uint8Array as never],
@@ -199,6 +218,8 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   const name = cut(`struct { ${names.map((n, i) => `${n}: ${types[i]!.name}`).join(', ')} }`);
   const readers = types.map(readerOf);
   const collectors = types.map(collectorOf);
+  const writers = types.map(writerOf);
+  const fieldBytes = types.reduce((sum, type) => sum + sizeOf(type, 'field'), 0);
   const type: StructType<F> = Object.freeze({
     kind: 'struct' as const,
     name,
@@ -210,6 +231,17 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
     descriptor,
   });
   codecs.set(type, {
+    padded: fieldBytes < size! || types.some(paddedOf),
+    write(view, at, value) {
+      if (typeof value !== 'object' || value === null) return false;
+      const keys = Object.keys(value);
+      if (keys.length !== names.length) return false;
+      for (let i = 0; i < names.length; i++) {
+        const field = names[i]!;
+        if (keys[i] !== field || !writers[i]!(view, at + offsetList[i]!, (value as Record<string, unknown>)[field])) return false;
+      }
+      return true;
+    },
     read(view, at) {
       const value: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) value[names[i]!] = readers[i]!(view, at + offsetList[i]!);
@@ -256,7 +288,20 @@ export function array<const E extends FieldType, const N extends number>(element
   const Typed = isType(element) ? TYPED_ARRAYS.get(element) : undefined;
   const read = readerOf(element);
   const collect = collectorOf(element);
+  const write = writerOf(element);
   codecs.set(type, {
+    padded: paddedOf(element),
+    write(view, at, value) {
+      if (Typed !== undefined && value instanceof Typed) {
+        if (value.length !== length) return false;
+        new Uint8Array(view.buffer, view.byteOffset + at, size!).set(new Uint8Array(value.buffer, value.byteOffset, size!));
+        return true;
+      }
+      const list = value as ArrayLike<unknown> | null | undefined;
+      if (typeof list !== 'object' || list === null || list.length !== length) return false;
+      for (let i = 0; i < length; i++) if (!write(view, at + i * stride, list[i])) return false;
+      return true;
+    },
     read: Typed
       ? (view, at) => {
           const out = new Typed(length);
@@ -324,6 +369,16 @@ export function offsetof<F extends Fields>(type: StructType<F>, field: keyof F &
 /** Reads a struct or array at byte `at` of `view`. */
 export function readComposite(type: StructType | ArrayType, view: DataView, at: number): unknown {
   return codecs.get(type)!.read(view, at);
+}
+
+/** The codec of a struct or array type made here. */
+export function codecOf(type: StructType | ArrayType): Codec {
+  return codecs.get(type)!;
+}
+
+/** Whether `type` is a struct type made here. */
+export function isStruct(type: unknown): type is StructType {
+  return isComposite(type) && type.kind === 'struct';
 }
 
 /** The scalars of `value` as a value of `type`, checked for shape (missing, extra, wrong kind,

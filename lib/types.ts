@@ -121,8 +121,5 @@ export function checkType(value: unknown, what: string): Type {
 }
 
 function notAType(value: unknown, what: string): never {
-  if ((value as { kind?: unknown } | null)?.kind === 'struct') {
-    throw new TypeError(`${what} is a struct: structs by value are not supported yet; pass a pointer (t.pointer) and use memory.read`);
-  }
   throw new TypeError(`${what} must be one of t.void, t.i32, …; got ${describe(value)}`);
 }

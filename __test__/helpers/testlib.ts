@@ -86,13 +86,16 @@ const recorderArg = lib.fn('tl_recorder_arg', sig(t.u64, [t.pointer, t.u32]));
 const recorderCalls = lib.fn('tl_recorder_calls', sig(t.u64, [t.pointer]));
 const recorderFree = lib.fn('tl_recorder_free', sig(t.void, [t.pointer]));
 
-function codes(signature: Signature): Buffer {
+/** The signatures the libffi helpers take: scalars only. */
+type ScalarSignature = Signature<Type, readonly Type[]>;
+
+function codes(signature: ScalarSignature): Buffer {
   return Buffer.from(signature.args.map((a) => TYPE_CODES[a.name]));
 }
 
 /** Calls the function at `address` with signature `signature` through libffi; returns its result. */
 /** The argument block of one tl_ffi_call: its buffers stay referenced as long as this object. */
-function libffiCall(address: bigint, signature: Signature, args: readonly unknown[]) {
+function libffiCall(address: bigint, signature: ScalarSignature, args: readonly unknown[]) {
   const keep: Buffer[] = [];
   const raw = new BigUint64Array(Math.max(1, args.length));
   args.forEach((value, i) => (raw[i] = toRaw(signature.args[i]!.name, value, keep)));
@@ -109,7 +112,7 @@ function libffiCall(address: bigint, signature: Signature, args: readonly unknow
 }
 
 /** Calls the function at `address` with signature `signature` through libffi; returns its result. */
-export function callViaLibffi(address: bigint, signature: Signature, args: readonly unknown[]): unknown {
+export function callViaLibffi(address: bigint, signature: ScalarSignature, args: readonly unknown[]): unknown {
   const call = libffiCall(address, signature, args);
   return call.finish(ffiCall(...call.args));
 }
@@ -121,7 +124,7 @@ let koffiFfiCall: { async: (...args: unknown[]) => void } | undefined;
  * threads), so the BareFn is called from a thread neither bare-fn nor testlib created. The call
  * itself goes through libffi: koffi cannot call a raw function pointer asynchronously.
  */
-export function callViaLibffiOnKoffiThread(address: bigint, signature: Signature, args: readonly unknown[]): Promise<unknown> {
+export function callViaLibffiOnKoffiThread(address: bigint, signature: ScalarSignature, args: readonly unknown[]): Promise<unknown> {
   koffiFfiCall ??= koffi.load(testlibPath).func('int32_t tl_ffi_call(void *f, uint8_t ret, uint32_t n, void *codes, void *args, void *result)');
   const call = libffiCall(address, signature, args);
   return new Promise((resolve, reject) => {
@@ -141,10 +144,10 @@ export function callViaLibffiOnKoffiThread(address: bigint, signature: Signature
 /** A native function of any signature (libffi closure) that records its last call's arguments. */
 export class Recorder implements Disposable {
   readonly #handle: bigint;
-  readonly #signature: Signature;
+  readonly #signature: ScalarSignature;
   readonly #keep: Buffer[] = [];
 
-  constructor(signature: Signature, returns: unknown) {
+  constructor(signature: ScalarSignature, returns: unknown) {
     this.#signature = signature;
     const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
     const ret = toRaw(signature.ret.name, returns, this.#keep);
@@ -198,12 +201,16 @@ const spawnI32 = lib.fn('tl_spawn_i32', sig(t.pointer, [t.pointer, t.u32, t.u32,
 export const spawnVoid = lib.fn('tl_spawn_void', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const spawnWide = lib.fn('tl_spawn_wide', sig(t.pointer, [t.pointer, t.u32, t.u32, t.u64]));
 const spawnCString = lib.fn('tl_spawn_cstring', sig(t.pointer, [t.pointer, t.u32, t.u32]));
+const spawnPoint = lib.fn('tl_spawn_point', sig(t.pointer, [t.pointer, t.u32, t.u32]));
 const jobDone = lib.fn('tl_job_done', sig(t.bool, [t.pointer]));
 const jobJoin = lib.fn('tl_job_join', sig(t.u64, [t.pointer, t.pointer]));
 export const callOnThread = lib.fn('tl_call_on_thread_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
 
 /** What testlib's threads expect an `(i32, i32) -> i32` callback to return for `(t, i)`. */
 export const expectedOnThread = (t: number, i: number): number => (t << 20) ^ Math.imul(i, 7);
+
+/** What testlib's threads pass a `(Point, i32) -> Point` callback for `(t, i)`, and expect back. */
+export const pointOnThread = (t: number, i: number) => ({ arg: { x: t, y: i + 0.5 }, n: i, ret: { x: i + 0.5, y: t - i } });
 
 /** What testlib's threads expect an `(i32, i32) -> cstring` callback to return for `(t, i)`. */
 export const expectedTextOnThread = (t: number, i: number): string => `thread ${t}, call ${i}: ${'x'.repeat(i % 40)}`;
@@ -227,9 +234,11 @@ export interface JobResult {
  * Runs testlib threads calling `address` and waits for them without blocking the event loop
  * (queued calls run meanwhile). `fallback` is the value counted as a fallback result.
  */
-export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void' | 'wide' | 'cstring', fallback = -1): Promise<JobResult> {
+export async function runThreads(address: bigint, threads: number, calls: number, kind: 'i32' | 'void' | 'wide' | 'cstring' | 'point', fallback = -1): Promise<JobResult> {
   const job =
-    kind === 'i32'
+    kind === 'point'
+      ? spawnPoint(address, threads, calls)
+      : kind === 'i32'
       ? spawnI32(address, threads, calls, fallback)
       : kind === 'wide'
         ? spawnWide(address, threads, calls, BigInt.asUintN(64, BigInt(fallback)))

@@ -1,49 +1,166 @@
 //! Calling any C function pointer with a runtime signature and raw-encoded arguments.
 
 use crate::arch::invoke;
-use crate::frame::{RawFrame, MAX_STACK_BYTES};
-use crate::layout::Loc;
-use crate::signature::Signature;
+use crate::frame::{bits, RawFrame, MAX_STACK_BYTES};
+use crate::layout::{Loc, Part, Place, Return};
+use crate::signature::{Input, Signature};
 use crate::types::Class;
 
-/// Calls `address` as a function of `sig`, with `args` in the raw encoding (one per argument),
-/// and returns the raw-encoded return value.
+/// Calls `address` as a function of `sig`, with `args` in the raw encoding (one per argument;
+/// a struct argument's raw value is the address of its bytes), and returns the raw-encoded
+/// return value. For a signature returning a struct, use `call_raw_into`.
 ///
 /// # Safety
 /// `address` must point to a function that really has the signature `sig`, and calling it with
 /// these argument values must be sound (pointers valid for what the function does with them).
 pub unsafe fn call_raw(address: usize, sig: &Signature, args: &[u64]) -> u64 {
+    assert!(sig.ret().scalar().is_some(), "{sig} returns a struct");
+    // SAFETY: forwarded.
+    unsafe { call_raw_into(address, sig, args, &mut []) }
+}
+
+/// `call_raw`, storing a returned struct into `out` (its size; empty for a scalar return, whose
+/// raw value is returned).
+///
+/// # Safety
+/// As for `call_raw`; each struct argument's address holds its struct's bytes.
+pub unsafe fn call_raw_into(address: usize, sig: &Signature, args: &[u64], out: &mut [u8]) -> u64 {
     debug_assert_eq!(args.len(), sig.args().len());
     let layout = sig.layout();
-    let mut stack = [0u8; MAX_STACK_BYTES];
+    // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
+    // signature fits).
+    let stack_bytes = usize::from(layout.stack_bytes);
+    assert!(stack_bytes <= MAX_STACK_BYTES);
+    let (mut small, mut large) = ([0u8; SMALL_STACK], Vec::new());
+    let stack: &mut [u8] = if stack_bytes <= SMALL_STACK {
+        &mut small
+    } else {
+        large.resize(stack_bytes, 0);
+        &mut large
+    };
+    // Copies of structs passed by reference (the callee may change them), 16-byte aligned, and
+    // the memory of a struct returned through a hidden address (aligned for any struct).
+    let mut copies: Vec<Vec<u128>> = Vec::new();
+    let mut returned: Vec<u128> = Vec::new();
     let mut frame = RawFrame::new();
     for (input, &raw) in sig.inputs().iter().zip(args) {
-        // Raw values are already extended to 64 bits, which every narrower parameter accepts
-        // (and clang-compiled callees expect: extension to at least 32 bits). On the stack a
-        // value takes its own size only: Apple packs stack arguments (little-endian everywhere).
-        match input.loc {
-            Loc::Gp(i) => frame.gp[usize::from(i)] = raw,
-            Loc::Fp(i) => frame.fp[usize::from(i)] = raw,
-            Loc::Stack(offset) => {
-                let at = usize::from(offset);
-                let size = input.ty.size().max(1);
-                stack[at..at + size].copy_from_slice(&raw.to_le_bytes()[..size]);
+        match input {
+            // Raw values are already extended to 64 bits, which every narrower parameter
+            // accepts (and clang-compiled callees expect: extension to at least 32 bits). On the
+            // stack a value takes its own size only: Apple packs stack arguments (little-endian
+            // everywhere).
+            Input::Scalar(scalar) => {
+                let bytes = raw.to_le_bytes();
+                let size = match scalar.loc {
+                    Loc::Stack(_) => scalar.ty.size().max(1),
+                    _ => bytes.len(),
+                };
+                put(&mut frame, stack, scalar.loc, &bytes[..size]);
+            }
+            Input::Struct(arg) => {
+                // SAFETY: the caller's contract: the address holds the struct's bytes.
+                let bytes =
+                    unsafe { std::slice::from_raw_parts(raw as usize as *const u8, arg.size) };
+                match &arg.place {
+                    Place::Parts(parts) => place_parts(&mut frame, stack, parts, bytes),
+                    Place::Reference(loc) => {
+                        let copy = aligned_copy(bytes);
+                        let at = copy.as_ptr() as usize as u64;
+                        copies.push(copy);
+                        put(
+                            &mut frame,
+                            stack,
+                            *loc,
+                            &at.to_le_bytes()[..size_of::<usize>()],
+                        );
+                    }
+                    Place::Scalar(_) => unreachable!("a struct argument has parts"),
+                }
             }
         }
     }
-    // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
-    // signature fits).
-    assert!(usize::from(layout.stack_bytes) <= MAX_STACK_BYTES);
+    if let Return::Memory(loc) = &layout.ret {
+        returned = vec![0; out.len().div_ceil(16)];
+        let at = returned.as_mut_ptr() as usize as u64;
+        put(
+            &mut frame,
+            stack,
+            *loc,
+            &at.to_le_bytes()[..size_of::<usize>()],
+        );
+    }
     frame.stack = stack.as_ptr() as usize as u64;
-    frame.stack_bytes = u64::from(layout.stack_bytes);
+    frame.stack_bytes = stack_bytes as u64;
     frame.set_exit(layout.exit);
     // SAFETY: forwarded to the caller; the frame holds the arguments where `sig`'s convention
-    // puts them, and `stack` holds `stack_bytes` bytes (at most MAX_STACK_BYTES by the layout).
+    // puts them, and `stack` holds `stack_bytes` bytes; copies and the returned struct's memory
+    // live until after the call.
     unsafe { invoke(sig.flavor(), address, &mut frame) };
-    let bits = match sig.ret().class() {
-        Class::Integer => frame.ret[0],
-        Class::Float => frame.ret_fp[0],
+    drop(copies);
+    match (&layout.ret, sig.ret().scalar()) {
+        (Return::Scalar, Some(ty)) => {
+            let bits = match ty.class() {
+                Class::Integer => frame.ret[0],
+                Class::Float => frame.ret_fp[0],
+            };
+            // A callee may leave the bits above a narrow return type undefined: normalize.
+            ty.normalize(bits)
+        }
+        (Return::Parts(parts), _) => {
+            for part in parts {
+                let value = match part.loc {
+                    Loc::Gp(i) => frame.ret[usize::from(i)],
+                    Loc::Fp(i) => frame.ret_fp[usize::from(i)],
+                    other => unreachable!("{other:?} is not a return register"),
+                };
+                let to = &mut out[usize::from(part.offset)..][..usize::from(part.size)];
+                to.copy_from_slice(&value.to_le_bytes()[..to.len()]);
+            }
+            0
+        }
+        (Return::Memory(_), _) => {
+            // SAFETY: `returned` has at least out.len() bytes, written by the callee.
+            let bytes =
+                unsafe { std::slice::from_raw_parts(returned.as_ptr().cast::<u8>(), out.len()) };
+            out.copy_from_slice(bytes);
+            0
+        }
+        (Return::Scalar, None) => unreachable!("a struct return has its own Return"),
+    }
+}
+
+/// Stack areas up to this size live in the caller's frame; larger ones (structs on the stack) on
+/// the heap.
+const SMALL_STACK: usize = 256;
+
+/// Puts the low bytes of a value at `loc` (a register takes them zero-extended).
+fn put(frame: &mut RawFrame, stack: &mut [u8], loc: Loc, bytes: &[u8]) {
+    match loc {
+        Loc::Gp(i) => frame.gp[usize::from(i)] = bits(bytes),
+        Loc::Fp(i) => frame.fp[usize::from(i)] = bits(bytes),
+        Loc::Stack(offset) => stack[usize::from(offset)..][..bytes.len()].copy_from_slice(bytes),
+        Loc::ResultRegister => frame.result = bits(bytes),
+    }
+}
+
+/// The pieces of a struct, each where its part says.
+fn place_parts(frame: &mut RawFrame, stack: &mut [u8], parts: &[Part], bytes: &[u8]) {
+    for part in parts {
+        put(
+            frame,
+            stack,
+            part.loc,
+            &bytes[usize::from(part.offset)..][..usize::from(part.size)],
+        );
+    }
+}
+
+/// A 16-byte aligned copy of `bytes` (Win64 wants copies passed by reference aligned so).
+fn aligned_copy(bytes: &[u8]) -> Vec<u128> {
+    let mut copy = vec![0u128; bytes.len().div_ceil(16)];
+    // SAFETY: `copy` has at least bytes.len() bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), copy.as_mut_ptr().cast::<u8>(), bytes.len())
     };
-    // A callee may leave the bits above a narrow return type undefined: normalize.
-    sig.ret().normalize(bits)
+    copy
 }

@@ -4,8 +4,8 @@
 //! capture code loads the return registers from it. Outgoing calls use the same image the other
 //! way round. Decoding and the binding layer never see which ABI filled it.
 
-use crate::layout::{Exit, Loc, FP_REGS, GP_REGS};
-use crate::signature::MAX_ARGS;
+use crate::layout::{Exit, Loc, Place, Return, FP_REGS, GP_REGS};
+use crate::signature::{MAX_ARGS, MAX_BY_VALUE};
 
 /// The image itself. Its field offsets are the contract with the assembly in `arch/` (passed to
 /// it as `offset_of!` constants, never written as numbers there); its size is a multiple of 16 so
@@ -27,9 +27,11 @@ pub struct RawFrame {
     pub stack_bytes: u64,
     /// Integer return registers: rax/rdx, x0/x1; on x86 `ret[0]` is EDX:EAX.
     pub ret: [u64; 2],
-    /// Floating-point return registers' low 64 bits: xmm0/xmm1, d0/d1; on x86 the ST0 value
-    /// (stored as `float` or `double` per `x87`).
-    pub ret_fp: [u64; 2],
+    /// Floating-point return registers' low 64 bits: xmm0/xmm1, d0-d3 (a returned HFA of four
+    /// takes four); on x86 the ST0 value (stored as `float` or `double` per `x87`).
+    pub ret_fp: [u64; 4],
+    /// AArch64's indirect result register x8 (`Loc::ResultRegister`), captured and passed.
+    pub result: u64,
     /// x86 only: 4 or 8 when the value returns on the x87 stack (`Exit::x87`), else 0.
     pub x87: u32,
     /// x86 only: bytes the callee pops on return (`Exit::callee_pops`).
@@ -46,7 +48,8 @@ impl RawFrame {
             stack: 0,
             stack_bytes: 0,
             ret: [0; 2],
-            ret_fp: [0; 2],
+            ret_fp: [0; 4],
+            result: 0,
             x87: 0,
             callee_pops: 0,
         }
@@ -76,18 +79,25 @@ impl Default for RawFrame {
     }
 }
 
-/// The arguments of one incoming call, addressable by `Loc`.
+/// The arguments of one incoming call, addressable by `Loc`, and its return value.
 pub struct Frame<'a> {
-    raw: &'a RawFrame,
+    raw: &'a mut RawFrame,
+    /// A struct return value was written (`return_struct`).
+    struct_returned: bool,
 }
 
 impl<'a> Frame<'a> {
     /// # Safety
     /// `raw.stack` must address the stack argument area of a call in progress, holding every
-    /// `Loc::Stack` the frame is read at plus 8 bytes (see `read`).
+    /// `Loc::Stack` the frame is read at plus 8 bytes (see `read`), and the frame's struct
+    /// arguments passed by reference and its hidden result address (if any) must be what that
+    /// call's caller passed.
     #[inline]
-    pub unsafe fn new(raw: &'a RawFrame) -> Frame<'a> {
-        Frame { raw }
+    pub unsafe fn new(raw: &'a mut RawFrame) -> Frame<'a> {
+        Frame {
+            raw,
+            struct_returned: false,
+        }
     }
 
     /// The bits of the register or stack bytes at `loc`, before narrowing to the argument's
@@ -99,16 +109,97 @@ impl<'a> Frame<'a> {
             Loc::Gp(i) => self.raw.gp[usize::from(i)],
             Loc::Fp(i) => self.raw.fp[usize::from(i)],
             // SAFETY: `new`'s contract: the area is readable at the offsets of the signature.
-            Loc::Stack(offset) => unsafe {
-                (self.raw.stack as usize as *const u8)
-                    .add(usize::from(offset))
-                    .cast::<u64>()
-                    .read_unaligned()
+            Loc::Stack(offset) => unsafe { self.stack(offset).cast::<u64>().read_unaligned() },
+            Loc::ResultRegister => self.raw.result,
+        }
+    }
+
+    fn stack(&self, offset: u16) -> *const u8 {
+        // SAFETY (of the callers' reads): see `new`.
+        (self.raw.stack as usize as *const u8).wrapping_add(usize::from(offset))
+    }
+
+    /// Copies the bytes of a struct argument travelling at `place` into `out` (its size).
+    pub fn read_struct(&self, place: &Place, out: &mut [u8]) {
+        match place {
+            Place::Scalar(_) => unreachable!("not a struct argument"),
+            Place::Parts(parts) => {
+                for part in parts {
+                    let to = &mut out[usize::from(part.offset)..][..usize::from(part.size)];
+                    match part.loc {
+                        // SAFETY: `new`'s contract: the caller's stack holds the struct's bytes.
+                        Loc::Stack(offset) => unsafe {
+                            std::ptr::copy_nonoverlapping(
+                                self.stack(offset),
+                                to.as_mut_ptr(),
+                                to.len(),
+                            )
+                        },
+                        loc => to.copy_from_slice(&self.read(loc).to_le_bytes()[..to.len()]),
+                    }
+                }
+            }
+            // SAFETY: `new`'s contract: the caller passed the address of a copy of the struct,
+            // which lives until the call returns.
+            Place::Reference(loc) => unsafe {
+                let from = self.read(*loc) as usize as *const u8;
+                std::ptr::copy_nonoverlapping(from, out.as_mut_ptr(), out.len());
             },
         }
     }
+
+    /// Makes `bytes` the struct this call returns, as `ret` (the signature's) says: into the
+    /// return registers, or to the caller's memory (whose address is then returned too). A
+    /// handler of a signature that returns a struct calls this once; its own return value is
+    /// then ignored.
+    pub fn return_struct(&mut self, ret: &Return, bytes: &[u8]) {
+        match ret {
+            Return::Scalar => unreachable!("not a struct return"),
+            Return::Parts(parts) => {
+                for part in parts {
+                    let value = bits(&bytes[usize::from(part.offset)..][..usize::from(part.size)]);
+                    match part.loc {
+                        Loc::Gp(i) => self.raw.ret[usize::from(i)] = value,
+                        Loc::Fp(i) => self.raw.ret_fp[usize::from(i)] = value,
+                        other => unreachable!("{other:?} is not a return register"),
+                    }
+                }
+            }
+            Return::Memory(loc) => {
+                let to = self.read(*loc);
+                // SAFETY: `new`'s contract: the caller passed the address of memory for the
+                // struct (its size, which `bytes` has).
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        bytes.as_ptr(),
+                        to as usize as *mut u8,
+                        bytes.len(),
+                    )
+                };
+                self.raw.ret[0] = to;
+            }
+        }
+        self.struct_returned = true;
+    }
+
+    /// Whether `return_struct` ran.
+    pub fn struct_returned(&self) -> bool {
+        self.struct_returned
+    }
+
+    /// The register image, for the dispatcher.
+    pub(crate) fn raw(&mut self) -> &mut RawFrame {
+        self.raw
+    }
 }
 
-/// The largest stack argument area an outgoing call of `MAX_ARGS` scalars needs on any
-/// convention: Win64's shadow space and 8 bytes per argument.
-pub const MAX_STACK_BYTES: usize = 32 + 8 * MAX_ARGS;
+/// Up to 8 little-endian bytes as the low bytes of a register (zero above).
+pub(crate) fn bits(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(word)
+}
+
+/// The largest stack argument area an outgoing call can need on any convention: Win64's shadow
+/// space, 8 bytes per argument, and the structs copied there (each padded by less than 8).
+pub const MAX_STACK_BYTES: usize = 32 + 16 * MAX_ARGS + MAX_BY_VALUE;

@@ -113,23 +113,24 @@ impl SpinPolicy {
 /// get to retire the queued call).
 const POLL: Duration = Duration::from_millis(50);
 
-/// One blocking call's rendezvous, shared by the waiting caller and the owning thread.
-pub struct Completion {
+/// One blocking call's rendezvous, shared by the waiting caller and the owning thread: a raw
+/// value, and a payload of type P the call may return besides (a C string, a struct's bytes).
+pub struct Completion<P = CString> {
     state: AtomicU32,
     value: AtomicU64,
-    /// Also holds the C string a call returned, from `complete` until the caller takes it.
-    lock: Mutex<Option<CString>>,
+    /// Also holds the payload, from `complete` until the caller takes it.
+    lock: Mutex<Option<P>>,
     wake: Condvar,
 }
 
-impl Default for Completion {
+impl<P> Default for Completion<P> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Completion {
-    pub fn new() -> Completion {
+impl<P> Completion<P> {
+    pub fn new() -> Completion<P> {
         Completion {
             state: AtomicU32::new(WAITING),
             value: AtomicU64::new(0),
@@ -145,15 +146,15 @@ impl Completion {
             .is_ok()
     }
 
-    /// Delivers the raw return value of a claimed call, and the C string it points to when it
-    /// returned one, or ends an unclaimed one with `value` (the env is going away) unless the
-    /// caller already gave up.
-    pub fn complete(&self, value: u64, string: Option<CString>) {
-        // One lock for all of it: the string is set before DONE (a caller that sees DONE finds it,
-        // `take_string`), and a waiter's last check of the state and its sleep happen under the
-        // lock, so the wake-up below cannot fall between them.
+    /// Delivers the raw return value of a claimed call, and its payload (the C string it
+    /// points to, the struct it returned), or ends an unclaimed one with `value` (the env is going
+    /// away) unless the caller already gave up.
+    pub fn complete(&self, value: u64, payload: Option<P>) {
+        // One lock for all of it: the payload is set before DONE (a caller that sees DONE finds
+        // it, `take_payload`), and a waiter's last check of the state and its sleep happen under
+        // the lock, so the wake-up below cannot fall between them.
         let mut guard = self.lock();
-        *guard = string;
+        *guard = payload;
         self.value.store(value, Ordering::Relaxed);
         if self.state.swap(DONE, Ordering::AcqRel) == ABANDONED {
             self.state.store(ABANDONED, Ordering::Release);
@@ -164,12 +165,12 @@ impl Completion {
         self.wake.notify_one();
     }
 
-    /// After `wait` returned a value: the C string the call returned, if any, now the caller's.
-    pub fn take_string(&self) -> Option<CString> {
+    /// After `wait` returned a value: the payload of the call, if any, now the caller's.
+    pub fn take_payload(&self) -> Option<P> {
         self.lock().take()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CString>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<P>> {
         // Plain data: a panic elsewhere cannot leave it inconsistent.
         self.lock.lock().unwrap_or_else(|e| e.into_inner())
     }

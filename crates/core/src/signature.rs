@@ -5,11 +5,17 @@ use std::fmt;
 
 use crate::abi::{AbiError, CallConv, Flavor, X86Conv};
 use crate::frame::Frame;
-use crate::layout::{self, Layout, Loc};
+use crate::layout::{self, Layout, Loc, Place};
+use crate::param::Param;
 use crate::types::{Class, Extension, Type};
 
 /// The most arguments a signature may have. The thunk templates are sized for it.
 pub const MAX_ARGS: usize = 16;
+
+/// The most bytes of structs passed by value a signature may have among its arguments, and the
+/// largest struct it may return by value (the binding keeps a buffer of this size per thread
+/// for each). A C compiler has no such limit; a struct this large is better passed by pointer.
+pub const MAX_BY_VALUE: usize = 4096;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SigError {
@@ -19,10 +25,19 @@ pub enum SigError {
     VoidArgument {
         index: usize,
     },
+    /// Structs by value with x86 fastcall or thiscall (compilers disagree about them).
+    StructWithRegisterConvention {
+        conv: CallConv,
+    },
+    /// Struct arguments of more than `MAX_BY_VALUE` bytes in all, or a larger returned struct.
+    TooLargeByValue {
+        what: &'static str,
+        bytes: usize,
+    },
     /// x86 thiscall without a `this`: a first argument that is not a pointer or an integer of
     /// at most 32 bits (compilers disagree about where anything else goes).
     ThiscallWithoutThis {
-        first: Option<Type>,
+        first: Option<Param>,
     },
     Abi(AbiError),
 }
@@ -37,8 +52,20 @@ impl fmt::Display for SigError {
             SigError::VoidArgument { index } => {
                 write!(f, "argument {index} is void; void is only a return type")
             }
+            SigError::StructWithRegisterConvention { conv } => write!(
+                f,
+                "structs by value are not supported with x86 {conv} (compilers disagree about \
+                 where they go); use cdecl or stdcall, or pass a pointer"
+            ),
+            SigError::TooLargeByValue { what, bytes } => write!(
+                f,
+                "{what} take {bytes} bytes by value; at most {MAX_BY_VALUE} are supported (pass a \
+                 pointer instead)"
+            ),
             SigError::ThiscallWithoutThis { first } => {
-                let got = first.map_or("no arguments".to_owned(), |t| t.name().to_owned());
+                let got = first
+                    .as_ref()
+                    .map_or("no arguments".to_owned(), Param::to_string);
                 write!(
                     f,
                     "a thiscall function's first argument is `this`: a pointer or an integer of \
@@ -52,23 +79,30 @@ impl fmt::Display for SigError {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
-    ret: Type,
-    args: Vec<Type>,
+    ret: Param,
+    args: Vec<Param>,
     conv: CallConv,
     flavor: Flavor,
     layout: Layout,
     inputs: Vec<Input>,
 }
 
-/// How a thunk reads one argument: its type, where it travels, and how to widen its bits.
+/// How a thunk reads one argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Scalar(ScalarInput),
+    Struct(StructInput),
+}
+
+/// A scalar argument: its type, where it travels, and how to widen its bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Input {
+pub struct ScalarInput {
     pub ty: Type,
     pub loc: Loc,
     pub extension: Extension,
 }
 
-impl Input {
+impl ScalarInput {
     /// The raw encoding of this argument in `frame`.
     #[inline]
     pub fn decode(&self, frame: &Frame<'_>) -> u64 {
@@ -76,30 +110,78 @@ impl Input {
     }
 }
 
+/// A struct argument: its size and where its bytes travel (`Frame::read_struct`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructInput {
+    pub size: usize,
+    pub place: Place,
+}
+
 impl Signature {
-    pub fn new(ret: Type, args: Vec<Type>, conv: CallConv) -> Result<Signature, SigError> {
+    pub fn new<A: Into<Param>>(
+        ret: impl Into<Param>,
+        args: impl IntoIterator<Item = A>,
+        conv: CallConv,
+    ) -> Result<Signature, SigError> {
+        let ret = ret.into();
+        let args: Vec<Param> = args.into_iter().map(Into::into).collect();
         if args.len() > MAX_ARGS {
             return Err(SigError::TooManyArgs { count: args.len() });
         }
-        if let Some(index) = args.iter().position(|&t| t == Type::Void) {
+        if let Some(index) = args.iter().position(Param::is_void) {
             return Err(SigError::VoidArgument { index });
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
+        let structs = || args.iter().chain([&ret]).filter_map(Param::structure);
+        if matches!(flavor, Flavor::X86(X86Conv::Fastcall | X86Conv::Thiscall))
+            && structs().next().is_some()
+        {
+            return Err(SigError::StructWithRegisterConvention { conv });
+        }
+        let by_value: usize = args
+            .iter()
+            .filter_map(Param::structure)
+            .map(|s| s.size())
+            .sum();
+        if by_value > MAX_BY_VALUE {
+            let what = "the struct arguments";
+            return Err(SigError::TooLargeByValue {
+                what,
+                bytes: by_value,
+            });
+        }
+        if let Some(s) = ret.structure().filter(|s| s.size() > MAX_BY_VALUE) {
+            let what = "the returned struct";
+            return Err(SigError::TooLargeByValue {
+                what,
+                bytes: s.size(),
+            });
+        }
         if flavor == Flavor::X86(X86Conv::Thiscall) {
-            let first = args.first().copied();
-            let this = first.is_some_and(|t| t.class() == Class::Integer && t.size() <= 4);
+            let first = args.first().cloned();
+            let this = first
+                .as_ref()
+                .and_then(Param::scalar)
+                .is_some_and(|t| t.class() == Class::Integer && t.size() <= 4);
             if !this {
                 return Err(SigError::ThiscallWithoutThis { first });
             }
         }
-        let layout = layout::layout(flavor, ret, &args);
+        let layout = layout::layout(flavor, &ret, &args);
         let inputs = args
             .iter()
-            .zip(&layout.locs)
-            .map(|(&ty, &loc)| Input {
-                ty,
-                loc,
-                extension: ty.extension(),
+            .zip(&layout.places)
+            .map(|(arg, place)| match (arg, place) {
+                (Param::Scalar(ty), Place::Scalar(loc)) => Input::Scalar(ScalarInput {
+                    ty: *ty,
+                    loc: *loc,
+                    extension: ty.extension(),
+                }),
+                (Param::Struct(s), place) => Input::Struct(StructInput {
+                    size: s.size(),
+                    place: place.clone(),
+                }),
+                (Param::Scalar(_), other) => unreachable!("a scalar at {other:?}"),
             })
             .collect();
         Ok(Signature {
@@ -112,11 +194,11 @@ impl Signature {
         })
     }
 
-    pub fn ret(&self) -> Type {
-        self.ret
+    pub fn ret(&self) -> &Param {
+        &self.ret
     }
 
-    pub fn args(&self) -> &[Type] {
+    pub fn args(&self) -> &[Param] {
         &self.args
     }
 
@@ -146,7 +228,7 @@ impl fmt::Display for Signature {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            f.write_str(t.name())?;
+            t.fmt(f)?;
         }
         write!(f, ") -> {}", self.ret)
     }

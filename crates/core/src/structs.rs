@@ -35,6 +35,7 @@ pub struct Struct {
     size: usize,
     align: usize,
     pack: Option<usize>,
+    target: Target,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +141,7 @@ impl Struct {
             size,
             align,
             pack,
+            target,
         })
     }
 
@@ -168,6 +170,41 @@ impl Struct {
 
     pub fn align(&self) -> usize {
         self.align
+    }
+
+    /// Every scalar inside, nested structs and arrays flattened, with its byte offset, in
+    /// memory order: what calling conventions classify a struct passed by value by.
+    pub fn leaves(&self) -> Vec<(usize, Type)> {
+        let mut out = Vec::new();
+        self.collect_leaves(0, &mut out);
+        out
+    }
+
+    fn collect_leaves(&self, base: usize, out: &mut Vec<(usize, Type)>) {
+        for (member, offset) in self.members.iter().zip(&self.offsets) {
+            member.collect_leaves(base + offset, self.target, out);
+        }
+    }
+
+    /// The target it was laid out for.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+}
+
+impl Member {
+    fn collect_leaves(&self, at: usize, target: Target, out: &mut Vec<(usize, Type)>) {
+        match self {
+            Member::Scalar(t) => out.push((at, *t)),
+            Member::Struct(s) => s.collect_leaves(at, out),
+            Member::Array { element, length } => {
+                // Laid out already, so the element's size is known good.
+                let stride = element.size_align(target).map_or(0, |(size, _)| size);
+                for i in 0..*length {
+                    element.collect_leaves(at + i * stride, target, out);
+                }
+            }
+        }
     }
 }
 

@@ -20,9 +20,11 @@ use crate::signature::Signature;
 
 /// What a thunk calls. Implemented by the binding layer (JS callbacks) and by tests.
 pub trait Handler: Send + Sync + 'static {
-    /// Handles one call and returns the raw-encoded return value (see `types`). `self` is the
-    /// handler as its thunk holds it, for a handler that hands itself to another thread.
-    fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64;
+    /// Handles one call and returns the raw-encoded return value (see `types`); for a signature
+    /// returning a struct, writes it with `Frame::return_struct` instead (the value returned is
+    /// then ignored). `self` is the handler as its thunk holds it, for a handler that hands
+    /// itself to another thread.
+    fn call(self: &Arc<Self>, frame: &mut Frame<'_>) -> u64;
     /// The raw return value when `call` panicked (the panic never crosses the C boundary).
     fn on_panic(&self) -> u64;
 }
@@ -335,12 +337,15 @@ pub(crate) use dispatcher;
 ///
 /// # Safety
 /// `closure` is a thunk's `Captured`, whose code was compiled for handlers of type H (see
-/// `Erased::kind`); `frame` was filled by that thunk's template for a call in progress.
+/// `Erased::kind`); `raw` was filled by that thunk's template for a call in progress.
 #[inline(always)]
-pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, frame: &mut RawFrame) {
+pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, raw: &mut RawFrame) {
     let slot = closure.slot;
     let installed = slot.handler.load(Ordering::Acquire);
-    let raw = if installed.is_null() {
+    // SAFETY: the template stored the argument registers and the address of the caller's stack
+    // arguments of a call in progress.
+    let mut frame = unsafe { Frame::new(raw) };
+    let value = if installed.is_null() {
         0 // pooled: a stale call gets zero
     } else {
         // A panic unwinding out of an extern "C" function aborts the process: catch it here,
@@ -350,18 +355,21 @@ pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, frame: &mut RawFra
             // SAFETY: a non-null slot holds an Arc<H> (see `Erased::kind`), valid while installed
             // (see `Slot`). ManuallyDrop: the count stays the slot's.
             let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
-            // SAFETY: the template stored the address of the caller's stack arguments.
-            Handler::call(&*handler, &unsafe { Frame::new(frame) })
+            Handler::call(&*handler, &mut frame)
         }))
         .unwrap_or_else(|_| {
             // SAFETY: as above.
             unsafe { &*(installed as *const H) }.on_panic()
         })
     };
-    frame.set_return(raw);
+    let returned_struct = frame.struct_returned();
+    let raw = frame.raw();
+    if !returned_struct {
+        raw.set_return(value);
+    }
     if cfg!(target_arch = "x86") {
         // Only x86's template reads it: elsewhere the slot's exit is not even loaded, as this
         // runs on every call.
-        frame.set_exit(slot.exit());
+        raw.set_exit(slot.exit());
     }
 }

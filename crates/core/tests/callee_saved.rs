@@ -14,7 +14,7 @@ use bare_fn_core::{CallConv, Frame, Handler, Signature, Thunk, Type};
 struct Busy;
 
 impl Handler for Busy {
-    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &mut Frame<'_>) -> u64 {
         let floats: Vec<f64> = (0..64).map(f64::from).collect();
         let ints: Vec<u64> = (0..64).collect();
         let f = floats.iter().fold(1.0, |acc, x| acc * 0.5 + x * 1.25);
@@ -204,7 +204,7 @@ extern "sysv64" fn win64_call_checking(f: usize) -> u64 {
 }
 
 fn thunk(conv: CallConv) -> Thunk<Busy> {
-    let sig = Signature::new(Type::U64, vec![], conv).unwrap();
+    let sig = Signature::new(Type::U64, Vec::<Type>::new(), conv).unwrap();
     Thunk::new(&sig, Arc::new(Busy)).unwrap()
 }
 

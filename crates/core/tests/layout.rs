@@ -3,9 +3,26 @@
 
 use bare_fn_core::abi::{Aapcs64, X86Conv};
 use bare_fn_core::layout::Loc::{Fp, Gp, Stack};
-use bare_fn_core::layout::{layout, Exit, Layout, Loc};
-use bare_fn_core::{CallConv, Flavor, SigError, Signature, Type, MAX_ARGS};
+use bare_fn_core::layout::{Exit, Loc};
+use bare_fn_core::{CallConv, Flavor, Param, SigError, Signature, Type, MAX_ARGS};
 use Type::*;
+
+/// A layout of scalars only: one location per argument.
+struct Layout {
+    locs: Vec<Loc>,
+    stack_bytes: u16,
+    exit: Exit,
+}
+
+fn layout(flavor: Flavor, ret: Type, args: &[Type]) -> Layout {
+    let args: Vec<Param> = args.iter().map(|&t| t.into()).collect();
+    let l = bare_fn_core::layout::layout(flavor, &ret.into(), &args);
+    Layout {
+        locs: l.locs(),
+        stack_bytes: l.stack_bytes,
+        exit: l.exit,
+    }
+}
 
 fn locs(flavor: Flavor, args: &[Type]) -> Vec<Loc> {
     layout(flavor, Void, args).locs

@@ -4,10 +4,9 @@
 //! checked by nothing else here.
 
 use bare_fn_core::abi::Aapcs64;
-use bare_fn_core::layout::layout;
 use bare_fn_core::layout::Loc::{self, Fp, Gp, Stack};
-use bare_fn_core::Flavor;
 use bare_fn_core::Type::{self, *};
+use bare_fn_core::{Flavor, Param};
 
 /// One shape: its name, its argument types, and per variant one location per argument.
 type Shape = (
@@ -26,7 +25,10 @@ fn aapcs64_layouts_match_clang_on_every_variant() {
     let mut checked = 0;
     for (shape, args, expected) in placements::PLACEMENTS {
         for (variant, locs) in *expected {
-            let actual = layout(Flavor::Aapcs64(*variant), Void, args).locs;
+            let args: Vec<Param> = args.iter().map(|&t| t.into()).collect();
+            let ret = Param::from(Void);
+            let actual =
+                bare_fn_core::layout::layout(Flavor::Aapcs64(*variant), &ret, &args).locs();
             assert_eq!(actual, *locs, "{shape} on {variant:?}");
             checked += 1;
         }

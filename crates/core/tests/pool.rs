@@ -6,13 +6,13 @@ use bare_fn_core::{CallConv, Frame, Handler, Signature, Thunk, Type};
 
 /// `() -> u64` in C: the thunks' signature, on any host.
 fn sig() -> Signature {
-    Signature::new(Type::U64, vec![], CallConv::C).unwrap()
+    Signature::new(Type::U64, Vec::<Type>::new(), CallConv::C).unwrap()
 }
 
 struct Answer(u64);
 
 impl Handler for Answer {
-    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &mut Frame<'_>) -> u64 {
         self.0
     }
     fn on_panic(&self) -> u64 {
@@ -24,7 +24,7 @@ impl Handler for Answer {
 struct Doubled(u64);
 
 impl Handler for Doubled {
-    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &mut Frame<'_>) -> u64 {
         self.0 * 2
     }
     fn on_panic(&self) -> u64 {

@@ -21,7 +21,7 @@ fn never_gone() -> bool {
 #[test]
 fn a_value_and_string_delivered_by_another_thread_reach_the_waiting_caller() {
     let policy = SpinPolicy::new(1);
-    let completion = Arc::new(Completion::new());
+    let completion = Arc::new(Completion::<CString>::new());
     let owner = {
         let completion = completion.clone();
         thread::spawn(move || {
@@ -38,15 +38,15 @@ fn a_value_and_string_delivered_by_another_thread_reach_the_waiting_caller() {
         completion.wait(&policy, NO_LIMIT, never_gone),
         Some(0xdead_beef_0000_0001)
     );
-    assert_eq!(completion.take_string().as_deref(), Some(c"made there"));
-    assert_eq!(completion.take_string(), None);
+    assert_eq!(completion.take_payload().as_deref(), Some(c"made there"));
+    assert_eq!(completion.take_payload(), None);
     owner.join().unwrap();
 }
 
 #[test]
 fn a_call_not_taken_by_the_deadline_is_abandoned_and_can_no_longer_be_taken() {
     let policy = SpinPolicy::new(1);
-    let completion = Completion::new();
+    let completion = Completion::<CString>::new();
     assert_eq!(
         completion.wait(&policy, Some(Duration::from_millis(5)), never_gone),
         None
@@ -57,13 +57,13 @@ fn a_call_not_taken_by_the_deadline_is_abandoned_and_can_no_longer_be_taken() {
     );
     // Ending it anyway (the env going away) changes nothing for anybody.
     completion.complete(1, Some(CString::new("dropped").unwrap()));
-    assert_eq!(completion.take_string(), None);
+    assert_eq!(completion.take_payload(), None);
 }
 
 #[test]
 fn once_taken_the_caller_waits_past_its_deadline_for_the_result() {
     let policy = SpinPolicy::new(1);
-    let completion = Arc::new(Completion::new());
+    let completion = Arc::new(Completion::<CString>::new());
     assert!(completion.claim());
     let owner = {
         let completion = completion.clone();
@@ -82,7 +82,7 @@ fn once_taken_the_caller_waits_past_its_deadline_for_the_result() {
 #[test]
 fn a_caller_whose_owner_is_gone_stops_waiting_without_a_deadline() {
     let policy = SpinPolicy::new(1);
-    let completion = Completion::new();
+    let completion = Completion::<CString>::new();
     let gone = AtomicBool::new(false);
     thread::scope(|scope| {
         scope.spawn(|| {
@@ -104,13 +104,16 @@ fn failed_spins_halve_the_budget_to_zero_and_a_successful_probe_raises_it() {
     // Nobody completes these: each spin runs out. 30 µs halves to under 1 µs in five, then 0.
     let mut budgets = Vec::new();
     for _ in 0..5 {
-        assert_eq!(Completion::new().wait(&policy, EXPIRED, never_gone), None);
+        assert_eq!(
+            Completion::<CString>::new().wait(&policy, EXPIRED, never_gone),
+            None
+        );
         budgets.push(policy.budget().as_nanos());
     }
     assert_eq!(budgets, [15_000, 7_500, 3_750, 1_875, 0]);
     // At 0, calls sleep at once but for one probe in 64; the first one probes here (the count
     // starts at 0), sees the result at once and raises the budget by an eighth of SPIN.
-    let done = Completion::new();
+    let done = Completion::<CString>::new();
     assert!(done.claim());
     done.complete(7, None);
     assert_eq!(done.wait(&policy, NO_LIMIT, never_gone), Some(7));
@@ -126,13 +129,13 @@ fn failed_spins_halve_the_budget_to_zero_and_a_successful_probe_raises_it() {
 fn at_zero_only_one_call_in_64_probes() {
     let policy = SpinPolicy::new(1);
     while policy.budget() > Duration::ZERO {
-        Completion::new().wait(&policy, EXPIRED, never_gone);
+        Completion::<CString>::new().wait(&policy, EXPIRED, never_gone);
     }
     // The first probe fails (nobody completes), the budget stays 0; the next 63 calls do not spin
     // at all, which leaves the budget alone; the 65th probes again and, seeing the result, raises it.
-    Completion::new().wait(&policy, EXPIRED, never_gone);
+    Completion::<CString>::new().wait(&policy, EXPIRED, never_gone);
     assert_eq!(policy.budget(), Duration::ZERO);
-    let done = Completion::new();
+    let done = Completion::<CString>::new();
     assert!(done.claim());
     done.complete(1, None);
     for _ in 0..63 {
@@ -148,7 +151,10 @@ fn callers_beyond_the_spinning_limit_sleep_at_once_and_leave_the_budget_alone() 
     // A limit of 0 (a single-CPU machine): nobody spins, so no spin can fail.
     let policy = SpinPolicy::new(0);
     for _ in 0..10 {
-        assert_eq!(Completion::new().wait(&policy, EXPIRED, never_gone), None);
+        assert_eq!(
+            Completion::<CString>::new().wait(&policy, EXPIRED, never_gone),
+            None
+        );
     }
     assert_eq!(policy.budget(), SPIN);
 }

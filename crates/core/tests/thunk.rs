@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use bare_fn_core::quarantine::Quarantine;
-use bare_fn_core::{call_raw, CallConv, Frame, Handler, Signature, Thunk, Type};
+use bare_fn_core::{call_raw, CallConv, Frame, Handler, Input, Signature, Thunk, Type};
 
 /// Records the normalized arguments of the last call and returns a fixed raw value.
 struct Recorder {
@@ -15,12 +15,15 @@ struct Recorder {
 }
 
 impl Handler for Recorder {
-    fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, frame: &mut Frame<'_>) -> u64 {
         let args = self
             .sig
             .inputs()
             .iter()
-            .map(|input| input.ty.normalize(frame.read(input.loc)))
+            .map(|input| match input {
+                Input::Scalar(s) => s.ty.normalize(frame.read(s.loc)),
+                Input::Struct(_) => unreachable!("scalars only"),
+            })
             .collect();
         *self.seen.lock().unwrap() = args;
         self.ret
@@ -241,7 +244,7 @@ convention_tests!(thiscall, "thiscall", CallConv::Thiscall);
 
 struct Panics;
 impl Handler for Panics {
-    fn call(self: &Arc<Self>, _: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, _: &mut Frame<'_>) -> u64 {
         panic!("handler panicked on purpose")
     }
     fn on_panic(&self) -> u64 {
@@ -251,7 +254,7 @@ impl Handler for Panics {
 
 #[test]
 fn a_panicking_handler_returns_the_panic_value() {
-    let sig = Signature::new(Type::I32, vec![], CallConv::C).unwrap();
+    let sig = Signature::new(Type::I32, Vec::<Type>::new(), CallConv::C).unwrap();
     let thunk = Thunk::new(&sig, Arc::new(Panics)).unwrap();
     // SAFETY: created for () -> i32.
     let f: extern "C" fn() -> i32 = unsafe { std::mem::transmute(thunk.address()) };

@@ -19,7 +19,7 @@
 
 use std::ptr;
 
-use bare_fn_core::{Type, MAX_ARGS};
+use bare_fn_core::{Type, MAX_ARGS, MAX_BY_VALUE};
 use napi::sys;
 
 use crate::callback::OwnedRef;
@@ -35,8 +35,16 @@ pub fn passes(ty: Type) -> bool {
     )
 }
 
+/// The buffer's layout: MAX_ARGS u64 slots, one per argument position; then the bytes of the
+/// struct arguments of a call, each at the next multiple of 8 in argument order (`STRUCTS_AT`,
+/// room for MAX_BY_VALUE bytes and that padding); then a returned struct (`RETURN_AT`), which
+/// the JS wrapper writes. lib/arg-buffer.ts finds the two offsets through `argBufferLayout`.
+pub const STRUCTS_AT: usize = MAX_ARGS * size_of::<u64>();
+pub const RETURN_AT: usize = STRUCTS_AT + MAX_BY_VALUE + 8 * MAX_ARGS;
+const SIZE: usize = RETURN_AT + MAX_BY_VALUE;
+
 pub struct ArgBuffer {
-    /// The backing store: MAX_ARGS u64 slots, one per argument position.
+    /// The backing store (see `STRUCTS_AT`).
     data: *mut u64,
     buffer: OwnedRef,
 }
@@ -52,11 +60,9 @@ impl ArgBuffer {
     pub unsafe fn new(env: sys::napi_env) -> Result<ArgBuffer, Failure> {
         let (mut data, mut buffer) = (ptr::null_mut(), ptr::null_mut());
         // SAFETY: forwarded; out-pointers valid.
-        let status = unsafe {
-            sys::napi_create_arraybuffer(env, MAX_ARGS * size_of::<u64>(), &mut data, &mut buffer)
-        };
+        let status = unsafe { sys::napi_create_arraybuffer(env, SIZE, &mut data, &mut buffer) };
         // The backing store of a fresh ArrayBuffer is zeroed and at least 8-aligned (V8 allocates
-        // it with calloc-like alignment), so it holds MAX_ARGS aligned u64 slots.
+        // it with calloc-like alignment), so it holds MAX_ARGS aligned u64 slots, then the rest.
         let aligned = (data as usize).is_multiple_of(align_of::<u64>());
         if status != sys::Status::napi_ok || data.is_null() || !aligned {
             return Err(Failure::error(format!(
@@ -90,4 +96,37 @@ impl ArgBuffer {
         // thread touches the buffer's memory natively, and JS does not run during the write.
         unsafe { self.data.add(position).write(raw) };
     }
+}
+
+impl ArgBuffer {
+    /// Where the bytes of a struct argument go: `len` bytes at `at` (from `STRUCTS_AT`).
+    ///
+    /// # Safety
+    /// As for `write`; `at + len <= RETURN_AT` (the signature's struct arguments take at most
+    /// MAX_BY_VALUE bytes, with less than 8 of padding each); the slice is filled before JS runs
+    /// again and not kept.
+    #[inline]
+    #[allow(clippy::mut_from_ref)] // the buffer is the env thread's alone, between JS runs
+    pub unsafe fn struct_slot(&self, at: usize, len: usize) -> &mut [u8] {
+        debug_assert!(at >= STRUCTS_AT && at + len <= RETURN_AT);
+        // SAFETY: in bounds (contract); nothing else touches the memory meanwhile (see `write`).
+        unsafe { std::slice::from_raw_parts_mut(self.data.cast::<u8>().add(at), len) }
+    }
+
+    /// The returned struct the JS wrapper wrote, `len` bytes.
+    ///
+    /// # Safety
+    /// As for `write`; `len <= MAX_BY_VALUE`; the slice is used before JS runs again.
+    #[inline]
+    pub unsafe fn returned(&self, len: usize) -> &[u8] {
+        debug_assert!(len <= MAX_BY_VALUE);
+        // SAFETY: in bounds (contract and SIZE).
+        unsafe { std::slice::from_raw_parts(self.data.cast::<u8>().add(RETURN_AT), len) }
+    }
+}
+
+/// `[STRUCTS_AT, RETURN_AT]`, for lib/arg-buffer.ts.
+#[napi_derive::napi]
+pub fn arg_buffer_layout() -> Vec<u32> {
+    vec![STRUCTS_AT as u32, RETURN_AT as u32]
 }

@@ -9,19 +9,19 @@
 //! native memory each per BareFn, and a reference's create + delete about as much as the rest of a
 //! create + dispose.
 
-use std::ffi::CString;
 use std::ptr;
 use std::sync::Arc;
 
 use bare_fn_core::quarantine::Quarantine;
-use bare_fn_core::{Retired, Signature, Thunk, Type};
+use bare_fn_core::{Param, Retired, Signature, Thunk, Type};
 use napi::sys;
 use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
-use crate::dispatch::{Dispatcher, Job};
+use crate::dispatch::{Dispatcher, Job, Payload};
 use crate::from_js::from_js;
 use crate::live;
+use crate::memory::data_pointer;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::{Mode, Timeout};
@@ -64,7 +64,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
     // SAFETY: forwarded.
     let sig = unsafe { signature_of(env, signature) }?;
     let flags = number(env, flags) as u32;
-    let (fallback, fallback_string) = match flags & HAS_FALLBACK {
+    let (fallback, fallback_payload) = match flags & HAS_FALLBACK {
         0 => (0, None),
         _ => fallback_value(env, sig.ret(), fallback)?,
     };
@@ -79,7 +79,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
         let options = Options {
             on_error: (flags & HAS_ON_ERROR != 0).then(|| strong_ref(env, on_error.0)),
             fallback,
-            fallback_string,
+            fallback_payload,
             mode,
         };
         // SAFETY: on env's JS thread (the dispatcher's); bare-fn.ts puts the function at `index`
@@ -195,7 +195,7 @@ fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Resu
         1 => Ok(Mode::Blocking {
             timeout: Timeout::from_ms(timeout_ms()),
         }),
-        2 if sig.ret() == Type::Void => Ok(Mode::Nonblocking),
+        2 if sig.ret().is_void() => Ok(Mode::Nonblocking),
         2 => Err(Failure::type_error(format!(
             "new BareFn: 'nonblocking' needs a void return type (the caller does not wait for \
              a result); {sig} returns {}",
@@ -205,20 +205,32 @@ fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Resu
     }
 }
 
-/// The `fallback` option: undefined means zero of the return type (NULL for pointers/cstring).
+/// The `fallback` option: undefined means zero of the return type (NULL for pointers/cstring,
+/// a struct of zeros). A struct's comes encoded by bare-fn.ts, as bytes of its size.
 fn fallback_value(
     env: sys::napi_env,
-    ret: Type,
+    ret: &Param,
     value: Raw,
-) -> Result<(u64, Option<CString>), Failure> {
-    if ret == Type::Void {
-        return Ok((0, None));
-    }
+) -> Result<(u64, Option<Payload>), Failure> {
+    let ty = match ret {
+        Param::Scalar(Type::Void) => return Ok((0, None)),
+        &Param::Scalar(ty) => ty,
+        Param::Struct(s) => {
+            let what = "new BareFn: options.fallback";
+            let (data, len) = data_pointer(env, value.0, what)?;
+            if len != s.size() {
+                return Err(Failure::type_error(format!("{what}: not an encoded {s}")));
+            }
+            // SAFETY: a view of `len` bytes (data_pointer), read before any JS runs.
+            let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
+            return Ok((0, Some(Payload::Struct(bytes.to_vec()))));
+        }
+    };
     let mut strings = Vec::new();
     // SAFETY: value belongs to the current call's scope.
-    let raw = unsafe { from_js(env, ret, value.0, &mut strings) }
+    let raw = unsafe { from_js(env, ty, value.0, &mut strings) }
         .map_err(|f| f.context("new BareFn: options.fallback"))?;
-    Ok((raw, strings.pop()))
+    Ok((raw, strings.pop().map(Payload::String)))
 }
 
 /// How many disposed thunks stay mapped as tombstones before their memory is reused.

@@ -2,18 +2,21 @@
 
 use std::ffi::CString;
 
-use bare_fn_core::{call_raw, Type};
+use bare_fn_core::{call_raw_into, Param, Type};
 use napi::{sys, Env, Error, Result, Status};
 use napi_derive::napi;
 
 use crate::from_js::from_js;
+use crate::memory::data_pointer;
 use crate::native_call::NativeCall;
 use crate::raw::{throw_on_failure, Failure, Raw};
 use crate::signature::NativeSignature;
 use crate::to_js::to_js;
 
 /// Calls `address` as `signature` with `args`. index.ts has checked that the address is not NULL
-/// and is aligned, and that the library it came from (if any) is open.
+/// and is aligned, and that the library it came from (if any) is open. Structs come encoded by
+/// fn-ptr.ts: each struct argument as a view of its bytes, and a returned struct is stored into
+/// `out` (a view of its size), the call then returning undefined.
 ///
 /// An exception thrown by a BareFn callback during the call (without onError) is rethrown here.
 #[napi]
@@ -22,6 +25,7 @@ pub fn call_pointer(
     address: Raw,
     signature: &NativeSignature,
     args: Vec<Raw>,
+    out: Option<Raw>,
 ) -> Result<Raw> {
     let env = env.raw();
     let sig = signature.get();
@@ -32,10 +36,25 @@ pub fn call_pointer(
     let address = throw_on_failure(env, unsafe {
         from_js(env, Type::Pointer, address.0, &mut target)
     })?;
+    let out = match (sig.ret(), out) {
+        (Param::Struct(s), Some(out)) => {
+            throw_on_failure(env, bytes_of(env, out, s.size(), "the result"))?
+        }
+        (Param::Struct(_), None) => {
+            return Err(Error::from_reason(
+                "bare-fn: a struct result needs its buffer",
+            ))
+        }
+        _ => (std::ptr::NonNull::dangling().as_ptr(), 0),
+    };
+    // SAFETY: the view of `out` lives in this call's scope; nothing else uses it during the call
+    // (fn-ptr.ts reads it after).
+    let out = unsafe { std::slice::from_raw_parts_mut(out.0, out.1) };
     let call = NativeCall::enter(true);
     // SAFETY: the user declared that `address` has this signature (the one unchecked promise of
-    // an FFI); C-string arguments live in `strings` until after the call.
-    let ret = unsafe { call_raw(address as usize, sig, &raw_args) };
+    // an FFI); C-string arguments live in `strings` until after the call, struct arguments in
+    // their views, which this call's scope holds.
+    let ret = unsafe { call_raw_into(address as usize, sig, &raw_args, out) };
     if let Some(error) = call.finish(env) {
         // SAFETY: error belongs to this call's scope.
         unsafe { sys::napi_throw(env, error) };
@@ -43,7 +62,7 @@ pub fn call_pointer(
     }
     // SAFETY: in this call's scope; a returned C string is copied into a JS string right here,
     // while the C-string arguments still live: it may point into one of them (strchr, strstr).
-    let value = unsafe { to_js(env, sig.ret(), ret) };
+    let value = unsafe { to_js(env, sig.ret().scalar().unwrap_or(Type::Void), ret) };
     drop(strings);
     Ok(Raw(value))
 }
@@ -65,10 +84,29 @@ fn convert_args(
         .iter()
         .zip(args)
         .enumerate()
-        .map(|(i, (&ty, value))| {
-            // SAFETY: value is an argument of this call, in its scope.
-            unsafe { from_js(env, ty, value.0, strings) }
-                .map_err(|f| f.context(format_args!("FnPtr {sig}: argument {i} ({ty})")))
+        .map(|(i, (param, value))| {
+            match param {
+                // SAFETY: value is an argument of this call, in its scope.
+                &Param::Scalar(ty) => unsafe { from_js(env, ty, value.0, strings) },
+                Param::Struct(s) => bytes_of(env, *value, s.size(), "a struct")
+                    .map(|(data, _)| data as usize as u64),
+            }
+            .map_err(|f| f.context(format_args!("FnPtr {sig}: argument {i} ({param})")))
         })
         .collect()
+}
+
+/// The bytes of a struct encoded by fn-ptr.ts: a view of exactly `size` bytes.
+fn bytes_of(
+    env: sys::napi_env,
+    value: Raw,
+    size: usize,
+    what: &str,
+) -> std::result::Result<(*mut u8, usize), Failure> {
+    match data_pointer(env, value.0, what)? {
+        (data, len) if len == size => Ok((data.cast(), len)),
+        (_, len) => Err(Failure::type_error(format!(
+            "bare-fn: {what} is encoded in {len} bytes, not {size}"
+        ))),
+    }
 }

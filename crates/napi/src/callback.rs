@@ -7,11 +7,13 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
-use bare_fn_core::{Frame, Handler, Input, Signature, Type, MAX_ARGS};
+use bare_fn_core::{
+    Frame, Handler, Input, Param, ScalarInput, Signature, StructInput, Type, MAX_ARGS, MAX_BY_VALUE,
+};
 use napi::sys;
 
 use crate::arg_buffer;
-use crate::dispatch::{Args, Dispatcher, Job, Sent};
+use crate::dispatch::{Args, Dispatcher, Job, Payload, Sent};
 use crate::from_js::{convert_declined, exact};
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
@@ -93,8 +95,8 @@ struct Extras {
     /// Strong reference to onError, used on the owning thread only; released when the last
     /// holder of the callback lets go (see Drop).
     on_error: Option<OwnedRef>,
-    /// Owns the fallback C string, if the fallback is one.
-    _fallback_string: Option<CString>,
+    /// The fallback C string (owned: the raw fallback points to it), or the fallback struct.
+    fallback_payload: Option<Payload>,
 }
 
 /// A BareFn's handler. A million live BareFns hold a million of these: keep it small (see the
@@ -132,41 +134,65 @@ const _: () = assert!(std::mem::size_of::<JsCallback>() <= 72);
 pub struct Options {
     pub on_error: Option<sys::napi_ref>,
     pub fallback: u64,
-    pub fallback_string: Option<CString>,
+    pub fallback_payload: Option<Payload>,
     pub mode: Mode,
 }
 
-/// Where the arguments of a call come from, and where a C string it returns is kept: the frame
-/// of a native call on the owning thread (the string in the BareFn's slot for that thread), or the
-/// raw values a foreign thread queued (the string goes back to that thread with the result).
+/// Where the arguments of a call come from, and where a C string or struct it returns goes:
+/// the frame of a native call on the owning thread (a C string in the BareFn's slot for that
+/// thread), or what a foreign thread queued (the result goes back to that thread).
 trait ArgSource {
-    fn get(&self, index: usize, input: &Input) -> u64;
+    fn get(&self, index: usize, input: &ScalarInput) -> u64;
+    /// Copies the struct argument at `index` into `out` (its size).
+    fn read_struct(&self, index: usize, input: &StructInput, out: &mut [u8]);
     /// Keeps the C string the call returned (None: NULL) alive for its caller, in place of the
     /// one its previous call returned (see `Returned`).
     fn keep_returned(&self, callback: &JsCallback, string: Option<CString>);
+    /// Makes `bytes` the struct the call returns.
+    fn return_struct(&mut self, callback: &JsCallback, bytes: &[u8]);
 }
 
 impl ArgSource for Frame<'_> {
     #[inline]
-    fn get(&self, _index: usize, input: &Input) -> u64 {
+    fn get(&self, _index: usize, input: &ScalarInput) -> u64 {
         input.decode(self)
+    }
+
+    fn read_struct(&self, _index: usize, input: &StructInput, out: &mut [u8]) {
+        Frame::read_struct(self, &input.place, out);
     }
 
     fn keep_returned(&self, callback: &JsCallback, string: Option<CString>) {
         callback.returned.with(|returned| returned.set(string));
     }
+
+    fn return_struct(&mut self, callback: &JsCallback, bytes: &[u8]) {
+        Frame::return_struct(self, &callback.sig.layout().ret, bytes);
+    }
 }
 
-impl ArgSource for Args {
+impl ArgSource for &Args {
     #[inline]
-    fn get(&self, index: usize, _input: &Input) -> u64 {
+    fn get(&self, index: usize, _input: &ScalarInput) -> u64 {
         self.raw[index]
     }
 
+    fn read_struct(&self, index: usize, input: &StructInput, out: &mut [u8]) {
+        // `queued_call` stored the struct's offset in `bytes` as its raw value.
+        out.copy_from_slice(&self.bytes[self.raw[index] as usize..][..input.size]);
+    }
+
     fn keep_returned(&self, _callback: &JsCallback, string: Option<CString>) {
-        *self.returned.borrow_mut() = string;
+        *self.returned.borrow_mut() = string.map(Payload::String);
+    }
+
+    fn return_struct(&mut self, _callback: &JsCallback, bytes: &[u8]) {
+        *self.returned.borrow_mut() = Some(Payload::Struct(bytes.to_vec()));
     }
 }
+
+/// What a caller gets when a call of a BareFn returning a struct fails (zeros: see README).
+static ZEROS: [u8; MAX_BY_VALUE] = [0; MAX_BY_VALUE];
 
 impl JsCallback {
     /// # Safety
@@ -187,10 +213,10 @@ impl JsCallback {
             dispatcher,
             report_queued: AtomicBool::new(false),
             reports_coalesced: AtomicU32::new(0),
-            extras: (options.on_error.is_some() || options.fallback_string.is_some()).then(|| {
+            extras: (options.on_error.is_some() || options.fallback_payload.is_some()).then(|| {
                 Box::new(Extras {
                     on_error: options.on_error.map(OwnedRef),
-                    _fallback_string: options.fallback_string,
+                    fallback_payload: options.fallback_payload,
                 })
             }),
             fallback: options.fallback,
@@ -244,7 +270,7 @@ impl JsCallback {
         }
         // SAFETY: forwarded; not disposed. The jobs of one wake-up share batch scopes
         // (`Dispatcher::run_batch`).
-        unsafe { self.invoke(env, self.enter_scope(env), args) }
+        unsafe { self.invoke(env, self.enter_scope(env), &mut { args }) }
     }
 
     /// Reports an error that happened on another thread, on the owning thread.
@@ -278,7 +304,12 @@ impl JsCallback {
     ///
     /// # Safety
     /// On the owning thread; `env` live and the dispatcher not closed; not disposed.
-    unsafe fn invoke<A: ArgSource>(&self, env: sys::napi_env, scope: JsScope, source: &A) -> u64 {
+    unsafe fn invoke<A: ArgSource>(
+        &self,
+        env: sys::napi_env,
+        scope: JsScope,
+        source: &mut A,
+    ) -> u64 {
         let mut argv = [ptr::null_mut(); MAX_ARGS];
         let mut result = ptr::null_mut();
         let inputs = self.sig.inputs();
@@ -296,7 +327,19 @@ impl JsCallback {
         // argument is read while the native caller is blocked in this call, as the signature
         // promises.
         let status = unsafe {
+            let mut struct_at = arg_buffer::STRUCTS_AT;
             for (i, (slot, input)) in argv.iter_mut().zip(inputs).enumerate() {
+                let input = match input {
+                    Input::Scalar(input) => input,
+                    Input::Struct(input) => {
+                        // The JS function (a wrapper, see `arg_buffer`) decodes it from there.
+                        let out = self.dispatcher.args().struct_slot(struct_at, input.size);
+                        source.read_struct(i, input, out);
+                        struct_at += input.size.next_multiple_of(8);
+                        *slot = scope.undefined(env);
+                        continue;
+                    }
+                };
                 let raw = source.get(i, input);
                 *slot = if arg_buffer::passes(input.ty) {
                     // The JS function (a wrapper, see `arg_buffer`) reads it from there.
@@ -332,14 +375,27 @@ impl JsCallback {
         raw
     }
 
-    /// Converts the callback's return value, or reports why it cannot be.
+    /// Converts the callback's return value, or reports why it cannot be. A struct was encoded
+    /// by the JS wrapper into the argument buffer (which threw if it could not be).
     #[inline]
-    fn accept<A: ArgSource>(&self, env: sys::napi_env, result: sys::napi_value, source: &A) -> u64 {
+    fn accept<A: ArgSource>(
+        &self,
+        env: sys::napi_env,
+        result: sys::napi_value,
+        source: &mut A,
+    ) -> u64 {
         match self.sig.ret() {
-            Type::Void => 0,
+            Param::Scalar(Type::Void) => 0,
             // SAFETY: result belongs to the open scope of `invoke`.
-            ty => unsafe { exact(env, ty, result) }
-                .unwrap_or_else(|| self.convert_result(env, result, source)),
+            &Param::Scalar(ty) => unsafe { exact(env, ty, result) }
+                .unwrap_or_else(|| self.convert_result(env, ty, result, source)),
+            Param::Struct(s) => {
+                // SAFETY: on the owning thread; the wrapper wrote it just now, and no JS runs
+                // before it is copied.
+                let bytes = unsafe { self.dispatcher.args().returned(s.size()) };
+                source.return_struct(self, bytes);
+                0
+            }
         }
     }
 
@@ -349,10 +405,10 @@ impl JsCallback {
     fn convert_result(
         &self,
         env: sys::napi_env,
+        ret: Type,
         result: sys::napi_value,
         source: &dyn ArgSource,
     ) -> u64 {
-        let ret = self.sig.ret();
         let mut strings = Vec::new();
         // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.
         match unsafe { convert_declined(env, ret, result, &mut strings) } {
@@ -489,7 +545,33 @@ impl Drop for JsCallback {
 
 impl Handler for JsCallback {
     #[inline]
-    fn call(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
+    fn call(self: &Arc<Self>, frame: &mut Frame<'_>) -> u64 {
+        let raw = self.call_here_or_queue(frame);
+        if let Param::Struct(s) = self.sig.ret() {
+            if !frame.struct_returned() {
+                // No result could be delivered: the caller gets the fallback, or zeros.
+                let bytes = match self
+                    .extras
+                    .as_ref()
+                    .and_then(|e| e.fallback_payload.as_ref())
+                {
+                    Some(Payload::Struct(bytes)) => bytes,
+                    _ => &ZEROS[..s.size()],
+                };
+                frame.return_struct(&self.sig.layout().ret, bytes);
+            }
+        }
+        raw
+    }
+
+    fn on_panic(&self) -> u64 {
+        self.fallback
+    }
+}
+
+impl JsCallback {
+    #[inline]
+    fn call_here_or_queue(self: &Arc<Self>, frame: &mut Frame<'_>) -> u64 {
         if !self.returned.is_owner() {
             // An owned reference for the whole call: a blocking caller waits while the owning
             // thread may dispose the BareFn and its thunk leave quarantine (the owning thread only
@@ -510,10 +592,6 @@ impl Handler for JsCallback {
         // SAFETY: owning thread, live env, not disposed. The scope is left by `invoke`, after the
         // last use of a value created in it.
         unsafe { self.invoke(env, self.enter_scope(env), frame) }
-    }
-
-    fn on_panic(&self) -> u64 {
-        self.fallback
     }
 }
 
@@ -549,7 +627,7 @@ impl JsCallback {
     }
 
     /// A native call on a thread other than the owning one.
-    fn call_from_other_thread(self: Arc<Self>, frame: &Frame<'_>) -> u64 {
+    fn call_from_other_thread(self: Arc<Self>, frame: &mut Frame<'_>) -> u64 {
         if self.disposed.load(Ordering::Acquire) {
             return self.post_failure(|| self.after_dispose_failure(), Kind::AfterDispose);
         }
@@ -567,7 +645,7 @@ impl JsCallback {
             }
             Mode::Nonblocking => self.queue_nonblocking(frame),
             Mode::Blocking { timeout } => {
-                let completion = Arc::new(Completion::new());
+                let completion = Arc::new(Completion::<Payload>::new());
                 let job = self.queued_call(frame, Some(completion.clone()));
                 if !self.dispatcher.send(job) {
                     return self.fallback;
@@ -576,10 +654,15 @@ impl JsCallback {
                     .wait(SpinPolicy::process(), timeout.duration(), || {
                         self.dispatcher.is_closed()
                     })
-                    .inspect(|_| {
-                        if self.sig.ret() == Type::CString {
-                            self.keep_returned_here(completion.take_string());
+                    .inspect(|_| match completion.take_payload() {
+                        Some(Payload::String(string)) => self.keep_returned_here(Some(string)),
+                        Some(Payload::Struct(bytes)) => {
+                            frame.return_struct(&self.sig.layout().ret, &bytes);
                         }
+                        None if self.sig.ret() == &Param::Scalar(Type::CString) => {
+                            self.keep_returned_here(None);
+                        }
+                        None => {}
                     })
                     .unwrap_or_else(|| {
                         // Its job must not wait in the queue for nobody (a thread that timed out
@@ -624,14 +707,26 @@ impl JsCallback {
     fn queued_call(
         self: &Arc<Self>,
         frame: &Frame<'_>,
-        completion: Option<Arc<Completion>>,
+        completion: Option<Arc<Completion<Payload>>>,
     ) -> Job {
         let mut args = Args {
             raw: [0; MAX_ARGS],
             strings: Vec::new(),
+            bytes: Vec::new(),
             returned: RefCell::new(None),
         };
         for (slot, input) in args.raw.iter_mut().zip(self.sig.inputs()) {
+            let input = match input {
+                Input::Scalar(input) => input,
+                Input::Struct(input) => {
+                    // The job gets a copy; its raw value is the copy's offset in `bytes`.
+                    *slot = args.bytes.len() as u64;
+                    args.bytes.resize(args.bytes.len() + input.size, 0);
+                    let at = *slot as usize;
+                    frame.read_struct(&input.place, &mut args.bytes[at..]);
+                    continue;
+                }
+            };
             *slot = input.decode(frame);
             if input.ty == Type::CString && *slot != 0 {
                 // SAFETY: a non-NULL cstring argument points to a NUL-terminated string for the

@@ -45,8 +45,16 @@ use bare_fn_core::rendezvous::Completion;
 pub struct Args {
     pub raw: [u64; MAX_ARGS],
     pub strings: Vec<CString>,
-    /// The C string the call returned, for the waiting caller (`Completion`).
-    pub returned: RefCell<Option<CString>>,
+    /// Copies of the struct arguments, one after another (a struct's raw value is its offset).
+    pub bytes: Vec<u8>,
+    /// The C string or struct the call returned, for the waiting caller (`Completion`).
+    pub returned: RefCell<Option<Payload>>,
+}
+
+/// What a blocking call returns besides its raw value: a C string it owns, or a struct's bytes.
+pub enum Payload {
+    String(CString),
+    Struct(Vec<u8>),
 }
 
 pub enum Job {
@@ -54,7 +62,7 @@ pub enum Job {
     Call {
         callback: Arc<JsCallback>,
         args: Args,
-        completion: Option<Arc<Completion>>,
+        completion: Option<Arc<Completion<Payload>>>,
     },
     /// Report an error that happened on another thread.
     Report {
@@ -402,7 +410,7 @@ impl Dispatcher {
     /// Takes a blocking call whose caller gave up (`Completion::wait` timed out) out of the
     /// queue, if JS has not taken it yet, so that each waiting thread has at most one job queued
     /// whatever the timeouts. A scan of the queue, on the path of a caller that already waited.
-    pub fn withdraw(&self, completion: &Arc<Completion>) {
+    pub fn withdraw(&self, completion: &Arc<Completion<Payload>>) {
         let mut queue = self.lock_queue();
         let mine = |job: &Job| matches!(job, Job::Call { completion: Some(c), .. } if Arc::ptr_eq(c, completion));
         if let Some(at) = queue.jobs.iter().position(mine) {

@@ -4,7 +4,8 @@ use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
-use bare_fn_core::{CallConv, SigError, Signature, Type};
+use bare_fn_core::abi::Target;
+use bare_fn_core::{CallConv, Param, SigError, Signature, Struct, Type};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 
@@ -24,7 +25,8 @@ impl NativeSignature {
 #[napi]
 impl NativeSignature {
     /// Type and ABI names are validated by index.ts first; this re-checks them, and checks the
-    /// argument count and the calling convention on this target.
+    /// argument count and the calling convention on this target. A struct passed by value is
+    /// given as its descriptor (`{f64,f64}`, crates/core structs.rs).
     #[napi(constructor)]
     pub fn new(env: Env, ret: String, args: Vec<String>, abi: String) -> Result<Self> {
         throw_on_failure(env.raw(), build(&ret, &args, &abi))
@@ -98,8 +100,14 @@ pub unsafe fn signature_of(
 }
 
 fn build(ret: &str, args: &[String], abi: &str) -> std::result::Result<NativeSignature, Failure> {
-    let parse = |name: &str, what: String| {
+    let parse = |name: &str, what: String| -> std::result::Result<Param, Failure> {
+        if name.starts_with('{') {
+            return Struct::parse(name, Target::HOST)
+                .map(Param::from)
+                .map_err(|e| Failure::type_error(format!("sig: {what}: {e}")));
+        }
         Type::from_name(name)
+            .map(Param::from)
             .ok_or_else(|| Failure::type_error(format!("sig: {what} has unknown type {name:?}")))
     };
     let ret = parse(ret, "the return type".into())?;
@@ -111,7 +119,9 @@ fn build(ret: &str, args: &[String], abi: &str) -> std::result::Result<NativeSig
     let conv = CallConv::from_name(abi)
         .ok_or_else(|| Failure::range_error(format!("sig: unknown calling convention {abi:?}")))?;
     let inner = Signature::new(ret, args, conv).map_err(|e| match e {
-        SigError::VoidArgument { .. } => Failure::type_error(format!("sig: {e}")),
+        SigError::VoidArgument { .. } | SigError::StructWithRegisterConvention { .. } => {
+            Failure::type_error(format!("sig: {e}"))
+        }
         _ => Failure::range_error(format!("sig: {e}")),
     })?;
     Ok(NativeSignature {

@@ -11,15 +11,16 @@ unsafe extern "C" {
     static tl_system_layouts_len: usize;
 }
 
-/// Exports `$name(len: *mut usize) -> *const u32`: the table `$table`, its length in `len`.
+/// Exports `$name(len: *mut usize) -> *const $elem`: the C table `$table` (declared `[$elem; 0]`),
+/// its length in `len`.
 macro_rules! table_export {
-    ($($(#[$doc:meta])* $name:ident => $table:ident, $len:ident;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident => $table:ident: $elem:ty, $len:ident;)*) => {$(
         $(#[$doc])*
         ///
         /// # Safety
         /// `len` is writable.
         #[no_mangle]
-        pub unsafe extern "C" fn $name(len: *mut usize) -> *const u32 {
+        pub unsafe extern "C" fn $name(len: *mut usize) -> *const $elem {
             // SAFETY: the C statics are initialised constants; `len` per contract.
             unsafe {
                 *len = $len;
@@ -28,10 +29,11 @@ macro_rules! table_export {
         }
     )*};
 }
+pub(crate) use table_export;
 
 table_export! {
     /// The test shapes' table: sizeof, _Alignof, then each field's offsetof, per shape.
-    tl_shape_layout_table => tl_shape_layouts, tl_shape_layouts_len;
+    tl_shape_layout_table => tl_shape_layouts: u32, tl_shape_layouts_len;
     /// The same for the system structs of this platform (length 0 where there are none).
-    tl_system_layout_table => tl_system_layouts, tl_system_layouts_len;
+    tl_system_layout_table => tl_system_layouts: u32, tl_system_layouts_len;
 }

@@ -136,6 +136,43 @@ pub unsafe extern "C" fn tl_spawn_void(
     })
 }
 
+/// A struct passed and returned by value (`{ x: f64, y: f64 }`).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct Point {
+    x: f64,
+    y: f64,
+}
+
+/// Starts `threads` threads, each calling a `(Point, i32) -> Point` callback `calls` times with
+/// `({ x: t, y: i + 0.5 }, i)`; a correct callback returns `{ x: p.y, y: p.x - n }` (the fallback
+/// counted is all zeros).
+///
+/// # Safety
+/// `cb` must be such a function and stay callable until the job is joined.
+#[no_mangle]
+pub unsafe extern "C" fn tl_spawn_point(
+    cb: unsafe extern "C" fn(Point, i32) -> Point,
+    threads: u32,
+    calls: u32,
+) -> *mut Job {
+    spawn(threads, move |t| {
+        let zero = Point { x: 0.0, y: 0.0 };
+        tally(calls, zero, |i| {
+            let p = Point {
+                x: f64::from(t),
+                y: f64::from(i) + 0.5,
+            };
+            let right = Point {
+                x: p.y,
+                y: p.x - f64::from(i),
+            };
+            // SAFETY: as above.
+            (unsafe { cb(p, i) }, right)
+        })
+    })
+}
+
 /// What a correct `(i32, i32) -> cstring` callback returns for `cb(t, i)`.
 fn expected_text(t: i32, i: i32) -> String {
     format!("thread {t}, call {i}: {}", "x".repeat((i % 40) as usize))

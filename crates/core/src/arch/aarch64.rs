@@ -8,16 +8,19 @@
 //! - x16 and x17 (IP0/IP1) are scratch at a call boundary and carry no argument: the thunk head
 //!   loads the closure address into x16 and jumps with x17 (closure-ffi's own head uses two
 //!   compiler-chosen registers the same way);
-//! - x8 (indirect result) and x18 (platform register, reserved on Apple and Windows) are left
-//!   alone; x19 and x20 are callee-saved, so `invoke` saves them before keeping its state there;
-//! - d0-d7 are the low 64 bits of v0-v7, so storing d registers keeps f32 and f64 arguments.
+//! - x8 is the indirect result register: the address where a struct too large for registers
+//!   is returned (`RawFrame::result`, captured and passed); x18 (platform register, reserved on
+//!   Apple and Windows) is left alone; x19 and x20 are callee-saved, so `invoke` saves them
+//!   before keeping its state there;
+//! - d0-d7 are the low 64 bits of v0-v7, so storing d registers keeps f32 and f64 arguments;
+//!   results come back in x0/x1 and d0-d3 (a homogeneous float aggregate takes up to four).
 
 use std::arch::naked_asm;
 
 use closure_ffi::arch::consts::CLOSURE_ADDR_MAGIC;
 use closure_ffi::JitAllocError;
 
-use super::{FP, FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
+use super::{FP, FRAME_SIZE, GP, RESULT, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::frame::RawFrame;
 use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
@@ -58,7 +61,8 @@ impl<H: Handler> Template<H> for Aapcs64 {
 /// address to jump back to (written into the copy; the template's own copy is never run).
 // SAFETY: the register facts of this module's documentation; `{size}` is a multiple of 16, so sp
 // stays 16-aligned; only x16, x17 (the head's intra-procedure-call scratch registers) and x9,
-// volatile, are written besides the argument registers before the dispatcher runs.
+// volatile, are written besides the argument registers before the dispatcher runs; x8 is
+// stored, not changed.
 #[unsafe(naked)]
 unsafe extern "C" fn aapcs64_template<H: Handler>() {
     naked_asm!(
@@ -82,11 +86,13 @@ unsafe extern "C" fn aapcs64_template<H: Handler>() {
         "stp d6, d7, [sp, #{fp} + 48]",
         "add x9, sp, #{size}",
         "str x9, [sp, #{stack}]",
+        "str x8, [sp, #{result}]",
         "mov x0, x16",
         "add x1, sp, #16",
         "bl {dispatch}",
         "ldp x0, x1, [sp, #{ret}]",
         "ldp d0, d1, [sp, #{ret_fp}]",
+        "ldp d2, d3, [sp, #{ret_fp} + 16]",
         "ldp x29, x30, [sp], #{size}",
         "ret",
         magic = const CLOSURE_ADDR_MAGIC,
@@ -96,14 +102,15 @@ unsafe extern "C" fn aapcs64_template<H: Handler>() {
         stack = const STACK + 16,
         ret = const RET + 16,
         ret_fp = const RET_FP + 16,
+        result = const RESULT + 16,
         dispatch = sym dispatch_aapcs64::<H>,
     )
 }
 
 dispatcher!(dispatch_aapcs64, "C");
 
-/// Copies the stack area below the caller's sp (rounded up to 16 bytes), loads x0-x7 and
-/// d0-d7, calls, stores x0/x1 and d0/d1.
+/// Copies the stack area below the caller's sp (rounded up to 16 bytes), loads x0-x7, x8 and
+/// d0-d7, calls, stores x0/x1 and d0-d3.
 // SAFETY: copies exactly `stack_bytes` bytes from `frame.stack` (the caller's contract: `invoke`)
 // below a 16-aligned sp; `frame` and the callee stay in callee-saved registers across the call.
 #[unsafe(naked)]
@@ -135,9 +142,11 @@ unsafe extern "C" fn invoke_aapcs64(address: usize, frame: &mut RawFrame) {
         "ldp d2, d3, [x19, #{fp} + 16]",
         "ldp d4, d5, [x19, #{fp} + 32]",
         "ldp d6, d7, [x19, #{fp} + 48]",
+        "ldr x8, [x19, #{result}]",
         "blr x20",
         "stp x0, x1, [x19, #{ret}]",
         "stp d0, d1, [x19, #{ret_fp}]",
+        "stp d2, d3, [x19, #{ret_fp} + 16]",
         "mov sp, x29",
         "ldp x19, x20, [sp, #16]",
         "ldp x29, x30, [sp], #32",
@@ -148,5 +157,6 @@ unsafe extern "C" fn invoke_aapcs64(address: usize, frame: &mut RawFrame) {
         fp = const FP,
         ret = const RET,
         ret_fp = const RET_FP,
+        result = const RESULT,
     )
 }

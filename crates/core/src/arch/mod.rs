@@ -37,6 +37,8 @@ const STACK: usize = offset_of!(RawFrame, stack);
 const STACK_BYTES: usize = offset_of!(RawFrame, stack_bytes);
 const RET: usize = offset_of!(RawFrame, ret);
 const RET_FP: usize = offset_of!(RawFrame, ret_fp);
+#[cfg(target_arch = "aarch64")] // only AArch64 has an indirect result register
+const RESULT: usize = offset_of!(RawFrame, result);
 const FRAME_SIZE: usize = size_of::<RawFrame>();
 // The templates reserve it and keep the stack pointer 16-aligned (their SAFETY comments).
 const _: () = assert!(FRAME_SIZE.is_multiple_of(16));

@@ -135,7 +135,7 @@ macro_rules! invoke_asm {
 }
 
 /// A System V thunk. Frame: push rbp (rsp is then 16-aligned), the RawFrame below it. Returns
-/// rax and xmm0 (scalars only: `set_return` fills only the first of each pair).
+/// rax, rdx, xmm0 and xmm1 (a struct may come back in any two of them).
 // SAFETY: the register facts of this module's documentation; FRAME_SIZE is a multiple of 16
 // (arch/mod.rs), so rsp is 16-aligned at the call; only r11 (the head's), rax and the argument
 // registers, all volatile, are written before the dispatcher runs.
@@ -165,7 +165,9 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
         "mov rsi, rsp",
         "call {dispatch}",
         "mov rax, [rsp + {ret}]",
+        "mov rdx, [rsp + {ret} + 8]",
         "movq xmm0, [rsp + {ret_fp}]",
+        "movq xmm1, [rsp + {ret_fp} + 8]",
         "leave",
         "ret",
         dispatch = sym dispatch_sysv64::<H>,
@@ -173,7 +175,7 @@ unsafe extern "sysv64" fn sysv64_template<H: Handler>() {
 }
 
 /// A Win64 thunk. Frame: push rbp, the RawFrame, and 32 bytes of shadow space for the
-/// dispatcher below it.
+/// dispatcher below it. Returns rax and xmm0 (Win64 returns structs in rax or memory).
 // SAFETY: as for `sysv64_template`, with Win64's registers; the 32 bytes keep rsp 16-aligned.
 #[unsafe(naked)]
 unsafe extern "win64" fn win64_template<H: Handler>() {

@@ -1,16 +1,17 @@
 //! Argument locations: which register or stack byte carries each argument, per ABI flavor. Pure
 //! decisions, compiled for every host so that each ABI's table is tested everywhere
-//! (`tests/layout.rs`); the code that moves the bits is in `arch/`.
+//! (`tests/layout.rs`, `tests/by_value.rs`); the code that moves the bits is in `arch/`.
 
 mod aapcs64;
 mod sysv64;
 mod win64;
 mod x86;
 
-use crate::abi::Flavor;
+use crate::abi::{Flavor, Os, Target};
+use crate::param::Param;
 use crate::types::{Class, Type};
 
-/// Where one argument travels.
+/// Where one scalar (or one piece of a struct) travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Loc {
     /// The n-th general-purpose argument register of the convention (`RawFrame::gp[n]`).
@@ -20,13 +21,53 @@ pub enum Loc {
     /// A byte offset into the caller's stack argument area: the memory at the stack pointer when
     /// the call instruction runs (on Win64 it starts with the 32-byte shadow space).
     Stack(u16),
+    /// AArch64's indirect result register, x8 (`RawFrame::result`): where the caller says a
+    /// returned struct too large for registers goes.
+    ResultRegister,
+}
+
+/// A piece of a struct passed by value: `size` bytes of it from byte `offset`, carried in the low
+/// bytes of a register, or at a stack offset (a struct copied onto the stack is one piece).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Part {
+    pub loc: Loc,
+    pub offset: u16,
+    pub size: u16,
+}
+
+/// Where one argument travels.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// A scalar.
+    Scalar(Loc),
+    /// A struct, in pieces (registers, or its bytes on the stack), in order of `offset`.
+    Parts(Vec<Part>),
+    /// A struct passed by reference: the caller makes a copy the callee may change, and passes
+    /// its address at this location (Win64 and AArch64 for the structs they do not copy).
+    Reference(Loc),
+}
+
+/// Where a call's return value travels.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Return {
+    /// A scalar, or void: the first return register of its class (`RawFrame::set_return`).
+    Scalar,
+    /// A struct in return registers: `Loc::Gp(n)` is `RawFrame::ret[n]`, `Loc::Fp(n)` is
+    /// `RawFrame::ret_fp[n]`.
+    Parts(Vec<Part>),
+    /// A struct written to memory the caller provides, whose address the caller passes at this
+    /// location (a hidden first argument, or AArch64's x8); the callee returns that address in
+    /// the first integer return register (`ret[0]`).
+    Memory(Loc),
 }
 
 /// How a signature travels, decided once when it is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    /// One location per argument, in argument order.
-    pub locs: Vec<Loc>,
+    /// One place per argument, in argument order.
+    pub places: Vec<Place>,
+    /// Where the return value goes.
+    pub ret: Return,
     /// Bytes of stack argument area an outgoing call must provide, before the 16-byte alignment
     /// of the stack pointer (Win64: shadow space included).
     pub stack_bytes: u16,
@@ -34,10 +75,26 @@ pub struct Layout {
     pub exit: Exit,
 }
 
-/// What returning needs beyond the return registers, which are always both filled: the bytes
-/// the callee pops (x86 stdcall, fastcall, thiscall) and whether the value goes to the x87
-/// stack (x86 float returns: 4 for `float`, 8 for `double`, 0 for none). Shared with the capture
-/// and call code in `arch/` through `RawFrame`.
+impl Layout {
+    /// The location of every argument, for a signature of scalars only (tests' tables).
+    ///
+    /// # Panics
+    /// When an argument is a struct.
+    pub fn locs(&self) -> Vec<Loc> {
+        self.places
+            .iter()
+            .map(|place| match place {
+                Place::Scalar(loc) => *loc,
+                other => panic!("not a scalar argument: {other:?}"),
+            })
+            .collect()
+    }
+}
+
+/// What returning needs beyond the return registers: the bytes the callee pops (x86 stdcall,
+/// fastcall, thiscall, and the hidden result pointer on x86 Linux) and whether the value goes to
+/// the x87 stack (x86 float returns: 4 for `float`, 8 for `double`, 0 for none). Shared with the
+/// capture and call code in `arch/` through `RawFrame`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Exit {
     pub callee_pops: u16,
@@ -49,40 +106,75 @@ pub struct Exit {
 pub const GP_REGS: usize = 8;
 pub const FP_REGS: usize = 8;
 
-/// Lays out `args` (already validated: no void, at most `MAX_ARGS`) returning `ret`.
-pub fn layout(flavor: Flavor, ret: Type, args: &[Type]) -> Layout {
+/// Lays out `args` (already validated: no void, at most `MAX_ARGS`, structs within
+/// `MAX_BY_VALUE`) returning `ret`, on the host.
+pub fn layout(flavor: Flavor, ret: &Param, args: &[Param]) -> Layout {
+    layout_on(Target::HOST.os, flavor, ret, args)
+}
+
+/// `layout` for a flavor on `os`: only x86 depends on it (how structs return), so every OS's
+/// table is tested on any host.
+pub fn layout_on(os: Os, flavor: Flavor, ret: &Param, args: &[Param]) -> Layout {
     match flavor {
-        Flavor::SysV64 => sysv64::layout(args),
-        Flavor::Win64 => win64::layout(args),
-        Flavor::Aapcs64(variant) => aapcs64::layout(variant, args),
-        Flavor::X86(conv) => x86::layout(conv, ret, args),
+        Flavor::SysV64 => sysv64::layout(ret, args),
+        Flavor::Win64 => win64::layout(ret, args),
+        Flavor::Aapcs64(variant) => aapcs64::layout(variant, ret, args),
+        Flavor::X86(conv) => x86::layout(os, conv, ret, args),
     }
 }
 
-/// Register assignment shared by System V and AAPCS64: integers and floats take their own
-/// register files in order, counted independently; an argument whose file is used up goes to
-/// the stack at the offset `stack` gives it, and so do all later arguments of that file.
-fn by_class(
-    args: &[Type],
-    gp_regs: u8,
-    fp_regs: u8,
-    mut stack: impl FnMut(Type) -> u16,
-) -> Vec<Loc> {
-    let (mut gp, mut fp) = (0u8, 0u8);
-    args.iter()
-        .map(|&t| {
-            let (next, limit, reg): (&mut u8, u8, fn(u8) -> Loc) = match t.class() {
-                Class::Integer => (&mut gp, gp_regs, Loc::Gp),
-                Class::Float => (&mut fp, fp_regs, Loc::Fp),
-            };
-            if *next < limit {
-                *next += 1;
-                reg(*next - 1)
-            } else {
-                Loc::Stack(stack(t))
-            }
+/// The argument registers of one convention still free, counted per class (System V and
+/// AAPCS64 count integer and float registers independently).
+struct Registers {
+    gp: u8,
+    fp: u8,
+    gp_max: u8,
+    fp_max: u8,
+}
+
+impl Registers {
+    fn new(gp_max: u8, fp_max: u8) -> Registers {
+        Registers {
+            gp: 0,
+            fp: 0,
+            gp_max,
+            fp_max,
+        }
+    }
+
+    /// The next register of `class`, if one is left.
+    fn take(&mut self, class: Class) -> Option<Loc> {
+        let (next, limit, reg): (&mut u8, u8, fn(u8) -> Loc) = match class {
+            Class::Integer => (&mut self.gp, self.gp_max, Loc::Gp),
+            Class::Float => (&mut self.fp, self.fp_max, Loc::Fp),
+        };
+        (*next < limit).then(|| {
+            *next += 1;
+            reg(*next - 1)
         })
-        .collect()
+    }
+
+    /// Marks every register of `class` used (AAPCS64, after a struct that did not fit).
+    fn exhaust(&mut self, class: Class) {
+        match class {
+            Class::Integer => self.gp = self.gp_max,
+            Class::Float => self.fp = self.fp_max,
+        }
+    }
+
+    /// Registers for every class in `classes`, in order, or none at all when they do not all
+    /// fit (a struct is never split between registers and the stack).
+    fn take_all(&mut self, classes: &[Class]) -> Option<Vec<Loc>> {
+        let count = |c| classes.iter().filter(|&&k| k == c).count() as u8;
+        let fits = self.gp + count(Class::Integer) <= self.gp_max
+            && self.fp + count(Class::Float) <= self.fp_max;
+        fits.then(|| {
+            classes
+                .iter()
+                .map(|&c| self.take(c).expect("counted"))
+                .collect()
+        })
+    }
 }
 
 /// Hands out stack offsets: each argument at the next multiple of its alignment, taking `size`
@@ -98,4 +190,36 @@ impl StackCursor {
         self.end = at + size;
         at
     }
+}
+
+/// `size` bytes from `offset` split into `chunk`-byte pieces, one per location of `locs`: a
+/// struct in consecutive registers (the last piece may be shorter).
+fn chunks(locs: &[Loc], size: usize, chunk: usize) -> Vec<Part> {
+    locs.iter()
+        .enumerate()
+        .map(|(i, &loc)| Part {
+            loc,
+            offset: (i * chunk) as u16,
+            size: chunk.min(size - i * chunk) as u16,
+        })
+        .collect()
+}
+
+/// A whole struct of `size` bytes as one piece at `loc`.
+fn whole(loc: Loc, size: usize) -> Part {
+    Part {
+        loc,
+        offset: 0,
+        size: size as u16,
+    }
+}
+
+/// A struct's bytes as one piece at a stack offset.
+fn on_stack(at: u16, size: usize) -> Place {
+    Place::Parts(vec![whole(Loc::Stack(at), size)])
+}
+
+/// A scalar of `ty` where a register of its class is left, else in the stack slot `stack` gives.
+fn scalar(regs: &mut Registers, ty: Type, stack: impl FnOnce() -> u16) -> Place {
+    Place::Scalar(regs.take(ty.class()).unwrap_or_else(|| Loc::Stack(stack())))
 }

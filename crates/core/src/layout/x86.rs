@@ -1,4 +1,4 @@
-//! x86 (32-bit) argument assignment: cdecl, stdcall, fastcall, thiscall, for scalar arguments.
+//! x86 (32-bit) argument assignment: cdecl, stdcall, fastcall, thiscall.
 //!
 //! ABI facts relied on (i386 System V psABI and Microsoft's x86 conventions; tested as a table in
 //! `tests/layout.rs`, end to end against rustc's callers on i686 Linux in `tests/thunk.rs`, and
@@ -14,26 +14,51 @@
 //!   at most 32 bits there, the one case where MSVC, gcc and LLVM agree) goes in ECX;
 //! - cdecl: the caller pops the arguments; stdcall, fastcall and thiscall: the callee does
 //!   (`ret n`);
-//! - integers return in EAX (64-bit ones in EDX:EAX), floats on the x87 stack in ST0.
+//! - integers return in EAX (64-bit ones in EDX:EAX), floats on the x87 stack in ST0;
+//! - a struct argument is copied onto the stack in argument order, at a 4-byte aligned offset,
+//!   its size rounded up to 4 (cdecl and stdcall; `Signature::new` refuses structs with fastcall
+//!   and thiscall, whose rules for them compilers do not share);
+//! - a returned struct is written where a hidden first stack argument points, and that address
+//!   comes back in EAX; on Linux (i386 psABI) every struct returns so and the callee pops the
+//!   hidden argument even in cdecl (`ret 4`); on Windows (MSVC) a struct of 1, 2, 4 or 8 bytes
+//!   returns in EAX (EDX:EAX) instead, and a cdecl caller pops the hidden argument.
 
-use super::{Exit, Layout, Loc, StackCursor};
-use crate::abi::X86Conv;
-use crate::types::{Class, Type};
+use super::{on_stack, whole, Exit, Layout, Loc, Place, Return, StackCursor};
+use crate::abi::{Os, X86Conv};
+use crate::param::Param;
+use crate::types::Class;
 
 /// Pointers are 4 bytes on x86, whatever the host running the layout.
 const POINTER: usize = 4;
 
-pub fn layout(conv: X86Conv, ret: Type, args: &[Type]) -> Layout {
+pub fn layout(os: Os, conv: X86Conv, ret: &Param, args: &[Param]) -> Layout {
+    let mut stack = StackCursor::default();
+    let ret_place = match ret {
+        Param::Scalar(_) => Return::Scalar,
+        Param::Struct(s) if os == Os::Windows && matches!(s.size(), 1 | 2 | 4 | 8) => {
+            Return::Parts(vec![whole(Loc::Gp(0), s.size())])
+        }
+        Param::Struct(_) => Return::Memory(Loc::Stack(stack.place(4, 4))),
+    };
+    let hidden = stack.end;
     let mut free_units: u16 = match conv {
         X86Conv::Cdecl | X86Conv::Stdcall => 0,
         X86Conv::Fastcall => 2,
         X86Conv::Thiscall => 1,
     };
-    let mut stack = StackCursor::default();
     let mut gp = 0u8;
-    let locs = args
+    let places = args
         .iter()
-        .map(|t| {
+        .map(|arg| {
+            let t = match arg {
+                Param::Scalar(t) => *t,
+                Param::Struct(s) => {
+                    return on_stack(
+                        stack.place(s.size().next_multiple_of(4) as u16, 4),
+                        s.size(),
+                    )
+                }
+            };
             let size = t.size_for(POINTER) as u16;
             let integer = t.class() == Class::Integer;
             let units = size.div_ceil(4);
@@ -43,26 +68,26 @@ pub fn layout(conv: X86Conv, ret: Type, args: &[Type]) -> Layout {
                 free_units -= units;
                 if size <= 4 {
                     gp += 1;
-                    return Loc::Gp(gp - 1);
+                    return Place::Scalar(Loc::Gp(gp - 1));
                 }
             }
-            Loc::Stack(stack.place(size.max(4), 4))
+            Place::Scalar(Loc::Stack(stack.place(size.max(4), 4)))
         })
         .collect();
     let callee_pops = match conv {
+        // The i386 psABI's callee pops the hidden result pointer.
+        X86Conv::Cdecl if os != Os::Windows => hidden,
         X86Conv::Cdecl => 0,
         X86Conv::Stdcall | X86Conv::Fastcall | X86Conv::Thiscall => stack.end,
     };
+    let x87 = match ret.scalar() {
+        Some(t) if t.class() == Class::Float => t.size_for(POINTER) as u8,
+        _ => 0,
+    };
     Layout {
-        locs,
+        places,
+        ret: ret_place,
         stack_bytes: stack.end,
-        exit: Exit {
-            callee_pops,
-            x87: if ret.class() == Class::Float {
-                ret.size_for(POINTER) as u8
-            } else {
-                0
-            },
-        },
+        exit: Exit { callee_pops, x87 },
     }
 }

@@ -3,6 +3,9 @@
 // ABI classifies a struct, alone, after six integers, and among eight doubles and more so that
 // some arguments go on the stack, both ways (FnPtr calling C, C calling a BareFn); koffi as an
 // independent FFI for random shapes; a BareFn called from other threads.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import test from 'ava';
 import koffi from 'koffi';
 
@@ -189,5 +192,20 @@ test('random shapes by value round-trip exactly through koffi callbacks (an inde
       koffi.unregister(callback);
     }
     checked++;
+  }
+});
+
+test('examples/div.ts: the C library\'s div, lldiv and inet_ntoa with structs by value', (tt) => {
+  for (const [a, b] of [[17, 5], [-17, 5], [1000, -7]] as const) {
+    const script = path.join(__dirname, '..', 'examples', 'div.ts');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script, String(a), String(b)], { encoding: 'utf8' });
+    tt.is(result.stderr, '');
+    const wide = BigInt(a) * 10n ** 12n + 3n;
+    const lines = [
+      `div(${a}, ${b}) = ${Math.trunc(a / b)} rem ${a % b}`,
+      `lldiv(${wide}, ${b}) = ${wide / BigInt(b)} rem ${wide % BigInt(b)}`,
+      ...(process.platform === 'win32' ? [] : [`inet_ntoa = 192.168.${a & 255}.${b & 255}`]),
+    ];
+    tt.is(result.stdout, `${lines.join('\n')}\n`);
   }
 });

@@ -144,3 +144,26 @@ t.offsetof(Rect, 'width');
 using pointBlock = memory.alloc(Point);
 const blockType: typeof Point = pointBlock.type;
 void blockType;
+
+// Structs by value: callback parameters are typed objects, results are checked.
+const Pt = t.struct({ x: t.f64, y: t.f64 });
+const Scale = sig(Pt, [Pt, t.i32]);
+new BareFn(Scale, (p, n) => ({ x: p.x * n, y: p.y }));
+// @ts-expect-error a field of a struct argument that does not exist
+new BareFn(Scale, (p) => ({ x: p.z, y: p.y }));
+// @ts-expect-error a returned struct with a field of the wrong type
+new BareFn(Scale, (p) => ({ x: 'one', y: p.y }));
+// @ts-expect-error a returned struct missing a field
+new BareFn(Scale, (p) => ({ x: p.x }));
+// @ts-expect-error a returned struct with a misspelt field (y missing)
+new BareFn(Scale, (p) => ({ x: p.x, why: p.y }));
+// An extra field beside all the right ones is not a compile error (TypeScript does not check
+// excess properties of a returned literal); it is an error of the call at run time.
+new BareFn(Scale, (p) => ({ x: p.x, y: p.y, z: 0 }));
+const scaleFn = FnPtr.from(1n, Scale);
+const scaled: { x: number; y: number } = scaleFn({ x: 1, y: 2 }, 3);
+void scaled;
+// @ts-expect-error an FnPtr struct argument missing a field
+scaleFn({ x: 1 }, 3);
+// @ts-expect-error arrays are not passed by value
+sig(t.void, [t.array(t.u8, 4)]);

@@ -19,6 +19,7 @@ const CASES: { name: string; module: string }[] = [
   { name: 'live handles', module: 'live' },
   { name: 'cross-thread', module: 'cross-thread' },
   { name: 'conventions', module: 'conventions' },
+  { name: 'structs', module: 'structs' },
 ];
 
 function runCase(module: string): CaseResult[] {

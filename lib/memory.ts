@@ -184,10 +184,17 @@ function isDetached(view: DataView): boolean {
 }
 
 function readCompositeAt(type: StructType | ArrayType, address: unknown, offset: number): unknown {
-  const at = absolute(address, offset);
-  checkAligned(type, at, 'memory.read');
-  if (at !== undefined && at < 2n ** 53n) {
-    const start = Number(at);
+  // The address as a number where it is one exactly (as in readCached: no bigint arithmetic,
+  // which allocates); the checks and errors of other addresses are native code's and
+  // checkAligned's.
+  let start = -1;
+  if (typeof address === 'bigint' && (offset | 0) === offset && BigInt.asUintN(64, address) === address) {
+    scratch[0] = address;
+    const low = halves[0]! + offset;
+    if (halves[1]! < 0x20_0000 && low >= 0) start = halves[1]! * 0x1_0000_0000 + low;
+  }
+  if (start < 0 || start % type.align !== 0) checkAligned(type, absolute(address, offset), 'memory.read');
+  if (start >= 0) {
     for (const region of regions) {
       if (start >= region.start && start + type.size <= region.end) {
         if (isDetached(region.view)) {

@@ -457,3 +457,18 @@ shape!(
         a: [u64::MAX, 0, 7, 1 << 63, 9]
     }
 );
+
+/// x86 fastcall and thiscall: compilers disagree about structs there, so bare-fn refuses them.
+#[cfg(target_arch = "x86")]
+#[test]
+fn fastcall_and_thiscall_refuse_structs() {
+    use bare_fn_core::{SigError, Type};
+    let point = || Param::from(Struct::parse("{f64,f64}", Target::HOST).unwrap());
+    for conv in [CallConv::Fastcall, CallConv::Thiscall] {
+        let err = Signature::new(Type::I32, [Param::from(Type::I32), point()], conv).unwrap_err();
+        assert_eq!(err, SigError::StructWithRegisterConvention { conv });
+        assert!(err.to_string().starts_with(&format!(
+            "structs by value are not supported with x86 {conv}"
+        )));
+    }
+}

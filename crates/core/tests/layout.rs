@@ -259,3 +259,233 @@ fn the_largest_stack_area_of_every_flavor_fits_the_outgoing_call_buffer() {
         }
     }
 }
+
+// Structs by value: where each ABI puts them, as tables (every target's on any host; the
+// host's and qemu's are also run end to end by tests/by_value.rs and the JS suite).
+
+mod by_value {
+    use super::*;
+    use bare_fn_core::abi::{Os, Target};
+    use bare_fn_core::layout::{layout_on, Part, Place, Return};
+    use bare_fn_core::Struct;
+
+    /// A struct laid out for a 64-bit target (the same on x86-64 and AArch64 for these).
+    fn st(descriptor: &str) -> Param {
+        let target = Target {
+            arch: bare_fn_core::abi::Arch::X86_64,
+            os: Os::Linux,
+        };
+        Struct::parse(descriptor, target).unwrap().into()
+    }
+
+    fn st32(descriptor: &str, os: Os) -> Param {
+        let target = Target {
+            arch: bare_fn_core::abi::Arch::X86,
+            os,
+        };
+        Struct::parse(descriptor, target).unwrap().into()
+    }
+
+    fn part(loc: Loc, offset: u16, size: u16) -> Part {
+        Part { loc, offset, size }
+    }
+
+    fn parts(list: &[(Loc, u16, u16)]) -> Place {
+        Place::Parts(list.iter().map(|&(l, o, s)| part(l, o, s)).collect())
+    }
+
+    fn on(os: Os, flavor: Flavor, ret: Param, args: &[Param]) -> bare_fn_core::layout::Layout {
+        layout_on(os, flavor, &ret, args)
+    }
+
+    #[test]
+    fn sysv64_classifies_each_eightbyte() {
+        let mixed = st("{f64,i64}");
+        let l = on(
+            Os::Linux,
+            Flavor::SysV64,
+            mixed.clone(),
+            &[st("{f32,f32,f32}"), mixed],
+        );
+        // Two f32 share xmm0's low 8 bytes; the third is alone in xmm1.
+        assert_eq!(l.places[0], parts(&[(Fp(0), 0, 8), (Fp(1), 8, 4)]));
+        assert_eq!(l.places[1], parts(&[(Fp(2), 0, 8), (Gp(0), 8, 8)]));
+        // Returned: the SSE eightbyte in xmm0, the INTEGER one in rax.
+        assert_eq!(
+            l.ret,
+            Return::Parts(vec![part(Fp(0), 0, 8), part(Gp(0), 8, 8)])
+        );
+    }
+
+    #[test]
+    fn sysv64_memory_class_and_structs_that_do_not_fit() {
+        // Larger than 16 bytes, or packed with a misaligned member: on the stack, and returned
+        // through the hidden pointer in rdi, which moves the integer arguments on.
+        let big = st("{f64,f64,f64}");
+        let l = on(
+            Os::Linux,
+            Flavor::SysV64,
+            big.clone(),
+            &[big.clone(), I32.into(), st("{u8,u32}@1")],
+        );
+        assert_eq!(l.ret, Return::Memory(Gp(0)));
+        assert_eq!(l.places[0], parts(&[(Stack(0), 0, 24)]));
+        assert_eq!(l.places[1], Place::Scalar(Gp(1)));
+        assert_eq!(l.places[2], parts(&[(Stack(24), 0, 5)]));
+        assert_eq!(l.stack_bytes, 32);
+        // Five integers leave one register: a two-eightbyte struct goes to the stack whole and a
+        // later integer still takes the last register.
+        let mut args: Vec<Param> = vec![I64.into(); 5];
+        args.extend([st("{i64,i64}"), I32.into()]);
+        let l = on(Os::Linux, Flavor::SysV64, Void.into(), &args);
+        assert_eq!(l.places[5], parts(&[(Stack(0), 0, 16)]));
+        assert_eq!(l.places[6], Place::Scalar(Gp(5)));
+    }
+
+    #[test]
+    fn win64_passes_1_2_4_8_bytes_as_integers_and_the_rest_by_reference() {
+        let l = on(
+            Os::Windows,
+            Flavor::Win64,
+            st("{f64,f64}"),
+            &[
+                st("{f64}"),
+                st("{u8,u8,u8}"),
+                st("{f32,f32}"),
+                st("{u8}"),
+                st("{i64,i64}"),
+            ],
+        );
+        // The 16-byte result goes through a hidden pointer in RCX: the arguments move one on.
+        assert_eq!(l.ret, Return::Memory(Gp(0)));
+        assert_eq!(
+            l.places[0],
+            parts(&[(Gp(1), 0, 8)]),
+            "a double in a struct travels in RDX, not XMM1"
+        );
+        assert_eq!(l.places[1], Place::Reference(Gp(2)));
+        assert_eq!(l.places[2], parts(&[(Gp(3), 0, 8)]));
+        assert_eq!(l.places[3], parts(&[(Stack(32), 0, 1)]));
+        assert_eq!(l.places[4], Place::Reference(Stack(40)));
+        assert_eq!(l.stack_bytes, 48);
+        let l = on(Os::Windows, Flavor::Win64, st("{u8,u8,u8,u8}"), &[]);
+        assert_eq!(l.ret, Return::Parts(vec![part(Gp(0), 0, 4)]));
+    }
+
+    #[test]
+    fn aapcs64_homogeneous_float_aggregates() {
+        let f4 = st("{f32,f32,f32,f32}");
+        for flavor in [LINUX_ARM, APPLE_ARM, WINDOWS_ARM] {
+            let l = on(
+                Os::Linux,
+                flavor,
+                f4.clone(),
+                &[F64.into(), f4.clone(), st("{[f64;4]}")],
+            );
+            let each: Vec<Part> = (0..4).map(|i| part(Fp(i), 4 * u16::from(i), 4)).collect();
+            assert_eq!(l.ret, Return::Parts(each), "{flavor:?}");
+            assert_eq!(
+                l.places[1],
+                parts(&[(Fp(1), 0, 4), (Fp(2), 4, 4), (Fp(3), 8, 4), (Fp(4), 12, 4)])
+            );
+            // Four doubles (32 bytes) are an HFA too: with three v registers left, all of it
+            // goes on the stack.
+            assert_eq!(
+                l.places[2],
+                parts(&[(Stack(0), 0, 32)]),
+                "{flavor:?}: v5-v7 are too few"
+            );
+        }
+    }
+
+    #[test]
+    fn aapcs64_structs_on_the_stack_differ_on_apple() {
+        // After eight doubles, {f32,f32,f32} and an f32 go on the stack: Linux and Windows give
+        // the struct 16 bytes and the float sp+16; Apple packs the float at sp+12 (clang 14 for
+        // arm64-apple-macos11: `stp` of the struct's 12 bytes and the float at [sp]).
+        let mut args: Vec<Param> = vec![F64.into(); 8];
+        args.extend([st("{f32,f32,f32}"), F32.into(), st("{u8,u8,u8}"), I8.into()]);
+        for (flavor, float_at) in [(LINUX_ARM, 16), (WINDOWS_ARM, 16), (APPLE_ARM, 12)] {
+            let l = on(Os::Linux, flavor, Void.into(), &args);
+            assert_eq!(l.places[8], parts(&[(Stack(0), 0, 12)]), "{flavor:?}");
+            assert_eq!(l.places[9], Place::Scalar(Stack(float_at)), "{flavor:?}");
+            assert_eq!(l.places[10], parts(&[(Gp(0), 0, 3)]), "{flavor:?}");
+        }
+    }
+
+    #[test]
+    fn aapcs64_larger_structs_by_reference_and_returned_through_x8() {
+        let big = st("{i64,i64,i64}");
+        let mut args: Vec<Param> = vec![Pointer.into(); 7];
+        args.extend([st("{i64,i64}"), big.clone(), I32.into()]);
+        let l = on(Os::Linux, LINUX_ARM, big, &args);
+        assert_eq!(
+            l.ret,
+            Return::Memory(Loc::ResultRegister),
+            "x8, not an argument register"
+        );
+        // One x register left is too few for 16 bytes: the struct goes on the stack and every x
+        // register counts as used, so the reference and the i32 go on the stack too.
+        assert_eq!(l.places[7], parts(&[(Stack(0), 0, 16)]));
+        assert_eq!(l.places[8], Place::Reference(Stack(16)));
+        assert_eq!(l.places[9], Place::Scalar(Stack(24)));
+    }
+
+    #[test]
+    fn x86_structs_go_on_the_stack_and_return_by_os() {
+        for os in [Os::Linux, Os::Windows] {
+            let small = st32("{i32,i32}", os);
+            let l = on(
+                os,
+                Flavor::X86(X86Conv::Cdecl),
+                small.clone(),
+                &[I32.into(), st32("{u8,u8,u8}", os), small.clone()],
+            );
+            match os {
+                // i386 psABI: every struct through the hidden pointer, popped by the callee.
+                Os::Linux => {
+                    assert_eq!(l.ret, Return::Memory(Stack(0)));
+                    assert_eq!(l.places[0], Place::Scalar(Stack(4)));
+                    assert_eq!(l.places[1], parts(&[(Stack(8), 0, 3)]));
+                    assert_eq!(l.places[2], parts(&[(Stack(12), 0, 8)]));
+                    assert_eq!(l.exit.callee_pops, 4);
+                }
+                // MSVC: 8 bytes come back in EDX:EAX.
+                _ => {
+                    assert_eq!(l.ret, Return::Parts(vec![part(Gp(0), 0, 8)]));
+                    assert_eq!(l.places[0], Place::Scalar(Stack(0)));
+                    assert_eq!(l.exit.callee_pops, 0);
+                }
+            }
+            let l = on(
+                os,
+                Flavor::X86(X86Conv::Stdcall),
+                st32("{i32,i32,i32}", os),
+                &[I32.into()],
+            );
+            assert_eq!(l.ret, Return::Memory(Stack(0)), "{os:?}");
+            assert_eq!(
+                l.exit.callee_pops, 8,
+                "{os:?}: stdcall pops the hidden pointer too"
+            );
+            let l = on(
+                os,
+                Flavor::X86(X86Conv::Cdecl),
+                st32("{i32,i32,i32}", os),
+                &[],
+            );
+            assert_eq!(l.exit.callee_pops, if os == Os::Linux { 4 } else { 0 });
+        }
+    }
+
+    #[test]
+    fn signatures_count_structs_as_one_argument_and_bound_their_size() {
+        let point = st("{f64,f64}");
+        assert!(Signature::new(point.clone(), vec![point.clone(); 16], CallConv::C).is_ok());
+        let err = Signature::new(Void, vec![st("{[u8;4000]}"), st("{[u8;100]}")], CallConv::C);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "the struct arguments take 4100 bytes by value; at most 4096 are supported (pass a pointer instead)"
+        );
+    }
+}

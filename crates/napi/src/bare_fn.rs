@@ -217,7 +217,7 @@ fn fallback_value(
         &Param::Scalar(ty) => ty,
         Param::Struct(s) => {
             let what = "new BareFn: options.fallback";
-            let (data, len) = data_pointer(env, value.0, what)?;
+            let (data, len) = data_pointer(env, value.0, &what)?;
             if len != s.size() {
                 return Err(Failure::type_error(format!("{what}: not an encoded {s}")));
             }

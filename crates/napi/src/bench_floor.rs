@@ -192,7 +192,7 @@ pub fn bench_floor_qsort(env: Env, func: Raw, values: Raw) -> napi::Result<f64> 
     let env = env.raw();
     let (data, _) = crate::raw::throw_on_failure(
         env,
-        crate::memory::data_pointer(env, values.0, "benchFloorQsort"),
+        crate::memory::data_pointer(env, values.0, &"benchFloorQsort"),
     )?;
     let mut length = 0usize;
     // SAFETY: values was just checked to be an ArrayBuffer view.

@@ -103,7 +103,7 @@ fn bytes_of(
     size: usize,
     what: &str,
 ) -> std::result::Result<(*mut u8, usize), Failure> {
-    match data_pointer(env, value.0, what)? {
+    match data_pointer(env, value.0, &what)? {
         (data, len) if len == size => Ok((data.cast(), len)),
         (_, len) => Err(Failure::type_error(format!(
             "bare-fn: {what} is encoded in {len} bytes, not {size}"

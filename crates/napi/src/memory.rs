@@ -6,6 +6,7 @@
 //! what the caller thinks; a wrong address faults as it would in C.
 
 use std::ffi::{c_char, c_void, CStr};
+use std::fmt;
 use std::ptr;
 
 use bare_fn_core::Type;
@@ -40,7 +41,7 @@ fn target(
     offset: Raw,
     what: &str,
 ) -> std::result::Result<usize, Failure> {
-    let at = address_at(env, address, offset, what)?;
+    let at = address_at(env, address, offset, &what)?;
     let align = ty.size().min(align_of::<u64>());
     if at % align != 0 {
         return Err(Failure::range_error(format!(
@@ -61,12 +62,24 @@ fn pointer_arg(
     unsafe { from_js(env, Type::Pointer, value.0, &mut Vec::new()) }.map_err(|f| f.context(context))
 }
 
+/// A label for messages that is a JS string, read when a message is made.
+struct JsLabel {
+    env: sys::napi_env,
+    value: Raw,
+}
+
+impl fmt::Display for JsLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&read_string(self.env, self.value.0).unwrap_or_default())
+    }
+}
+
 /// address + offset, checked: not NULL, no overflow.
 fn address_at(
     env: sys::napi_env,
     address: Raw,
     offset: Raw,
-    what: &str,
+    what: &dyn fmt::Display,
 ) -> std::result::Result<usize, Failure> {
     let (mut base, mut lossless) = (0u64, false);
     // SAFETY: address is an argument value of the current call; a non-bigint gives a status.
@@ -99,7 +112,8 @@ fn byte_range(
     env: sys::napi_env,
     [address, offset, view, length, what]: [Raw; 5],
 ) -> std::result::Result<(usize, *mut u8, usize), Failure> {
-    let what = read_string(env, what.0).unwrap_or_default();
+    // Read only for an error: making a Rust string of it on every copy cost more than the copy.
+    let what = JsLabel { env, value: what };
     let at = address_at(env, address, offset, &what)?;
     let mut count = 0u32;
     // SAFETY: length is an argument value; a non-number leaves 0.
@@ -279,7 +293,7 @@ pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
 #[napi(js_name = "memoryAddressOf")]
 pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
     let env = env.raw();
-    let (data, _) = throw_on_failure(env, data_pointer(env, view.0, "memory.addressOf"))?;
+    let (data, _) = throw_on_failure(env, data_pointer(env, view.0, &"memory.addressOf"))?;
     // SAFETY: inside this call's scope.
     Ok(Raw(unsafe {
         to_js(env, Type::Pointer, data as usize as u64)
@@ -289,7 +303,7 @@ pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
 pub fn data_pointer(
     env: sys::napi_env,
     value: sys::napi_value,
-    what: &str,
+    what: &dyn fmt::Display,
 ) -> std::result::Result<(*mut c_void, usize), Failure> {
     let mut data: *mut c_void = ptr::null_mut();
     let mut is = false;

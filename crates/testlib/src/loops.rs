@@ -3,6 +3,8 @@
 
 use std::ffi::{c_char, c_void};
 
+use crate::typed::Point;
+
 /// The loops whose callback convention varies: `(i32, i32) -> i32` and a 6-argument mixed
 /// signature, as `extern $abi` callers named `$i32` and `$mixed6`.
 macro_rules! abi_loops {
@@ -92,4 +94,32 @@ pub unsafe extern "C" fn tl_call_chain(
         let f = unsafe { list.add(i as usize).read_volatile() };
         f(acc, i as i32)
     })
+}
+
+/// Sum of `x + y` of `cb({ i, 0.5 })` for i in 0..n: the struct-by-value side of the benchmark
+/// whose other side is `tl_loop_f64_f64`.
+///
+/// # Safety
+/// `cb` must be a `(Point) -> Point` function.
+#[no_mangle]
+pub unsafe extern "C" fn tl_loop_point(cb: unsafe extern "C" fn(Point) -> Point, n: u32) -> f64 {
+    (0..n)
+        .map(|i| {
+            let p = cb(Point {
+                x: f64::from(i),
+                y: 0.5,
+            });
+            p.x + p.y
+        })
+        .sum()
+}
+
+/// Sum of `cb(i, 0.5)` for i in 0..n: the same work as `tl_loop_point` with two doubles in and
+/// one out.
+///
+/// # Safety
+/// `cb` must be an `(f64, f64) -> f64` function.
+#[no_mangle]
+pub unsafe extern "C" fn tl_loop_f64_f64(cb: unsafe extern "C" fn(f64, f64) -> f64, n: u32) -> f64 {
+    (0..n).map(|i| cb(f64::from(i), 0.5)).sum()
 }

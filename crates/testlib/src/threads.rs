@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::typed::I32I32I32;
+use crate::typed::{Point, I32I32I32};
 
 /// What a correct callback returns for `cb(t, i)`.
 pub fn expected(t: i32, i: i32) -> i32 {
@@ -134,14 +134,6 @@ pub unsafe extern "C" fn tl_spawn_void(
         }
         [u64::from(calls), 0, 0]
     })
-}
-
-/// A struct passed and returned by value (`{ x: f64, y: f64 }`).
-#[repr(C)]
-#[derive(Clone, Copy, PartialEq)]
-pub struct Point {
-    x: f64,
-    y: f64,
 }
 
 /// Starts `threads` threads, each calling a `(Point, i32) -> Point` callback `calls` times with

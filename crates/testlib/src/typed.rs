@@ -7,6 +7,15 @@ use std::ffi::c_char;
 pub type I32I32I32 = unsafe extern "C" fn(i32, i32) -> i32;
 pub type F64F64F64 = unsafe extern "C" fn(f64, f64) -> f64;
 
+/// A struct passed and returned by value: two doubles, which System V passes in two xmm
+/// registers and AArch64 as a homogeneous float aggregate.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
 /// `cb(a, b)`.
 ///
 /// # Safety

@@ -1,11 +1,26 @@
-// The struct shapes whose layout is checked against gcc (crates/testlib/c/layouts.c, generated
-// from this file by scripts/gen-layouts.ts): every shape that changes classification or layout,
-// and the system structs of examples/stat.ts. Order matters: it is the order of the C table.
+// The struct shapes whose layout is checked against gcc (crates/testlib/c/layouts.c) and which
+// C passes and returns by value (crates/testlib/c/by_value.c), both generated from this file by
+// scripts/gen-layouts.ts: every shape that changes classification or layout, random shapes (the
+// property test: a fixed seed, so the C and the tests agree), and the system structs of
+// examples/stat.ts. Order matters: it is the order of the C tables.
 import { t, type StructType } from '../../index.js';
 import { FTW, StatArm64, StatX64 } from '../../examples/stat.js';
 
+import { randomStruct, SCALARS, seeded } from './struct-values.js';
+
 const Point = t.struct({ x: t.f64, y: t.f64 });
 const Odd = t.struct({ a: t.u8, b: t.u16 });
+
+/** Random struct shapes (nested, arrays, packs) of at most 256 bytes. */
+function randomShapes(count: number): Record<string, StructType> {
+  const next = seeded(20261130);
+  const shapes: Record<string, StructType> = {};
+  while (Object.keys(shapes).length < count) {
+    const shape = randomStruct(next, SCALARS);
+    if (shape.size <= 256) shapes[`random${Object.keys(shapes).length}`] = shape;
+  }
+  return shapes;
+}
 
 /** Structs declared in the generated C from their bare-fn definition. */
 export const SHAPES: Record<string, StructType> = {
@@ -33,6 +48,7 @@ export const SHAPES: Record<string, StructType> = {
   packed2: t.struct({ a: t.u8, b: t.u32, c: t.u8 }, { pack: 2 }),
   packed4: t.struct({ a: t.u8, b: t.f64, c: t.u16 }, { pack: 4 }),
   packed_outer: t.struct({ a: t.u8, inner: Odd, b: t.f64 }, { pack: 1 }),
+  ...randomShapes(32),
 };
 
 /** System structs of Linux, per architecture (as process.arch names it): the C name, its header,

@@ -141,5 +141,448 @@ typedef struct {
   double b;
 } s20;
 #pragma pack(pop)
+#pragma pack(push, 2)
+typedef struct {
+  size_t f0;
+  uint8_t f1;
+  uint16_t f2;
+} s21;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  uint8_t f0;
+  _Bool f1;
+  float f2;
+} s22;
+#pragma pack(pop)
+typedef struct {
+  double f0;
+  s21 f1;
+  s22 f2;
+  uint16_t f3;
+  uint8_t f4;
+} s23;
+#pragma pack(push, 4)
+typedef struct {
+  _Bool f0;
+  intptr_t f1;
+  int32_t f2;
+} s24;
+#pragma pack(pop)
+typedef struct {
+  uint64_t f0;
+  uint16_t f1;
+  s24 f2;
+  _Bool f3;
+  size_t f4;
+} s25;
+#pragma pack(push, 2)
+typedef struct {
+  uint8_t f0;
+} s26;
+#pragma pack(pop)
+/* random0 */
+#pragma pack(push, 2)
+typedef struct {
+  s23 f0;
+  s25 f1;
+  s26 f2;
+  uint64_t f3;
+} s27;
+#pragma pack(pop)
+typedef struct {
+  int64_t f0;
+  uint32_t f1;
+  _Bool f2;
+} s28;
+/* random1 */
+typedef struct {
+  s28 f0;
+} s29;
+/* random2 */
+#pragma pack(push, 2)
+typedef struct {
+  void * f0;
+  uint16_t f1;
+  uint16_t f2;
+} s30;
+#pragma pack(pop)
+typedef struct {
+  double f0;
+} s31;
+/* random3 */
+#pragma pack(push, 1)
+typedef struct {
+  s31 f0;
+  float f1;
+  int32_t f2[1];
+  double f3;
+  uint8_t f4;
+} s32;
+#pragma pack(pop)
+/* random4 */
+#pragma pack(push, 1)
+typedef struct {
+  uint32_t f0;
+  uint32_t f1;
+  size_t f2;
+} s33;
+#pragma pack(pop)
+/* random5 */
+#pragma pack(push, 2)
+typedef struct {
+  _Bool f0[1];
+  uint64_t f1;
+  double f2;
+} s34;
+#pragma pack(pop)
+#pragma pack(push, 1)
+typedef struct {
+  void * f0;
+  double f1;
+  double f2;
+} s35;
+#pragma pack(pop)
+/* random6 */
+typedef struct {
+  int32_t f0;
+  s35 f1;
+  double f2;
+  uint32_t f3;
+  _Bool f4;
+  double f5;
+} s36;
+#pragma pack(push, 1)
+typedef struct {
+  uint32_t f0;
+} s37;
+#pragma pack(pop)
+/* random7 */
+typedef struct {
+  s37 f0;
+} s38;
+/* random8 */
+typedef struct {
+  double f0;
+  double f1;
+  uint64_t f2;
+} s39;
+/* random9 */
+#pragma pack(push, 4)
+typedef struct {
+  _Bool f0;
+} s40;
+#pragma pack(pop)
+/* random10 */
+typedef struct {
+  size_t f0;
+} s41;
+/* random11 */
+#pragma pack(push, 2)
+typedef struct {
+  _Bool f0;
+} s42;
+#pragma pack(pop)
+/* random12 */
+#pragma pack(push, 2)
+typedef struct {
+  uint16_t f0;
+  uint32_t f1;
+  uint64_t f2;
+} s43;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  uint8_t f0;
+} s44;
+#pragma pack(pop)
+#pragma pack(push, 2)
+typedef struct {
+  uint32_t f0;
+  double f1;
+  size_t f2;
+  s44 f3;
+  size_t f4;
+} s45;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  uint64_t f0;
+  uint8_t f1;
+  size_t f2;
+  uint16_t f3;
+  _Bool f4;
+} s46;
+#pragma pack(pop)
+#pragma pack(push, 2)
+typedef struct {
+  size_t f0;
+  s46 f1;
+  uint64_t f2;
+} s47;
+#pragma pack(pop)
+/* random13 */
+#pragma pack(push, 1)
+typedef struct {
+  s45 f0;
+  size_t f1;
+  _Bool f2;
+  s47 f3;
+  uint32_t f4;
+} s48;
+#pragma pack(pop)
+/* random14 */
+typedef struct {
+  double f0[3];
+} s49;
+#pragma pack(push, 1)
+typedef struct {
+  size_t f0;
+  double f1;
+  size_t f2;
+  uint32_t f3;
+  size_t f4;
+} s50;
+#pragma pack(pop)
+#pragma pack(push, 2)
+typedef struct {
+  int16_t f0;
+  _Bool f1;
+  _Bool f2;
+  s50 f3;
+  uint64_t f4;
+} s51;
+#pragma pack(pop)
+/* random15 */
+#pragma pack(push, 1)
+typedef struct {
+  s51 f0;
+} s52;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  int8_t f0;
+  size_t f1;
+  uint16_t f2;
+  _Bool f3;
+  size_t f4;
+} s53;
+#pragma pack(pop)
+typedef struct {
+  s53 f0;
+  uint32_t f1;
+  size_t f2;
+  uint8_t f3;
+  size_t f4;
+} s54;
+#pragma pack(push, 1)
+typedef struct {
+  uint8_t f0;
+  int32_t f1;
+  uint32_t f2;
+} s55;
+#pragma pack(pop)
+typedef struct {
+  s55 f0;
+} s56;
+#pragma pack(push, 2)
+typedef struct {
+  uint8_t f0;
+  _Bool f1;
+  uint16_t f2;
+} s57;
+#pragma pack(pop)
+#pragma pack(push, 1)
+typedef struct {
+  double f0;
+  uint16_t f1;
+  uint8_t f2;
+  _Bool f3;
+  uint32_t f4;
+} s58;
+#pragma pack(pop)
+typedef struct {
+  s57 f0;
+  uint32_t f1;
+  s58 f2;
+} s59;
+typedef struct {
+  size_t f0;
+  uint8_t f1;
+  uint16_t f2;
+} s60;
+/* random16 */
+typedef struct {
+  s54 f0;
+  s56 f1;
+  s59 f2;
+  s60 f3;
+  uint64_t f4;
+} s61;
+typedef struct {
+  uint64_t f0;
+} s62;
+/* random17 */
+#pragma pack(push, 1)
+typedef struct {
+  _Bool f0;
+  uint16_t f1;
+  uint16_t f2;
+  s62 f3;
+  _Bool f4;
+} s63;
+#pragma pack(pop)
+/* random18 */
+typedef struct {
+  _Bool f0;
+} s64;
+#pragma pack(push, 1)
+typedef struct {
+  uint16_t f0;
+} s65;
+#pragma pack(pop)
+/* random19 */
+#pragma pack(push, 1)
+typedef struct {
+  uint8_t f0;
+  uint64_t f1;
+  size_t f2;
+  uint16_t f3;
+  s65 f4;
+} s66;
+#pragma pack(pop)
+typedef struct {
+  uint8_t f0;
+  size_t f1;
+  uint32_t f2;
+  size_t f3;
+  uint8_t f4;
+} s67;
+/* random20 */
+typedef struct {
+  s67 f0;
+  double f1;
+  _Bool f2;
+} s68;
+/* random21 */
+#pragma pack(push, 2)
+typedef struct {
+  double f0;
+} s69;
+#pragma pack(pop)
+/* random22 */
+#pragma pack(push, 2)
+typedef struct {
+  uint8_t f0;
+} s70;
+#pragma pack(pop)
+#pragma pack(push, 2)
+typedef struct {
+  uint8_t f0;
+} s71;
+#pragma pack(pop)
+/* random23 */
+#pragma pack(push, 2)
+typedef struct {
+  s71 f0;
+} s72;
+#pragma pack(pop)
+/* random24 */
+typedef struct {
+  double f0;
+} s73;
+#pragma pack(push, 1)
+typedef struct {
+  int32_t f0;
+} s74;
+#pragma pack(pop)
+/* random25 */
+typedef struct {
+  s74 f0;
+  size_t f1;
+  double f2;
+  _Bool f3;
+  uint8_t f4;
+} s75;
+/* random26 */
+typedef struct {
+  uint64_t f0;
+  uint16_t f1;
+  uint8_t f2;
+} s76;
+#pragma pack(push, 4)
+typedef struct {
+  uint8_t f0;
+} s77;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  float f0;
+  size_t f1;
+  uint64_t f2;
+  uint16_t f3;
+  s77 f4;
+} s78;
+#pragma pack(pop)
+/* random27 */
+typedef struct {
+  s78 f0;
+  double f1;
+  _Bool f2;
+} s79;
+/* random28 */
+typedef struct {
+  uint8_t f0;
+  uint64_t f1;
+  double f2;
+} s80;
+/* random29 */
+#pragma pack(push, 2)
+typedef struct {
+  double f0;
+} s81;
+#pragma pack(pop)
+typedef struct {
+  uint64_t f0;
+  uint32_t f1;
+  size_t f2;
+} s82;
+#pragma pack(push, 1)
+typedef struct {
+  _Bool f0[3];
+  size_t f1;
+  _Bool f2;
+  s82 f3;
+  uint8_t f4;
+  double f5;
+} s83;
+#pragma pack(pop)
+/* random30 */
+#pragma pack(push, 2)
+typedef struct {
+  s83 f0;
+} s84;
+#pragma pack(pop)
+#pragma pack(push, 4)
+typedef struct {
+  size_t f0;
+  _Bool f1;
+  uint32_t f2;
+  size_t f3;
+  double f4;
+} s85;
+#pragma pack(pop)
+typedef struct {
+  s85 f0;
+  uint16_t f1;
+} s86;
+/* random31 */
+#pragma pack(push, 4)
+typedef struct {
+  _Bool f0;
+  _Bool f1;
+  s86 f2;
+} s87;
+#pragma pack(pop)
 
 #endif

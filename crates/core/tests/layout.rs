@@ -265,25 +265,24 @@ fn the_largest_stack_area_of_every_flavor_fits_the_outgoing_call_buffer() {
 
 mod by_value {
     use super::*;
-    use bare_fn_core::abi::{Os, Target};
+    use bare_fn_core::abi::{Arch, Os, Target};
     use bare_fn_core::layout::{layout_on, Part, Place, Return};
     use bare_fn_core::Struct;
 
+    /// A struct laid out for `arch` and `os`.
+    fn struct_on(arch: Arch, os: Os, descriptor: &str) -> Param {
+        Struct::parse(descriptor, Target { arch, os })
+            .unwrap()
+            .into()
+    }
+
     /// A struct laid out for a 64-bit target (the same on x86-64 and AArch64 for these).
     fn st(descriptor: &str) -> Param {
-        let target = Target {
-            arch: bare_fn_core::abi::Arch::X86_64,
-            os: Os::Linux,
-        };
-        Struct::parse(descriptor, target).unwrap().into()
+        struct_on(Arch::X86_64, Os::Linux, descriptor)
     }
 
     fn st32(descriptor: &str, os: Os) -> Param {
-        let target = Target {
-            arch: bare_fn_core::abi::Arch::X86,
-            os,
-        };
-        Struct::parse(descriptor, target).unwrap().into()
+        struct_on(Arch::X86, os, descriptor)
     }
 
     fn part(loc: Loc, offset: u16, size: u16) -> Part {

@@ -209,3 +209,17 @@ test('examples/div.ts: the C library\'s div, lldiv and inet_ntoa with structs by
     tt.is(result.stdout, `${lines.join('\n')}\n`);
   }
 });
+
+test('where code generation is forbidden (a CSP without unsafe-eval), structs go through loops alike', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'no-eval.ts');
+  const result = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', script], { encoding: 'utf8' });
+  tt.is(result.stderr, '');
+  const rect = { origin: { x: 1, y: 2 }, size: { x: 3, y: 4 } };
+  tt.deepEqual(JSON.parse(result.stdout), {
+    evalRefused: true,
+    echoed: rect,
+    swapped: { origin: rect.size, size: rect.origin },
+    read: rect,
+    refused: 'FnPtr ({{f64,f64},{f64,f64}}) -> {{f64,f64},{f64,f64}}: argument 0: field origin.y is missing (struct { x: f64, y: f64 })',
+  });
+});

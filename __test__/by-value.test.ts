@@ -99,6 +99,16 @@ test('a BareFn returning a struct: a bad result, a throw and a fallback', (tt) =
   );
   tt.deepEqual(call(throws.address, { x: 5, y: 6 }), { x: -1, y: 0.5 }, 'the fallback');
   tt.is(errors.at(-1)!.message, 'no point');
+  // Without onError the error is rethrown from the FnPtr call, with C's result (the fallback).
+  using rethrown = new BareFn(
+    sig(Point, [Point]),
+    () => {
+      throw new RangeError('rethrown');
+    },
+    { fallback: { x: 2, y: 3 } },
+  );
+  const error = tt.throws(() => call(rethrown.address, { x: 5, y: 6 }), { instanceOf: RangeError, message: 'rethrown' });
+  tt.deepEqual((error as RangeError & { returnValue: unknown }).returnValue, { x: 2, y: 3 });
   tt.throws(() => new BareFn(sig(Point, [Point]), (p) => p, { fallback: { x: 1 } as never }), {
     instanceOf: TypeError,
     message: 'new BareFn: options.fallback: field y is missing (struct { x: f64, y: f64 })',

@@ -76,6 +76,43 @@ test('a comparator that throws inside libc qsort: qsort returns and the exceptio
   tt.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i), 'no element was lost');
 });
 
+test('a rethrown error carries the native call\'s own result as returnValue (libc bsearch\'s match)', (tt) => {
+  using libc = Library.open(libcPath);
+  const bsearch = libc.fn('bsearch', sig(t.pointer, [t.pointer, t.pointer, t.usize, t.usize, t.pointer]));
+  const values = Int32Array.from([10, 20, 30, 40, 50]);
+  const key = Int32Array.from([40]);
+  // The first comparison throws: bsearch gets the fallback 0 ("equal") for it and returns the
+  // element it compared, the middle one.
+  using cmp = new BareFn(sig(t.i32, [t.pointer, t.pointer]), () => {
+    throw new TypeError('no comparison');
+  });
+  const base = memory.addressOf(values);
+  const error = tt.throws(() => bsearch(memory.addressOf(key), base, 5n, 4n, cmp.address), { instanceOf: TypeError, message: 'no comparison' });
+  tt.is((error as TypeError & { returnValue: bigint }).returnValue, base + 8n);
+  tt.deepEqual(Object.getOwnPropertyDescriptor(error, 'returnValue'), { value: base + 8n, writable: true, enumerable: true, configurable: true });
+  // A thrown primitive comes out as itself (it used to come out as undefined: Node-API keeps no
+  // reference to a primitive) and has nowhere to carry the result; a frozen error keeps its shape.
+  const callInts = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+  for (const primitive of ['plain', 42, null, undefined, 7n]) {
+    using throwsPrimitive = new BareFn(sig(t.i32, [t.i32, t.i32]), () => {
+      throw primitive;
+    });
+    let thrown: unknown = 'nothing thrown';
+    try {
+      callInts(throwsPrimitive.address, 1, 2);
+    } catch (e) {
+      thrown = e;
+    }
+    tt.is(thrown, primitive);
+  }
+  const frozen = Object.freeze(new Error('frozen'));
+  using throwsFrozen = new BareFn(sig(t.i32, [t.i32, t.i32]), () => {
+    throw frozen;
+  });
+  tt.is(tt.throws(() => callInts(throwsFrozen.address, 1, 2)), frozen);
+  tt.false(Object.hasOwn(frozen, 'returnValue'));
+});
+
 test('only the first error of a native call is rethrown; later errors of the same call are dropped', (tt) => {
   const callInts = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
   const callTwice = new BareFn(sig(t.i32, [t.i32, t.i32]), (a) => {

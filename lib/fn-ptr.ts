@@ -41,8 +41,17 @@ function structCall(address: bigint, signature: Signature, native: Binding.Nativ
   const read = isStruct(ret) ? codecOf(ret).read : undefined;
   return (args) => {
     const passed = args.map((value, i) => (encoders[i] === undefined ? value : encoders[i]!(value)));
-    const result = binding.callPointer(address, native, passed, out);
-    return read === undefined ? result : read(outView!, 0);
+    try {
+      const result = binding.callPointer(address, native, passed, out);
+      return read === undefined ? result : read(outView!, 0);
+    } catch (error) {
+      // A callback's error rethrown after the native call returned carries its result (native
+      // code gave it `returnValue: undefined` for a struct, which is decoded here).
+      if (read !== undefined && typeof error === 'object' && error !== null && Object.hasOwn(error, 'returnValue')) {
+        Object.defineProperty(error, 'returnValue', { value: read(outView!, 0), writable: true, enumerable: true, configurable: true });
+      }
+      throw error;
+    }
   };
 }
 

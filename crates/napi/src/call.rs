@@ -55,16 +55,55 @@ pub fn call_pointer(
     // an FFI); C-string arguments live in `strings` until after the call, struct arguments in
     // their views, which this call's scope holds.
     let ret = unsafe { call_raw_into(address as usize, sig, &raw_args, out) };
-    if let Some(error) = call.finish(env) {
-        // SAFETY: error belongs to this call's scope.
-        unsafe { sys::napi_throw(env, error) };
-        return Err(Error::from_status(Status::PendingException));
-    }
+    let error = call.finish(env);
     // SAFETY: in this call's scope; a returned C string is copied into a JS string right here,
     // while the C-string arguments still live: it may point into one of them (strchr, strstr).
+    // A struct is decoded by fn-ptr.ts from `out`.
     let value = unsafe { to_js(env, sig.ret().scalar().unwrap_or(Type::Void), ret) };
     drop(strings);
+    if let Some(error) = error {
+        // SAFETY: both belong to this call's scope.
+        unsafe {
+            attach_return_value(env, error, value);
+            sys::napi_throw(env, error);
+        }
+        return Err(Error::from_status(Status::PendingException));
+    }
     Ok(Raw(value))
+}
+
+/// Gives a callback's error, rethrown from the native call it interrupted, that call's own
+/// result as `returnValue` (sqlite3_step's code, the new head of a sorted list): the native code
+/// went on after the callback failed and its result may own something. A data property, defined
+/// (not set: no setter of the error runs); an error that is not an object, or refuses the
+/// property (frozen), goes on without it.
+///
+/// # Safety
+/// `env` live; `error` and `value` belong to its open scope.
+unsafe fn attach_return_value(env: sys::napi_env, error: sys::napi_value, value: sys::napi_value) {
+    let kind = crate::raw::type_of(env, error);
+    if kind != sys::ValueType::napi_object && kind != sys::ValueType::napi_function {
+        return;
+    }
+    let property = sys::napi_property_descriptor {
+        utf8name: c"returnValue".as_ptr(),
+        name: std::ptr::null_mut(),
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        attributes: sys::PropertyAttributes::writable
+            | sys::PropertyAttributes::enumerable
+            | sys::PropertyAttributes::configurable,
+        data: std::ptr::null_mut(),
+    };
+    // SAFETY: forwarded; one descriptor.
+    if unsafe { sys::napi_define_properties(env, error, 1, &property) } != sys::Status::napi_ok {
+        // A proxy's trap may have thrown: the callback's error is what the caller gets.
+        let mut pending = std::ptr::null_mut();
+        // SAFETY: forwarded.
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut pending) };
+    }
 }
 
 fn convert_args(

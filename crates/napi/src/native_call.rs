@@ -68,8 +68,8 @@ struct Slot {
     /// Errors reported during this call are kept to be rethrown from it (a JS -> native call);
     /// false for a batch of queued jobs, whose errors go on to onError or as uncaught exceptions.
     rethrow: bool,
-    /// Strong reference to the first error reported during this native call.
-    error: Option<sys::napi_ref>,
+    /// Strong reference to the first error reported during this native call (see `Kept`).
+    error: Option<Kept>,
     batch: Option<Batch>,
     /// A callback of this native call is running JS. A cell in a boxed slot, so `JsScope::leave`
     /// reaches it through a pointer, without a thread-local lookup: the box does not move while
@@ -169,15 +169,8 @@ impl NativeCall {
             // so no callback of it is running and every scope opened inside it is closed.
             unsafe { sys::napi_close_handle_scope(env, batch.scope) };
         }
-        slot.error.map(|reference| {
-            let mut value = ptr::null_mut();
-            // SAFETY: the reference was created in this env on this thread and is deleted once.
-            unsafe {
-                sys::napi_get_reference_value(env, reference, &mut value);
-                sys::napi_delete_reference(env, reference);
-            }
-            value
-        })
+        // SAFETY: the reference was created in this env on this thread; taken once.
+        slot.error.map(|kept| unsafe { kept.take(env) })
     }
 }
 
@@ -352,11 +345,77 @@ pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
             return false;
         };
         if top.error.is_none() {
-            let mut reference = ptr::null_mut();
             // SAFETY: error belongs to env's open scope.
-            unsafe { sys::napi_create_reference(env, error, 1, &mut reference) };
-            top.error = Some(reference);
+            top.error = unsafe { Kept::new(env, error) };
         }
         true
     })
+}
+
+/// The property of `Kept`'s holder object.
+const HELD: &std::ffi::CStr = c"value";
+
+/// A thrown value kept across the rest of a native call. Node-API references hold objects,
+/// functions and symbols only (before Node-API 10): a thrown string or number is kept as a data
+/// property of an object of ours (defined, so no setter of Object.prototype runs), or a
+/// callback's `throw 'text'` came out of the FnPtr call as an empty PendingException error.
+struct Kept {
+    reference: sys::napi_ref,
+    boxed: bool,
+}
+
+impl Kept {
+    /// # Safety
+    /// `env` live on this thread; `value` belongs to its open scope.
+    unsafe fn new(env: sys::napi_env, value: sys::napi_value) -> Option<Kept> {
+        let mut reference = ptr::null_mut();
+        // SAFETY: forwarded.
+        if unsafe { sys::napi_create_reference(env, value, 1, &mut reference) }
+            == sys::Status::napi_ok
+        {
+            return Some(Kept {
+                reference,
+                boxed: false,
+            });
+        }
+        let mut holder = ptr::null_mut();
+        let property = sys::napi_property_descriptor {
+            utf8name: HELD.as_ptr(),
+            name: ptr::null_mut(),
+            method: None,
+            getter: None,
+            setter: None,
+            value,
+            attributes: sys::PropertyAttributes::default,
+            data: ptr::null_mut(),
+        };
+        // SAFETY: forwarded; one descriptor, on a fresh object.
+        unsafe {
+            sys::napi_create_object(env, &mut holder);
+            sys::napi_define_properties(env, holder, 1, &property);
+            (sys::napi_create_reference(env, holder, 1, &mut reference) == sys::Status::napi_ok)
+                .then_some(Kept {
+                    reference,
+                    boxed: true,
+                })
+        }
+    }
+
+    /// The value, the reference deleted.
+    ///
+    /// # Safety
+    /// On the env's thread, in a handle scope.
+    unsafe fn take(self, env: sys::napi_env) -> sys::napi_value {
+        let mut value = ptr::null_mut();
+        // SAFETY: forwarded; the reference is this env's and deleted once.
+        unsafe {
+            sys::napi_get_reference_value(env, self.reference, &mut value);
+            sys::napi_delete_reference(env, self.reference);
+            if self.boxed {
+                let holder = value;
+                sys::napi_get_named_property(env, holder, HELD.as_ptr(), &mut value);
+            }
+        }
+        value
+    }
 }

@@ -47,6 +47,8 @@ export const FnPtr = fnPtr.FnPtr;
 export type FnPtr<S extends Signature = Signature> = fnPtr.FnPtr<S>;
 export const Library = fnPtr.Library;
 export type Library = fnPtr.Library;
+export const errno = fnPtr.errno;
+export const lastError = fnPtr.lastError;
 /** Reads and writes of scalars, structs and bytes at native addresses, the address of JS-owned
  * bytes, and native blocks. */
 export const memory = mem.memory;

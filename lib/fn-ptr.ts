@@ -139,3 +139,19 @@ export class Library implements Disposable {
     this.#native.close();
   }
 }
+
+/** errno as the last FnPtr or Library function call on this thread left it: read right after the
+ * C function returned, before anything else could change it (0 before any call). On Windows it
+ * is the C runtime's errno (ucrt; msvcrt for MinGW builds). */
+export function errno(): number {
+  return binding.lastErrno();
+}
+
+/** Windows' GetLastError() as the last FnPtr or Library function call on this thread left it.
+ * Elsewhere there is none: a TypeError that says to use errno(). */
+export function lastError(): number {
+  if (process.platform !== 'win32') {
+    throw new TypeError(`lastError() is Windows' GetLastError(); on ${process.platform} use errno()`);
+  }
+  return binding.lastOsError();
+}

@@ -3,6 +3,7 @@
 use crate::arch::invoke;
 use crate::frame::{bits, RawFrame, MAX_STACK_BYTES};
 use crate::layout::{Loc, Part, Place, Return};
+use crate::os_errors::OsErrors;
 use crate::signature::{Input, Signature};
 use crate::types::Class;
 
@@ -16,7 +17,15 @@ use crate::types::Class;
 pub unsafe fn call_raw(address: usize, sig: &Signature, args: &[u64]) -> u64 {
     assert!(sig.ret().scalar().is_some(), "{sig} returns a struct");
     // SAFETY: forwarded.
-    unsafe { call_raw_into(address, sig, args, &mut []) }
+    unsafe { call_raw_into(address, sig, args, &mut []) }.value
+}
+
+/// What a call gave back: the raw return value (0 for a struct, stored into `out`), and the
+/// errno and last error the function left.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome {
+    pub value: u64,
+    pub os_errors: OsErrors,
 }
 
 /// `call_raw`, storing a returned struct into `out` (its size; empty for a scalar return, whose
@@ -24,7 +33,12 @@ pub unsafe fn call_raw(address: usize, sig: &Signature, args: &[u64]) -> u64 {
 ///
 /// # Safety
 /// As for `call_raw`; each struct argument's address holds its struct's bytes.
-pub unsafe fn call_raw_into(address: usize, sig: &Signature, args: &[u64], out: &mut [u8]) -> u64 {
+pub unsafe fn call_raw_into(
+    address: usize,
+    sig: &Signature,
+    args: &[u64],
+    out: &mut [u8],
+) -> Outcome {
     debug_assert_eq!(args.len(), sig.args().len());
     let layout = sig.layout();
     // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
@@ -96,8 +110,10 @@ pub unsafe fn call_raw_into(address: usize, sig: &Signature, args: &[u64], out: 
     // puts them, and `stack` holds `stack_bytes` bytes; copies and the returned struct's memory
     // live until after the call.
     unsafe { invoke(sig.flavor(), address, &mut frame) };
+    // First: freeing the copies below may change errno.
+    let os_errors = OsErrors::now();
     drop(copies);
-    match (&layout.ret, sig.ret().scalar()) {
+    let value = match (&layout.ret, sig.ret().scalar()) {
         (Return::Scalar, Some(ty)) => {
             let bits = match ty.class() {
                 Class::Integer => frame.ret[0],
@@ -126,7 +142,8 @@ pub unsafe fn call_raw_into(address: usize, sig: &Signature, args: &[u64], out: 
             0
         }
         (Return::Scalar, None) => unreachable!("a struct return has its own Return"),
-    }
+    };
+    Outcome { value, os_errors }
 }
 
 /// Stack areas up to this size live in the caller's frame; larger ones (structs on the stack) on

@@ -8,6 +8,7 @@ mod arch;
 pub mod call;
 pub mod frame;
 pub mod layout;
+pub mod os_errors;
 pub mod param;
 pub mod quarantine;
 pub mod rendezvous;
@@ -17,8 +18,9 @@ pub mod thunk;
 pub mod types;
 
 pub use abi::{AbiError, CallConv, Flavor};
-pub use call::{call_raw, call_raw_into};
+pub use call::{call_raw, call_raw_into, Outcome};
 pub use frame::{Frame, RawFrame};
+pub use os_errors::OsErrors;
 pub use param::Param;
 pub use signature::{Input, ScalarInput, SigError, Signature, StructInput, MAX_ARGS, MAX_BY_VALUE};
 pub use structs::Struct;

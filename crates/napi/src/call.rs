@@ -2,7 +2,9 @@
 
 use std::ffi::CString;
 
-use bare_fn_core::{call_raw_into, Param, Type};
+use std::cell::Cell;
+
+use bare_fn_core::{call_raw_into, OsErrors, Param, Type};
 use napi::{sys, Env, Error, Result, Status};
 use napi_derive::napi;
 
@@ -54,7 +56,9 @@ pub fn call_pointer(
     // SAFETY: the user declared that `address` has this signature (the one unchecked promise of
     // an FFI); C-string arguments live in `strings` until after the call, struct arguments in
     // their views, which this call's scope holds.
-    let ret = unsafe { call_raw_into(address as usize, sig, &raw_args, out) };
+    let outcome = unsafe { call_raw_into(address as usize, sig, &raw_args, out) };
+    LAST_OS_ERRORS.set(outcome.os_errors);
+    let ret = outcome.value;
     let error = call.finish(env);
     // SAFETY: in this call's scope; a returned C string is copied into a JS string right here,
     // while the C-string arguments still live: it may point into one of them (strchr, strstr).
@@ -70,6 +74,23 @@ pub fn call_pointer(
         return Err(Error::from_status(Status::PendingException));
     }
     Ok(Raw(value))
+}
+
+thread_local! {
+    /// What the last FnPtr/Library call on this thread left in errno and GetLastError.
+    static LAST_OS_ERRORS: Cell<OsErrors> = const { Cell::new(OsErrors { errno: 0, last_error: 0 }) };
+}
+
+/// `errno` as the last FnPtr/Library call on this thread left it (0 before any).
+#[napi]
+pub fn last_errno() -> i32 {
+    LAST_OS_ERRORS.get().errno
+}
+
+/// `GetLastError()` as the last FnPtr/Library call on this thread left it (Windows; 0 elsewhere).
+#[napi]
+pub fn last_os_error() -> u32 {
+    LAST_OS_ERRORS.get().last_error
 }
 
 /// Gives a callback's error, rethrown from the native call it interrupted, that call's own

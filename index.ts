@@ -26,6 +26,7 @@ export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput,
 export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, Fallback, Signature } from './lib/signature.js';
 export type { BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
+export type { LibraryOptions } from './lib/fn-ptr.js';
 
 /** The types of signatures and of `memory`: the scalars, `t.struct` and `t.array`, and C's
  * `sizeof`, `alignof` and `offsetof`. */

@@ -4,7 +4,7 @@ import { binding, type Binding } from './native.js';
 import { type Caller, nativeOf, type Signature } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
-import { describe } from './types.js';
+import { checkOptions, describe } from './types.js';
 
 function checkAddress(address: unknown, what: string): bigint {
   if (typeof address !== 'bigint') {
@@ -86,6 +86,14 @@ export const FnPtr = {
   },
 };
 
+/** dlopen's flags (see Library.open). */
+export interface LibraryOptions {
+  lazy?: boolean;
+  global?: boolean;
+  deepBind?: boolean;
+}
+const LIBRARY_OPTIONS = ['lazy', 'global', 'deepBind'] as const;
+
 /** A loaded shared library (dlopen / LoadLibrary). */
 export class Library implements Disposable {
   readonly #native: Binding.NativeLibrary;
@@ -97,11 +105,31 @@ export class Library implements Disposable {
     this.#native = native;
   }
 
-  static open(path: string): Library {
+  /**
+   * Loads a shared library. On Linux and macOS, dlopen's flags: `lazy` (RTLD_LAZY, the default;
+   * false: RTLD_NOW, every symbol bound at once), `global` (RTLD_GLOBAL: its symbols serve
+   * libraries loaded later; default RTLD_LOCAL), `deepBind` (RTLD_DEEPBIND, glibc only: the
+   * library's own symbols first, before those of the process, which matters when Node itself
+   * exports the same names, as it does zlib's and OpenSSL's). An option a platform has no flag for
+   * is a TypeError naming it.
+   */
+  static open(path: string, options?: LibraryOptions): Library {
     if (typeof path !== 'string') {
       throw new TypeError(`Library.open: the path must be a string; got ${describe(path)}`);
     }
-    return new Library(binding.NativeLibrary.open(path));
+    if (options !== undefined) checkOptions(options, LIBRARY_OPTIONS, 'Library.open');
+    const { lazy, global, deepBind } = options ?? {};
+    for (const [name, value] of [['lazy', lazy], ['global', global], ['deepBind', deepBind]] as const) {
+      if (value === undefined) continue;
+      if (typeof value !== 'boolean') throw new TypeError(`Library.open: options.${name} must be a boolean; got ${describe(value)}`);
+      if (process.platform === 'win32') {
+        throw new TypeError(`Library.open: options.${name} is a dlopen flag; Windows' LoadLibrary has none`);
+      }
+    }
+    if (deepBind === true && !binding.hasDeepBind()) {
+      throw new TypeError(`Library.open: options.deepBind needs RTLD_DEEPBIND, which only glibc's dlopen has (not ${process.platform === 'linux' ? 'musl' : process.platform}'s)`);
+    }
+    return new Library(binding.NativeLibrary.open(path, lazy, global, deepBind));
   }
 
   get path(): string {

@@ -24,10 +24,18 @@ impl Drop for NativeLibrary {
 
 #[napi]
 impl NativeLibrary {
+    /// dlopen's flags where there is dlopen (lib/fn-ptr.ts has checked the options are booleans,
+    /// given only where they mean something): `lazy` RTLD_LAZY (default) or RTLD_NOW, `global`
+    /// RTLD_GLOBAL or RTLD_LOCAL (default), `deep_bind` RTLD_DEEPBIND (glibc only).
     #[napi(factory)]
-    pub fn open(env: Env, path: String) -> Result<Self> {
-        // SAFETY: loading a library runs its initializers; that is what the user asks for.
-        let loaded = unsafe { libloading::Library::new(&path) }.map_err(|e| {
+    pub fn open(
+        env: Env,
+        path: String,
+        lazy: Option<bool>,
+        global: Option<bool>,
+        deep_bind: Option<bool>,
+    ) -> Result<Self> {
+        let loaded = load(&path, lazy, global, deep_bind).map_err(|e| {
             Failure::range_error(format!(
                 "Library.open: cannot open path {path:?}: {}",
                 with_cause(&e)
@@ -94,6 +102,53 @@ impl NativeLibrary {
         }
         Ok(address)
     }
+}
+
+/// Loads `path` with the flags asked (each None: the default).
+#[cfg(unix)]
+fn load(
+    path: &str,
+    lazy: Option<bool>,
+    global: Option<bool>,
+    deep_bind: Option<bool>,
+) -> std::result::Result<libloading::Library, libloading::Error> {
+    use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
+    let mut flags = if lazy.unwrap_or(true) { RTLD_LAZY } else { RTLD_NOW };
+    flags |= if global.unwrap_or(false) { RTLD_GLOBAL } else { RTLD_LOCAL };
+    if deep_bind == Some(true) {
+        flags |= deep_bind_flag();
+    }
+    // SAFETY: loading a library runs its initializers; that is what the user asks for.
+    unsafe { Library::open(Some(path), flags) }.map(Into::into)
+}
+
+/// RTLD_DEEPBIND: glibc's (fn-ptr.ts refuses the option where `hasDeepBind` is false).
+#[cfg(all(unix, target_os = "linux", target_env = "gnu"))]
+fn deep_bind_flag() -> i32 {
+    libc::RTLD_DEEPBIND
+}
+
+#[cfg(all(unix, not(all(target_os = "linux", target_env = "gnu"))))]
+fn deep_bind_flag() -> i32 {
+    unreachable!("fn-ptr.ts refuses deepBind where the C library has no RTLD_DEEPBIND")
+}
+
+/// Whether dlopen here has RTLD_DEEPBIND (glibc).
+#[napi]
+pub fn has_deep_bind() -> bool {
+    cfg!(all(target_os = "linux", target_env = "gnu"))
+}
+
+#[cfg(windows)]
+fn load(
+    path: &str,
+    _lazy: Option<bool>,
+    _global: Option<bool>,
+    _deep_bind: Option<bool>,
+) -> std::result::Result<libloading::Library, libloading::Error> {
+    // LoadLibrary has none of dlopen's flags (fn-ptr.ts refuses them on Windows).
+    // SAFETY: as above.
+    unsafe { libloading::Library::new(path) }
 }
 
 /// A libloading error with the OS's reason: on Windows libloading's own message only names the

@@ -302,3 +302,9 @@ test('memory reads and writes every scalar type exactly', (tt) => {
   const view = new Uint8Array(buf.buffer, buf.byteOffset + 8, 8);
   tt.is(memory.addressOf(view), at + 8n);
 });
+
+test('the shipped addon exports no benchmark code (the Node-API floor is an addon of its own)', (tt) => {
+  const exported = Object.keys(require('../binding.js') as object);
+  tt.true(exported.includes('callPointer'), 'the binding itself');
+  tt.deepEqual(exported.filter((name) => /bench/i.test(name)), []);
+});

@@ -3,7 +3,7 @@
 // (pairs, comparisons) the measured part did, on stderr.
 import { BareFn, Library, memory, sig, t } from 'bare-fn';
 
-import * as binding from '../binding.js';
+import { floor } from './floor.js';
 import { createDisposePairs, order } from './workloads.js';
 
 const [workload, countText] = process.argv.slice(2);
@@ -30,7 +30,7 @@ function qsortWith(sortBy: 'bare-fn' | 'floor'): Workload {
   // n: how many elements to sort; the items are the comparisons made.
   return (n) => {
     const values = source.slice(0, n);
-    if (sortBy === 'floor') return binding.benchFloorQsort(order, values);
+    if (sortBy === 'floor') return floor.benchFloorQsort(order, values);
     calls = 0;
     qsort(memory.addressOf(values), BigInt(n), 4n, compare.address);
     return calls;

@@ -4,7 +4,7 @@ import koffi from 'koffi';
 
 import { BareFn, sig, t } from 'bare-fn';
 
-import * as binding from '../binding.js';
+import { floor } from './floor.js';
 
 /** One create + dispose pair of each contender, for the i-th distinct closure (each contender
  * also creates the closure, so that cost is in every row). The closures are inline: tsx keeps
@@ -13,7 +13,7 @@ export function createDisposePairs(): Record<'floor' | 'bare-fn' | 'koffi', (i: 
   const S = sig(t.i32, [t.i32, t.i32]);
   const KProto = koffi.pointer(koffi.proto('int32_t KLife(int32_t, int32_t)'));
   return {
-    floor: (i) => binding.benchFloorRefPair((a: number, b: number) => a + b + i),
+    floor: (i) => floor.benchFloorRefPair((a: number, b: number) => a + b + i),
     'bare-fn': (i) => new BareFn(S, (a, b) => a + b + i).dispose(),
     koffi: (i) => koffi.unregister(koffi.register((a: number, b: number) => a + b + i, KProto)),
   };

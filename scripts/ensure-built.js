@@ -2,7 +2,7 @@
 // Builds what `npm run demo` and `npm run bench` need when it is missing: the native addon,
 // the test library the benchmarks call through, and index.js compiled from index.ts (also when
 // a TS source is newer than its output: the benchmarks measure the compiled package, as users
-// load it).
+// load it); with the argument `bench`, also the Node-API floor's addon (crates/bench-floor).
 'use strict';
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { execSync } = require('node:child_process');
@@ -13,6 +13,7 @@ const steps = [
   ['binding.js', 'build:native'],
   ['target/release/libbare_fn_testlib.so', 'build:testlib'],
   ['index.js', 'build:ts'],
+  ...(process.argv[2] === 'bench' ? [['target/release/libbare_fn_bench_floor.so', 'build:bench-floor']] : []),
 ];
 const addon = readdirSync(root).some((f) => f.startsWith('bare-fn.') && f.endsWith('.node'));
 /** A TS source of the package compiled after its output. */

@@ -11,7 +11,7 @@ import os from 'node:os';
 
 import koffi from 'koffi';
 
-import * as binding from '../../binding.js';
+import { floor } from '../floor.js';
 import { BareFn, sig, t } from '../../index.js';
 import { expectedOnThread, join, runThreads, spawnVoid, testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, median } from '../harness.js';
@@ -82,7 +82,7 @@ export async function run(): Promise<CaseResult[]> {
     const samples = await underLoad(loaded, () =>
       interleaved({
         floor: delivered((onCall) => {
-          binding.benchFloorTsfn(onCall, QUEUED_CALLS);
+          floor.benchFloorTsfn(onCall, QUEUED_CALLS);
           return () => {};
         }),
         'bare-fn': delivered((onCall) => {

@@ -14,7 +14,7 @@ import koffi from 'koffi';
 
 import { BareFn, sig, t } from 'bare-fn';
 
-import * as binding from '../../binding.js';
+import { floor } from '../floor.js';
 
 const [contender, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -66,7 +66,7 @@ const S = sig(t.i32, [t.i32, t.i32]);
 const KProto = koffi.pointer(koffi.proto('int32_t KLive(int32_t, int32_t)'));
 type F = (a: number, b: number) => number;
 const create =
-  contender === 'bare-fn' ? (f: F) => new BareFn(S, f) : contender === 'floor' ? (f: F) => binding.benchFloorLive(f) : (f: F) => koffi.register(f, KProto);
+  contender === 'bare-fn' ? (f: F) => new BareFn(S, f) : contender === 'floor' ? (f: F) => floor.benchFloorLive(f) : (f: F) => koffi.register(f, KProto);
 try {
   for (; reached < count; reached++) {
     const i = reached;

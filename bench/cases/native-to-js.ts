@@ -7,7 +7,7 @@
 //   ffi-rs   cannot: its callbacks cannot return a value to C from the JS thread
 import koffi from 'koffi';
 
-import * as binding from '../../binding.js';
+import { floor } from '../floor.js';
 import { BareFn, Library, type Signature, sig, t } from '../../index.js';
 import { testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, nsPer } from '../harness.js';
@@ -75,7 +75,7 @@ export async function run(): Promise<CaseResult[]> {
         koffiLoop: 'int64_t tl_loop_i32_i32_i32(KI32 *cb, uint32_t n)',
         loop: lib.fn('tl_loop_i32_i32_i32', sig(t.i64, [t.pointer, t.u32])),
         extra: [],
-        floor: () => binding.benchFloorI32(add, N),
+        floor: () => floor.benchFloorI32(add, N),
         expected: sum((i) => add(i, Math.imul(i, 3))),
       },
       klib,
@@ -89,7 +89,7 @@ export async function run(): Promise<CaseResult[]> {
         koffiLoop: 'double tl_loop_f64_f64_f64(KF64 *cb, uint32_t n)',
         loop: lib.fn('tl_loop_f64_f64_f64', sig(t.f64, [t.pointer, t.u32])),
         extra: [],
-        floor: () => binding.benchFloorF64(half, N),
+        floor: () => floor.benchFloorF64(half, N),
         expected: sum((i) => half(i, 0.5)),
       },
       klib,
@@ -104,7 +104,7 @@ export async function run(): Promise<CaseResult[]> {
         koffiLoop: 'int64_t tl_loop_mixed6(KMixed6 *cb, void *p, uint32_t n)',
         loop: lib.fn('tl_loop_mixed6', sig(t.i64, [t.pointer, t.pointer, t.u32])),
         extra: [P],
-        floor: () => binding.benchFloorMixed6(mixed, Number(P), N),
+        floor: () => floor.benchFloorMixed6(mixed, Number(P), N),
         expected: sum((i) => i + (i % 256)),
       },
       klib,

@@ -8,7 +8,7 @@
 //   ffi-rs   cannot: its callbacks cannot return a value to C on the JS thread
 import koffi from 'koffi';
 
-import * as binding from '../../binding.js';
+import { floor } from '../floor.js';
 import { BareFn, Library, memory, sig, t } from 'bare-fn';
 import { type CaseResult, interleaved } from '../harness.js';
 import { order } from '../workloads.js';
@@ -45,7 +45,7 @@ export async function run(): Promise<CaseResult[]> {
     return ns / comparisons;
   };
   const samples = await interleaved({
-    floor: sortWith('floor', (values) => binding.benchFloorQsort(order, values)),
+    floor: sortWith('floor', (values) => floor.benchFloorQsort(order, values)),
     'bare-fn': sortWith('bare-fn', (values) => {
       qsort(memory.addressOf(values), BigInt(N), 4n, compare.address);
       return calls;

@@ -8,7 +8,6 @@
 
 mod arg_buffer;
 mod bare_fn;
-mod bench_floor;
 mod call;
 mod callback;
 mod dispatch;

@@ -113,8 +113,16 @@ fn load(
     deep_bind: Option<bool>,
 ) -> std::result::Result<libloading::Library, libloading::Error> {
     use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
-    let mut flags = if lazy.unwrap_or(true) { RTLD_LAZY } else { RTLD_NOW };
-    flags |= if global.unwrap_or(false) { RTLD_GLOBAL } else { RTLD_LOCAL };
+    let mut flags = if lazy.unwrap_or(true) {
+        RTLD_LAZY
+    } else {
+        RTLD_NOW
+    };
+    flags |= if global.unwrap_or(false) {
+        RTLD_GLOBAL
+    } else {
+        RTLD_LOCAL
+    };
     if deep_bind == Some(true) {
         flags |= deep_bind_flag();
     }

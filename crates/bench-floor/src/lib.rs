@@ -1,14 +1,57 @@
 //! The Node-API floor for the benchmarks: a Rust loop calling a JS function directly, doing only
 //! what any native -> JS call must do (bench/ compares BareFn calls against it), and a bare
-//! threadsafe function fed by a thread, the floor for calls from other threads.
+//! threadsafe function fed by a thread, the floor for calls from other threads. An addon of its
+//! own (bench/floor.ts loads it beside bare-fn's), so that the shipped addon has none of this.
 
 use std::ffi::c_void;
 use std::ptr;
 
-use napi::{sys, Env};
+use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
+use napi::{sys, Env, ValueType};
 use napi_derive::napi;
 
-use crate::raw::{string, undefined, Raw};
+/// A JS value passed through napi-rs untouched.
+#[derive(Clone, Copy)]
+pub struct Raw(sys::napi_value);
+
+impl TypeName for Raw {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ValidateNapiValue for Raw {}
+
+impl FromNapiValue for Raw {
+    unsafe fn from_napi_value(_env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        Ok(Raw(value))
+    }
+}
+
+impl ToNapiValue for Raw {
+    unsafe fn to_napi_value(_env: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        Ok(value.0)
+    }
+}
+
+fn undefined(env: sys::napi_env) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: env live, inside the caller's scope.
+    unsafe { sys::napi_get_undefined(env, &mut out) };
+    out
+}
+
+fn string(env: sys::napi_env, text: &str) -> sys::napi_value {
+    let mut out = ptr::null_mut();
+    // SAFETY: as above; the text is valid UTF-8 of its length.
+    unsafe {
+        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out)
+    };
+    out
+}
 
 /// Calls `func` `n` times the way any native -> JS call must: one handle scope per call, the
 /// arguments `make_args(i)` creates, the result `read` converts. Returns the wrapping sum of the
@@ -190,23 +233,24 @@ extern "C" fn floor_compare(a: *const std::ffi::c_void, b: *const std::ffi::c_vo
 #[napi(js_name = "benchFloorQsort")]
 pub fn bench_floor_qsort(env: Env, func: Raw, values: Raw) -> napi::Result<f64> {
     let env = env.raw();
-    let (data, _) = crate::raw::throw_on_failure(
-        env,
-        crate::memory::data_pointer(env, values.0, &"benchFloorQsort"),
-    )?;
-    let mut length = 0usize;
-    // SAFETY: values was just checked to be an ArrayBuffer view.
-    unsafe {
+    let (mut length, mut data) = (0usize, ptr::null_mut());
+    // SAFETY: values is an argument of this call (an Int32Array: a status otherwise).
+    let status = unsafe {
         sys::napi_get_typedarray_info(
             env,
             values.0,
             ptr::null_mut(),
             &mut length,
-            ptr::null_mut(),
+            &mut data,
             ptr::null_mut(),
             ptr::null_mut(),
         )
     };
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::from_reason(
+            "benchFloorQsort: values must be an Int32Array",
+        ));
+    }
     QSORT_JS.set((env, func.0, 0));
     // SAFETY: data points to `length` i32 (an Int32Array); the comparator matches qsort's type.
     unsafe { libc::qsort(data, length, 4, Some(floor_compare)) };

@@ -3,7 +3,7 @@
 // (npm --offline, empty cache) and no Rust on PATH, and used from TypeScript (node16 and bundler
 // resolution), CommonJS and ESM.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 
 import test from 'ava';
 
-import { addonPath, platformName } from './helpers/platform.js';
+import { platformName } from './helpers/platform.js';
 
 const root = path.resolve(__dirname, '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-pack-'));
@@ -24,11 +24,6 @@ const run = (cwd: string, file: string, args: string[]) => execFileSync(file, ar
 // npm.cmd needed on Windows. Elsewhere the npm on PATH.
 const npmCli = process.env.npm_execpath;
 const npm = (cwd: string, args: string[]) => (npmCli?.endsWith('.js') ? run(cwd, process.execPath, [npmCli, ...args]) : run(cwd, 'npm', args));
-
-function pack(dir: string): string {
-  const out = npm(dir, ['pack', '--json', '--pack-destination', work]);
-  return path.join(work, (JSON.parse(out) as { filename: string }[])[0]!.filename);
-}
 
 function project(name: string, tarballs: string[]): string {
   const dir = path.join(work, name);
@@ -51,34 +46,15 @@ function tarList(file: string): string[] {
   return names.sort();
 }
 
-/**
- * The packages as the release workflow publishes them: the main package with its platform
- * packages as optional dependencies (added by `napi pre-publish`; they cannot be in the repo's
- * package.json, whose lockfile cannot name unpublished packages), and the platform package with
- * its addon.
- */
+/** The packages as the release workflow publishes them, made by `npm run package`'s script (run
+ * as the command runs it, after the build it starts with), into a directory of the test's. */
 const tarballs = (() => {
-  const stage = path.join(work, 'stage');
-  const main = path.join(stage, 'main');
-  mkdirSync(main, { recursive: true });
-  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; files: string[]; optionalDependencies?: Record<string, string> };
-  for (const entry of manifest.files) {
-    // Entries are file names or `dir/*.ext` patterns.
-    const [dir, pattern] = entry.includes('/') ? [path.dirname(entry), path.basename(entry)] : ['.', entry];
-    const suffix = pattern.startsWith('*') ? pattern.slice(1) : undefined;
-    mkdirSync(path.join(main, dir), { recursive: true });
-    for (const file of suffix ? readdirSync(path.join(root, dir)).filter((f) => f.endsWith(suffix)) : [pattern]) {
-      copyFileSync(path.join(root, dir, file), path.join(main, dir, file));
-    }
-  }
-  manifest.optionalDependencies = Object.fromEntries(readdirSync(path.join(root, 'npm')).map((triple) => [`bare-fn-${triple}`, manifest.version]));
-  writeFileSync(path.join(main, 'package.json'), JSON.stringify(manifest, null, 2));
-
-  const platform = path.join(stage, platformName);
-  cpSync(path.join(root, 'npm', platformName), platform, { recursive: true });
-  if (!existsSync(addonPath)) throw new Error('build the addon first (npm run build)');
-  copyFileSync(addonPath, path.join(platform, path.basename(addonPath)));
-  return { main: pack(main), platform: pack(platform) };
+  const out = path.join(work, 'dist');
+  const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const printed = run(root, process.execPath, ['--import', tsx, path.join(root, 'scripts', 'package.ts'), out]);
+  const [main, platform] = readdirSync(out).sort((a, b) => a.length - b.length).map((f) => path.join(out, f));
+  if (!printed.includes(`npm install ${main} ${platform}`)) throw new Error(`npm run package said: ${printed}`);
+  return { main: main!, platform: platform! };
 })();
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
@@ -112,7 +88,7 @@ test('installed from the tarballs, offline and without Rust: TypeScript, CommonJ
   // Loads from the exports object (`bareFn.memory.read(bareFn.t.i32, p)` in compiled TS, per
   // native call) are only optimised while it keeps fast properties (index.ts explains).
   writeFileSync(path.join(dir, 'fast.cjs'), "console.log(%HasFastProperties(require('bare-fn')), Object.keys(require('bare-fn')).join());");
-  tt.is(run(dir, process.execPath, ['--allow-natives-syntax', 'fast.cjs']).trim(), 'true t,MAX_ARGS,sig,BareFn,DEFAULT_TIMEOUT_MS,FnPtr,Library,memory');
+  tt.is(run(dir, process.execPath, ['--allow-natives-syntax', 'fast.cjs']).trim(), 'true t,MAX_ARGS,sig,BareFn,DEFAULT_TIMEOUT_MS,FnPtr,Library,errno,lastError,memory');
   writeFileSync(path.join(dir, 'esm.mjs'), "import { BareFn, FnPtr, sig, t } from 'bare-fn'; const f = new BareFn(sig(t.i32, [t.i32]), (x) => x * 2); console.log(FnPtr.from(f.address, f.signature)(21)); f.dispose();");
   tt.is(run(dir, process.execPath, ['esm.mjs']).trim(), '42');
 });

@@ -1,0 +1,75 @@
+// npm run package: the installable tarballs of this checkout, in dist/ (or the directory given as
+// the first argument): the main package, with every platform package as an optional dependency as
+// the release publishes it, and this platform's package with the addon just built. Install both
+// into an app: `npm install <checkout>/dist/bare-fn-<version>.tgz <checkout>/dist/bare-fn-<platform>-<version>.tgz`
+// (README, Install from a checkout). The packaging test installs them offline.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+
+/** The platform part of napi-rs's package names here (`linux-x64-gnu`, …). */
+export function platformName(): string {
+  if (process.platform === 'linux') {
+    const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+    return `linux-${process.arch}-${report.header.glibcVersionRuntime === undefined ? 'musl' : 'gnu'}`;
+  }
+  return process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`;
+}
+
+/** Runs npm: its own script when run by npm (npm_execpath), by this Node; else the npm on PATH. */
+function npm(cwd: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const cli = process.env.npm_execpath;
+  const [file, argv] = cli?.endsWith('.js') ? [process.execPath, [cli, ...args]] : ['npm', args];
+  return execFileSync(file, argv, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function pack(dir: string, out: string, env: NodeJS.ProcessEnv): string {
+  const result = JSON.parse(npm(dir, ['pack', '--json', '--pack-destination', out], env)) as { filename: string }[];
+  return path.join(out, result[0]!.filename);
+}
+
+/**
+ * Stages and packs the two packages into `out`; returns their paths. Needs the addon and the
+ * compiled JS of a build (npm run package builds them first). `env` is npm's environment.
+ */
+export function packageCheckout(out: string, env: NodeJS.ProcessEnv = process.env): { main: string; platform: string } {
+  const platform = platformName();
+  const addon = path.join(root, `bare-fn.${platform}.node`);
+  if (!existsSync(addon) || !existsSync(path.join(root, 'index.js'))) throw new Error('build first: npm run build:native && npm run build:ts');
+  const stage = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-stage-'));
+  try {
+    const main = path.join(stage, 'main');
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; files: string[]; optionalDependencies?: Record<string, string> };
+    for (const entry of manifest.files) {
+      // Entries are file names or `dir/*.ext` patterns.
+      const [dir, pattern] = entry.includes('/') ? [path.dirname(entry), path.basename(entry)] : ['.', entry];
+      const suffix = pattern.startsWith('*') ? pattern.slice(1) : undefined;
+      mkdirSync(path.join(main, dir), { recursive: true });
+      for (const file of suffix ? readdirSync(path.join(root, dir)).filter((f) => f.endsWith(suffix)) : [pattern]) {
+        copyFileSync(path.join(root, dir, file), path.join(main, dir, file));
+      }
+    }
+    // The platform packages, as `napi pre-publish` adds them at release (the repo's package.json
+    // cannot name them: its lockfile cannot resolve unpublished packages).
+    manifest.optionalDependencies = Object.fromEntries(readdirSync(path.join(root, 'npm')).map((triple) => [`bare-fn-${triple}`, manifest.version]));
+    writeFileSync(path.join(main, 'package.json'), JSON.stringify(manifest, null, 2));
+
+    const native = path.join(stage, platform);
+    cpSync(path.join(root, 'npm', platform), native, { recursive: true });
+    copyFileSync(addon, path.join(native, path.basename(addon)));
+    mkdirSync(out, { recursive: true });
+    return { main: pack(main, out, env), platform: pack(native, out, env) };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const out = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+  const { main, platform } = packageCheckout(out);
+  console.log(`${path.relative(process.cwd(), main)}\n${path.relative(process.cwd(), platform)}`);
+  console.log(`install into an app: npm install ${main} ${platform}`);
+}

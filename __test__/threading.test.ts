@@ -1,5 +1,8 @@
 // Threading modes with real threads spawned by testlib: 'blocking' and 'nonblocking' calls from
 // other threads, 'local' refusal, the deadlock that must end in a timeout, dispose under fire.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import test from 'ava';
 
 import { BareFn, type ErrorInfo, sig, t } from '../index.js';
@@ -238,4 +241,12 @@ test.serial('a foreign thread calling a local BareFn in a loop gets coalesced re
   await new Promise((r) => setTimeout(r, 20));
   tt.is(reports.length, 1);
   tt.regex(reports[0]!, /\(99999 more errors of this BareFn on other threads were not reported separately\)$/);
+});
+
+test('examples/threads.ts: the C library\'s threads run a blocking BareFn as their start routine and get its results', (tt) => {
+  const script = path.join(__dirname, '..', 'examples', 'threads.ts');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8' });
+  tt.is(result.stderr, '');
+  tt.is(result.stdout, '64 native threads each called the BareFn once: 64 distinct inputs, results all right\nsum of squares: 89440\n');
+  tt.is(result.status, 0);
 });

@@ -9,8 +9,11 @@ process.on('warning', (w) => {
   if (w.name === 'BareFnLeakWarning') warnings.push(w.message);
 });
 
+/** The leaked BareFn's mode: 'blocking' (the default) or 'local' (argument). */
+const threading = process.argv[2] === 'local' ? 'local' : 'blocking';
+
 function forget(): bigint {
-  const leaked = new BareFn(sig(t.i32, [t.i32, t.i32]), (a, b) => a * b, { threading: 'blocking' });
+  const leaked = new BareFn(sig(t.i32, [t.i32, t.i32]), (a, b) => a * b, { threading });
   return leaked.address; // the handle itself becomes unreachable here
 }
 

@@ -14,6 +14,7 @@ use napi::sys;
 
 use crate::arg_buffer;
 use crate::dispatch::{Args, Dispatcher, Job, Payload, Sent};
+use crate::live;
 use crate::from_js::{convert_declined, exact};
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
@@ -517,7 +518,11 @@ impl JsCallback {
         // right after.
         unsafe {
             let scope = self.enter_scope(env);
-            self.report(env, failure.to_js(env), kind);
+            let error = match live::site(self.index) {
+                Some(site) => failure.to_js_at(env, &site),
+                None => failure.to_js(env),
+            };
+            self.report(env, error, kind);
             scope.leave(env, self.dispatcher.native_calls());
         }
         self.fallback

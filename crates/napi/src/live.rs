@@ -26,7 +26,8 @@ struct Registry {
     places: Vec<Option<NativeBareFn>>,
     /// Indexes of places without a BareFn, reused first.
     free: Vec<u32>,
-    /// Where traced BareFns were created (BARE_FN_TRACE), by index.
+    /// Where BareFns were created, by index: traced ones (BARE_FN_TRACE) and those other threads
+    /// may call ('blocking', 'nonblocking'), whose errors show it.
     sites: HashMap<u32, String>,
 }
 
@@ -107,6 +108,12 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
         }
         Some(bare_fn)
     })
+}
+
+/// Where the live BareFn at `index` was created, if that was recorded (BARE_FN_TRACE, or a BareFn
+/// other threads may call: lib/bare-fn.ts).
+pub fn site(index: u32) -> Option<String> {
+    LIVE.with(|live| live.borrow().sites.get(&index).cloned())
 }
 
 /// The thunk address of the BareFn at `index`, if it is live.

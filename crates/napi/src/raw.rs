@@ -95,6 +95,22 @@ impl Failure {
         out
     }
 
+    /// `to_js`, its stack trace `site` (where the thing it concerns was made, `    at …` lines)
+    /// instead of wherever native code made it (`<anonymous_script>:0` for an error of another
+    /// thread's call, delivered by the event loop).
+    pub fn to_js_at(&self, env: sys::napi_env, site: &str) -> sys::napi_value {
+        let error = self.to_js(env);
+        let name = match self.kind {
+            ErrorKind::Type => "TypeError",
+            ErrorKind::Range => "RangeError",
+            ErrorKind::Plain => "Error",
+        };
+        let stack = string(env, &format!("{name}: {}\n{site}", self.message));
+        // SAFETY: env live; error is a fresh object of its scope, whose own `stack` is data.
+        unsafe { sys::napi_set_named_property(env, error, c"stack".as_ptr(), stack) };
+        error
+    }
+
     /// Throws it in `env` and returns the napi-rs error that tells napi-rs not to throw again.
     pub fn throw(&self, env: sys::napi_env) -> Error {
         // SAFETY: env is the current thread's live env; the value was just created in it.

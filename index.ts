@@ -25,7 +25,7 @@ export type { JsInput, JsValue, Type, TypeName } from './lib/types.js';
 export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue } from './lib/struct.js';
 export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, Fallback, Signature } from './lib/signature.js';
-export type { BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
+export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
 export type { LibraryOptions } from './lib/fn-ptr.js';
 
 /** The types of signatures and of `memory`: the scalars, `t.struct` and `t.array`, and C's
@@ -41,7 +41,9 @@ export const t = Object.freeze({
 /** The most arguments a signature may have. */
 export const MAX_ARGS = signature.MAX_ARGS;
 export const sig = signature.sig;
-export const BareFn = bareFn.BareFn;
+/** A JS function as a real C function pointer (see lib/bare-fn.ts; its constructor's signatures:
+ * `BareFnConstructor`). */
+export const BareFn: bareFn.BareFnConstructor = bareFn.BareFn;
 export type BareFn<S extends Signature = Signature, M extends Threading = 'local'> = bareFn.BareFn<S, M>;
 export const DEFAULT_TIMEOUT_MS = bareFn.DEFAULT_TIMEOUT_MS;
 export const FnPtr = fnPtr.FnPtr;

@@ -27,7 +27,7 @@ test('sig accepts 16 arguments and rejects 17', (tt) => {
 });
 
 test('void is only a return type', (tt) => {
-  tt.throws(() => sig(t.void, [t.i32, t.void]), { instanceOf: TypeError, message: 'sig: argument 1 is void; void is only a return type' });
+  tt.throws(() => sig(t.void, [t.i32, t.void] as never), { instanceOf: TypeError, message: 'sig: argument 1 is void; void is only a return type' });
 });
 
 const ALL_ABIS: readonly Abi[] = ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64', 'aapcs'];

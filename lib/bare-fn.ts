@@ -37,17 +37,35 @@ function modeCode(threading: unknown): number {
 /** How long a 'blocking' call from another thread waits, by default, for the owning thread. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** 'nonblocking' needs a void signature: the caller does not wait for a result. */
-type VoidOnly<S extends Signature> = S extends Signature<Type<'void'>> ? unknown : { threading: never };
-
 /**
  * The options argument of `new BareFn`: optional for 'local'; a BareFn typed with another mode must
  * name it in `threading`, so the type never claims a mode the handle does not have (TypeScript
- * would otherwise infer the mode from where the handle is used).
+ * would otherwise infer the mode from where the handle is used). Misuse reads as the runtime
+ * error does: 'nonblocking' with a result gives "Type '"nonblocking"' is not assignable to type
+ * '"'nonblocking' needs a void return type: the caller does not wait for a result"'".
  */
 type OptionsArg<S extends Signature, M extends Threading> = [M] extends ['local']
   ? [options?: BareFnOptions<S, M>]
-  : [options: BareFnOptions<S, M> & { threading: M } & (M extends 'nonblocking' ? VoidOnly<S> : unknown)];
+  : [options: Omit<BareFnOptions<S, M>, 'threading'> & { threading: ThreadingOf<S, M> }];
+
+/** `M` where the signature allows it, else the reason as a type. */
+type ThreadingOf<S extends Signature, M extends Threading> = M extends 'nonblocking'
+  ? S extends Signature<Type<'void'>>
+    ? M
+    : "'nonblocking' needs a void return type: the caller does not wait for a result"
+  : M;
+
+/**
+ * `new BareFn`'s signatures: without options (or with `threading: 'local'`) a 'local' BareFn,
+ * whatever the context expects, so that passing one where a thread-safe BareFn is required says
+ * "'BareFn<…, \"local\">' is not assignable to 'BareFn<…, \"blocking\" | \"nonblocking\">'"
+ * (TypeScript inferred the mode from that context and asked for a third argument); with
+ * another mode, that mode. index.ts exports BareFn with these.
+ */
+export type BareFnConstructor = Omit<typeof BareFn, never> & {
+  new <S extends Signature>(signature: S, callback: Callback<S>, options?: BareFnOptions<S, 'local'>): BareFn<S, 'local'>;
+  new <S extends Signature, const M extends Threading>(signature: S, callback: Callback<S>, options: Omit<BareFnOptions<S, M>, 'threading'> & { threading: ThreadingOf<S, M> }): BareFn<S, M>;
+};
 
 /** Passed to `onError` with the error. */
 export interface ErrorInfo {
@@ -68,7 +86,7 @@ export interface BareFnOptions<S extends Signature, M extends Threading = 'local
    * it before it gets the fallback (default DEFAULT_TIMEOUT_MS; a fraction of a millisecond is
    * rounded up; Infinity, or 2^32 - 1 ms (49.7 days) and more, waits forever, which can deadlock,
    * see README). */
-  timeoutMs?: M extends 'blocking' ? number : never;
+  timeoutMs?: M extends 'blocking' ? number : "timeoutMs is only for threading 'blocking'";
   /** Keep the event loop alive while this BareFn is not disposed (default false). */
   ref?: boolean;
   /** The value native code gets when no JS result can be delivered. Default: zero / NULL. */

@@ -54,6 +54,13 @@ export function forBareFn(signature: unknown, what: string): ForBareFn {
   return lookup(forBareFns, signature, what);
 }
 
+/** What the runtime refuses in an argument list, as the type of the argument at fault: a `void`
+ * argument, a 17th argument (TypeScript then says "'Type<"void">' is not assignable to '"void is
+ * only a return type"'"). */
+type CheckedArgs<A extends readonly Param[]> = {
+  readonly [K in keyof A]: K extends '16' ? 'a signature takes at most 16 arguments' : A[K] extends Type<'void'> ? 'void is only a return type' : A[K];
+};
+
 /** `param` if it is a scalar type or a struct; a TypeError naming `what` otherwise. */
 function checkParam(param: unknown, what: string): Param {
   if (isStruct(param)) return param;
@@ -76,7 +83,7 @@ function nativeName(param: Param): string {
  */
 export function sig<const R extends Param, const A extends readonly Param[]>(
   ret: R,
-  args: A,
+  args: A & CheckedArgs<A>,
   options?: { abi?: Abi },
 ): Signature<R, A> {
   checkParam(ret, 'sig: the return type');

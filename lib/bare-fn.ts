@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// (Kept in the emitted .d.ts: a consumer compiling with a plain lib: ["ES2022"] and no @types/node
+// gets Disposable and Symbol.dispose from it.)
 // BareFn: a JS function as a real C function pointer, with its threading mode and lifetime.
 import { binding } from './native.js';
 import { NO_CLONE } from './no-clone.js';

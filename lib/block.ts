@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// (Kept in the emitted .d.ts: a consumer compiling with a plain lib: ["ES2022"] and no @types/node
+// gets Disposable and Symbol.dispose from it.)
 // memory.alloc's blocks: zero-filled native memory owned by a JS object, freed once on dispose.
 import { binding } from './native.js';
 import type { ArrayType, StructType } from './struct.js';

@@ -1,3 +1,6 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// (Kept in the emitted .d.ts: a consumer compiling with a plain lib: ["ES2022"] and no @types/node
+// gets Disposable and Symbol.dispose from it.)
 // FnPtr (any C function pointer, callable from JS) and Library (dlopen).
 import { encodeAt } from './memory.js';
 import { binding, type Binding } from './native.js';

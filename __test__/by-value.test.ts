@@ -139,7 +139,9 @@ test('signatures: structs count as one argument; arrays and oversized structs by
   tt.is(sig(Point, [t.i32, Point]).toString(), '(i32, {f64,f64}) -> {f64,f64}');
 });
 
-test('a blocking BareFn taking and returning a struct, called from four threads', async (tt) => {
+// Serial: while this test awaits its threads, concurrent tests of this file would hold the JS
+// thread for seconds (under qemu), and the threads' calls time out.
+test.serial('a blocking BareFn taking and returning a struct, called from four threads', async (tt) => {
   const seen = new Set<string>();
   using swap = new BareFn(
     sig(Point, [Point, t.i32]),
@@ -147,7 +149,7 @@ test('a blocking BareFn taking and returning a struct, called from four threads'
       seen.add(`${p.x}`);
       return { x: p.y, y: p.x - n };
     },
-    { threading: 'blocking' },
+    { threading: 'blocking', timeoutMs: 60_000 },
   );
   const result = await runThreads(swap.address, 4, 200, 'point');
   tt.deepEqual(result, { ...result, right: 800, fallback: 0, wrong: 0 });

@@ -65,7 +65,7 @@ test('options must be objects with known keys, argument arrays must not have hol
   tt.throws(() => sig(t.void, [, t.i32] as never), { instanceOf: TypeError, message: 'sig: argument 0 must be one of t.void, t.i32, …; got undefined' });
   tt.throws(() => sig(t.void, [], null as never), { instanceOf: TypeError, message: 'sig: options must be an object like { abi: … }; got null' });
   tt.throws(() => sig(t.void, [], 'stdcall' as never), { instanceOf: TypeError, message: 'sig: options must be an object like { abi: … }; got "stdcall"' });
-  tt.throws(() => sig(t.void, [], { ABI: 'system' } as never), { instanceOf: TypeError, message: 'sig: unknown option "ABI"; the options are abi' });
+  tt.throws(() => sig(t.void, [], { ABI: 'system' } as never), { instanceOf: TypeError, message: 'sig: unknown option "ABI"; the options are abi, variadic' });
   tt.throws(() => new BareFn(Compare, () => 0, 'blocking' as never), {
     instanceOf: TypeError,
     message: 'new BareFn: options must be an object like { threading: … }; got "blocking"',
@@ -174,11 +174,11 @@ test('structuredClone and postMessage refuse a BareFn or Library saying why; a s
   }
   port1.close();
   port2.close();
-  tt.deepEqual(structuredClone(Compare), { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C' });
+  tt.deepEqual(structuredClone(Compare), { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C', variadic: false });
   // What to post instead works: the address is a bigint, the signature its data.
   tt.is(structuredClone({ address: f.address }).address, f.address);
   // JSON and spreading, which skip or copy the marker, still work.
-  tt.is(JSON.stringify(f), JSON.stringify({ signature: { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C' }, threading: 'local' }));
+  tt.is(JSON.stringify(f), JSON.stringify({ signature: { ret: t.i32, args: [t.pointer, t.pointer], abi: 'C', variadic: false }, threading: 'local' }));
   tt.is({ ...f }.threading, 'local');
   f.dispose();
   libc.close();

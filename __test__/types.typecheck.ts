@@ -167,3 +167,13 @@ void scaled;
 scaleFn({ x: 1 }, 3);
 // @ts-expect-error arrays are not passed by value
 sig(t.void, [t.array(t.u8, 4)]);
+
+// Variadic functions: the fixed arguments typed, then type/value pairs (checked at run time).
+const Printf = sig(t.i32, [t.cstring], { variadic: true });
+const printf = FnPtr.from(1n, Printf);
+const printed: number = printf('%d %f', t.i32, 1, t.f64, 2.5);
+void printed;
+// @ts-expect-error the fixed arguments are typed
+printf(42);
+// @ts-expect-error a BareFn cannot be variadic
+new BareFn(Printf, () => 0);

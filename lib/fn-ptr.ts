@@ -4,10 +4,10 @@
 // FnPtr (any C function pointer, callable from JS) and Library (dlopen).
 import { encodeAt } from './memory.js';
 import { binding, type Binding } from './native.js';
-import { type Caller, nativeOf, type Signature } from './signature.js';
+import { type Caller, MAX_ARGS, nativeOf, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
-import { checkOptions, describe } from './types.js';
+import { checkOptions, describe, isType, t, type Type } from './types.js';
 
 function checkAddress(address: unknown, what: string): bigint {
   if (typeof address !== 'bigint') {
@@ -58,10 +58,53 @@ function structCall(address: bigint, signature: Signature, native: Binding.Nativ
   };
 }
 
+/** The most distinct lists of variadic types a variadic FnPtr keeps native signatures for. */
+const VARIADIC_SIGNATURES = 64;
+
+/** Calls of a variadic function: the fixed arguments, then (type, value) pairs; a native
+ * signature per list of variadic types, made on first use and kept. */
+function variadicCaller(address: bigint, signature: Signature): Call {
+  const what = `FnPtr ${signature.toString()}`;
+  const fixed = signature.args.length;
+  const signatures = new Map<string, Binding.NativeSignature>();
+  return (args) => {
+    const rest = args.length - fixed;
+    if (rest < 0 || rest % 2 !== 0) {
+      throw new TypeError(`${what} takes its ${fixed} fixed arguments, then a type and a value per variadic argument (t.i32, 5, t.f64, 1.5); got ${args.length} arguments`);
+    }
+    if (fixed + rest / 2 > MAX_ARGS) {
+      throw new RangeError(`${what}: a call takes at most ${MAX_ARGS} arguments, fixed and variadic; got ${fixed + rest / 2}`);
+    }
+    const types: Type[] = [];
+    const values = args.slice(0, fixed);
+    for (let i = fixed; i < args.length; i += 2) {
+      const type = args[i];
+      if (!isType(type) || type === t.void) {
+        throw new TypeError(`${what}: variadic argument ${types.length} must be preceded by its type, a scalar of t but void (pass a struct by pointer); got ${describe(type)}`);
+      }
+      types.push(type);
+      values.push(args[i + 1]);
+    }
+    const key = types.map((type) => type.code).join();
+    let native = signatures.get(key);
+    if (native === undefined) {
+      if (signatures.size >= VARIADIC_SIGNATURES) signatures.clear();
+      native = variadicCall(signature, types);
+      signatures.set(key, native);
+    }
+    return binding.callPointer(address, native, values);
+  };
+}
+
 function makeCaller<S extends Signature>(address: bigint, signature: S, guard?: () => void): FnPtr<S> {
   const native = nativeOf(signature, 'FnPtr.from: the signature');
-  const invoke: Call =
-    isStruct(signature.ret) || signature.args.some(isStruct)
+  const structs = isStruct(signature.ret) || signature.args.some(isStruct);
+  if (signature.variadic && structs) {
+    throw new TypeError(`FnPtr ${signature.toString()}: a variadic function with struct arguments or a struct result is not supported (pass them by pointer)`);
+  }
+  const invoke: Call = signature.variadic
+    ? variadicCaller(address, signature)
+    : structs
       ? structCall(address, signature, native)
       : (args) => binding.callPointer(address, native, args);
   const call = guard

@@ -7,7 +7,7 @@ import { checkOptions, checkType, describe, type JsInput, type JsValue, type Typ
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
 export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
 const ABIS: readonly Abi[] = ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64', 'aapcs'];
-const SIG_OPTIONS = ['abi'] as const;
+const SIG_OPTIONS = ['abi', 'variadic'] as const;
 
 /** The most arguments a signature may have. */
 export const MAX_ARGS = 16;
@@ -15,11 +15,15 @@ export const MAX_ARGS = 16;
 /** What a signature's return and argument types may be: a scalar, or a struct passed by value. */
 export type Param = Type | StructType;
 
-export interface Signature<R extends Param = Param, A extends readonly Param[] = readonly Param[]> {
+export interface Signature<R extends Param = Param, A extends readonly Param[] = readonly Param[], V extends boolean = boolean> {
   readonly ret: R;
+  /** The argument types; of a variadic function, its fixed ones. */
   readonly args: A;
   readonly abi: Abi;
-  /** `(pointer, pointer) -> i32` */
+  /** A variadic function's (`int printf(const char *, ...)`): an FnPtr of it takes the fixed
+   * arguments, then a type and a value per variadic argument. */
+  readonly variadic: V;
+  /** `(pointer, pointer) -> i32`; `(cstring, ...) -> i32` */
   toString(): string;
 }
 
@@ -51,6 +55,9 @@ export function nativeOf(signature: unknown, what: string): Binding.NativeSignat
 
 /** What `new BareFn` needs of the signature. */
 export function forBareFn(signature: unknown, what: string): ForBareFn {
+  if (natives.has(signature as Signature) && (signature as Signature).variadic) {
+    throw new TypeError(`${what} is variadic (${String(signature)}): a BareFn cannot be one (a thunk cannot read C's va_list); declare the arguments it receives`);
+  }
   return lookup(forBareFns, signature, what);
 }
 
@@ -81,11 +88,11 @@ function nativeName(param: Param): string {
  * platform's C compiler does. Conventions follow Rust: an alias of C on this platform is
  * accepted, one that cannot exist here is a RangeError.
  */
-export function sig<const R extends Param, const A extends readonly Param[]>(
+export function sig<const R extends Param, const A extends readonly Param[], const V extends boolean = false>(
   ret: R,
   args: A & CheckedArgs<A>,
-  options?: { abi?: Abi },
-): Signature<R, A> {
+  options?: { abi?: Abi; variadic?: V },
+): Signature<R, A, V> {
   checkParam(ret, 'sig: the return type');
   if (!Array.isArray(args)) {
     throw new TypeError(`sig: the argument types must be an array; got ${describe(args)}`);
@@ -100,16 +107,31 @@ export function sig<const R extends Param, const A extends readonly Param[]>(
   if (!ABIS.includes(abi)) {
     throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);
   }
-  const native = new binding.NativeSignature(nativeName(ret), args.map(nativeName), abi);
+  const variadic = options?.variadic ?? false;
+  if (typeof variadic !== 'boolean') throw new TypeError(`sig: options.variadic must be a boolean; got ${describe(variadic)}`);
+  // A variadic function's signature is checked as a call with no variadic argument (a callee-pop
+  // x86 convention cannot be variadic); each call makes its own (variadic.ts).
+  const native = new binding.NativeSignature(nativeName(ret), args.map(nativeName), abi, variadic ? args.length : undefined);
   const text = native.toString();
   // toString is not enumerable: structuredClone copies a signature as the data it is (V8 refuses
   // a function-valued property, naming its source text).
   const signature = Object.freeze(
-    Object.defineProperty({ ret, args: Object.freeze([...args]) as unknown as A, abi }, 'toString', { value: () => text }),
-  ) as Signature<R, A>;
+    Object.defineProperty({ ret, args: Object.freeze([...args]) as unknown as A, abi, variadic: variadic as V }, 'toString', { value: () => text }),
+  ) as Signature<R, A, V>;
   natives.set(signature, native);
-  forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args, ret, `BareFn ${text} returned`) });
+  if (!variadic) forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args, ret, `BareFn ${text} returned`) });
   return signature;
+}
+
+/** The native signature of one call of a variadic function: its fixed arguments, then
+ * `variadic` (scalar types: checked by the caller). */
+export function variadicCall(signature: Signature, variadic: readonly Type[]): Binding.NativeSignature {
+  return new binding.NativeSignature(
+    nativeName(signature.ret),
+    [...signature.args.map(nativeName), ...variadic.map((type) => type.name)],
+    signature.abi,
+    signature.args.length,
+  );
 }
 
 /** The JS value a parameter of type P arrives as (a struct: an object with its fields). */
@@ -120,12 +142,22 @@ export type ParamInput<P> = P extends Type<infer N> ? JsInput<N> : P extends Str
 type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamValue<A[K]> };
 type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamInput<A[K]> };
 
-/** The JS function a BareFn of signature S calls. */
+/** The JS function a BareFn of signature S calls (none for a variadic signature). */
 export type Callback<S extends Signature> =
-  S extends Signature<infer R, infer A> ? (...args: JsValues<A>) => R extends Type<'void'> ? void : ParamInput<R> : never;
+  S extends Signature<infer R, infer A, infer V>
+    ? V extends true
+      ? 'a BareFn cannot be variadic'
+      : (...args: JsValues<A>) => R extends Type<'void'> ? void : ParamInput<R>
+    : never;
 
-/** The JS function FnPtr.from gives for signature S. */
-export type Caller<S extends Signature> = S extends Signature<infer R, infer A> ? (...args: JsInputs<A>) => ParamValue<R> : never;
+/** The JS function FnPtr.from gives for signature S: of a variadic function, the fixed arguments
+ * then a type and a value per variadic argument (`t.i32, 5, t.f64, 1.5`; checked at run time). */
+export type Caller<S extends Signature> =
+  S extends Signature<infer R, infer A, infer V>
+    ? V extends true
+      ? (...args: [...JsInputs<A>, ...unknown[]]) => ParamValue<R>
+      : (...args: JsInputs<A>) => ParamValue<R>
+    : never;
 
 /** What a BareFn of signature S returns to native code when JS cannot deliver a result. */
 export type Fallback<S extends Signature> = S extends Signature<infer R> ? ParamInput<R> : never;

@@ -64,6 +64,11 @@ pub unsafe fn call_raw_into(
             // stack a value takes its own size only: Apple packs stack arguments (little-endian
             // everywhere).
             Input::Scalar(scalar) => {
+                let raw = if scalar.widen {
+                    f64::from(f32::from_bits(raw as u32)).to_bits()
+                } else {
+                    raw
+                };
                 let bytes = raw.to_le_bytes();
                 let size = match scalar.loc {
                     Loc::Stack(_) => scalar.ty.size().max(1),

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::abi::{AbiError, CallConv, Flavor, X86Conv};
+use crate::abi::{AbiError, CallConv, Flavor, Target, X86Conv};
 use crate::frame::Frame;
 use crate::layout::{self, Layout, Loc, Place};
 use crate::param::Param;
@@ -27,6 +27,15 @@ pub enum SigError {
     },
     /// Structs by value with x86 fastcall or thiscall (compilers disagree about them).
     StructWithRegisterConvention {
+        conv: CallConv,
+    },
+    /// A struct, or void, among the variadic arguments.
+    VariadicNotScalar {
+        index: usize,
+    },
+    /// A variadic function of an x86 convention other than cdecl (callee-popped conventions
+    /// cannot have one).
+    VariadicNotCdecl {
         conv: CallConv,
     },
     /// Struct arguments of more than `MAX_BY_VALUE` bytes in all, or a larger returned struct.
@@ -57,6 +66,14 @@ impl fmt::Display for SigError {
                 "structs by value are not supported with x86 {conv} (compilers disagree about \
                  where they go); use cdecl or stdcall, or pass a pointer"
             ),
+            SigError::VariadicNotScalar { index } => write!(
+                f,
+                "variadic argument {index} is not a scalar: pass scalars (a struct by pointer)"
+            ),
+            SigError::VariadicNotCdecl { conv } => write!(
+                f,
+                "a variadic function is cdecl on x86 ('C'); '{conv}' cannot be variadic"
+            ),
             SigError::TooLargeByValue { what, bytes } => write!(
                 f,
                 "{what} take {bytes} bytes by value; at most {MAX_BY_VALUE} are supported (pass a \
@@ -81,6 +98,8 @@ impl fmt::Display for SigError {
 pub struct Signature {
     ret: Param,
     args: Vec<Param>,
+    /// A call of a variadic function: how many arguments are fixed (the rest are variadic).
+    fixed: Option<usize>,
     conv: CallConv,
     flavor: Flavor,
     layout: Layout,
@@ -100,6 +119,9 @@ pub struct ScalarInput {
     pub ty: Type,
     pub loc: Loc,
     pub extension: Extension,
+    /// A variadic `f32`, promoted to `double` as C does: its raw value (f32 bits) travels as the
+    /// f64 of the same value (outgoing calls only).
+    pub widen: bool,
 }
 
 impl ScalarInput {
@@ -123,8 +145,33 @@ impl Signature {
         args: impl IntoIterator<Item = A>,
         conv: CallConv,
     ) -> Result<Signature, SigError> {
-        let ret = ret.into();
+        Signature::build(
+            ret.into(),
+            args.into_iter().map(Into::into).collect(),
+            conv,
+            None,
+        )
+    }
+
+    /// One call of a variadic function: `args` are its `fixed` arguments, then the variadic
+    /// ones (scalars), which C's default promotions widen as they travel (f32 to double, integers
+    /// and bool narrower than 32 bits to int).
+    pub fn variadic<A: Into<Param>>(
+        ret: impl Into<Param>,
+        args: impl IntoIterator<Item = A>,
+        conv: CallConv,
+        fixed: usize,
+    ) -> Result<Signature, SigError> {
         let args: Vec<Param> = args.into_iter().map(Into::into).collect();
+        Signature::build(ret.into(), args, conv, Some(fixed))
+    }
+
+    fn build(
+        ret: Param,
+        args: Vec<Param>,
+        conv: CallConv,
+        fixed: Option<usize>,
+    ) -> Result<Signature, SigError> {
         if args.len() > MAX_ARGS {
             return Err(SigError::TooManyArgs { count: args.len() });
         }
@@ -132,6 +179,18 @@ impl Signature {
             return Err(SigError::VoidArgument { index });
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
+        let first_variadic = fixed.unwrap_or(args.len()).min(args.len());
+        if let Some(index) = args[first_variadic..]
+            .iter()
+            .position(|a| a.scalar().is_none())
+        {
+            return Err(SigError::VariadicNotScalar {
+                index: first_variadic + index,
+            });
+        }
+        if fixed.is_some() && matches!(flavor, Flavor::X86(conv) if conv != X86Conv::Cdecl) {
+            return Err(SigError::VariadicNotCdecl { conv });
+        }
         let structs = || args.iter().chain([&ret]).filter_map(Param::structure);
         if matches!(flavor, Flavor::X86(X86Conv::Fastcall | X86Conv::Thiscall))
             && structs().next().is_some()
@@ -167,15 +226,26 @@ impl Signature {
                 return Err(SigError::ThiscallWithoutThis { first });
             }
         }
-        let layout = layout::layout(flavor, &ret, &args);
-        let inputs = args
+        // The variadic arguments as they travel: promoted.
+        let travelling: Vec<Param> = args
             .iter()
+            .enumerate()
+            .map(|(i, arg)| match arg.scalar() {
+                Some(t) if i >= first_variadic => Param::Scalar(promoted(t)),
+                _ => arg.clone(),
+            })
+            .collect();
+        let layout = layout::layout_on(Target::HOST.os, flavor, &ret, &travelling, first_variadic);
+        let inputs = travelling
+            .iter()
+            .zip(&args)
             .zip(&layout.places)
-            .map(|(arg, place)| match (arg, place) {
+            .map(|((arg, declared), place)| match (arg, place) {
                 (Param::Scalar(ty), Place::Scalar(loc)) => Input::Scalar(ScalarInput {
                     ty: *ty,
                     loc: *loc,
                     extension: ty.extension(),
+                    widen: declared.scalar() == Some(Type::F32) && *ty == Type::F64,
                 }),
                 (Param::Struct(s), place) => Input::Struct(StructInput {
                     size: s.size(),
@@ -187,6 +257,7 @@ impl Signature {
         Ok(Signature {
             ret,
             args,
+            fixed,
             conv,
             flavor,
             layout,
@@ -217,7 +288,18 @@ impl Signature {
     }
 }
 
-/// `(pointer, pointer) -> i32`, prefixed with `extern "abi"` when it is not C.
+/// C's default argument promotions, for a variadic argument.
+fn promoted(t: Type) -> Type {
+    match t {
+        Type::F32 => Type::F64,
+        Type::Bool | Type::I8 | Type::I16 => Type::I32,
+        Type::U8 | Type::U16 => Type::U32,
+        other => other,
+    }
+}
+
+/// `(pointer, pointer) -> i32`, prefixed with `extern "abi"` when it is not C; a variadic call's
+/// variadic part after `...`: `(cstring, ...i32, f64) -> i32`.
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.conv != CallConv::C {
@@ -228,7 +310,13 @@ impl fmt::Display for Signature {
             if i > 0 {
                 f.write_str(", ")?;
             }
+            if Some(i) == self.fixed {
+                f.write_str("...")?;
+            }
             t.fmt(f)?;
+        }
+        if self.fixed == Some(self.args.len()) {
+            f.write_str(if self.args.is_empty() { "..." } else { ", ..." })?;
         }
         write!(f, ") -> {}", self.ret)
     }

@@ -14,8 +14,8 @@ use napi::sys;
 
 use crate::arg_buffer;
 use crate::dispatch::{Args, Dispatcher, Job, Payload, Sent};
-use crate::live;
 use crate::from_js::{convert_declined, exact};
+use crate::live;
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;

@@ -27,9 +27,19 @@ impl NativeSignature {
     /// Type and ABI names are validated by index.ts first; this re-checks them, and checks the
     /// argument count and the calling convention on this target. A struct passed by value is
     /// given as its descriptor (`{f64,f64}`, crates/core structs.rs).
+    /// `fixed`: a call of a variadic function, whose first `fixed` arguments are its fixed ones.
     #[napi(constructor)]
-    pub fn new(env: Env, ret: String, args: Vec<String>, abi: String) -> Result<Self> {
-        throw_on_failure(env.raw(), build(&ret, &args, &abi))
+    pub fn new(
+        env: Env,
+        ret: String,
+        args: Vec<String>,
+        abi: String,
+        fixed: Option<u32>,
+    ) -> Result<Self> {
+        throw_on_failure(
+            env.raw(),
+            build(&ret, &args, &abi, fixed.map(|n| n as usize)),
+        )
     }
 
     #[napi]
@@ -99,7 +109,12 @@ pub unsafe fn signature_of(
     Ok(unsafe { (*handle).signature.clone() })
 }
 
-fn build(ret: &str, args: &[String], abi: &str) -> std::result::Result<NativeSignature, Failure> {
+fn build(
+    ret: &str,
+    args: &[String],
+    abi: &str,
+    fixed: Option<usize>,
+) -> std::result::Result<NativeSignature, Failure> {
     let parse = |name: &str, what: String| -> std::result::Result<Param, Failure> {
         if name.starts_with('{') {
             return Struct::parse(name, Target::HOST)
@@ -118,10 +133,15 @@ fn build(ret: &str, args: &[String], abi: &str) -> std::result::Result<NativeSig
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let conv = CallConv::from_name(abi)
         .ok_or_else(|| Failure::range_error(format!("sig: unknown calling convention {abi:?}")))?;
-    let inner = Signature::new(ret, args, conv).map_err(|e| match e {
-        SigError::VoidArgument { .. } | SigError::StructWithRegisterConvention { .. } => {
-            Failure::type_error(format!("sig: {e}"))
-        }
+    let made = match fixed {
+        Some(fixed) => Signature::variadic(ret, args, conv, fixed),
+        None => Signature::new(ret, args, conv),
+    };
+    let inner = made.map_err(|e| match e {
+        SigError::VoidArgument { .. }
+        | SigError::StructWithRegisterConvention { .. }
+        | SigError::VariadicNotScalar { .. }
+        | SigError::VariadicNotCdecl { .. } => Failure::type_error(format!("sig: {e}")),
         _ => Failure::range_error(format!("sig: {e}")),
     })?;
     Ok(NativeSignature {

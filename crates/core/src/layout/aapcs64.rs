@@ -19,7 +19,10 @@
 //!   aligned, its size rounded up to 8. A larger struct is passed by reference (the address of a
 //!   copy, as an integer argument);
 //! - returned structs: an HFA in v0-v3, another struct of at most 16 bytes in x0/x1, a larger one
-//!   written where x8 points (the caller's indirect result register).
+//!   written where x8 points (the caller's indirect result register);
+//! - the variadic arguments of a variadic call: as any other on Linux; on Apple all on the stack,
+//!   each in an 8-byte slot; on Windows floats in x registers (Microsoft's arm64 ABI), both as
+//!   clang compiles calls of printf for each target.
 
 use super::{chunks, on_stack, scalar, Exit, Layout, Loc, Place, Registers, Return, StackCursor};
 use crate::abi::Aapcs64;
@@ -27,7 +30,7 @@ use crate::param::Param;
 use crate::structs::Struct;
 use crate::types::{Class, Type};
 
-pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param]) -> Layout {
+pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param], fixed: usize) -> Layout {
     let ret = match ret {
         Param::Scalar(_) => Return::Scalar,
         Param::Struct(s) => match hfa(s) {
@@ -51,7 +54,15 @@ pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param]) -> Layout {
     };
     let places = args
         .iter()
-        .map(|arg| match arg {
+        .enumerate()
+        .map(|(i, arg)| match arg {
+            Param::Scalar(_) if i >= fixed && variant == Aapcs64::Darwin => {
+                Place::Scalar(Loc::Stack(stack.place(8, 8)))
+            }
+            Param::Scalar(t) if i >= fixed && variant == Aapcs64::Windows => {
+                let size = t.size_for(8);
+                scalar(&mut regs, Type::U64, || slot(&mut stack, size, size))
+            }
             Param::Scalar(t) => {
                 let size = t.size_for(8);
                 scalar(&mut regs, *t, || slot(&mut stack, size, size))

@@ -109,16 +109,19 @@ pub const FP_REGS: usize = 8;
 /// Lays out `args` (already validated: no void, at most `MAX_ARGS`, structs within
 /// `MAX_BY_VALUE`) returning `ret`, on the host.
 pub fn layout(flavor: Flavor, ret: &Param, args: &[Param]) -> Layout {
-    layout_on(Target::HOST.os, flavor, ret, args)
+    layout_on(Target::HOST.os, flavor, ret, args, args.len())
 }
 
-/// `layout` for a flavor on `os`: only x86 depends on it (how structs return), so every OS's
-/// table is tested on any host.
-pub fn layout_on(os: Os, flavor: Flavor, ret: &Param, args: &[Param]) -> Layout {
+/// `layout` for a flavor on `os`, the arguments from `fixed` on being the variadic part of a
+/// call of a variadic function (`args.len()`: none; already promoted: no f32 or int narrower than
+/// 32 bits there). Only x86 depends on the OS (how structs return), so every OS's table is tested
+/// on any host. Variadic arguments travel as the others do, except on Win64 and Windows on Arm
+/// (floats in integer registers) and Apple arm64 (all on the stack, 8-byte slots).
+pub fn layout_on(os: Os, flavor: Flavor, ret: &Param, args: &[Param], fixed: usize) -> Layout {
     match flavor {
         Flavor::SysV64 => sysv64::layout(ret, args),
-        Flavor::Win64 => win64::layout(ret, args),
-        Flavor::Aapcs64(variant) => aapcs64::layout(variant, ret, args),
+        Flavor::Win64 => win64::layout(ret, args, fixed),
+        Flavor::Aapcs64(variant) => aapcs64::layout(variant, ret, args, fixed),
         Flavor::X86(conv) => x86::layout(os, conv, ret, args),
     }
 }

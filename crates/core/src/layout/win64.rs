@@ -12,6 +12,8 @@
 //! - a struct of 1, 2, 4 or 8 bytes travels as an integer of its size (floats in it too: RCX, not
 //!   XMM0); any other struct by reference: the caller passes the address of a copy, which the
 //!   callee may change, in the struct's position;
+//! - a variadic function's variadic floats travel in the integer register of their position
+//!   (its callee reads them from there: `va_arg` walks the spilled RCX..R9), not XMM;
 //! - a struct of 1, 2, 4 or 8 bytes returns in RAX; any other is written where a hidden first
 //!   argument points (RCX: the real arguments move one position on), and that address comes
 //!   back in RAX.
@@ -23,7 +25,7 @@ use crate::types::Class;
 /// Bytes of shadow space the caller reserves below the stack arguments.
 pub const SHADOW: u16 = 32;
 
-pub fn layout(ret: &Param, args: &[Param]) -> Layout {
+pub fn layout(ret: &Param, args: &[Param], fixed: usize) -> Layout {
     let ret = match ret {
         Param::Scalar(_) => Return::Scalar,
         Param::Struct(s) if in_register(s.size()) => {
@@ -42,6 +44,7 @@ pub fn layout(ret: &Param, args: &[Param]) -> Layout {
         .iter()
         .enumerate()
         .map(|(i, arg)| match arg {
+            Param::Scalar(_) if i >= fixed => Place::Scalar(at(position(i), Class::Integer)),
             Param::Scalar(t) => Place::Scalar(at(position(i), t.class())),
             Param::Struct(s) if in_register(s.size()) => {
                 Place::Parts(vec![whole(at(position(i), Class::Integer), s.size())])

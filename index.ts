@@ -24,7 +24,8 @@ import type { Signature } from './lib/signature.js';
 export type { JsInput, JsValue, Type, TypeName } from './lib/types.js';
 export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue } from './lib/struct.js';
 export type { Block } from './lib/block.js';
-export type { Abi, Callback, Caller, Fallback, Signature } from './lib/signature.js';
+export type { Abi, Callback, Caller, CSignature, Fallback, Signature } from './lib/signature.js';
+export type { CTypes } from './lib/c-decl.js';
 export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
 export type { LibraryOptions } from './lib/fn-ptr.js';
 
@@ -40,7 +41,9 @@ export const t = Object.freeze({
 });
 /** The most arguments a signature may have. */
 export const MAX_ARGS = signature.MAX_ARGS;
-export const sig = signature.sig;
+/** A signature from types (`sig(t.i32, [t.pointer, t.pointer])`), or from a C declaration
+ * (`sig.c('int (*)(const void *, const void *)')`). */
+export const sig = Object.assign(signature.sig, { c: signature.sigFromC });
 /** A JS function as a real C function pointer (see lib/bare-fn.ts; its constructor's signatures:
  * `BareFnConstructor`). */
 export const BareFn: bareFn.BareFnConstructor = bareFn.BareFn;

@@ -177,3 +177,25 @@ void printed;
 printf(42);
 // @ts-expect-error a BareFn cannot be variadic
 new BareFn(Printf, () => 0);
+
+// C declarations: TypeScript reads the literal and types the callback and the caller.
+const CCompare = sig.c('int (*)(const void *, const void *)');
+new BareFn(CCompare, (a, b) => {
+  const x: bigint = a;
+  const y: bigint = b;
+  return Number(x - y);
+});
+// @ts-expect-error the callback returns an int
+new BareFn(CCompare, () => 'less');
+const cStrcmp = libc.fn('int strcmp(const char *a, const char *b)');
+const cOrder: number = cStrcmp('a', 'b');
+void cOrder;
+// @ts-expect-error const char * is a string
+cStrcmp(1n, 'b');
+const cStrchr = libc.fn('const char *strchr(const char *s, int c)');
+const cFound: string | null = cStrchr('abc', 98);
+void cFound;
+const CScale = sig.c('Pt scale(Pt p, double k)', { Pt });
+new BareFn(CScale, (p, k) => ({ x: p.x * k, y: p.y }));
+const cPrintf = libc.fn('int printf(const char *format, ...)');
+cPrintf('%d', t.i32, 1);

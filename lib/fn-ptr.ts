@@ -4,7 +4,8 @@
 // FnPtr (any C function pointer, callable from JS) and Library (dlopen).
 import { encodeAt } from './memory.js';
 import { binding, type Binding } from './native.js';
-import { type Caller, MAX_ARGS, nativeOf, type Signature, variadicCall } from './signature.js';
+import { type CTypes, parseDeclaration } from './c-decl.js';
+import { type Caller, type CSignature, isSignature, MAX_ARGS, nativeOf, sig, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
 import { checkOptions, describe, isType, t, type Type } from './types.js';
@@ -194,8 +195,21 @@ export class Library implements Disposable {
     return this.#native.symbol(name) as bigint;
   }
 
-  /** An exported function, callable with `signature`. Calls after close() are a TypeError. */
-  fn<S extends Signature>(name: string, signature: S): FnPtr<S> {
+  /** An exported function, callable with `signature`, or declared in C with its name
+   * (`lib.fn('int strcmp(const char *a, const char *b)')`, structs by name in `types`: see
+   * sig.c). Calls after close() are a TypeError. */
+  fn<S extends Signature>(name: string, signature: S): FnPtr<S>;
+  fn<const D extends string, const T extends CTypes = Record<never, never>>(declaration: D, types?: T): FnPtr<CSignature<D, T>>;
+  fn(nameOrDeclaration: string, signatureOrTypes?: Signature | CTypes): FnPtr {
+    let name = nameOrDeclaration;
+    let signature = signatureOrTypes as Signature;
+    if (!isSignature(signatureOrTypes) && typeof nameOrDeclaration === 'string' && nameOrDeclaration.includes('(')) {
+      const what = `Library.fn(${describe(nameOrDeclaration)})`;
+      const parsed = parseDeclaration(nameOrDeclaration, signatureOrTypes, what);
+      if (parsed.name === undefined) throw new TypeError(`${what}: the declaration must name the function, as in 'int strcmp(const char *a, const char *b)'`);
+      name = parsed.name;
+      signature = sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic });
+    }
     nativeOf(signature, `Library.fn(${describe(name)}): the signature`);
     const address = this.symbol(name);
     return makeCaller(address, signature, () => {

@@ -1,5 +1,6 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
+import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
 import { binding, type Binding } from './native.js';
 import { isComposite, isStruct, type StructInput, type StructType, type StructValue } from './struct.js';
 import { checkOptions, checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
@@ -46,6 +47,11 @@ function lookup<V>(map: WeakMap<Signature, V>, signature: unknown, what: string)
     throw new TypeError(`${what} must be a signature made by sig(…); got ${describe(signature)}`);
   }
   return value;
+}
+
+/** Whether `value` is a signature made by sig(). */
+export function isSignature(value: unknown): value is Signature {
+  return natives.has(value as Signature);
 }
 
 /** The native signature, for the napi-rs functions (`callPointer`). */
@@ -161,3 +167,19 @@ export type Caller<S extends Signature> =
 
 /** What a BareFn of signature S returns to native code when JS cannot deliver a result. */
 export type Fallback<S extends Signature> = S extends Signature<infer R> ? ParamInput<R> : never;
+
+/** The signature a C declaration reads as, where TypeScript can read it (see c-decl.ts). */
+export type CSignature<S extends string, T extends CTypes = Record<never, never>> =
+  CReading<S, T> extends [unknown, infer R extends Param, infer A extends readonly Param[], infer V extends boolean] ? Signature<R, A, V> : Signature;
+
+/**
+ * A signature from a C declaration: a function pointer type (`'int (*)(const void *, const void
+ * *)'`) or a prototype (`'int strcmp(const char *a, const char *b)'`); `const char *` is a C
+ * string, other pointers `t.pointer`, `...` makes it variadic, `__stdcall` and friends its
+ * convention; structs by the names given in `types` (`{ Point }`: `Point` or `struct Point`).
+ * Errors point at the token at fault.
+ */
+export function sigFromC<const S extends string, const T extends CTypes = Record<never, never>>(declaration: S, types?: T): CSignature<S, T> {
+  const parsed = parseDeclaration(declaration, types, 'sig.c');
+  return sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic }) as unknown as CSignature<S, T>;
+}

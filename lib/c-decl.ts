@@ -1,0 +1,362 @@
+// C declarations as signatures: `sig.c('int (*)(const void *, const void *)')` and
+// `lib.fn('int strcmp(const char *a, const char *b)')`. A small parser of the C that prototypes
+// and function pointer types are written in (not of C: no macros, no nested declarators beyond
+// a function pointer parameter), its errors pointing at the token at fault; and the same reading
+// at the type level where TypeScript can follow it (`CSignature`).
+import { LAYOUTS } from './scalars.js';
+import type { Abi } from './signature.js';
+import { isStruct, type StructType } from './struct.js';
+import { describe, t, type Type } from './types.js';
+
+/** What a declaration says. */
+export interface CDeclaration {
+  name: string | undefined;
+  ret: Type | StructType;
+  args: (Type | StructType)[];
+  variadic: boolean;
+  abi: Abi | undefined;
+}
+
+/** Struct types a declaration may name: `Point` or `struct Point`. */
+export type CTypes = Readonly<Record<string, StructType>>;
+
+interface Token {
+  text: string;
+  at: number;
+}
+
+const pointerSize = LAYOUTS[t.pointer.code]!.size;
+/** `long` is 64-bit on 64-bit Linux and macOS (LP64), 32-bit on Windows and 32-bit targets. */
+const longIs64 = pointerSize === 8 && process.platform !== 'win32';
+/** Plain `char` is unsigned on Linux for Arm (AAPCS64), signed elsewhere. */
+const charIsUnsigned = process.platform === 'linux' && process.arch === 'arm64';
+
+/** Named types other than the keyword combinations below. */
+const NAMED: Readonly<Record<string, Type>> = {
+  void: t.void,
+  bool: t.bool,
+  _Bool: t.bool,
+  float: t.f32,
+  double: t.f64,
+  int8_t: t.i8,
+  uint8_t: t.u8,
+  int16_t: t.i16,
+  uint16_t: t.u16,
+  int32_t: t.i32,
+  uint32_t: t.u32,
+  int64_t: t.i64,
+  uint64_t: t.u64,
+  size_t: t.usize,
+  uintptr_t: t.usize,
+  ssize_t: t.isize,
+  intptr_t: t.isize,
+  ptrdiff_t: t.isize,
+};
+
+const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', 'extern', 'static', 'inline']);
+const CONVENTIONS: Readonly<Record<string, Abi>> = { __cdecl: 'C', __stdcall: 'stdcall', __fastcall: 'fastcall', __thiscall: 'thiscall' };
+const INTEGER_WORDS = new Set(['signed', 'unsigned', 'char', 'short', 'int', 'long']);
+
+function tokenize(text: string, what: string): Token[] {
+  const tokens: Token[] = [];
+  const pattern = /\s*(?:([A-Za-z_]\w*)|(\.\.\.)|([*(),[\]])|(\d+)|(\S))/y;
+  let match: RegExpExecArray | null;
+  while (pattern.lastIndex < text.length && (match = pattern.exec(text)) !== null) {
+    const at = match.index + match[0].length - (match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '').length;
+    if (match[5] !== undefined) throw syntax(what, text, at, `unexpected ${describe(match[5])}`);
+    const token = match[1] ?? match[2] ?? match[3] ?? match[4];
+    if (token !== undefined) tokens.push({ text: token, at });
+  }
+  return tokens;
+}
+
+/** A TypeError showing the declaration with a caret under the offending place. */
+function syntax(what: string, text: string, at: number, problem: string): TypeError {
+  return new TypeError(`${what}: ${problem} at column ${at + 1}:\n  ${text}\n  ${' '.repeat(at)}^`);
+}
+
+class Parser {
+  private next = 0;
+  constructor(
+    private readonly tokens: Token[],
+    private readonly text: string,
+    private readonly what: string,
+    private readonly types: CTypes,
+  ) {}
+
+  private peek(): Token | undefined {
+    return this.tokens[this.next];
+  }
+
+  private fail(problem: string, token = this.peek()): TypeError {
+    return syntax(this.what, this.text, token?.at ?? this.text.length, token === undefined ? `${problem}, found the end` : problem);
+  }
+
+  private eat(text: string): boolean {
+    if (this.peek()?.text !== text) return false;
+    this.next++;
+    return true;
+  }
+
+  private expect(text: string): void {
+    if (!this.eat(text)) throw this.fail(`expected ${describe(text)}${this.peek() ? `, found ${describe(this.peek()!.text)}` : ''}`);
+  }
+
+  /** The whole declaration. */
+  declaration(): CDeclaration {
+    const { base, abi: leading } = this.specifiers();
+    const ret = this.pointers(base);
+    let name: string | undefined;
+    let abi = leading;
+    if (this.eat('(')) {
+      abi = this.convention() ?? abi;
+      this.expect('*');
+      name = this.identifier();
+      this.expect(')');
+    } else {
+      abi = this.convention() ?? abi;
+      name = this.identifier();
+    }
+    this.expect('(');
+    const { args, variadic } = this.parameters();
+    this.expect(')');
+    if (this.peek() !== undefined) throw this.fail(`unexpected ${describe(this.peek()!.text)} after the declaration`);
+    return { name, ret, args, variadic, abi };
+  }
+
+  private convention(): Abi | undefined {
+    const abi = CONVENTIONS[this.peek()?.text ?? ''];
+    if (abi !== undefined) this.next++;
+    return abi;
+  }
+
+  private identifier(): string | undefined {
+    const token = this.peek();
+    if (token === undefined || !/^[A-Za-z_]/.test(token.text) || this.isTypeWord(token.text)) return undefined;
+    this.next++;
+    return token.text;
+  }
+
+  private isTypeWord(word: string): boolean {
+    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || word in NAMED || word === 'struct' || word in CONVENTIONS || Object.hasOwn(this.types, word);
+  }
+
+  /** Type specifiers and qualifiers: the base type (before any `*`), whether it is plain or
+   * const `char` (a `const char *` is a C string), and a calling convention keyword. */
+  private specifiers(): { base: Base; abi: Abi | undefined } {
+    const start = this.peek();
+    const words: string[] = [];
+    let named: Type | StructType | undefined;
+    let isConst = false;
+    let abi: Abi | undefined;
+    for (let token = this.peek(); token !== undefined; token = this.peek()) {
+      const word = token.text;
+      if (word === 'const') isConst = true;
+      if (QUALIFIERS.has(word)) {
+        this.next++;
+      } else if (word in CONVENTIONS) {
+        abi = CONVENTIONS[word];
+        this.next++;
+      } else if (INTEGER_WORDS.has(word) && named === undefined) {
+        words.push(word);
+        this.next++;
+      } else if (word === 'struct' && named === undefined && words.length === 0) {
+        this.next++;
+        const tag = this.peek();
+        if (tag === undefined || !/^[A-Za-z_]/.test(tag.text)) throw this.fail('expected a struct name');
+        named = this.struct(tag, `struct ${tag.text}`);
+        this.next++;
+      } else if (Object.hasOwn(NAMED, word) && named === undefined && words.length === 0) {
+        named = NAMED[word]!;
+        this.next++;
+      } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
+        named = this.struct(token, word);
+        this.next++;
+      } else {
+        break;
+      }
+    }
+    if (named !== undefined) return { base: { type: named, char: false, isConst }, abi };
+    if (words.length === 0) {
+      const token = this.peek();
+      throw this.fail(token && /^[A-Za-z_]/.test(token.text) ? `unknown type ${describe(token.text)} (a struct must be given in the types argument)` : 'expected a type', token ?? start);
+    }
+    return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
+  }
+
+  private struct(token: Token, name: string): StructType {
+    const type = this.types[name] ?? this.types[name.replace(/^struct /, '')];
+    if (type === undefined || !isStruct(type)) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${name.replace(/^struct /, '')}: t.struct(…) })`, token);
+    return type;
+  }
+
+  /** `unsigned long long` and friends. */
+  private integer(words: string[], at: Token): Type {
+    const count = (w: string) => words.filter((x) => x === w).length;
+    const unsigned = count('unsigned') > 0;
+    if (count('unsigned') + count('signed') > 1) throw this.fail('signed and unsigned together', at);
+    const longs = count('long');
+    if (count('char')) {
+      if (words.length !== 1 + count('unsigned') + count('signed')) throw this.fail(`${describe(words.join(' '))} is not a type`, at);
+      if (unsigned) return t.u8;
+      return count('signed') || !charIsUnsigned ? t.i8 : t.u8;
+    }
+    if (count('short')) {
+      if (longs) throw this.fail('short and long together', at);
+      return unsigned ? t.u16 : t.i16;
+    }
+    if (longs > 2) throw this.fail('long long long is too long', at);
+    if (longs === 2 || (longs === 1 && longIs64)) return unsigned ? t.u64 : t.i64;
+    return unsigned ? t.u32 : t.i32;
+  }
+
+  /** `*`s after a base type: a pointer (a `const char *`, a C string). */
+  private pointers(base: Base): Type | StructType {
+    let depth = 0;
+    while (this.eat('*')) {
+      depth++;
+      while (this.peek() && QUALIFIERS.has(this.peek()!.text)) this.next++;
+    }
+    if (depth === 0) return base.type;
+    return depth === 1 && base.char && base.isConst ? t.cstring : t.pointer;
+  }
+
+  private parameters(): { args: (Type | StructType)[]; variadic: boolean } {
+    const args: (Type | StructType)[] = [];
+    if (this.peek()?.text === ')') return { args, variadic: false };
+    if (this.peek()?.text === 'void' && this.tokens[this.next + 1]?.text === ')') {
+      this.next++;
+      return { args, variadic: false };
+    }
+    for (;;) {
+      if (this.eat('...')) {
+        if (args.length === 0) throw this.fail('a variadic function needs a fixed argument before ...', this.tokens[this.next - 1]);
+        return { args, variadic: true };
+      }
+      const start = this.peek();
+      args.push(this.parameter());
+      if (args[args.length - 1] === t.void) throw this.fail('void is only a return type (or alone: (void))', start);
+      if (!this.eat(',')) return { args, variadic: false };
+    }
+  }
+
+  /** One parameter: a type, maybe a name, maybe `[n]` (a pointer, as C adjusts it), or a function
+   * pointer (a pointer). */
+  private parameter(): Type | StructType {
+    const { base } = this.specifiers();
+    let type = this.pointers(base);
+    if (this.eat('(')) {
+      this.convention();
+      this.expect('*');
+      this.identifier();
+      this.expect(')');
+      this.expect('(');
+      this.parameters();
+      this.expect(')');
+      return t.pointer;
+    }
+    this.identifier();
+    while (this.eat('[')) {
+      if (/^\d+$/.test(this.peek()?.text ?? '')) this.next++;
+      this.expect(']');
+      type = t.pointer;
+    }
+    return type;
+  }
+}
+
+interface Base {
+  type: Type | StructType;
+  /** plain, signed or unsigned `char` alone */
+  char: boolean;
+  isConst: boolean;
+}
+
+/** Parses a C prototype or function pointer type; errors name `what` and point at the token. */
+export function parseDeclaration(text: unknown, types: unknown, what: string): CDeclaration {
+  if (typeof text !== 'string') throw new TypeError(`${what}: the declaration must be a string; got ${describe(text)}`);
+  if (types !== undefined && (typeof types !== 'object' || types === null || Array.isArray(types))) {
+    throw new TypeError(`${what}: the types must be an object of struct types like { Point }; got ${describe(types)}`);
+  }
+  return new Parser(tokenize(text, what), text, what, (types ?? {}) as CTypes).declaration();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same reading at the type level, for the declarations TypeScript can follow: a prototype or
+// a function pointer type whose parameters are named by the types below, `const char *` (a C
+// string), other pointers, and struct names given in `types`. What it cannot follow (macros,
+// array parameters, nested function pointers) gives the general `Signature`, and the callback's
+// parameters are then not inferred: declare them, or use `sig(...)`.
+
+type Space = ' ' | '\n' | '\t';
+type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R> : S extends `${infer R}${Space}` ? Trim<R> : S;
+/** Words without qualifiers, single-spaced. */
+type Words<S extends string, Out extends string = ''> =
+  Trim<S> extends `${infer W}${Space}${infer Rest}`
+    ? Words<Rest, W extends 'const' | 'volatile' | 'restrict' | 'extern' | '' ? Out : Out extends '' ? W : `${Out} ${W}`>
+    : Trim<S> extends 'const' | 'volatile' | 'restrict' | ''
+      ? Out
+      : Out extends ''
+        ? Trim<S>
+        : `${Out} ${Trim<S>}`;
+
+/** Scalars by their C spelling (`long` is 32 or 64 bits by platform: either). */
+interface CScalars {
+  void: 'void'; bool: 'bool'; _Bool: 'bool'; float: 'f32'; double: 'f64';
+  char: 'i8' | 'u8'; 'signed char': 'i8'; 'unsigned char': 'u8';
+  short: 'i16'; 'short int': 'i16'; 'unsigned short': 'u16'; 'unsigned short int': 'u16';
+  int: 'i32'; signed: 'i32'; 'signed int': 'i32'; unsigned: 'u32'; 'unsigned int': 'u32';
+  long: 'i32' | 'i64'; 'long int': 'i32' | 'i64'; 'unsigned long': 'u32' | 'u64'; 'unsigned long int': 'u32' | 'u64';
+  'long long': 'i64'; 'long long int': 'i64'; 'unsigned long long': 'u64'; 'unsigned long long int': 'u64';
+  int8_t: 'i8'; uint8_t: 'u8'; int16_t: 'i16'; uint16_t: 'u16'; int32_t: 'i32'; uint32_t: 'u32'; int64_t: 'i64'; uint64_t: 'u64';
+  size_t: 'usize'; uintptr_t: 'usize'; ssize_t: 'isize'; intptr_t: 'isize'; ptrdiff_t: 'isize';
+}
+
+/** A type's words (no `*`), maybe ending with a parameter name, as a type. */
+type Named<W extends string, T extends CTypes> = W extends keyof CScalars
+  ? Type<CScalars[W]>
+  : W extends `struct ${infer N extends keyof T & string}`
+    ? T[N]
+    : W extends keyof T
+      ? T[W]
+      : W extends `${infer Head} ${infer Last}`
+        ? Last extends `${string} ${string}`
+          ? Named<`${Head} ${DropLast<Last>}`, T>
+          : Named<Head, T>
+        : never;
+type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : S;
+
+/** One parameter or return type. */
+type CParam<S extends string, T extends CTypes> = S extends `${infer Base}*${infer Rest}`
+  ? Words<Base> extends 'char' ? (Rest extends `${string}*${string}` ? Type<'pointer'> : Trim<Base> extends `const ${string}` | `${string} const` ? Type<'cstring'> : Type<'pointer'>) : Type<'pointer'>
+  : Named<Words<S>, T>;
+
+/** A parameter list: its types, and whether it ends with `...`. */
+type CParams<S extends string, T extends CTypes, Out extends readonly unknown[] = []> =
+  Trim<S> extends '' | 'void'
+    ? [Out, false]
+    : Trim<S> extends `${infer P},${infer Rest}`
+      ? Trim<Rest> extends '...'
+        ? [[...Out, CParam<P, T>], true]
+        : CParams<Rest, T, [...Out, CParam<P, T>]>
+      : [[...Out, CParam<Trim<S>, T>], false];
+
+type Build<Ret extends string, Params extends string, T extends CTypes, Abi> =
+  CParams<Params, T> extends [infer A extends readonly (Type | StructType)[], infer V extends boolean]
+    ? CParam<Ret, T> extends infer R extends Type | StructType
+      ? [R] extends [never]
+        ? unknown
+        : A[number] extends never | Type | StructType
+          ? [Abi, R, A, V]
+          : unknown
+      : unknown
+    : unknown;
+
+/** What `sig.c(S, types)` returns, where TypeScript can read S: [abi, ret, args, variadic]. */
+export type CReading<S extends string, T extends CTypes> =
+  Trim<S> extends `${infer Ret}(${infer Conv}*${string})(${infer Params})`
+    ? Build<Ret, Params, T, Trim<Conv> extends '__stdcall' ? 'stdcall' : 'C'>
+    : Trim<S> extends `${infer RetName}(${infer Params})`
+      ? Build<DropLast<Words<RetName>> extends infer R extends string ? (RetName extends `${string}*${string}` ? `${Before<RetName>}*` : R) : never, Params, T, 'C'>
+      : unknown;
+type Before<S extends string> = S extends `${infer B}*${string}` ? B : S;

@@ -79,7 +79,13 @@ test('a BareFn returning a struct: a bad result, a throw and a fallback', (tt) =
   const call = FnPtr.from(byValue('f64x2').call, sig(Point, [t.pointer, Point]));
   const results: unknown[] = [{ x: 1 }, { x: 1, y: 2, z: 3 }, { x: 1, y: 'two' }, null];
   let next = 0;
-  using bad = new BareFn(sig(Point, [Point]), () => results[next++] as never, { onError: (e) => errors.push(e as Error) });
+  const kinds: string[] = [];
+  using bad = new BareFn(sig(Point, [Point]), () => results[next++] as never, {
+    onError: (e, info) => {
+      errors.push(e as Error);
+      kinds.push(info.kind);
+    },
+  });
   for (let i = 0; i < results.length; i++) tt.deepEqual(call(bad.address, { x: 5, y: 6 }), { x: 0, y: 0 }, 'zeros');
   tt.deepEqual(
     errors.map((e) => [e.constructor.name, e.message]),
@@ -90,6 +96,7 @@ test('a BareFn returning a struct: a bad result, a throw and a fallback', (tt) =
       ['TypeError', 'BareFn ({f64,f64}) -> {f64,f64} returned: expected an object for struct { x: f64, y: f64 }; got null'],
     ],
   );
+  tt.deepEqual(kinds, ['bad-return', 'bad-return', 'bad-return', 'bad-return'], 'reported as a bad return, as for a scalar');
   using throws = new BareFn(
     sig(Point, [Point]),
     () => {
@@ -135,7 +142,7 @@ test('signatures: structs count as one argument; arrays and oversized structs by
   });
   const Big = t.struct({ a: t.array(t.u8, 4097) });
   tt.throws(() => sig(t.void, [Big]), { instanceOf: RangeError, message: 'sig: the struct arguments take 4097 bytes by value; at most 4096 are supported (pass a pointer instead)' });
-  tt.throws(() => sig(Big, []), { instanceOf: RangeError, message: 'sig: the returned struct take 4097 bytes by value; at most 4096 are supported (pass a pointer instead)' });
+  tt.throws(() => sig(Big, []), { instanceOf: RangeError, message: 'sig: the returned struct takes 4097 bytes by value; at most 4096 are supported (pass a pointer instead)' });
   tt.is(sig(Point, [t.i32, Point]).toString(), '(i32, {f64,f64}) -> {f64,f64}');
 });
 

@@ -1,6 +1,6 @@
 // Type-level tests, checked by `tsc --noEmit` (npm run test:types). Every @ts-expect-error line
 // must stay an error: if one compiles, tsc reports the directive as unused and the check fails.
-import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type JsValue, type Signature } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type CSignature, type JsValue, type Signature, type Type } from '../index.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 const OnEvent = sig(t.void, [t.u32, t.f64], { abi: 'system' });
@@ -199,3 +199,24 @@ const CScale = sig.c('Pt scale(Pt p, double k)', { Pt });
 new BareFn(CScale, (p, k) => ({ x: p.x * k, y: p.y }));
 const cPrintf = libc.fn('int printf(const char *format, ...)');
 cPrintf('%d', t.i32, 1);
+
+// What TypeScript reads of a C declaration is what the parser gives, or the general Signature
+// where it cannot follow (never a guess): a table, each compared exactly.
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+type Reads<D extends string> = CSignature<D>;
+const cReadings: [
+  Same<Reads<'void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))'>, Signature>,
+  Same<Reads<'int atexit(void (*function)(void))'>, Signature>,
+  Same<Reads<'int pipe(int pipefd[2])'>, Signature>,
+  Same<Reads<'const char **f(void)'>, Signature<Type<'pointer'>, [], false>>,
+  Same<Reads<'const char *const *f(void)'>, Signature<Type<'pointer'>, [], false>>,
+  Same<Reads<'extern const char *gnu_get_libc_version(void);'>, Signature<Type<'cstring'>, [], false>>,
+  Same<Reads<'volatile const char *f(void)'>, Signature<Type<'cstring'>, [], false>>,
+  Same<Reads<'int f(const\tchar *s, char *buf, FILE *stream)'>, Signature<Type<'i32'>, [Type<'cstring'>, Type<'pointer'>, Type<'pointer'>], false>>,
+  Same<Reads<'  unsigned\tlong long\n(*  handler )( int , double ) '>, Signature<Type<'u64'>, [Type<'i32'>, Type<'f64'>], false>>,
+  Same<Reads<'int printf(const char *format, ...)'>, Signature<Type<'i32'>, [Type<'cstring'>], true>>,
+  Same<Reads<'int f(strng s)'>, Signature>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+void cReadings;
+// @ts-expect-error a bare name is not a declaration: give the signature
+libc.fn('strcmp');

@@ -32,7 +32,11 @@ async function main(): Promise<void> {
     const wait = kernel32.fn('WaitForSingleObject', sig(t.u32, [t.pointer, t.u32], { abi: 'system' }));
     const exitCode = kernel32.fn('GetExitCodeThread', sig(t.i32, [t.pointer, t.pointer], { abi: 'system' }));
     const close = kernel32.fn('CloseHandle', sig(t.i32, [t.pointer], { abi: 'system' }));
-    const handles = Array.from({ length: THREADS }, (_, i) => createThread(0n, 0n, start.address, memory.addressOf(inputs) + BigInt(4 * i), 0, 0n));
+    const handles = Array.from({ length: THREADS }, (_, i) => {
+      const handle = createThread(0n, 0n, start.address, memory.addressOf(inputs) + BigInt(4 * i), 0, 0n);
+      if (handle === 0n) throw new Error('CreateThread failed');
+      return handle;
+    });
     await done; // the calls run here, on this thread, while the threads wait for them
     const code = new Uint32Array(1);
     const results = handles.map((handle) => {

@@ -8,7 +8,8 @@
 // Structs passed by value travel through the same buffer: native code copies each struct
 // argument after the 64-bit slots (from STRUCTS_AT, each at the next multiple of 8, in argument
 // order, as crates/napi callback.rs does), the wrapper decodes it in place, and a returned struct
-// is encoded by the wrapper at RETURN_AT, where native code copies it from when the call returns.
+// is encoded by the wrapper at RETURN_AT, where native code copies it from when the call returns
+// (the wrapper returns undefined, or the error saying why the result could not be encoded).
 import { encodeAt } from './memory.js';
 import { binding } from './native.js';
 import type { Param } from './signature.js';
@@ -91,7 +92,18 @@ export function wrapperFor(args: readonly Param[], ret: Param, returned: string)
     structAt += Math.ceil(type.size / 8) * 8;
     return () => read(view, at);
   });
-  const post: Post = isStruct(ret) ? (result) => encodeAt(ret, result, view, RETURN_AT, returned) : asIs;
+  // A struct is encoded here; one that cannot be is handed back as its error (not thrown: native
+  // code reports it as a bad return, as for a scalar), anything else as undefined.
+  const post: Post = isStruct(ret)
+    ? (result) => {
+        try {
+          encodeAt(ret, result, view, RETURN_AT, returned);
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      }
+    : asIs;
   if (post === asIs && readers.every((reader) => reader === passed)) return undefined;
   const wrap = BY_ARITY[readers.length]!;
   return (callback) => wrap(callback, readers, post);

@@ -59,7 +59,7 @@ const INTEGER_WORDS = new Set(['signed', 'unsigned', 'char', 'short', 'int', 'lo
 
 function tokenize(text: string, what: string): Token[] {
   const tokens: Token[] = [];
-  const pattern = /\s*(?:([A-Za-z_]\w*)|(\.\.\.)|([*(),[\]])|(\d+)|(\S))/y;
+  const pattern = /\s*(?:([A-Za-z_]\w*)|(\.\.\.)|([*(),[\];])|(\d+)|(\S))/y;
   let match: RegExpExecArray | null;
   while (pattern.lastIndex < text.length && (match = pattern.exec(text)) !== null) {
     const at = match.index + match[0].length - (match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '').length;
@@ -120,14 +120,16 @@ class Parser {
     this.expect('(');
     const { args, variadic } = this.parameters();
     this.expect(')');
+    this.eat(';'); // as copied from a header
     if (this.peek() !== undefined) throw this.fail(`unexpected ${describe(this.peek()!.text)} after the declaration`);
     return { name, ret, args, variadic, abi };
   }
 
   private convention(): Abi | undefined {
-    const abi = CONVENTIONS[this.peek()?.text ?? ''];
-    if (abi !== undefined) this.next++;
-    return abi;
+    const word = this.peek()?.text ?? '';
+    if (!Object.hasOwn(CONVENTIONS, word)) return undefined;
+    this.next++;
+    return CONVENTIONS[word];
   }
 
   private identifier(): string | undefined {
@@ -138,7 +140,7 @@ class Parser {
   }
 
   private isTypeWord(word: string): boolean {
-    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || word in NAMED || word === 'struct' || word in CONVENTIONS || Object.hasOwn(this.types, word);
+    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || Object.hasOwn(NAMED, word) || word === 'struct' || Object.hasOwn(CONVENTIONS, word) || Object.hasOwn(this.types, word);
   }
 
   /** Type specifiers and qualifiers: the base type (before any `*`), whether it is plain or
@@ -154,7 +156,7 @@ class Parser {
       if (word === 'const') isConst = true;
       if (QUALIFIERS.has(word)) {
         this.next++;
-      } else if (word in CONVENTIONS) {
+      } else if (Object.hasOwn(CONVENTIONS, word)) {
         abi = CONVENTIONS[word];
         this.next++;
       } else if (INTEGER_WORDS.has(word) && named === undefined) {
@@ -164,13 +166,18 @@ class Parser {
         this.next++;
         const tag = this.peek();
         if (tag === undefined || !/^[A-Za-z_]/.test(tag.text)) throw this.fail('expected a struct name');
-        named = this.struct(tag, `struct ${tag.text}`);
         this.next++;
+        // A pointer to a struct needs no layout (`struct sqlite3 **`).
+        named = this.pointerFollows() ? OPAQUE : this.struct(tag, `struct ${tag.text}`);
       } else if (Object.hasOwn(NAMED, word) && named === undefined && words.length === 0) {
         named = NAMED[word]!;
         this.next++;
       } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
         named = this.struct(token, word);
+        this.next++;
+      } else if (named === undefined && words.length === 0 && /^[A-Za-z_]/.test(word) && this.tokens[this.next + 1]?.text === '*') {
+        // A type this parser does not know, pointed to (`FILE *`, `CURL *`): a pointer.
+        named = OPAQUE;
         this.next++;
       } else {
         break;
@@ -182,6 +189,11 @@ class Parser {
       throw this.fail(token && /^[A-Za-z_]/.test(token.text) ? `unknown type ${describe(token.text)} (a struct must be given in the types argument)` : 'expected a type', token ?? start);
     }
     return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
+  }
+
+  /** Whether the next token is a `*` (after the current one was consumed). */
+  private pointerFollows(): boolean {
+    return this.peek()?.text === '*';
   }
 
   private struct(token: Token, name: string): StructType {
@@ -206,6 +218,7 @@ class Parser {
       return unsigned ? t.u16 : t.i16;
     }
     if (longs > 2) throw this.fail('long long long is too long', at);
+    if (this.peek()?.text === 'double') throw this.fail('long double is not supported (its size and registers differ by platform)');
     if (longs === 2 || (longs === 1 && longIs64)) return unsigned ? t.u64 : t.i64;
     return unsigned ? t.u32 : t.i32;
   }
@@ -265,6 +278,9 @@ class Parser {
   }
 }
 
+/** A type known only by name, behind a pointer (its layout is never needed). */
+const OPAQUE = t.pointer;
+
 interface Base {
   type: Type | StructType;
   /** plain, signed or unsigned `char` alone */
@@ -283,28 +299,35 @@ export function parseDeclaration(text: unknown, types: unknown, what: string): C
 
 // ---------------------------------------------------------------------------------------------
 // The same reading at the type level, for the declarations TypeScript can follow: a prototype or
-// a function pointer type whose parameters are named by the types below, `const char *` (a C
-// string), other pointers, and struct names given in `types`. What it cannot follow (macros,
-// array parameters, nested function pointers) gives the general `Signature`, and the callback's
-// parameters are then not inferred: declare them, or use `sig(...)`.
+// a function pointer type whose parameters are written with the scalar names below, pointers
+// (`const char *` a C string) and the struct names given in `types`. Anything else (a function
+// pointer or array parameter, a name it does not know) gives `unknown`: `sig.c` is then typed as
+// the general `Signature`, and a callback's parameters are not inferred (declare them, or use
+// `sig(...)`). It never guesses: a type it gives is the one the parser above gives
+// (types.typecheck.ts compares them over a table).
 
 type Space = ' ' | '\n' | '\t';
-type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R> : S extends `${infer R}${Space}` ? Trim<R> : S;
-/** Words without qualifiers, single-spaced. */
+type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R> : S extends `${infer R}${Space | ';'}` ? Trim<R> : S;
+/** Tabs and newlines as spaces (one character at a time: a union of them in the pattern made
+ * TypeScript run out of memory). */
+type Spaces<S extends string> = Replace<Replace<S, '\t'>, '\n'>;
+type Replace<S extends string, C extends string> = S extends `${infer A}${C}${infer B}` ? Replace<`${A} ${B}`, C> : S;
+/** The words of a type, single-spaced, without qualifiers. */
 type Words<S extends string, Out extends string = ''> =
-  Trim<S> extends `${infer W}${Space}${infer Rest}`
+  Trim<S> extends `${infer W} ${infer Rest}`
     ? Words<Rest, W extends 'const' | 'volatile' | 'restrict' | 'extern' | '' ? Out : Out extends '' ? W : `${Out} ${W}`>
-    : Trim<S> extends 'const' | 'volatile' | 'restrict' | ''
+    : Trim<S> extends 'const' | 'volatile' | 'restrict' | 'extern' | ''
       ? Out
       : Out extends ''
         ? Trim<S>
         : `${Out} ${Trim<S>}`;
 
-/** Scalars by their C spelling (`long` is 32 or 64 bits by platform: either). */
+/** Scalars by their C spelling (`long`: 32 or 64 bits by platform, either; `char` signed or
+ * not). Kept in step with `NAMED` and `integer()` above by the table of types.typecheck.ts. */
 interface CScalars {
   void: 'void'; bool: 'bool'; _Bool: 'bool'; float: 'f32'; double: 'f64';
   char: 'i8' | 'u8'; 'signed char': 'i8'; 'unsigned char': 'u8';
-  short: 'i16'; 'short int': 'i16'; 'unsigned short': 'u16'; 'unsigned short int': 'u16';
+  short: 'i16'; 'short int': 'i16'; 'signed short': 'i16'; 'unsigned short': 'u16'; 'unsigned short int': 'u16';
   int: 'i32'; signed: 'i32'; 'signed int': 'i32'; unsigned: 'u32'; 'unsigned int': 'u32';
   long: 'i32' | 'i64'; 'long int': 'i32' | 'i64'; 'unsigned long': 'u32' | 'u64'; 'unsigned long int': 'u32' | 'u64';
   'long long': 'i64'; 'long long int': 'i64'; 'unsigned long long': 'u64'; 'unsigned long long int': 'u64';
@@ -312,28 +335,39 @@ interface CScalars {
   size_t: 'usize'; uintptr_t: 'usize'; ssize_t: 'isize'; intptr_t: 'isize'; ptrdiff_t: 'isize';
 }
 
-/** A type's words (no `*`), maybe ending with a parameter name, as a type. */
-type Named<W extends string, T extends CTypes> = W extends keyof CScalars
+/** The last word dropped (a parameter's name). */
+type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : '';
+
+/** A type's words (no `*`), maybe ending with a parameter name; `unknown` if not known. */
+type Named<W extends string, T extends CTypes, Tried = false> = W extends keyof CScalars
   ? Type<CScalars[W]>
   : W extends `struct ${infer N extends keyof T & string}`
     ? T[N]
-    : W extends keyof T
+    : W extends keyof T & string
       ? T[W]
-      : W extends `${infer Head} ${infer Last}`
-        ? Last extends `${string} ${string}`
-          ? Named<`${Head} ${DropLast<Last>}`, T>
-          : Named<Head, T>
-        : never;
-type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : S;
+      : Tried extends false
+        ? Named<DropLast<W>, T, true>
+        : unknown;
 
-/** One parameter or return type. */
-type CParam<S extends string, T extends CTypes> = S extends `${infer Base}*${infer Rest}`
-  ? Words<Base> extends 'char' ? (Rest extends `${string}*${string}` ? Type<'pointer'> : Trim<Base> extends `const ${string}` | `${string} const` ? Type<'cstring'> : Type<'pointer'>) : Type<'pointer'>
-  : Named<Words<S>, T>;
+/** Whether the words of S include `const`. */
+type HasConst<S extends string> = ` ${Spaces<S>} ` extends `${string} const ${string}` ? true : false;
 
-/** A parameter list: its types, and whether it ends with `...`. */
+/** One parameter or return type (text without parentheses or brackets). */
+type CParam<S extends string, T extends CTypes> = S extends `${string}${'(' | '['}${string}`
+  ? unknown
+  : S extends `${infer Base}*${infer Rest}`
+    ? Words<Spaces<Base>> extends 'char'
+      ? Rest extends `${string}*${string}`
+        ? Type<'pointer'>
+        : HasConst<Base> extends true
+          ? Type<'cstring'>
+          : Type<'pointer'>
+      : Type<'pointer'>
+    : Named<Words<Spaces<S>>, T>;
+
+/** A parameter list: its types, and whether it ends with `...`; `unknown` if a parameter is. */
 type CParams<S extends string, T extends CTypes, Out extends readonly unknown[] = []> =
-  Trim<S> extends '' | 'void'
+  Trim<Spaces<S>> extends '' | 'void'
     ? [Out, false]
     : Trim<S> extends `${infer P},${infer Rest}`
       ? Trim<Rest> extends '...'
@@ -341,22 +375,38 @@ type CParams<S extends string, T extends CTypes, Out extends readonly unknown[] 
         : CParams<Rest, T, [...Out, CParam<P, T>]>
       : [[...Out, CParam<Trim<S>, T>], false];
 
-type Build<Ret extends string, Params extends string, T extends CTypes, Abi> =
-  CParams<Params, T> extends [infer A extends readonly (Type | StructType)[], infer V extends boolean]
-    ? CParam<Ret, T> extends infer R extends Type | StructType
-      ? [R] extends [never]
-        ? unknown
-        : A[number] extends never | Type | StructType
-          ? [Abi, R, A, V]
-          : unknown
-      : unknown
-    : unknown;
+/** Whether every element is a parameter type. */
+type AllKnown<A extends readonly unknown[]> = A extends readonly [infer H, ...infer R] ? ([H] extends [Type | StructType] ? AllKnown<R> : false) : true;
 
-/** What `sig.c(S, types)` returns, where TypeScript can read S: [abi, ret, args, variadic]. */
-export type CReading<S extends string, T extends CTypes> =
-  Trim<S> extends `${infer Ret}(${infer Conv}*${string})(${infer Params})`
-    ? Build<Ret, Params, T, Trim<Conv> extends '__stdcall' ? 'stdcall' : 'C'>
-    : Trim<S> extends `${infer RetName}(${infer Params})`
-      ? Build<DropLast<Words<RetName>> extends infer R extends string ? (RetName extends `${string}*${string}` ? `${Before<RetName>}*` : R) : never, Params, T, 'C'>
+type Build<Ret, Params extends string, T extends CTypes> =
+  Params extends `${string}(${string}`
+    ? unknown
+    : CParams<Params, T> extends [infer A extends readonly unknown[], infer V extends boolean]
+      ? AllKnown<[Ret, ...A]> extends true
+        ? [Ret, A, V]
+        : unknown
       : unknown;
-type Before<S extends string> = S extends `${infer B}*${string}` ? B : S;
+
+/** The return type of a prototype: the text before the name (every `*` counted). */
+type ReturnOf<S extends string> = S extends `${infer B}*${infer Rest}` ? `${B}*${ReturnStars<Rest>}` : DropLast<Words<Spaces<S>>>;
+type ReturnStars<S extends string> = S extends `${string}*${infer Rest}` ? `*${ReturnStars<Rest>}` : '';
+
+/** Whether S is one string, not a pattern (`string`, `a${string}`): only those are read (reading
+ * a pattern recursed without end). */
+type IsLiteral<S extends string> = Record<never, never> extends Record<S, 1> ? false : true;
+
+/** What `sig.c(S, types)` reads, where TypeScript can: [ret, args, variadic]; else unknown. */
+export type CReading<S extends string, T extends CTypes> =
+  IsLiteral<S> extends false
+    ? unknown
+    : CReadingOf<S, T>;
+type CReadingOf<S extends string, T extends CTypes> =
+  Trim<S> extends `${infer Ret}(${infer Inner})(${infer Params})`
+    ? Trim<Inner> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
+      ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
+        ? unknown
+        : Build<CParam<Ret, T>, Params, T>
+      : unknown
+    : Trim<S> extends `${infer RetName}(${infer Params})`
+      ? Build<CParam<ReturnOf<RetName>, T>, Params, T>
+      : unknown;

@@ -28,29 +28,41 @@ export type FnPtr<S extends Signature = Signature> = Caller<S> & {
 type Call = (args: unknown[]) => unknown;
 
 /** Calls of a signature with structs: each struct argument encoded into bytes of its own, the
- * result decoded from bytes the native call fills. The bytes are per signature and reused:
- * native code copies the arguments before the call starts, and the result is decoded as soon as
- * it returns, so a nested call of the same signature (from a callback) does not disturb them. */
+ * result decoded from bytes the native call fills. The bytes are the FnPtr's and reused: native
+ * code copies the arguments before the C function runs, and the result is decoded as soon as the
+ * call returns. Only while arguments are being encoded could a getter of one call the same FnPtr
+ * and overwrite an argument already encoded: such a nested call encodes into fresh bytes. */
 function structCall(address: bigint, signature: Signature, native: Binding.NativeSignature): Call {
   const what = `FnPtr ${signature.toString()}`;
+  let encoding = false;
   const encoders = signature.args.map((type, i) => {
     if (!isStruct(type)) return undefined;
-    const bytes = new Uint8Array(type.size);
-    const view = new DataView(bytes.buffer);
-    return (value: unknown) => (encodeAt(type, value, view, 0, `${what}: argument ${i}`), bytes);
+    const shared = new Uint8Array(type.size);
+    return (value: unknown, fresh: boolean) => {
+      const bytes = fresh ? new Uint8Array(type.size) : shared;
+      encodeAt(type, value, new DataView(bytes.buffer), 0, `${what}: argument ${i}`);
+      return bytes;
+    };
   });
   const ret = signature.ret;
   const out = isStruct(ret) ? new Uint8Array(ret.size) : undefined;
   const outView = out && new DataView(out.buffer);
   const read = isStruct(ret) ? codecOf(ret).read : undefined;
   return (args) => {
-    const passed = args.map((value, i) => (encoders[i] === undefined ? value : encoders[i]!(value)));
+    const nested = encoding;
+    encoding = true;
+    let passed: unknown[];
+    try {
+      passed = args.map((value, i) => (encoders[i] === undefined ? value : encoders[i]!(value, nested)));
+    } finally {
+      encoding = nested;
+    }
     try {
       const result = binding.callPointer(address, native, passed, out);
       return read === undefined ? result : read(outView!, 0);
     } catch (error) {
       // A callback's error rethrown after the native call returned carries its result (native
-      // code gave it `returnValue: undefined` for a struct, which is decoded here).
+      // code gave it \`returnValue: undefined\` for a struct, which is decoded here).
       if (read !== undefined && typeof error === 'object' && error !== null && Object.hasOwn(error, 'returnValue')) {
         Object.defineProperty(error, 'returnValue', { value: read(outView!, 0), writable: true, enumerable: true, configurable: true });
       }
@@ -199,7 +211,7 @@ export class Library implements Disposable {
    * (`lib.fn('int strcmp(const char *a, const char *b)')`, structs by name in `types`: see
    * sig.c). Calls after close() are a TypeError. */
   fn<S extends Signature>(name: string, signature: S): FnPtr<S>;
-  fn<const D extends string, const T extends CTypes = Record<never, never>>(declaration: D, types?: T): FnPtr<CSignature<D, T>>;
+  fn<const D extends `${string}(${string}`, const T extends CTypes = Record<never, never>>(declaration: D, types?: T): FnPtr<CSignature<D, T>>;
   fn(nameOrDeclaration: string, signatureOrTypes?: Signature | CTypes): FnPtr {
     let name = nameOrDeclaration;
     let signature = signatureOrTypes as Signature;

@@ -10,7 +10,6 @@ import {
   isComposite,
   leafSize,
   leavesOf,
-  readComposite,
   sizeOf,
   type StructType,
 } from './struct.js';
@@ -147,8 +146,8 @@ function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
 // in JS (or decoded straight from a cached region of JS-owned memory).
 
 /** Scratch bytes of struct reads and writes, grown as needed. Never handed to user code; a
- * written value's getters may run while it is filled and write memory themselves (`encodeAt`
- * notices). */
+ * written value's getters may run while it is filled and read or write memory themselves
+ * (`encodeAt` notices: both count in `encodings`). */
 let bytes = new Uint8Array(256);
 let bytesView = new DataView(bytes.buffer);
 /** Where a leaf is written natively before its bytes move to its (maybe unaligned) offset. */
@@ -201,13 +200,16 @@ function readCompositeAt(type: StructType | ArrayType, address: unknown, offset:
           forget(region);
           break;
         }
-        return readComposite(type, region.view, start - region.start);
+        return codecOf(type).read(region.view, start - region.start);
       }
     }
   }
   scratchFor(type.size);
+  // A getter of a value being written into the scratch (writeCompositeAt) may read: the write
+  // then starts over (`encodeAt` sees the count move).
+  encodings++;
   binding.memoryReadInto(address, offset, bytes, type.size, 'memory.read');
-  return readComposite(type, bytesView, 0);
+  return codecOf(type).read(bytesView, 0);
 }
 
 function writeCompositeAt(type: StructType | ArrayType, address: unknown, value: unknown, offset: number): void {

@@ -116,7 +116,7 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   const variadic = options?.variadic ?? false;
   if (typeof variadic !== 'boolean') throw new TypeError(`sig: options.variadic must be a boolean; got ${describe(variadic)}`);
   // A variadic function's signature is checked as a call with no variadic argument (a callee-pop
-  // x86 convention cannot be variadic); each call makes its own (variadic.ts).
+  // x86 convention cannot be variadic); each call makes its own (fn-ptr.ts, variadicCaller).
   const native = new binding.NativeSignature(nativeName(ret), args.map(nativeName), abi, variadic ? args.length : undefined);
   const text = native.toString();
   // toString is not enumerable: structuredClone copies a signature as the data it is (V8 refuses
@@ -170,7 +170,7 @@ export type Fallback<S extends Signature> = S extends Signature<infer R> ? Param
 
 /** The signature a C declaration reads as, where TypeScript can read it (see c-decl.ts). */
 export type CSignature<S extends string, T extends CTypes = Record<never, never>> =
-  CReading<S, T> extends [unknown, infer R extends Param, infer A extends readonly Param[], infer V extends boolean] ? Signature<R, A, V> : Signature;
+  CReading<S, T> extends [infer R extends Param, infer A extends readonly Param[], infer V extends boolean] ? Signature<R, A, V> : Signature;
 
 /**
  * A signature from a C declaration: a function pointer type (`'int (*)(const void *, const void

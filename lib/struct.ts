@@ -211,7 +211,8 @@ function structReader(names: readonly string[], offsets: readonly number[], read
     made ??
     ((view, at) => {
       const value: Record<string, unknown> = {};
-      for (let i = 0; i < names.length; i++) value[names[i]!] = readers[i]!(view, at + offsets[i]!);
+      // Defined, not assigned: a field named __proto__ is a field, not the prototype.
+      for (let i = 0; i < names.length; i++) Object.defineProperty(value, names[i]!, { value: readers[i]!(view, at + offsets[i]!), writable: true, enumerable: true, configurable: true });
       return value;
     })
   );
@@ -413,11 +414,6 @@ export function offsetof<F extends Fields>(type: StructType<F>, field: keyof F &
     throw new TypeError(`t.offsetof: ${describe(field)} is not a field of ${type.name}`);
   }
   return type.offsets[field];
-}
-
-/** Reads a struct or array at byte `at` of `view`. */
-export function readComposite(type: StructType | ArrayType, view: DataView, at: number): unknown {
-  return codecs.get(type)!.read(view, at);
 }
 
 /** The codec of a struct or array type made here. */

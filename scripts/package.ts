@@ -23,7 +23,9 @@ export function platformName(): string {
 function npm(cwd: string, args: string[], env: NodeJS.ProcessEnv): string {
   const cli = process.env.npm_execpath;
   const [file, argv] = cli?.endsWith('.js') ? [process.execPath, [cli, ...args]] : ['npm', args];
-  return execFileSync(file, argv, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // npm is npm.cmd on Windows, which only a shell runs.
+  const shell = file === 'npm' && process.platform === 'win32';
+  return execFileSync(file, argv, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], shell });
 }
 
 function pack(dir: string, out: string, env: NodeJS.ProcessEnv): string {

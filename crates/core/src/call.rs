@@ -40,6 +40,9 @@ pub unsafe fn call_raw_into(
     out: &mut [u8],
 ) -> Outcome {
     debug_assert_eq!(args.len(), sig.args().len());
+    // A hidden result buffer is made of `out`'s size: it must be the struct's.
+    let size = sig.ret().structure().map_or(0, |s| s.size());
+    assert_eq!(out.len(), size, "`out` is the returned struct's size");
     let layout = sig.layout();
     // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
     // signature fits).

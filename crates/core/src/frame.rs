@@ -5,7 +5,9 @@
 //! way round. Decoding and the binding layer never see which ABI filled it.
 
 use crate::layout::{Exit, Loc, Place, Return, FP_REGS, GP_REGS};
+use crate::signature::{Signature, StructInput};
 use crate::signature::{MAX_ARGS, MAX_BY_VALUE};
+use crate::structs::Struct;
 
 /// The image itself. Its field offsets are the contract with the assembly in `arch/` (passed to
 /// it as `offset_of!` constants, never written as numbers there); its size is a multiple of 16 so
@@ -119,9 +121,13 @@ impl<'a> Frame<'a> {
         (self.raw.stack as usize as *const u8).wrapping_add(usize::from(offset))
     }
 
-    /// Copies the bytes of a struct argument travelling at `place` into `out` (its size).
-    pub fn read_struct(&self, place: &Place, out: &mut [u8]) {
-        match place {
+    /// Copies the bytes of a struct argument into `out`.
+    ///
+    /// # Panics
+    /// When `out` is not the struct's size.
+    pub fn read_struct(&self, input: &StructInput, out: &mut [u8]) {
+        assert_eq!(out.len(), input.size, "a struct argument's bytes");
+        match &input.place {
             Place::Scalar(_) => unreachable!("not a struct argument"),
             Place::Parts(parts) => {
                 for part in parts {
@@ -141,6 +147,7 @@ impl<'a> Frame<'a> {
             }
             // SAFETY: `new`'s contract: the caller passed the address of a copy of the struct,
             // which lives until the call returns.
+            // The size is the signature's (asserted above).
             Place::Reference(loc) => unsafe {
                 let from = self.read(*loc) as usize as *const u8;
                 std::ptr::copy_nonoverlapping(from, out.as_mut_ptr(), out.len());
@@ -148,12 +155,16 @@ impl<'a> Frame<'a> {
         }
     }
 
-    /// Makes `bytes` the struct this call returns, as `ret` (the signature's) says: into the
-    /// return registers, or to the caller's memory (whose address is then returned too). A
-    /// handler of a signature that returns a struct calls this once; its own return value is
-    /// then ignored.
-    pub fn return_struct(&mut self, ret: &Return, bytes: &[u8]) {
-        match ret {
+    /// Makes `bytes` the struct this call of `sig` returns: into the return registers, or to the
+    /// caller's memory (whose address is then returned too). A handler of a signature that
+    /// returns a struct calls this once; its own return value is then ignored.
+    ///
+    /// # Panics
+    /// When `sig` returns no struct of `bytes.len()` bytes.
+    pub fn return_struct(&mut self, sig: &Signature, bytes: &[u8]) {
+        let size = sig.ret().structure().map(Struct::size);
+        assert_eq!(size, Some(bytes.len()), "the returned struct's bytes");
+        match &sig.layout().ret {
             Return::Scalar => unreachable!("not a struct return"),
             Return::Parts(parts) => {
                 for part in parts {

@@ -5,7 +5,6 @@
 //! JS has taken it (`claim`), the caller waits for it to finish: the callback may be reading the
 //! caller's arguments (pointers into its memory), so the caller must not return under it.
 
-use std::ffi::CString;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -115,7 +114,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// One blocking call's rendezvous, shared by the waiting caller and the owning thread: a raw
 /// value, and a payload of type P the call may return besides (a C string, a struct's bytes).
-pub struct Completion<P = CString> {
+pub struct Completion<P> {
     state: AtomicU32,
     value: AtomicU64,
     /// Also holds the payload, from `complete` until the caller takes it.

@@ -29,9 +29,10 @@ pub enum SigError {
     StructWithRegisterConvention {
         conv: CallConv,
     },
-    /// A struct, or void, among the variadic arguments.
-    VariadicNotScalar {
-        index: usize,
+    /// A struct in a variadic function's signature (a variadic argument, a fixed one or the
+    /// result): not supported, pass it by pointer.
+    VariadicWithStruct {
+        index: Option<usize>,
     },
     /// A variadic function of an x86 convention other than cdecl (callee-popped conventions
     /// cannot have one).
@@ -66,17 +67,22 @@ impl fmt::Display for SigError {
                 "structs by value are not supported with x86 {conv} (compilers disagree about \
                  where they go); use cdecl or stdcall, or pass a pointer"
             ),
-            SigError::VariadicNotScalar { index } => write!(
-                f,
-                "variadic argument {index} is not a scalar: pass scalars (a struct by pointer)"
-            ),
+            SigError::VariadicWithStruct { index } => {
+                match index {
+                    Some(index) => {
+                        write!(f, "argument {index} of a variadic function is a struct")?
+                    }
+                    None => f.write_str("a variadic function's result is a struct")?,
+                }
+                f.write_str(": not supported (pass it by pointer)")
+            }
             SigError::VariadicNotCdecl { conv } => write!(
                 f,
                 "a variadic function is cdecl on x86 ('C'); '{conv}' cannot be variadic"
             ),
             SigError::TooLargeByValue { what, bytes } => write!(
                 f,
-                "{what} take {bytes} bytes by value; at most {MAX_BY_VALUE} are supported (pass a \
+                "{what} {bytes} bytes by value; at most {MAX_BY_VALUE} are supported (pass a \
                  pointer instead)"
             ),
             SigError::ThiscallWithoutThis { first } => {
@@ -180,13 +186,14 @@ impl Signature {
         }
         let flavor = conv.resolve().map_err(SigError::Abi)?;
         let first_variadic = fixed.unwrap_or(args.len()).min(args.len());
-        if let Some(index) = args[first_variadic..]
-            .iter()
-            .position(|a| a.scalar().is_none())
-        {
-            return Err(SigError::VariadicNotScalar {
-                index: first_variadic + index,
-            });
+        if fixed.is_some() {
+            if let Some(index) = args.iter().position(|a| a.scalar().is_none()) {
+                let index = Some(index);
+                return Err(SigError::VariadicWithStruct { index });
+            }
+            if ret.scalar().is_none() {
+                return Err(SigError::VariadicWithStruct { index: None });
+            }
         }
         if fixed.is_some() && matches!(flavor, Flavor::X86(conv) if conv != X86Conv::Cdecl) {
             return Err(SigError::VariadicNotCdecl { conv });
@@ -203,14 +210,14 @@ impl Signature {
             .map(|s| s.size())
             .sum();
         if by_value > MAX_BY_VALUE {
-            let what = "the struct arguments";
+            let what = "the struct arguments take";
             return Err(SigError::TooLargeByValue {
                 what,
                 bytes: by_value,
             });
         }
         if let Some(s) = ret.structure().filter(|s| s.size() > MAX_BY_VALUE) {
-            let what = "the returned struct";
+            let what = "the returned struct takes";
             return Err(SigError::TooLargeByValue {
                 what,
                 bytes: s.size(),
@@ -235,7 +242,7 @@ impl Signature {
                 _ => arg.clone(),
             })
             .collect();
-        let layout = layout::layout_on(Target::HOST.os, flavor, &ret, &travelling, first_variadic);
+        let layout = layout::layout_on(Target::HOST.os, flavor, &ret, &travelling, fixed);
         let inputs = travelling
             .iter()
             .zip(&args)
@@ -271,6 +278,11 @@ impl Signature {
 
     pub fn args(&self) -> &[Param] {
         &self.args
+    }
+
+    /// Whether it is a call of a variadic function (no thunk can have one).
+    pub fn is_variadic(&self) -> bool {
+        self.fixed.is_some()
     }
 
     pub fn flavor(&self) -> Flavor {

@@ -185,11 +185,6 @@ impl Struct {
             member.collect_leaves(base + offset, self.target, out);
         }
     }
-
-    /// The target it was laid out for.
-    pub fn target(&self) -> Target {
-        self.target
-    }
 }
 
 impl Member {

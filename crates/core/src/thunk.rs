@@ -15,7 +15,7 @@ use closure_ffi::{jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
 use crate::abi::Flavor;
 use crate::arch::new_code;
 use crate::frame::{Frame, RawFrame};
-use crate::layout::Exit;
+use crate::layout::{Exit, Loc, Return};
 use crate::signature::Signature;
 
 /// What a thunk calls. Implemented by the binding layer (JS callbacks) and by tests.
@@ -25,7 +25,8 @@ pub trait Handler: Send + Sync + 'static {
     /// then ignored). `self` is the handler as its thunk holds it, for a handler that hands
     /// itself to another thread.
     fn call(self: &Arc<Self>, frame: &mut Frame<'_>) -> u64;
-    /// The raw return value when `call` panicked (the panic never crosses the C boundary).
+    /// The raw return value when `call` panicked (the panic never crosses the C boundary); a
+    /// struct return is then zeros.
     fn on_panic(&self) -> u64;
 }
 
@@ -53,9 +54,39 @@ pub(crate) struct Slot {
     /// callee_pops << 8 | x87`; set before the handler, so that how a call returns does not
     /// depend on finding a handler.
     shape: AtomicU32,
+    /// A returned struct the handler must write (`Frame::return_struct`): 0 for none, else
+    /// `RET_MEMORY | loc code << 16 | size` for one in the caller's memory (`loc_code`), or
+    /// `RET_REGISTERS`. A call that did not write it (a handler that panicked, a stale call of a
+    /// pooled thunk) gets zeros there instead of whatever the memory or registers held. It fills
+    /// the slot's padding: slots stay 16 bytes.
+    ret_shape: AtomicU32,
+}
+
+const _: () = assert!(size_of::<Slot>() == 16);
+
+const RET_MEMORY: u32 = 1 << 31;
+const RET_REGISTERS: u32 = 1 << 30;
+
+/// The hidden result address's location as 2 bits (the three a convention uses).
+fn loc_code(loc: Loc) -> u32 {
+    match loc {
+        Loc::Gp(0) => 0,
+        Loc::Stack(0) => 1,
+        Loc::ResultRegister => 2,
+        other => unreachable!("a hidden result address is never at {other:?}"),
+    }
 }
 
 impl Slot {
+    fn set_ret_shape(&self, sig: &Signature) {
+        let bits = match (&sig.layout().ret, sig.ret().structure()) {
+            (Return::Memory(loc), Some(s)) => RET_MEMORY | loc_code(*loc) << 16 | s.size() as u32,
+            (Return::Parts(_), _) => RET_REGISTERS,
+            _ => 0,
+        };
+        self.ret_shape.store(bits, Ordering::Relaxed);
+    }
+
     fn exit(&self) -> Exit {
         let bits = self.shape.load(Ordering::Relaxed);
         Exit {
@@ -107,6 +138,7 @@ fn new_slot() -> &'static Slot {
             .map(|_| Slot {
                 handler: AtomicPtr::new(ptr::null_mut()),
                 shape: AtomicU32::new(0),
+                ret_shape: AtomicU32::new(0),
             })
             .collect();
         spare.block = Box::leak(block);
@@ -166,6 +198,7 @@ impl<H: Handler> Thunk<H> {
             }
         };
         slot.set_shape(flavor, sig.layout().exit);
+        slot.set_ret_shape(sig);
         // SAFETY: the thunk's code was compiled for H (same kind); its slot holds no handler (a
         // pooled or new one); the pointer comes from an Arc<H>, whose count passes to the slot.
         let previous = slot
@@ -332,6 +365,27 @@ macro_rules! dispatcher {
 }
 pub(crate) use dispatcher;
 
+/// A struct return nobody wrote (see `Slot::ret_shape`): zeros, and for one in memory its
+/// address in the first return register, as the convention wants.
+#[cold]
+#[inline(never)]
+fn zero_struct_return(raw: &mut RawFrame, shape: u32) {
+    raw.ret = [0; 2];
+    raw.ret_fp = [0; 4];
+    if shape & RET_MEMORY != 0 {
+        let loc = [Loc::Gp(0), Loc::Stack(0), Loc::ResultRegister][(shape >> 16 & 3) as usize];
+        let size = (shape & 0xFFFF) as usize;
+        // SAFETY: the template filled the frame for a call in progress, whose caller passed the
+        // address of `size` bytes for the result at `loc` (the thunk's signature says so).
+        unsafe {
+            let frame = Frame::new(raw);
+            let to = frame.read(loc) as usize as *mut u8;
+            std::ptr::write_bytes(to, 0, size);
+            raw.ret[0] = to as usize as u64;
+        }
+    }
+}
+
 /// What every template calls: finds the handler of the thunk, lets it decode the frame, writes
 /// the return value and how to return into the frame.
 ///
@@ -346,7 +400,7 @@ pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, raw: &mut RawFrame
     // arguments of a call in progress.
     let mut frame = unsafe { Frame::new(raw) };
     let value = if installed.is_null() {
-        0 // pooled: a stale call gets zero
+        0 // pooled: a stale call gets zero (a struct: zeros)
     } else {
         // A panic unwinding out of an extern "C" function aborts the process: catch it here,
         // behind every thunk. Everything else happens around the call, so that little stays live
@@ -366,6 +420,10 @@ pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, raw: &mut RawFrame
     let raw = frame.raw();
     if !returned_struct {
         raw.set_return(value);
+        let shape = slot.ret_shape.load(Ordering::Relaxed);
+        if shape != 0 {
+            zero_struct_return(raw, shape);
+        }
     }
     if cfg!(target_arch = "x86") {
         // Only x86's template reads it: elsewhere the slot's exit is not even loaded, as this

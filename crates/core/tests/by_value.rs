@@ -30,12 +30,12 @@ impl Handler for Echo {
                 Input::Scalar(s) => s.decode(frame).to_le_bytes().to_vec(),
                 Input::Struct(s) => {
                     let mut out = vec![0; s.size];
-                    frame.read_struct(&s.place, &mut out);
+                    frame.read_struct(s, &mut out);
                     out
                 }
             })
             .collect();
-        frame.return_struct(&self.sig.layout().ret, &seen[self.pick]);
+        frame.return_struct(&self.sig, &seen[self.pick]);
         *self.seen.lock().unwrap() = seen;
         0
     }
@@ -471,4 +471,41 @@ fn fastcall_and_thiscall_refuse_structs() {
             "structs by value are not supported with x86 {conv}"
         )));
     }
+}
+
+/// A handler that panics: the thunk's caller must still get a defined struct (zeros) and, for
+/// one returned through memory, that memory written and its address returned.
+struct Panics;
+
+impl Handler for Panics {
+    fn call(self: &Arc<Self>, _: &mut Frame<'_>) -> u64 {
+        panic!("a handler's bug");
+    }
+    fn on_panic(&self) -> u64 {
+        0x1234
+    }
+}
+
+#[test]
+fn a_struct_return_is_zeros_when_the_handler_panics() {
+    let big = || Param::from(Struct::parse("{[u64;5]}", Target::HOST).unwrap());
+    let sig = Signature::new(big(), Vec::<Param>::new(), CallConv::C).unwrap();
+    let thunk = Thunk::new(&sig, Arc::new(Panics)).unwrap();
+    // SAFETY: made for () -> Big.
+    let f: extern "C" fn() -> Big = unsafe { transmute(thunk.address()) };
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let got = f();
+    std::panic::set_hook(hook);
+    assert_eq!(got, Big { a: [0; 5] });
+
+    let pair = || Param::from(Struct::parse("{f64,i64}", Target::HOST).unwrap());
+    let sig = Signature::new(pair(), Vec::<Param>::new(), CallConv::C).unwrap();
+    let thunk = Thunk::new(&sig, Arc::new(Panics)).unwrap();
+    // SAFETY: made for () -> F64I64.
+    let f: extern "C" fn() -> F64I64 = unsafe { transmute(thunk.address()) };
+    std::panic::set_hook(Box::new(|_| {}));
+    let got = f();
+    let _ = std::panic::take_hook();
+    assert_eq!(got, F64I64 { a: 0.0, b: 0 });
 }

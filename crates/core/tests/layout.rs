@@ -294,7 +294,7 @@ mod by_value {
     }
 
     fn on(os: Os, flavor: Flavor, ret: Param, args: &[Param]) -> bare_fn_core::layout::Layout {
-        layout_on(os, flavor, &ret, args, args.len())
+        layout_on(os, flavor, &ret, args, None)
     }
 
     #[test]

@@ -81,9 +81,9 @@ fn more_doubles_than_registers() {
     assert_eq!(text, "0.25 1.25 2.25 3.25 4.25 5.25 6.25 7.25 8.25 9.25");
 }
 
-fn locs(os: Os, flavor: Flavor, args: &[Type], fixed: usize) -> Vec<Loc> {
+fn locs(os: Os, flavor: Flavor, args: &[Type], fixed: impl Into<Option<usize>>) -> Vec<Loc> {
     let args: Vec<Param> = args.iter().map(|&t| t.into()).collect();
-    layout_on(os, flavor, &I32.into(), &args, fixed).locs()
+    layout_on(os, flavor, &I32.into(), &args, fixed.into()).locs()
 }
 
 #[test]
@@ -134,7 +134,13 @@ fn variadic_arguments_are_scalars_and_the_display_marks_them() {
             .to_string(),
         "(cstring, ...) -> i32"
     );
-    let pair = Param::from(Struct::parse("{i32,i32}", Target::HOST).unwrap());
+    let pair2 = || Param::from(Struct::parse("{i32,i32}", Target::HOST).unwrap());
+    let pair = pair2();
     let err = Signature::variadic(I32, [Param::from(CString), pair], CallConv::C, 1).unwrap_err();
-    assert_eq!(err, SigError::VariadicNotScalar { index: 1 });
+    assert_eq!(err, SigError::VariadicWithStruct { index: Some(1) });
+    let err = Signature::variadic(pair2(), [CString], CallConv::C, 1).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a variadic function's result is a struct: not supported (pass it by pointer)"
+    );
 }

@@ -63,6 +63,12 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
     let [signature, flags, timeout_ms, on_error, fallback, created_at] = args;
     // SAFETY: forwarded.
     let sig = unsafe { signature_of(env, signature) }?;
+    if sig.is_variadic() {
+        // bare-fn.ts refuses it first, with the signature's text.
+        return Err(Failure::type_error(
+            "new BareFn: a BareFn cannot be variadic",
+        ));
+    }
     let flags = number(env, flags) as u32;
     let (fallback, fallback_payload) = match flags & HAS_FALLBACK {
         0 => (0, None),

@@ -11,7 +11,7 @@ use napi_derive::napi;
 use crate::from_js::from_js;
 use crate::memory::data_pointer;
 use crate::native_call::NativeCall;
-use crate::raw::{throw_on_failure, Failure, Raw};
+use crate::raw::{define_data, throw_on_failure, Failure, Raw};
 use crate::signature::NativeSignature;
 use crate::to_js::to_js;
 
@@ -38,25 +38,30 @@ pub fn call_pointer(
     let address = throw_on_failure(env, unsafe {
         from_js(env, Type::Pointer, address.0, &mut target)
     })?;
-    let out = match (sig.ret(), out) {
-        (Param::Struct(s), Some(out)) => {
-            throw_on_failure(env, bytes_of(env, out, s.size(), "the result"))?
-        }
+    let view = match (sig.ret(), out) {
+        (Param::Struct(s), Some(out)) => Some(throw_on_failure(
+            env,
+            bytes_of(env, out, s.size(), "the result"),
+        )?),
         (Param::Struct(_), None) => {
             return Err(Error::from_reason(
                 "bare-fn: a struct result needs its buffer",
             ))
         }
-        _ => (std::ptr::NonNull::dangling().as_ptr(), 0),
+        _ => None,
     };
-    // SAFETY: the view of `out` lives in this call's scope; nothing else uses it during the call
-    // (fn-ptr.ts reads it after).
-    let out = unsafe { std::slice::from_raw_parts_mut(out.0, out.1) };
+    // The result is received here and copied to the view after the call: the view is the
+    // FnPtr's, and a callback may call the same FnPtr meanwhile.
+    let mut returned = vec![0u8; view.map_or(0, |(_, len)| len)];
     let call = NativeCall::enter(true);
     // SAFETY: the user declared that `address` has this signature (the one unchecked promise of
     // an FFI); C-string arguments live in `strings` until after the call, struct arguments in
     // their views, which this call's scope holds.
-    let outcome = unsafe { call_raw_into(address as usize, sig, &raw_args, out) };
+    let outcome = unsafe { call_raw_into(address as usize, sig, &raw_args, &mut returned) };
+    if let Some((data, len)) = view {
+        // SAFETY: a view of `len` bytes of this call's scope (bytes_of), no JS running.
+        unsafe { std::ptr::copy_nonoverlapping(returned.as_ptr(), data, len) };
+    }
     LAST_OS_ERRORS.set(outcome.os_errors);
     let ret = outcome.value;
     let error = call.finish(env);
@@ -106,20 +111,12 @@ unsafe fn attach_return_value(env: sys::napi_env, error: sys::napi_value, value:
     if kind != sys::ValueType::napi_object && kind != sys::ValueType::napi_function {
         return;
     }
-    let property = sys::napi_property_descriptor {
-        utf8name: c"returnValue".as_ptr(),
-        name: std::ptr::null_mut(),
-        method: None,
-        getter: None,
-        setter: None,
-        value,
-        attributes: sys::PropertyAttributes::writable
-            | sys::PropertyAttributes::enumerable
-            | sys::PropertyAttributes::configurable,
-        data: std::ptr::null_mut(),
-    };
-    // SAFETY: forwarded; one descriptor.
-    if unsafe { sys::napi_define_properties(env, error, 1, &property) } != sys::Status::napi_ok {
+    let attributes = sys::PropertyAttributes::writable
+        | sys::PropertyAttributes::enumerable
+        | sys::PropertyAttributes::configurable;
+    // SAFETY: forwarded.
+    let status = unsafe { define_data(env, error, c"returnValue", value, attributes) };
+    if status != sys::Status::napi_ok {
         // A proxy's trap may have thrown: the callback's error is what the caller gets.
         let mut pending = std::ptr::null_mut();
         // SAFETY: forwarded.

@@ -18,7 +18,7 @@ use crate::from_js::{convert_declined, exact};
 use crate::live;
 use crate::native_call::{self, JsScope};
 use crate::owner_cell::OwnerCell;
-use crate::raw::Failure;
+use crate::raw::{type_of, Failure};
 use crate::report::{report, Kind};
 use crate::thread;
 use crate::threading::Mode;
@@ -160,7 +160,7 @@ impl ArgSource for Frame<'_> {
     }
 
     fn read_struct(&self, _index: usize, input: &StructInput, out: &mut [u8]) {
-        Frame::read_struct(self, &input.place, out);
+        Frame::read_struct(self, input, out);
     }
 
     fn keep_returned(&self, callback: &JsCallback, string: Option<CString>) {
@@ -168,7 +168,7 @@ impl ArgSource for Frame<'_> {
     }
 
     fn return_struct(&mut self, callback: &JsCallback, bytes: &[u8]) {
-        Frame::return_struct(self, &callback.sig.layout().ret, bytes);
+        Frame::return_struct(self, &callback.sig, bytes);
     }
 }
 
@@ -391,6 +391,13 @@ impl JsCallback {
             &Param::Scalar(ty) => unsafe { exact(env, ty, result) }
                 .unwrap_or_else(|| self.convert_result(env, ty, result, source)),
             Param::Struct(s) => {
+                // The wrapper encoded the result (lib/arg-buffer.ts) and gave undefined, or the
+                // error saying why it could not.
+                if type_of(env, result) != sys::ValueType::napi_undefined {
+                    // SAFETY: in the open scope of `invoke`.
+                    unsafe { self.report(env, result, Kind::BadReturn) };
+                    return self.fallback;
+                }
                 // SAFETY: on the owning thread; the wrapper wrote it just now, and no JS runs
                 // before it is copied.
                 let bytes = unsafe { self.dispatcher.args().returned(s.size()) };
@@ -518,7 +525,7 @@ impl JsCallback {
         // right after.
         unsafe {
             let scope = self.enter_scope(env);
-            let error = match live::site(self.index) {
+            let error = match live::site(self.index, self) {
                 Some(site) => failure.to_js_at(env, &site),
                 None => failure.to_js(env),
             };
@@ -563,7 +570,7 @@ impl Handler for JsCallback {
                     Some(Payload::Struct(bytes)) => bytes,
                     _ => &ZEROS[..s.size()],
                 };
-                frame.return_struct(&self.sig.layout().ret, bytes);
+                frame.return_struct(&self.sig, bytes);
             }
         }
         raw
@@ -662,7 +669,7 @@ impl JsCallback {
                     .inspect(|_| match completion.take_payload() {
                         Some(Payload::String(string)) => self.keep_returned_here(Some(string)),
                         Some(Payload::Struct(bytes)) => {
-                            frame.return_struct(&self.sig.layout().ret, &bytes);
+                            frame.return_struct(&self.sig, &bytes);
                         }
                         None if self.sig.ret() == &Param::Scalar(Type::CString) => {
                             self.keep_returned_here(None);
@@ -728,7 +735,7 @@ impl JsCallback {
                     *slot = args.bytes.len() as u64;
                     args.bytes.resize(args.bytes.len() + input.size, 0);
                     let at = *slot as usize;
-                    frame.read_struct(&input.place, &mut args.bytes[at..]);
+                    frame.read_struct(input, &mut args.bytes[at..]);
                     continue;
                 }
             };

@@ -35,6 +35,12 @@ impl NativeLibrary {
         global: Option<bool>,
         deep_bind: Option<bool>,
     ) -> Result<Self> {
+        if deep_bind == Some(true) && !has_deep_bind() {
+            let failure = Failure::type_error(
+                "Library.open: options.deepBind needs RTLD_DEEPBIND, which only glibc's dlopen has",
+            );
+            return Err(failure.throw(env.raw()));
+        }
         let loaded = load(&path, lazy, global, deep_bind).map_err(|e| {
             Failure::range_error(format!(
                 "Library.open: cannot open path {path:?}: {}",
@@ -130,7 +136,7 @@ fn load(
     unsafe { Library::open(Some(path), flags) }.map(Into::into)
 }
 
-/// RTLD_DEEPBIND: glibc's (fn-ptr.ts refuses the option where `hasDeepBind` is false).
+/// RTLD_DEEPBIND: glibc's (`open` refuses the option where `has_deep_bind` is false).
 #[cfg(all(unix, target_os = "linux", target_env = "gnu"))]
 fn deep_bind_flag() -> i32 {
     libc::RTLD_DEEPBIND
@@ -138,7 +144,7 @@ fn deep_bind_flag() -> i32 {
 
 #[cfg(all(unix, not(all(target_os = "linux", target_env = "gnu"))))]
 fn deep_bind_flag() -> i32 {
-    unreachable!("fn-ptr.ts refuses deepBind where the C library has no RTLD_DEEPBIND")
+    0 // never asked: `open` refuses deepBind here
 }
 
 /// Whether dlopen here has RTLD_DEEPBIND (glibc).

@@ -110,10 +110,17 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
     })
 }
 
-/// Where the live BareFn at `index` was created, if that was recorded (BARE_FN_TRACE, or a BareFn
-/// other threads may call: lib/bare-fn.ts).
-pub fn site(index: u32) -> Option<String> {
-    LIVE.with(|live| live.borrow().sites.get(&index).cloned())
+/// Where the BareFn of `callback` was created, if it is still live at `index` and that was
+/// recorded (BARE_FN_TRACE, or a BareFn other threads may call: lib/bare-fn.ts). A disposed
+/// BareFn's index may serve another since: its site is not this one's.
+pub fn site(index: u32, callback: &JsCallback) -> Option<String> {
+    LIVE.try_with(|live| {
+        let live = live.borrow();
+        let bare_fn = live.places.get(index as usize)?.as_ref()?;
+        std::ptr::eq(bare_fn.callback(), callback).then(|| live.sites.get(&index).cloned())?
+    })
+    .ok()
+    .flatten()
 }
 
 /// The thunk address of the BareFn at `index`, if it is live.

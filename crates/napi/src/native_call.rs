@@ -18,7 +18,7 @@ use std::ptr::{self, NonNull};
 
 use napi::sys;
 
-use crate::raw::undefined;
+use crate::raw::{define_data, undefined};
 
 /// Calls sharing one handle scope: bounds how many handles (arguments, results) pile up, a few
 /// per call. Reopening a batch (closing and opening the scope, looking the callee up in the
@@ -379,20 +379,10 @@ impl Kept {
             });
         }
         let mut holder = ptr::null_mut();
-        let property = sys::napi_property_descriptor {
-            utf8name: HELD.as_ptr(),
-            name: ptr::null_mut(),
-            method: None,
-            getter: None,
-            setter: None,
-            value,
-            attributes: sys::PropertyAttributes::default,
-            data: ptr::null_mut(),
-        };
         // SAFETY: forwarded; one descriptor, on a fresh object.
         unsafe {
             sys::napi_create_object(env, &mut holder);
-            sys::napi_define_properties(env, holder, 1, &property);
+            define_data(env, holder, HELD, value, sys::PropertyAttributes::default);
             (sys::napi_create_reference(env, holder, 1, &mut reference) == sys::Status::napi_ok)
                 .then_some(Kept {
                     reference,

@@ -267,3 +267,29 @@ pub fn format_number(d: f64) -> String {
         format!("{d}")
     }
 }
+
+/// Defines `name` on `object` as a data property of `value` (defined: no setter of the object or
+/// its prototypes runs); the status.
+///
+/// # Safety
+/// `env` live on this thread; `object` and `value` belong to its open scope.
+pub unsafe fn define_data(
+    env: sys::napi_env,
+    object: sys::napi_value,
+    name: &std::ffi::CStr,
+    value: sys::napi_value,
+    attributes: sys::napi_property_attributes,
+) -> sys::napi_status {
+    let property = sys::napi_property_descriptor {
+        utf8name: name.as_ptr(),
+        name: ptr::null_mut(),
+        method: None,
+        getter: None,
+        setter: None,
+        value,
+        attributes,
+        data: ptr::null_mut(),
+    };
+    // SAFETY: forwarded; one descriptor.
+    unsafe { sys::napi_define_properties(env, object, 1, &property) }
+}

@@ -140,7 +140,7 @@ fn build(
     let inner = made.map_err(|e| match e {
         SigError::VoidArgument { .. }
         | SigError::StructWithRegisterConvention { .. }
-        | SigError::VariadicNotScalar { .. }
+        | SigError::VariadicWithStruct { .. }
         | SigError::VariadicNotCdecl { .. } => Failure::type_error(format!("sig: {e}")),
         _ => Failure::range_error(format!("sig: {e}")),
     })?;

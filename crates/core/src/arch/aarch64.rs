@@ -109,8 +109,8 @@ unsafe extern "C" fn aapcs64_template<H: Handler>() {
 
 dispatcher!(dispatch_aapcs64, "C");
 
-/// Copies the stack area below the caller's sp (rounded up to 16 bytes), loads x0-x7, x8 and
-/// d0-d7, calls, stores x0/x1 and d0-d3.
+/// Copies the stack area below the caller's sp (the reservation rounded up to 16 bytes, the copy
+/// exactly `stack_bytes`), loads x0-x7, x8 and d0-d7, calls, stores x0/x1 and d0-d3.
 // SAFETY: copies exactly `stack_bytes` bytes from `frame.stack` (the caller's contract: `invoke`)
 // below a 16-aligned sp; `frame` and the callee stay in callee-saved registers across the call.
 #[unsafe(naked)]

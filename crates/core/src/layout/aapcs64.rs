@@ -21,8 +21,9 @@
 //! - returned structs: an HFA in v0-v3, another struct of at most 16 bytes in x0/x1, a larger one
 //!   written where x8 points (the caller's indirect result register);
 //! - the variadic arguments of a variadic call: as any other on Linux; on Apple all on the stack,
-//!   each in an 8-byte slot; on Windows floats in x registers (Microsoft's arm64 ABI), both as
-//!   clang compiles calls of printf for each target.
+//!   each in an 8-byte slot; on Windows every float of a variadic function, fixed ones too, in x
+//!   registers (Microsoft's arm64 ABI), as clang compiles such calls for each target. (Structs
+//!   never occur in a variadic signature: `Signature` refuses them.)
 
 use super::{chunks, on_stack, scalar, Exit, Layout, Loc, Place, Registers, Return, StackCursor};
 use crate::abi::Aapcs64;
@@ -30,7 +31,9 @@ use crate::param::Param;
 use crate::structs::Struct;
 use crate::types::{Class, Type};
 
-pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param], fixed: usize) -> Layout {
+pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param], fixed: Option<usize>) -> Layout {
+    let variadic_fn = fixed.is_some();
+    let fixed = fixed.unwrap_or(args.len());
     let ret = match ret {
         Param::Scalar(_) => Return::Scalar,
         Param::Struct(s) => match hfa(s) {
@@ -59,7 +62,9 @@ pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param], fixed: usize) -> La
             Param::Scalar(_) if i >= fixed && variant == Aapcs64::Darwin => {
                 Place::Scalar(Loc::Stack(stack.place(8, 8)))
             }
-            Param::Scalar(t) if i >= fixed && variant == Aapcs64::Windows => {
+            // Windows: a variadic function takes no argument in a float register, fixed ones
+            // included (clang for aarch64-windows-msvc: `vf(1.5, 2.5)` in x0 and x1).
+            Param::Scalar(t) if variadic_fn && variant == Aapcs64::Windows => {
                 let size = t.size_for(8);
                 scalar(&mut regs, Type::U64, || slot(&mut stack, size, size))
             }

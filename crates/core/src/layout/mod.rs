@@ -109,15 +109,20 @@ pub const FP_REGS: usize = 8;
 /// Lays out `args` (already validated: no void, at most `MAX_ARGS`, structs within
 /// `MAX_BY_VALUE`) returning `ret`, on the host.
 pub fn layout(flavor: Flavor, ret: &Param, args: &[Param]) -> Layout {
-    layout_on(Target::HOST.os, flavor, ret, args, args.len())
+    layout_on(Target::HOST.os, flavor, ret, args, None)
 }
 
-/// `layout` for a flavor on `os`, the arguments from `fixed` on being the variadic part of a
-/// call of a variadic function (`args.len()`: none; already promoted: no f32 or int narrower than
-/// 32 bits there). Only x86 depends on the OS (how structs return), so every OS's table is tested
+/// `layout` for a flavor on `os`; `fixed`: a call of a variadic function, whose arguments from
+/// `fixed` on are its variadic ones (already promoted: no f32 or int narrower than 32 bits). Only x86 depends on the OS (how structs return), so every OS's table is tested
 /// on any host. Variadic arguments travel as the others do, except on Win64 and Windows on Arm
 /// (floats in integer registers) and Apple arm64 (all on the stack, 8-byte slots).
-pub fn layout_on(os: Os, flavor: Flavor, ret: &Param, args: &[Param], fixed: usize) -> Layout {
+pub fn layout_on(
+    os: Os,
+    flavor: Flavor,
+    ret: &Param,
+    args: &[Param],
+    fixed: Option<usize>,
+) -> Layout {
     match flavor {
         Flavor::SysV64 => sysv64::layout(ret, args),
         Flavor::Win64 => win64::layout(ret, args, fixed),
@@ -206,6 +211,12 @@ fn chunks(locs: &[Loc], size: usize, chunk: usize) -> Vec<Part> {
             size: chunk.min(size - i * chunk) as u16,
         })
         .collect()
+}
+
+/// Whether a struct of `size` bytes travels as an integer of its size (Win64, and x86 results
+/// on Windows).
+fn integer_sized(size: usize) -> bool {
+    matches!(size, 1 | 2 | 4 | 8)
 }
 
 /// A whole struct of `size` bytes as one piece at `loc`.

@@ -18,17 +18,18 @@
 //!   argument points (RCX: the real arguments move one position on), and that address comes
 //!   back in RAX.
 
-use super::{whole, Exit, Layout, Loc, Place, Return};
+use super::{integer_sized, whole, Exit, Layout, Loc, Place, Return};
 use crate::param::Param;
 use crate::types::Class;
 
 /// Bytes of shadow space the caller reserves below the stack arguments.
 pub const SHADOW: u16 = 32;
 
-pub fn layout(ret: &Param, args: &[Param], fixed: usize) -> Layout {
+pub fn layout(ret: &Param, args: &[Param], fixed: Option<usize>) -> Layout {
+    let fixed = fixed.unwrap_or(args.len());
     let ret = match ret {
         Param::Scalar(_) => Return::Scalar,
-        Param::Struct(s) if in_register(s.size()) => {
+        Param::Struct(s) if integer_sized(s.size()) => {
             Return::Parts(vec![whole(Loc::Gp(0), s.size())])
         }
         Param::Struct(_) => Return::Memory(Loc::Gp(0)),
@@ -46,7 +47,7 @@ pub fn layout(ret: &Param, args: &[Param], fixed: usize) -> Layout {
         .map(|(i, arg)| match arg {
             Param::Scalar(_) if i >= fixed => Place::Scalar(at(position(i), Class::Integer)),
             Param::Scalar(t) => Place::Scalar(at(position(i), t.class())),
-            Param::Struct(s) if in_register(s.size()) => {
+            Param::Struct(s) if integer_sized(s.size()) => {
                 Place::Parts(vec![whole(at(position(i), Class::Integer), s.size())])
             }
             Param::Struct(_) => Place::Reference(at(position(i), Class::Integer)),
@@ -58,9 +59,4 @@ pub fn layout(ret: &Param, args: &[Param], fixed: usize) -> Layout {
         stack_bytes: SHADOW + 8 * (position(args.len())).saturating_sub(4),
         exit: Exit::default(),
     }
-}
-
-/// Whether a struct of `size` bytes travels as an integer.
-fn in_register(size: usize) -> bool {
-    matches!(size, 1 | 2 | 4 | 8)
 }

@@ -21,9 +21,12 @@
 //! - a returned struct is written where a hidden first stack argument points, and that address
 //!   comes back in EAX; on Linux (i386 psABI) every struct returns so and the callee pops the
 //!   hidden argument even in cdecl (`ret 4`); on Windows (MSVC) a struct of 1, 2, 4 or 8 bytes
-//!   returns in EAX (EDX:EAX) instead, and a cdecl caller pops the hidden argument.
+//!   returns in EAX (EDX:EAX) instead, and a cdecl caller pops the hidden argument. (MinGW's gcc
+//!   returns a struct of one float or double in ST0 instead: bare-fn follows MSVC, whose
+//!   toolchain the Windows packages are built with; an x86 DLL built by MinGW returning such a
+//!   struct is not supported.)
 
-use super::{on_stack, whole, Exit, Layout, Loc, Place, Return, StackCursor};
+use super::{integer_sized, on_stack, whole, Exit, Layout, Loc, Place, Return, StackCursor};
 use crate::abi::{Os, X86Conv};
 use crate::param::Param;
 use crate::types::Class;
@@ -35,7 +38,7 @@ pub fn layout(os: Os, conv: X86Conv, ret: &Param, args: &[Param]) -> Layout {
     let mut stack = StackCursor::default();
     let ret_place = match ret {
         Param::Scalar(_) => Return::Scalar,
-        Param::Struct(s) if os == Os::Windows && matches!(s.size(), 1 | 2 | 4 | 8) => {
+        Param::Struct(s) if os == Os::Windows && integer_sized(s.size()) => {
             Return::Parts(vec![whole(Loc::Gp(0), s.size())])
         }
         Param::Struct(_) => Return::Memory(Loc::Stack(stack.place(4, 4))),

@@ -1,9 +1,10 @@
 // C functions that take and return structs by value, from the C library: div and lldiv return
-// a div_t / lldiv_t ({ quot, rem }), inet_ntoa takes a struct in_addr (POSIX). Run: npm run
+// a div_t / lldiv_t ({ quot, rem }), inet_ntoa takes a struct in_addr (POSIX; Windows: the
+// Universal C Runtime, whose msvcrt.dll predecessor has no lldiv). Run: npm run
 // example:div -- 17 5
 import { Library, sig, t } from '../index.js';
 
-const libcPath = { win32: 'msvcrt.dll', darwin: '/usr/lib/libSystem.B.dylib' }[process.platform as string] ?? 'libc.so.6';
+const libcPath = { win32: 'ucrtbase.dll', darwin: '/usr/lib/libSystem.B.dylib' }[process.platform as string] ?? 'libc.so.6';
 const libc = Library.open(libcPath);
 
 // typedef struct { int quot; int rem; } div_t;  typedef struct { long long quot, rem; } lldiv_t;

@@ -62,7 +62,8 @@ pub(crate) struct Slot {
     ret_shape: AtomicU32,
 }
 
-const _: () = assert!(size_of::<Slot>() == 16);
+// 16 bytes on 64-bit targets (12 on x86): `ret_shape` took what was padding.
+const _: () = assert!(size_of::<Slot>() <= 16);
 
 const RET_MEMORY: u32 = 1 << 31;
 const RET_REGISTERS: u32 = 1 << 30;

@@ -20,8 +20,8 @@ function format(fmt: string, ...variadic: unknown[]): [string, number] {
 }
 
 test('snprintf with ints, doubles and strings, byte for byte', (tt) => {
-  const [text, count] = format('%d|%s|%.3f|%u|%x|%c|%5.1f', t.i32, -42, t.cstring, 'héllo', t.f64, Math.PI, t.u32, 4_000_000_000, t.u32, 0xbeef, t.i32, 65, t.f64, -2.25);
-  tt.is(text, '-42|héllo|3.142|4000000000|beef|A| -2.2');
+  const [text, count] = format('%d|%s|%.3f|%u|%x|%c|%5.1f', t.i32, -42, t.cstring, 'héllo', t.f64, Math.PI, t.u32, 4_000_000_000, t.u32, 0xbeef, t.i32, 65, t.f64, -2.3125);
+  tt.is(text, '-42|héllo|3.142|4000000000|beef|A| -2.3'); // no tie to round: C libraries round ties differently
   tt.is(count, Buffer.byteLength(text));
   tt.is(format('no arguments')[0], 'no arguments');
 });

@@ -68,14 +68,13 @@ const _: () = assert!(size_of::<Slot>() <= 16);
 const RET_MEMORY: u32 = 1 << 31;
 const RET_REGISTERS: u32 = 1 << 30;
 
-/// The hidden result address's location as 2 bits (the three a convention uses).
+/// Where conventions pass the hidden result address; `ret_shape` holds an index into it.
+const HIDDEN_RESULT: [Loc; 3] = [Loc::Gp(0), Loc::Stack(0), Loc::ResultRegister];
+
+/// The hidden result address's location as an index of `HIDDEN_RESULT`.
 fn loc_code(loc: Loc) -> u32 {
-    match loc {
-        Loc::Gp(0) => 0,
-        Loc::Stack(0) => 1,
-        Loc::ResultRegister => 2,
-        other => unreachable!("a hidden result address is never at {other:?}"),
-    }
+    let at = HIDDEN_RESULT.iter().position(|&l| l == loc);
+    at.expect("a hidden result address is at one of HIDDEN_RESULT") as u32
 }
 
 impl Slot {
@@ -366,18 +365,35 @@ macro_rules! dispatcher {
 }
 pub(crate) use dispatcher;
 
-/// A struct return nobody wrote (see `Slot::ret_shape`): zeros, and for one in memory its
-/// address in the first return register, as the convention wants.
+/// A call no handler answered: a stale call of a pooled thunk (zero), or one whose handler
+/// panicked (its `on_panic` value). A struct return is zeros, and one in memory gets its address
+/// in the first return register, as the convention wants (`Slot::ret_shape`). Out of line: the
+/// calls that get here are rare, and the others do not even load the shape.
+///
+/// # Safety
+/// `raw` was filled by the slot's thunk for a call in progress; `installed` is null or the
+/// slot's handler, of type H.
 #[cold]
 #[inline(never)]
-fn zero_struct_return(raw: &mut RawFrame, shape: u32) {
+unsafe fn unanswered<H: Handler>(raw: &mut RawFrame, slot: &Slot, installed: *mut ()) {
+    let value = if installed.is_null() {
+        0
+    } else {
+        // SAFETY: the contract.
+        unsafe { &*(installed as *const H) }.on_panic()
+    };
+    raw.set_return(value);
+    let shape = slot.ret_shape.load(Ordering::Relaxed);
+    if shape == 0 {
+        return;
+    }
     raw.ret = [0; 2];
     raw.ret_fp = [0; 4];
     if shape & RET_MEMORY != 0 {
-        let loc = [Loc::Gp(0), Loc::Stack(0), Loc::ResultRegister][(shape >> 16 & 3) as usize];
+        let loc = HIDDEN_RESULT[(shape >> 16 & 3) as usize];
         let size = (shape & 0xFFFF) as usize;
-        // SAFETY: the template filled the frame for a call in progress, whose caller passed the
-        // address of `size` bytes for the result at `loc` (the thunk's signature says so).
+        // SAFETY: a call in progress whose caller passed the address of `size` bytes for the
+        // result at `loc` (the thunk's signature says so).
         unsafe {
             let frame = Frame::new(raw);
             let to = frame.read(loc) as usize as *mut u8;
@@ -400,8 +416,8 @@ pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, raw: &mut RawFrame
     // SAFETY: the template stored the argument registers and the address of the caller's stack
     // arguments of a call in progress.
     let mut frame = unsafe { Frame::new(raw) };
-    let value = if installed.is_null() {
-        0 // pooled: a stale call gets zero (a struct: zeros)
+    let answered = if installed.is_null() {
+        None // pooled: a stale call
     } else {
         // A panic unwinding out of an extern "C" function aborts the process: catch it here,
         // behind every thunk. Everything else happens around the call, so that little stays live
@@ -412,19 +428,15 @@ pub(crate) unsafe fn dispatch<H: Handler>(closure: &Captured, raw: &mut RawFrame
             let handler = ManuallyDrop::new(unsafe { Arc::from_raw(installed as *const H) });
             Handler::call(&*handler, &mut frame)
         }))
-        .unwrap_or_else(|_| {
-            // SAFETY: as above.
-            unsafe { &*(installed as *const H) }.on_panic()
-        })
+        .ok()
     };
     let returned_struct = frame.struct_returned();
     let raw = frame.raw();
-    if !returned_struct {
-        raw.set_return(value);
-        let shape = slot.ret_shape.load(Ordering::Relaxed);
-        if shape != 0 {
-            zero_struct_return(raw, shape);
-        }
+    match answered {
+        Some(value) if !returned_struct => raw.set_return(value),
+        Some(_) => {}
+        // SAFETY: `installed` is null or as above.
+        None => unsafe { unanswered::<H>(raw, slot, installed) },
     }
     if cfg!(target_arch = "x86") {
         // Only x86's template reads it: elsewhere the slot's exit is not even loaded, as this

@@ -21,7 +21,7 @@ use crate::callback::{JsCallback, Options};
 use crate::dispatch::{Dispatcher, Job, Payload};
 use crate::from_js::from_js;
 use crate::live;
-use crate::memory::data_pointer;
+use crate::memory::encoded_struct;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::signature::signature_of;
 use crate::threading::{Mode, Timeout};
@@ -222,12 +222,8 @@ fn fallback_value(
         Param::Scalar(Type::Void) => return Ok((0, None)),
         &Param::Scalar(ty) => ty,
         Param::Struct(s) => {
-            let what = "new BareFn: options.fallback";
-            let (data, len) = data_pointer(env, value.0, &what)?;
-            if len != s.size() {
-                return Err(Failure::type_error(format!("{what}: not an encoded {s}")));
-            }
-            // SAFETY: a view of `len` bytes (data_pointer), read before any JS runs.
+            let (data, len) = encoded_struct(env, value, s.size(), "new BareFn: options.fallback")?;
+            // SAFETY: a view of `len` bytes (encoded_struct), read before any JS runs.
             let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) };
             return Ok((0, Some(Payload::Struct(bytes.to_vec()))));
         }

@@ -1,15 +1,14 @@
 //! `callPointer`: JS calls any C function pointer with a runtime signature (FnPtr, Library).
 
-use std::ffi::CString;
-
 use std::cell::Cell;
+use std::ffi::CString;
 
 use bare_fn_core::{call_raw_into, OsErrors, Param, Type};
 use napi::{sys, Env, Error, Result, Status};
 use napi_derive::napi;
 
 use crate::from_js::from_js;
-use crate::memory::data_pointer;
+use crate::memory::encoded_struct;
 use crate::native_call::NativeCall;
 use crate::raw::{define_data, throw_on_failure, Failure, Raw};
 use crate::signature::NativeSignature;
@@ -41,7 +40,7 @@ pub fn call_pointer(
     let view = match (sig.ret(), out) {
         (Param::Struct(s), Some(out)) => Some(throw_on_failure(
             env,
-            bytes_of(env, out, s.size(), "the result"),
+            encoded_struct(env, out, s.size(), "the result"),
         )?),
         (Param::Struct(_), None) => {
             return Err(Error::from_reason(
@@ -145,25 +144,10 @@ fn convert_args(
             match param {
                 // SAFETY: value is an argument of this call, in its scope.
                 &Param::Scalar(ty) => unsafe { from_js(env, ty, value.0, strings) },
-                Param::Struct(s) => bytes_of(env, *value, s.size(), "a struct")
+                Param::Struct(s) => encoded_struct(env, *value, s.size(), "a struct")
                     .map(|(data, _)| data as usize as u64),
             }
             .map_err(|f| f.context(format_args!("FnPtr {sig}: argument {i} ({param})")))
         })
         .collect()
-}
-
-/// The bytes of a struct encoded by fn-ptr.ts: a view of exactly `size` bytes.
-fn bytes_of(
-    env: sys::napi_env,
-    value: Raw,
-    size: usize,
-    what: &str,
-) -> std::result::Result<(*mut u8, usize), Failure> {
-    match data_pointer(env, value.0, &what)? {
-        (data, len) if len == size => Ok((data.cast(), len)),
-        (_, len) => Err(Failure::type_error(format!(
-            "bare-fn: {what} is encoded in {len} bytes, not {size}"
-        ))),
-    }
 }

@@ -300,6 +300,22 @@ pub fn memory_address_of(env: Env, view: Raw) -> Result<Raw> {
     }))
 }
 
+/// The bytes of a struct lib/ encoded (an FnPtr's argument or result, a BareFn's fallback): a
+/// view of exactly `size` bytes; an error naming `what` otherwise.
+pub fn encoded_struct(
+    env: sys::napi_env,
+    value: Raw,
+    size: usize,
+    what: &str,
+) -> std::result::Result<(*mut u8, usize), Failure> {
+    match data_pointer(env, value.0, &what)? {
+        (data, len) if len == size => Ok((data.cast(), len)),
+        (_, len) => Err(Failure::type_error(format!(
+            "bare-fn: {what} is encoded in {len} bytes, not {size}"
+        ))),
+    }
+}
+
 pub fn data_pointer(
     env: sys::napi_env,
     value: sys::napi_value,

@@ -242,3 +242,20 @@ test('where code generation is forbidden (a CSP without unsafe-eval), structs go
     refused: 'FnPtr ({{f64,f64},{f64,f64}}) -> {{f64,f64},{f64,f64}}: argument 0: field origin.y is missing (struct { x: f64, y: f64 })',
   });
 });
+
+test('a getter of a struct argument that calls the same FnPtr does not clobber the arguments already encoded', (tt) => {
+  const Pair = t.struct({ x: t.f64, y: t.f64 });
+  using first = new BareFn(sig(t.f64, [Pair, Pair]), (a, b) => a.x * 100 + b.x);
+  const call = FnPtr.from(first.address, sig(t.f64, [Pair, Pair]));
+  const inner: number[] = [];
+  const second = {
+    get x() {
+      inner.push(call({ x: 5, y: 5 }, { x: 6, y: 6 }));
+      return 2;
+    },
+    y: 2,
+  };
+  tt.is(call({ x: 1, y: 1 }, second), 102);
+  // The nested call made the encoding start over the native way, which reads the getter again.
+  tt.deepEqual(inner, [506, 506]);
+});

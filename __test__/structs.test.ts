@@ -260,3 +260,20 @@ linuxOnly?.('examples/nftw.ts walks a tree and reads each file\'s struct stat as
     rmSync(dir, { recursive: true });
   }
 });
+
+test('a getter of a written value that reads or writes memory itself does not corrupt the write', (tt) => {
+  const P = t.struct({ x: t.i32, y: t.i32 });
+  using a = memory.alloc(P);
+  using b = memory.alloc(P);
+  memory.write(P, b.address, { x: 77, y: 88 });
+  memory.write(P, a.address, {
+    x: 1,
+    get y() {
+      memory.read(P, b.address);
+      memory.write(P, b.address, { x: 5, y: 6 });
+      return 2;
+    },
+  });
+  tt.deepEqual(memory.read(P, a.address), { x: 1, y: 2 });
+  tt.deepEqual(memory.read(P, b.address), { x: 5, y: 6 });
+});

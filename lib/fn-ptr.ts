@@ -38,9 +38,10 @@ function structCall(address: bigint, signature: Signature, native: Binding.Nativ
   const encoders = signature.args.map((type, i) => {
     if (!isStruct(type)) return undefined;
     const shared = new Uint8Array(type.size);
+    const sharedView = new DataView(shared.buffer);
     return (value: unknown, fresh: boolean) => {
       const bytes = fresh ? new Uint8Array(type.size) : shared;
-      encodeAt(type, value, new DataView(bytes.buffer), 0, `${what}: argument ${i}`);
+      encodeAt(type, value, fresh ? new DataView(bytes.buffer) : sharedView, 0, `${what}: argument ${i}`);
       return bytes;
     };
   });

@@ -145,19 +145,26 @@ function readSlow(type: unknown, address: unknown, offset: unknown): unknown {
 // Structs and arrays: one copy between native memory and a scratch buffer, decoded or encoded
 // in JS (or decoded straight from a cached region of JS-owned memory).
 
-/** Scratch bytes of struct reads and writes, grown as needed. Never handed to user code; a
- * written value's getters may run while it is filled and read or write memory themselves
- * (`encodeAt` notices: both count in `encodings`). */
-let bytes = new Uint8Array(256);
-let bytesView = new DataView(bytes.buffer);
+/** Scratch bytes, grown as needed and never handed to user code: one for struct reads and one
+ * for writes, since a written value's getters run while the write's is filled and may read
+ * memory (or write it: `encodeAt` notices). */
+class Scratch {
+  bytes = new Uint8Array(256);
+  view = new DataView(this.bytes.buffer);
+
+  /** Grown to `size` bytes at least. */
+  fit(size: number): this {
+    if (size > this.bytes.length) {
+      this.bytes = new Uint8Array(Math.max(size, this.bytes.length * 2));
+      this.view = new DataView(this.bytes.buffer);
+    }
+    return this;
+  }
+}
+const reads = new Scratch();
+const writes = new Scratch();
 /** Where a leaf is written natively before its bytes move to its (maybe unaligned) offset. */
 const LEAF_SLOT = 8;
-
-function scratchFor(size: number): void {
-  if (size <= bytes.length) return;
-  bytes = new Uint8Array(Math.max(size, bytes.length * 2));
-  bytesView = new DataView(bytes.buffer);
-}
 
 /** address + offset as a bigint, when address is one (or a safe integer); else undefined and
  * native code gives the error. */
@@ -204,18 +211,14 @@ function readCompositeAt(type: StructType | ArrayType, address: unknown, offset:
       }
     }
   }
-  scratchFor(type.size);
-  // A getter of a value being written into the scratch (writeCompositeAt) may read: the write
-  // then starts over (`encodeAt` sees the count move).
-  encodings++;
+  const { bytes, view } = reads.fit(type.size);
   binding.memoryReadInto(address, offset, bytes, type.size, 'memory.read');
-  return codecOf(type).read(bytesView, 0);
+  return codecOf(type).read(view, 0);
 }
 
 function writeCompositeAt(type: StructType | ArrayType, address: unknown, value: unknown, offset: number): void {
-  scratchFor(type.size);
   // Its own references: a getter of `value` may grow the scratch (a nested memory.write).
-  const [target, view] = [bytes, bytesView];
+  const { bytes: target, view } = writes.fit(type.size);
   encodeAt(type, value, view, 0, 'memory.write');
   checkAligned(type, absolute(address, offset), 'memory.write');
   binding.memoryWriteFrom(address, offset, target, type.size, 'memory.write');

@@ -2,8 +2,8 @@
 import { type Callee, wrapperFor } from './arg-buffer.js';
 import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
 import { binding, type Binding } from './native.js';
-import { isComposite, isStruct, type StructInput, type StructType, type StructValue } from './struct.js';
-import { checkOptions, checkType, describe, type JsInput, type JsValue, type Type } from './types.js';
+import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
+import { checkOptions, checkType, describe, type Type } from './types.js';
 
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
 export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
@@ -140,20 +140,15 @@ export function variadicCall(signature: Signature, variadic: readonly Type[]): B
   );
 }
 
-/** The JS value a parameter of type P arrives as (a struct: an object with its fields). */
-export type ParamValue<P> = P extends Type<infer N> ? JsValue<N> : P extends StructType<infer F> ? StructValue<F> : never;
-/** The JS values accepted for a parameter of type P. */
-export type ParamInput<P> = P extends Type<infer N> ? JsInput<N> : P extends StructType<infer F> ? StructInput<F> : never;
-
-type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamValue<A[K]> };
-type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: ParamInput<A[K]> };
+type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldValue<A[K]> };
+type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldInput<A[K]> };
 
 /** The JS function a BareFn of signature S calls (none for a variadic signature). */
 export type Callback<S extends Signature> =
   S extends Signature<infer R, infer A, infer V>
     ? V extends true
       ? 'a BareFn cannot be variadic'
-      : (...args: JsValues<A>) => R extends Type<'void'> ? void : ParamInput<R>
+      : (...args: JsValues<A>) => R extends Type<'void'> ? void : FieldInput<R>
     : never;
 
 /** The JS function FnPtr.from gives for signature S: of a variadic function, the fixed arguments
@@ -161,12 +156,12 @@ export type Callback<S extends Signature> =
 export type Caller<S extends Signature> =
   S extends Signature<infer R, infer A, infer V>
     ? V extends true
-      ? (...args: [...JsInputs<A>, ...unknown[]]) => ParamValue<R>
-      : (...args: JsInputs<A>) => ParamValue<R>
+      ? (...args: [...JsInputs<A>, ...unknown[]]) => FieldValue<R>
+      : (...args: JsInputs<A>) => FieldValue<R>
     : never;
 
 /** What a BareFn of signature S returns to native code when JS cannot deliver a result. */
-export type Fallback<S extends Signature> = S extends Signature<infer R> ? ParamInput<R> : never;
+export type Fallback<S extends Signature> = S extends Signature<infer R> ? FieldInput<R> : never;
 
 /** The signature a C declaration reads as, where TypeScript can read it (see c-decl.ts). */
 export type CSignature<S extends string, T extends CTypes = Record<never, never>> =

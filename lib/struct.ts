@@ -55,29 +55,27 @@ interface TypedArrays {
   u64: BigUint64Array;
 }
 
-/** The JS value a field of type T is read as. */
-export type FieldValue<T> =
+/** A field of type T as JS sees it: as read (`'value'`) or as accepted when written (`'input'`,
+ * where 64-bit integers also take numbers and arrays any array-like of their elements). */
+type Field<T, M extends 'value' | 'input'> =
   T extends Type<infer N>
-    ? JsValue<N>
+    ? M extends 'value'
+      ? JsValue<N>
+      : JsInput<N>
     : T extends StructType<infer F>
-      ? StructValue<F>
+      ? StructOf<F, M>
       : T extends ArrayType<infer E>
-        ? E extends Type<infer N extends keyof TypedArrays>
-          ? TypedArrays[N]
-          : FieldValue<E>[]
+        ? (E extends Type<infer N extends keyof TypedArrays> ? TypedArrays[N] : never) | (M extends 'value' ? (E extends Type<keyof TypedArrays> ? never : Field<E, M>[]) : ArrayLike<Field<E, M>>)
         : never;
-export type StructValue<F extends Fields> = { -readonly [K in keyof F]: FieldValue<F[K]> };
+type StructOf<F extends Fields, M extends 'value' | 'input'> = { -readonly [K in keyof F]: Field<F[K], M> };
 
-/** The JS values accepted for a field of type T (an array also as any array-like of its elements). */
-export type FieldInput<T> =
-  T extends Type<infer N>
-    ? JsInput<N>
-    : T extends StructType<infer F>
-      ? StructInput<F>
-      : T extends ArrayType<infer E>
-        ? (E extends Type<infer N extends keyof TypedArrays> ? TypedArrays[N] : never) | ArrayLike<FieldInput<E>>
-        : never;
-export type StructInput<F extends Fields> = { -readonly [K in keyof F]: FieldInput<F[K]> };
+/** The JS value a field (or a signature's parameter) of type T is read as. */
+export type FieldValue<T> = Field<T, 'value'>;
+export type StructValue<F extends Fields> = StructOf<F, 'value'>;
+
+/** The JS values accepted for a field (or a signature's parameter) of type T. */
+export type FieldInput<T> = Field<T, 'input'>;
+export type StructInput<F extends Fields> = StructOf<F, 'input'>;
 
 /** What reads and writes a composite type: known for the struct and array types made here only
  * (a look-alike object is not one). */

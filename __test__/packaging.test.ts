@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 
 import test from 'ava';
 
+import { npm } from '../scripts/package.js';
 import { platformName } from './helpers/platform.js';
 
 const root = path.resolve(__dirname, '..');
@@ -20,16 +21,12 @@ const nodeDir = path.dirname(process.execPath);
 const system = process.platform === 'win32' ? [path.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32')] : ['/usr/bin', '/bin'];
 const env = { ...process.env, PATH: [nodeDir, ...system].join(path.delimiter), npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
 const run = (cwd: string, file: string, args: string[]) => execFileSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-// npm's own script when the tests run under npm (npm_execpath), run by this Node: no shell or
-// npm.cmd needed on Windows. Elsewhere the npm on PATH.
-const npmCli = process.env.npm_execpath;
-const npm = (cwd: string, args: string[]) => (npmCli?.endsWith('.js') ? run(cwd, process.execPath, [npmCli, ...args]) : run(cwd, 'npm', args));
 
 function project(name: string, tarballs: string[]): string {
   const dir = path.join(work, name);
   mkdirSync(dir);
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
-  npm(dir, ['install', '--no-audit', '--no-fund', ...tarballs]);
+  npm(dir, ['install', '--no-audit', '--no-fund', ...tarballs], env);
   return dir;
 }
 

@@ -3,6 +3,7 @@
 import type * as Binding from '../binding.js';
 
 import type { LiveBareFn } from './bare-fn.js';
+import { platformTriple } from './platform.js';
 
 // ---------------------------------------------------------------------------------------------
 // The native addon
@@ -19,15 +20,6 @@ const PREBUILT = [
   'win32-ia32-msvc',
   'win32-arm64-msvc',
 ] as const;
-
-function platformTriple(): string {
-  const base = `${process.platform}-${process.arch}`;
-  if (process.platform === 'linux') {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    return `${base}-${report?.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`;
-  }
-  return process.platform === 'win32' ? `${base}-msvc` : base;
-}
 
 /**
  * Loads the addon: napi-rs's loader (binding.js) tries a local build next to it (a checkout),

@@ -8,19 +8,12 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import os from 'node:os';
 import path from 'node:path';
 
+import { platformTriple } from '../lib/platform.js';
+
 const root = path.resolve(__dirname, '..');
 
-/** The platform part of napi-rs's package names here (`linux-x64-gnu`, …). */
-export function platformName(): string {
-  if (process.platform === 'linux') {
-    const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
-    return `linux-${process.arch}-${report.header.glibcVersionRuntime === undefined ? 'musl' : 'gnu'}`;
-  }
-  return process.platform === 'win32' ? `win32-${process.arch}-msvc` : `${process.platform}-${process.arch}`;
-}
-
 /** Runs npm: its own script when run by npm (npm_execpath), by this Node; else the npm on PATH. */
-function npm(cwd: string, args: string[], env: NodeJS.ProcessEnv): string {
+export function npm(cwd: string, args: string[], env: NodeJS.ProcessEnv): string {
   const cli = process.env.npm_execpath;
   const [file, argv] = cli?.endsWith('.js') ? [process.execPath, [cli, ...args]] : ['npm', args];
   // npm is npm.cmd on Windows, which only a shell runs.
@@ -38,7 +31,7 @@ function pack(dir: string, out: string, env: NodeJS.ProcessEnv): string {
  * compiled JS of a build (npm run package builds them first). `env` is npm's environment.
  */
 export function packageCheckout(out: string, env: NodeJS.ProcessEnv = process.env): { main: string; platform: string } {
-  const platform = platformName();
+  const platform = platformTriple();
   const addon = path.join(root, `bare-fn.${platform}.node`);
   if (!existsSync(addon) || !existsSync(path.join(root, 'index.js'))) throw new Error('build first: npm run build:native && npm run build:ts');
   const stage = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-stage-'));

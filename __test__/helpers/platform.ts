@@ -4,23 +4,13 @@
 import path from 'node:path';
 
 import type { Abi } from '../../index.js';
+import { platformTriple } from '../../lib/platform.js';
 
 const root = path.resolve(__dirname, '..', '..');
 
-function libc(): string {
-  const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
-  return report.header.glibcVersionRuntime === undefined ? 'musl' : 'gnu';
-}
-
 /** The platform part of the addon's and the platform package's names (`linux-x64-gnu`, …). */
-export const platformName =
-  process.platform === 'linux'
-    ? `linux-${process.arch}-${libc()}`
-    : process.platform === 'win32'
-      ? `win32-${process.arch}-msvc`
-      : `${process.platform}-${process.arch}`;
+export const platformName = platformTriple();
 
-/** The addon binding.js loads from a checkout. */
 export const addonPath = path.join(root, `bare-fn.${platformName}.node`);
 
 const TESTLIB_FILE: Partial<Record<NodeJS.Platform, string>> = { win32: 'bare_fn_testlib.dll', darwin: 'libbare_fn_testlib.dylib' };

@@ -24,10 +24,9 @@ export async function run(): Promise<CaseResult[]> {
   using point = new BareFn(sig(Point, [Point]), (p) => ({ x: p.x + 1, y: p.y }));
   const loopF64 = lib.fn('tl_loop_f64_f64', sig(t.f64, [t.pointer, t.u32]));
   const loopPoint = lib.fn('tl_loop_point', sig(t.f64, [t.pointer, t.u32]));
-  const KPoint = koffi.struct('BenchPoint', { x: 'double', y: 'double' });
+  koffi.struct('BenchPoint', { x: 'double', y: 'double' }); // named for the prototypes below
   const kproto = koffi.proto('BenchPoint BenchPointFn(BenchPoint)');
   const kloop = klib.func('double tl_loop_point(BenchPointFn *cb, uint32_t n)');
-  void KPoint;
   const kcb = koffi.register((p: { x: number; y: number }) => ({ x: p.x + 1, y: p.y }), koffi.pointer(kproto));
   // Sum over i of (i + 1 + 0.5): every result checked.
   const expected = (N * (N - 1)) / 2 + 1.5 * N;

@@ -6,7 +6,7 @@
 import { LAYOUTS } from './scalars.js';
 import type { Abi } from './signature.js';
 import { isStruct, type StructType } from './struct.js';
-import { describe, t, type Type } from './types.js';
+import { describe, t, type Type, type TypeName } from './types.js';
 
 /** What a declaration says. */
 export interface CDeclaration {
@@ -31,27 +31,37 @@ const longIs64 = pointerSize === 8 && process.platform !== 'win32';
 /** Plain `char` is unsigned on Linux for Arm (AAPCS64), signed elsewhere. */
 const charIsUnsigned = process.platform === 'linux' && process.arch === 'arm64';
 
-/** Named types other than the keyword combinations below. */
-const NAMED: Readonly<Record<string, Type>> = {
-  void: t.void,
-  bool: t.bool,
-  _Bool: t.bool,
-  float: t.f32,
-  double: t.f64,
-  int8_t: t.i8,
-  uint8_t: t.u8,
-  int16_t: t.i16,
-  uint16_t: t.u16,
-  int32_t: t.i32,
-  uint32_t: t.u32,
-  int64_t: t.i64,
-  uint64_t: t.u64,
-  size_t: t.usize,
-  uintptr_t: t.usize,
-  ssize_t: t.isize,
-  intptr_t: t.isize,
-  ptrdiff_t: t.isize,
-};
+/**
+ * The scalars by their C spelling, for the parser and the type-level reader alike. Two names
+ * where the platform decides: plain `char` is `u8` on Linux for Arm and `i8` elsewhere, `long`
+ * 64-bit on 64-bit Linux and macOS and 32-bit on Windows and 32-bit targets (`choose`). Integer
+ * keyword combinations are looked up in a canonical order (`integer`); the type level reads the
+ * spellings listed here only.
+ */
+const C_SCALARS = {
+  void: ['void'], bool: ['bool'], _Bool: ['bool'], float: ['f32'], double: ['f64'],
+  char: ['i8', 'u8'], 'signed char': ['i8'], 'unsigned char': ['u8'],
+  short: ['i16'], 'short int': ['i16'], 'signed short': ['i16'], 'unsigned short': ['u16'], 'unsigned short int': ['u16'],
+  int: ['i32'], signed: ['i32'], 'signed int': ['i32'], unsigned: ['u32'], 'unsigned int': ['u32'],
+  long: ['i32', 'i64'], 'long int': ['i32', 'i64'], 'signed long': ['i32', 'i64'], 'unsigned long': ['u32', 'u64'], 'unsigned long int': ['u32', 'u64'],
+  'long long': ['i64'], 'long long int': ['i64'], 'signed long long': ['i64'], 'unsigned long long': ['u64'], 'unsigned long long int': ['u64'],
+  int8_t: ['i8'], uint8_t: ['u8'], int16_t: ['i16'], uint16_t: ['u16'], int32_t: ['i32'], uint32_t: ['u32'], int64_t: ['i64'], uint64_t: ['u64'],
+  size_t: ['usize'], uintptr_t: ['usize'], ssize_t: ['isize'], intptr_t: ['isize'], ptrdiff_t: ['isize'],
+} as const satisfies Readonly<Record<string, readonly TypeName[]>>;
+type CSpelling = keyof typeof C_SCALARS;
+
+/** The type of a spelling here. */
+function choose(spelling: CSpelling): Type {
+  const names: readonly TypeName[] = C_SCALARS[spelling];
+  if (names.length === 1) return t[names[0]!];
+  const second = names.includes('u8') ? charIsUnsigned : longIs64;
+  return t[names[second ? 1 : 0]!];
+}
+
+/** Single-word spellings that are not integer keywords (`size_t`, `double`, …). */
+function isNamed(word: string): word is CSpelling {
+  return Object.hasOwn(C_SCALARS, word) && !INTEGER_WORDS.has(word);
+}
 
 const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', 'extern', 'static', 'inline']);
 const CONVENTIONS: Readonly<Record<string, Abi>> = { __cdecl: 'C', __stdcall: 'stdcall', __fastcall: 'fastcall', __thiscall: 'thiscall' };
@@ -140,7 +150,7 @@ class Parser {
   }
 
   private isTypeWord(word: string): boolean {
-    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || Object.hasOwn(NAMED, word) || word === 'struct' || Object.hasOwn(CONVENTIONS, word) || Object.hasOwn(this.types, word);
+    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || isNamed(word) || word === 'struct' || Object.hasOwn(CONVENTIONS, word) || Object.hasOwn(this.types, word);
   }
 
   /** Type specifiers and qualifiers: the base type (before any `*`), whether it is plain or
@@ -169,8 +179,8 @@ class Parser {
         this.next++;
         // A pointer to a struct needs no layout (`struct sqlite3 **`).
         named = this.pointerFollows() ? OPAQUE : this.struct(tag, `struct ${tag.text}`);
-      } else if (Object.hasOwn(NAMED, word) && named === undefined && words.length === 0) {
-        named = NAMED[word]!;
+      } else if (isNamed(word) && named === undefined && words.length === 0) {
+        named = choose(word);
         this.next++;
       } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
         named = this.struct(token, word);
@@ -205,22 +215,15 @@ class Parser {
   /** `unsigned long long` and friends. */
   private integer(words: string[], at: Token): Type {
     const count = (w: string) => words.filter((x) => x === w).length;
-    const unsigned = count('unsigned') > 0;
     if (count('unsigned') + count('signed') > 1) throw this.fail('signed and unsigned together', at);
     const longs = count('long');
-    if (count('char')) {
-      if (words.length !== 1 + count('unsigned') + count('signed')) throw this.fail(`${describe(words.join(' '))} is not a type`, at);
-      if (unsigned) return t.u8;
-      return count('signed') || !charIsUnsigned ? t.i8 : t.u8;
-    }
-    if (count('short')) {
-      if (longs) throw this.fail('short and long together', at);
-      return unsigned ? t.u16 : t.i16;
-    }
+    if (count('char') && words.length !== 1 + count('unsigned') + count('signed')) throw this.fail(`${describe(words.join(' '))} is not a type`, at);
+    if (count('short') && longs) throw this.fail('short and long together', at);
     if (longs > 2) throw this.fail('long long long is too long', at);
     if (this.peek()?.text === 'double') throw this.fail('long double is not supported (its size and registers differ by platform)');
-    if (longs === 2 || (longs === 1 && longIs64)) return unsigned ? t.u64 : t.i64;
-    return unsigned ? t.u32 : t.i32;
+    const sign = count('unsigned') ? 'unsigned ' : count('signed') ? 'signed ' : '';
+    const base = count('char') ? 'char' : count('short') ? 'short' : ['int', 'long', 'long long'][longs]!;
+    return choose(`${sign}${base}` as CSpelling);
   }
 
   /** `*`s after a base type: a pointer (a `const char *`, a C string). */
@@ -322,18 +325,8 @@ type Words<S extends string, Out extends string = ''> =
         ? Trim<S>
         : `${Out} ${Trim<S>}`;
 
-/** Scalars by their C spelling (`long`: 32 or 64 bits by platform, either; `char` signed or
- * not). Kept in step with `NAMED` and `integer()` above by the table of types.typecheck.ts. */
-interface CScalars {
-  void: 'void'; bool: 'bool'; _Bool: 'bool'; float: 'f32'; double: 'f64';
-  char: 'i8' | 'u8'; 'signed char': 'i8'; 'unsigned char': 'u8';
-  short: 'i16'; 'short int': 'i16'; 'signed short': 'i16'; 'unsigned short': 'u16'; 'unsigned short int': 'u16';
-  int: 'i32'; signed: 'i32'; 'signed int': 'i32'; unsigned: 'u32'; 'unsigned int': 'u32';
-  long: 'i32' | 'i64'; 'long int': 'i32' | 'i64'; 'unsigned long': 'u32' | 'u64'; 'unsigned long int': 'u32' | 'u64';
-  'long long': 'i64'; 'long long int': 'i64'; 'unsigned long long': 'u64'; 'unsigned long long int': 'u64';
-  int8_t: 'i8'; uint8_t: 'u8'; int16_t: 'i16'; uint16_t: 'u16'; int32_t: 'i32'; uint32_t: 'u32'; int64_t: 'i64'; uint64_t: 'u64';
-  size_t: 'usize'; uintptr_t: 'usize'; ssize_t: 'isize'; intptr_t: 'isize'; ptrdiff_t: 'isize';
-}
+/** Scalars by their C spelling: `C_SCALARS` (a platform's choice as either name). */
+type CScalars = { [K in CSpelling]: (typeof C_SCALARS)[K][number] };
 
 /** The last word dropped (a parameter's name). */
 type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : '';

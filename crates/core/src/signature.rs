@@ -110,6 +110,9 @@ pub struct Signature {
     flavor: Flavor,
     layout: Layout,
     inputs: Vec<Input>,
+    /// The same plan when every argument is a scalar (most signatures): the native -> JS path
+    /// then reads them without a branch on the kind of each.
+    scalars: Option<Vec<ScalarInput>>,
 }
 
 /// How a thunk reads one argument.
@@ -243,7 +246,7 @@ impl Signature {
             })
             .collect();
         let layout = layout::layout_on(Target::HOST.os, flavor, &ret, &travelling, fixed);
-        let inputs = travelling
+        let inputs: Vec<Input> = travelling
             .iter()
             .zip(&args)
             .zip(&layout.places)
@@ -261,6 +264,13 @@ impl Signature {
                 (Param::Scalar(_), other) => unreachable!("a scalar at {other:?}"),
             })
             .collect();
+        let scalars = inputs
+            .iter()
+            .map(|input| match input {
+                Input::Scalar(scalar) => Some(*scalar),
+                Input::Struct(_) => None,
+            })
+            .collect();
         Ok(Signature {
             ret,
             args,
@@ -269,6 +279,7 @@ impl Signature {
             flavor,
             layout,
             inputs,
+            scalars,
         })
     }
 
@@ -297,6 +308,12 @@ impl Signature {
     /// How to read each argument of an incoming call, in argument order.
     pub fn inputs(&self) -> &[Input] {
         &self.inputs
+    }
+
+    /// `inputs` when every argument is a scalar.
+    #[inline]
+    pub fn scalar_inputs(&self) -> Option<&[ScalarInput]> {
+        self.scalars.as_deref()
     }
 }
 

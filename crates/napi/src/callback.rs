@@ -328,33 +328,13 @@ impl JsCallback {
         // argument is read while the native caller is blocked in this call, as the signature
         // promises.
         let status = unsafe {
-            let mut struct_at = arg_buffer::STRUCTS_AT;
-            for (i, (slot, input)) in argv.iter_mut().zip(inputs).enumerate() {
-                let input = match input {
-                    Input::Scalar(input) => input,
-                    Input::Struct(input) => {
-                        // The JS function (a wrapper, see `arg_buffer`) decodes it from there.
-                        let out = self.dispatcher.args().struct_slot(struct_at, input.size);
-                        source.read_struct(i, input, out);
-                        struct_at += input.size.next_multiple_of(8);
-                        *slot = scope.undefined(env);
-                        continue;
+            match self.sig.scalar_inputs() {
+                Some(scalars) => {
+                    for (i, (slot, input)) in argv.iter_mut().zip(scalars).enumerate() {
+                        *slot = self.scalar_arg(env, &scope, i, input, source.get(i, input));
                     }
-                };
-                let raw = source.get(i, input);
-                *slot = if arg_buffer::passes(input.ty) {
-                    // The JS function (a wrapper, see `arg_buffer`) reads it from there.
-                    self.dispatcher.args().write(i, raw);
-                    scope.undefined(env)
-                } else if input.ty == Type::CString && raw != 0 {
-                    // A non-NULL cstring argument is a C string for the call (see above); its
-                    // length, measured once, is counted against the batch (`JsScope::hold`).
-                    let text = CStr::from_ptr(raw as usize as *const c_char);
-                    scope.hold(text.to_bytes().len());
-                    cstr_to_js(env, text)
-                } else {
-                    to_js(env, input.ty, raw)
-                };
+                }
+                None => self.mixed_args(env, &scope, &mut argv, source),
             }
             sys::napi_call_function(
                 env,
@@ -374,6 +354,71 @@ impl JsCallback {
         // SAFETY: entered above (by `enter_scope`); every scope opened since has been closed.
         unsafe { scope.leave(env, self.dispatcher.native_calls()) };
         raw
+    }
+
+    /// The JS value of scalar argument `i` (raw `raw`): in the argument buffer for 64-bit, size
+    /// and pointer types (the JS function, a wrapper, reads it from there: `arg_buffer`), else a
+    /// Node-API value.
+    ///
+    /// # Safety
+    /// As for the argument loop of `invoke`.
+    #[inline(always)]
+    unsafe fn scalar_arg(
+        &self,
+        env: sys::napi_env,
+        scope: &JsScope,
+        i: usize,
+        input: &ScalarInput,
+        raw: u64,
+    ) -> sys::napi_value {
+        // SAFETY: forwarded.
+        unsafe {
+            if arg_buffer::passes(input.ty) {
+                self.dispatcher.args().write(i, raw);
+                scope.undefined(env)
+            } else if input.ty == Type::CString && raw != 0 {
+                // A non-NULL cstring argument is a C string for the call (see `invoke`); its
+                // length, measured once, is counted against the batch (`JsScope::hold`).
+                let text = CStr::from_ptr(raw as usize as *const c_char);
+                scope.hold(text.to_bytes().len());
+                cstr_to_js(env, text)
+            } else {
+                to_js(env, input.ty, raw)
+            }
+        }
+    }
+
+    /// `invoke`'s arguments for a signature with structs: each struct's bytes go to the argument
+    /// buffer, where the JS wrapper decodes them (`arg_buffer`). Out of line: the scalar loop
+    /// stays as short as it was.
+    ///
+    /// # Safety
+    /// As for the argument loop of `invoke`.
+    #[inline(never)]
+    unsafe fn mixed_args<A: ArgSource>(
+        &self,
+        env: sys::napi_env,
+        scope: &JsScope,
+        argv: &mut [sys::napi_value; MAX_ARGS],
+        source: &mut A,
+    ) {
+        let mut struct_at = arg_buffer::STRUCTS_AT;
+        for (i, (slot, input)) in argv.iter_mut().zip(self.sig.inputs()).enumerate() {
+            // SAFETY: forwarded; struct_at stays below RETURN_AT (`ArgBuffer::struct_slot`).
+            *slot = unsafe {
+                match input {
+                    Input::Scalar(input) => {
+                        self.scalar_arg(env, scope, i, input, source.get(i, input))
+                    }
+                    Input::Struct(input) => {
+                        let out = self.dispatcher.args().struct_slot(struct_at, input.size);
+                        source.read_struct(i, input, out);
+                        struct_at += input.size.next_multiple_of(8);
+                        scope.undefined(env)
+                    }
+                }
+            };
+        }
     }
 
     /// Converts the callback's return value, or reports why it cannot be. A struct was encoded

@@ -46,35 +46,30 @@ function readerOf(type: Type, position: number): Reader {
   return passed;
 }
 
-/** What the wrapper does with the callback's result: nothing, or encode a struct (`Post`). */
-type Post = (result: unknown) => unknown;
-const asIs: Post = (result) => result;
-
 /**
  * Wrappers by arity (index 0: no arguments), each with a fixed argument list: V8 optimises
- * those, and inlines the callback and `p` into the wrapper when one callback is called through
- * it. Rest parameters and a spread call (one wrapper for every arity) cost about as much as the
+ * those, and inlines the callback into its wrapper when one callback is called through it. Rest parameters and a spread call (one wrapper for every arity) cost about as much as the
  * Node-API BigInts (bench:instructions).
  */
 // prettier-ignore
-const BY_ARITY: readonly ((f: Callee, r: readonly Reader[], p: Post) => Callee)[] = [
-  (f, [], p) => () => p(f()),
-  (f, [r0], p) => (a) => p(f(r0!(a))),
-  (f, [r0, r1], p) => (a, b) => p(f(r0!(a), r1!(b))),
-  (f, [r0, r1, r2], p) => (a, b, c) => p(f(r0!(a), r1!(b), r2!(c))),
-  (f, [r0, r1, r2, r3], p) => (a, b, c, d) => p(f(r0!(a), r1!(b), r2!(c), r3!(d))),
-  (f, [r0, r1, r2, r3, r4], p) => (a, b, c, d, e) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e))),
-  (f, [r0, r1, r2, r3, r4, r5], p) => (a, b, c, d, e, g) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g))),
-  (f, [r0, r1, r2, r3, r4, r5, r6], p) => (a, b, c, d, e, g, h) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7], p) => (a, b, c, d, e, g, h, i) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8], p) => (a, b, c, d, e, g, h, i, j) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9], p) => (a, b, c, d, e, g, h, i, j, k) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10], p) => (a, b, c, d, e, g, h, i, j, k, l) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11], p) => (a, b, c, d, e, g, h, i, j, k, l, m) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q))),
-  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15], p) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q, r) => p(f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q), r15!(r))),
+const BY_ARITY: readonly ((f: Callee, r: readonly Reader[]) => Callee)[] = [
+  (f, []) => () => f(),
+  (f, [r0]) => (a) => f(r0!(a)),
+  (f, [r0, r1]) => (a, b) => f(r0!(a), r1!(b)),
+  (f, [r0, r1, r2]) => (a, b, c) => f(r0!(a), r1!(b), r2!(c)),
+  (f, [r0, r1, r2, r3]) => (a, b, c, d) => f(r0!(a), r1!(b), r2!(c), r3!(d)),
+  (f, [r0, r1, r2, r3, r4]) => (a, b, c, d, e) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e)),
+  (f, [r0, r1, r2, r3, r4, r5]) => (a, b, c, d, e, g) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g)),
+  (f, [r0, r1, r2, r3, r4, r5, r6]) => (a, b, c, d, e, g, h) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7]) => (a, b, c, d, e, g, h, i) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8]) => (a, b, c, d, e, g, h, i, j) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9]) => (a, b, c, d, e, g, h, i, j, k) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10]) => (a, b, c, d, e, g, h, i, j, k, l) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11]) => (a, b, c, d, e, g, h, i, j, k, l, m) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12]) => (a, b, c, d, e, g, h, i, j, k, l, m, n) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q)),
+  (f, [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15]) => (a, b, c, d, e, g, h, i, j, k, l, m, n, o, q, r) => f(r0!(a), r1!(b), r2!(c), r3!(d), r4!(e), r5!(g), r6!(h), r7!(i), r8!(j), r9!(k), r10!(l), r11!(m), r12!(n), r13!(o), r14!(q), r15!(r)),
 ];
 
 /**
@@ -92,19 +87,19 @@ export function wrapperFor(args: readonly Param[], ret: Param, returned: string)
     structAt += Math.ceil(type.size / 8) * 8;
     return () => read(view, at);
   });
-  // A struct is encoded here; one that cannot be is handed back as its error (not thrown: native
-  // code reports it as a bad return, as for a scalar), anything else as undefined.
-  const post: Post = isStruct(ret)
-    ? (result) => {
-        try {
-          encodeAt(ret, result, view, RETURN_AT, returned);
-          return undefined;
-        } catch (error) {
-          return error;
-        }
-      }
-    : asIs;
-  if (post === asIs && readers.every((reader) => reader === passed)) return undefined;
   const wrap = BY_ARITY[readers.length]!;
-  return (callback) => wrap(callback, readers, post);
+  if (!isStruct(ret)) return readers.every((reader) => reader === passed) ? undefined : (callback) => wrap(callback, readers);
+  // A struct result is encoded here; one that cannot be is handed back as its error (not thrown:
+  // native code reports it as a bad return, as for a scalar), anything else as undefined. Around
+  // the callback, not in every wrapper: a step more in the wrappers of every signature cost a
+  // qsort comparator about 4% (V8 inlines less of a larger wrapper).
+  const encoded = (result: unknown): unknown => {
+    try {
+      encodeAt(ret, result, view, RETURN_AT, returned);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+  return (callback) => wrap((...args) => encoded(callback(...args)), readers);
 }

@@ -13,6 +13,10 @@ export interface Floor {
   benchFloorQsort(func: Raw, values: Int32Array): number;
   benchFloorRefPair(func: Raw): void;
   benchFloorLive(func: Raw): Raw;
+  floorAbs(x: number): number;
+  floorAtoi(s: string): number;
+  floorFma(a: number, b: number, c: number): number;
+  floorMemset(p: bigint, c: number, n: bigint): bigint;
 }
 
 const FILE: Partial<Record<NodeJS.Platform, string>> = { win32: 'bare_fn_bench_floor.dll', darwin: 'libbare_fn_bench_floor.dylib' };

@@ -20,6 +20,7 @@ const CASES: { name: string; module: string }[] = [
   { name: 'cross-thread', module: 'cross-thread' },
   { name: 'conventions', module: 'conventions' },
   { name: 'structs', module: 'structs' },
+  { name: 'JS -> native', module: 'js-to-native' },
 ];
 
 function runCase(module: string): CaseResult[] {

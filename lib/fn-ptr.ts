@@ -5,7 +5,7 @@
 import { encodeAt } from './memory.js';
 import { binding, type Binding } from './native.js';
 import { type CTypes, parseDeclaration } from './c-decl.js';
-import { type Caller, type CSignature, isSignature, MAX_ARGS, nativeOf, sig, type Signature, variadicCall } from './signature.js';
+import { type Caller, type CSignature, handleOf, isSignature, MAX_ARGS, sig, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
 import { checkOptions, describe, isType, t, type Type } from './types.js';
@@ -25,41 +25,60 @@ export type FnPtr<S extends Signature = Signature> = Caller<S> & {
   readonly signature: S;
 };
 
-type Call = (args: unknown[]) => unknown;
+/** A function made by `binding.createCaller`: calls the C function with its arguments as they
+ * are, converted natively (crates/napi/src/outgoing). */
+type Native = (...args: unknown[]) => unknown;
+
+/** Where a function comes from: its address, its name, and the library's External (its calls
+ * are refused once the library is closed) or undefined. */
+interface Origin {
+  readonly address: bigint;
+  readonly name: string;
+  readonly library: unknown;
+}
+
+function nativeCaller(handle: unknown, origin: Origin, out?: Uint8Array): Native {
+  return binding.createCaller(handle, origin.address, origin.name, out, origin.library) as Native;
+}
 
 /** Calls of a signature with structs: each struct argument encoded into bytes of its own, the
- * result decoded from bytes the native call fills. The bytes are the FnPtr's and reused: native
+ * result decoded from bytes the native call fills. The bytes are the function's and reused: native
  * code copies the arguments before the C function runs, and the result is decoded as soon as the
- * call returns. Only while arguments are being encoded could a getter of one call the same FnPtr
- * and overwrite an argument already encoded: such a nested call encodes into fresh bytes. */
-function structCall(address: bigint, signature: Signature, native: Binding.NativeSignature): Call {
+ * call returns. Only while arguments are being encoded could a getter of one call the same
+ * function and overwrite an argument already encoded: such a nested call encodes into fresh
+ * bytes. */
+function structCaller(signature: Signature, handle: unknown, origin: Origin): Native {
   const what = `FnPtr ${signature.toString()}`;
   let encoding = false;
-  const encoders = signature.args.map((type, i) => {
-    if (!isStruct(type)) return undefined;
+  const encoders: [number, (value: unknown, fresh: boolean) => Uint8Array][] = [];
+  signature.args.forEach((type, i) => {
+    if (!isStruct(type)) return;
     const shared = new Uint8Array(type.size);
     const sharedView = new DataView(shared.buffer);
-    return (value: unknown, fresh: boolean) => {
-      const bytes = fresh ? new Uint8Array(type.size) : shared;
-      encodeAt(type, value, fresh ? new DataView(bytes.buffer) : sharedView, 0, `${what}: argument ${i}`);
-      return bytes;
-    };
+    encoders.push([
+      i,
+      (value, fresh) => {
+        const bytes = fresh ? new Uint8Array(type.size) : shared;
+        encodeAt(type, value, fresh ? new DataView(bytes.buffer) : sharedView, 0, `${what}: argument ${i}`);
+        return bytes;
+      },
+    ]);
   });
   const ret = signature.ret;
   const out = isStruct(ret) ? new Uint8Array(ret.size) : undefined;
   const outView = out && new DataView(out.buffer);
   const read = isStruct(ret) ? codecOf(ret).read : undefined;
-  return (args) => {
+  const native = nativeCaller(handle, origin, out);
+  return (...args) => {
     const nested = encoding;
     encoding = true;
-    let passed: unknown[];
     try {
-      passed = args.map((value, i) => (encoders[i] === undefined ? value : encoders[i]!(value, nested)));
+      for (const [i, encode] of encoders) if (i < args.length) args[i] = encode(args[i], nested);
     } finally {
       encoding = nested;
     }
     try {
-      const result = binding.callPointer(address, native, passed, out);
+      const result = native(...args);
       return read === undefined ? result : read(outView!, 0);
     } catch (error) {
       // A callback's error rethrown after the native call returned carries its result (native
@@ -72,62 +91,78 @@ function structCall(address: bigint, signature: Signature, native: Binding.Nativ
   };
 }
 
-/** The most distinct lists of variadic types a variadic FnPtr keeps native signatures for. */
+/** The most distinct lists of variadic types a variadic function keeps native functions for. */
 const VARIADIC_SIGNATURES = 64;
 
-/** Calls of a variadic function: the fixed arguments, then (type, value) pairs; a native
- * signature per list of variadic types, made on first use and kept. */
-function variadicCaller(address: bigint, signature: Signature): Call {
+/** A native function per list of variadic types, by type code, one level per variadic argument. */
+interface VariadicNode {
+  native?: Native;
+  readonly next: (VariadicNode | undefined)[];
+}
+
+/** Calls of a variadic function: the fixed arguments, then (type, value) pairs; a native function
+ * per list of variadic types, made on first use and kept (looked up by type code, without
+ * building a key). */
+function variadicCaller(signature: Signature, origin: Origin): Native {
   const what = `FnPtr ${signature.toString()}`;
   const fixed = signature.args.length;
-  const signatures = new Map<string, Binding.NativeSignature>();
-  return (args) => {
-    const rest = args.length - fixed;
+  let root: VariadicNode = { next: [] };
+  let made = 0;
+  /** This call's variadic types (reused from call to call). */
+  const types: Type[] = [];
+  return (...args) => {
+    const length = args.length;
+    const rest = length - fixed;
     if (rest < 0 || rest % 2 !== 0) {
-      throw new TypeError(`${what} takes its ${fixed} fixed arguments, then a type and a value per variadic argument (t.i32, 5, t.f64, 1.5); got ${args.length} arguments`);
+      throw new TypeError(`${what} takes its ${fixed} fixed arguments, then a type and a value per variadic argument (t.i32, 5, t.f64, 1.5); got ${length} arguments`);
     }
-    if (fixed + rest / 2 > MAX_ARGS) {
-      throw new RangeError(`${what}: a call takes at most ${MAX_ARGS} arguments, fixed and variadic; got ${fixed + rest / 2}`);
+    const count = rest / 2;
+    if (fixed + count > MAX_ARGS) {
+      throw new RangeError(`${what}: a call takes at most ${MAX_ARGS} arguments, fixed and variadic; got ${fixed + count}`);
     }
-    const types: Type[] = [];
-    const values = args.slice(0, fixed);
-    for (let i = fixed; i < args.length; i += 2) {
-      const type = args[i];
+    let node = root;
+    for (let k = 0; k < count; k++) {
+      const type = args[fixed + 2 * k];
       if (!isType(type) || type === t.void) {
-        throw new TypeError(`${what}: variadic argument ${types.length} must be preceded by its type, a scalar of t but void (pass a struct by pointer); got ${describe(type)}`);
+        throw new TypeError(`${what}: variadic argument ${k} must be preceded by its type, a scalar of t but void (pass a struct by pointer); got ${describe(type)}`);
       }
-      types.push(type);
-      values.push(args[i + 1]);
+      types[k] = type;
+      node = node.next[type.code] ??= { next: [] };
+      // The values move down over the types: args becomes the native call's arguments.
+      args[fixed + k] = args[fixed + 2 * k + 1];
     }
-    const key = types.map((type) => type.code).join();
-    let native = signatures.get(key);
+    args.length = fixed + count;
+    let native = node.native;
     if (native === undefined) {
-      if (signatures.size >= VARIADIC_SIGNATURES) signatures.clear();
-      native = variadicCall(signature, types);
-      signatures.set(key, native);
+      if (made === VARIADIC_SIGNATURES) {
+        // Start over rather than grow without bound; this list is the first of the new table.
+        root = { next: [] };
+        made = 0;
+        node = root;
+        for (let k = 0; k < count; k++) node = node.next[types[k]!.code] ??= { next: [] };
+      }
+      native = node.native = nativeCaller(variadicCall(signature, types.slice(0, count)), origin);
+      made++;
     }
-    return binding.callPointer(address, native, values);
+    return native(...args);
   };
 }
 
-function makeCaller<S extends Signature>(address: bigint, signature: S, guard?: () => void): FnPtr<S> {
-  const native = nativeOf(signature, 'FnPtr.from: the signature');
+function makeCaller<S extends Signature>(signature: S, origin: Origin, what: string): FnPtr<S> {
+  const handle = handleOf(signature, what);
   const structs = isStruct(signature.ret) || signature.args.some(isStruct);
   if (signature.variadic && structs) {
     throw new TypeError(`FnPtr ${signature.toString()}: a variadic function with struct arguments or a struct result is not supported (pass them by pointer)`);
   }
-  const invoke: Call = signature.variadic
-    ? variadicCaller(address, signature)
+  const call = signature.variadic
+    ? variadicCaller(signature, origin)
     : structs
-      ? structCall(address, signature, native)
-      : (args) => binding.callPointer(address, native, args);
-  const call = guard
-    ? (...args: unknown[]) => {
-        guard();
-        return invoke(args);
-      }
-    : (...args: unknown[]) => invoke(args);
-  return Object.assign(call, { address, signature }) as unknown as FnPtr<S>;
+      ? structCaller(signature, handle, origin)
+      : nativeCaller(handle, origin);
+  return Object.defineProperties(call, {
+    address: { value: origin.address, enumerable: true },
+    signature: { value: signature, enumerable: true },
+  }) as unknown as FnPtr<S>;
 }
 
 /** Code addresses on this platform are multiples of this (1n on x86, where code may start anywhere). */
@@ -142,7 +177,7 @@ export const FnPtr = {
         `FnPtr.from: the address 0x${address.toString(16)} is not aligned to ${CODE_ALIGN} bytes, as code is here`,
       );
     }
-    return makeCaller(address, signature);
+    return makeCaller(signature, { address, name: 'FnPtr', library: undefined }, 'FnPtr.from: the signature');
   },
 };
 
@@ -157,6 +192,8 @@ const LIBRARY_OPTIONS = ['lazy', 'global', 'deepBind'] as const;
 /** A loaded shared library (dlopen / LoadLibrary). */
 export class Library implements Disposable {
   readonly #native: Binding.NativeLibrary;
+  /** Its state as an External, which its functions hold (made by the first). */
+  #handle: unknown;
   /** Makes structuredClone and postMessage refuse a Library with a DataCloneError saying why
    * (no-clone.ts); post its `.path` and open it there. */
   readonly noClone = NO_CLONE;
@@ -223,13 +260,11 @@ export class Library implements Disposable {
       name = parsed.name;
       signature = sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic });
     }
-    nativeOf(signature, `Library.fn(${describe(name)}): the signature`);
+    const what = `Library.fn(${describe(name)}): the signature`;
+    handleOf(signature, what);
     const address = this.symbol(name);
-    return makeCaller(address, signature, () => {
-      if (this.#native.closed) {
-        throw new TypeError(`Library ${JSON.stringify(this.path)} is closed: cannot call ${name}`);
-      }
-    });
+    this.#handle ??= this.#native.handle();
+    return makeCaller(signature, { address, name, library: this.#handle }, what);
   }
 
   close(): void {

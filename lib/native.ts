@@ -60,6 +60,7 @@ interface RawExports {
   bareFnFunctions(): unknown[];
   bareFnArgBuffer(): ArrayBuffer;
   liveBareFns(): LiveBareFn[];
+  createCaller(signature: unknown, address: bigint, name: string, out: Uint8Array | undefined, library: unknown): Function;
 }
 
 // A copy: the addon's exports object is in dictionary mode (Node-API defines its properties one by

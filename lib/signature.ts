@@ -1,7 +1,7 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
 import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
-import { binding, type Binding } from './native.js';
+import { binding } from './native.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
 import { checkOptions, checkType, describe, type Type } from './types.js';
 
@@ -28,7 +28,33 @@ export interface Signature<R extends Param = Param, A extends readonly Param[] =
   toString(): string;
 }
 
-const natives = new WeakMap<Signature, Binding.NativeSignature>();
+/** What native code made of a signature: its External for the plain Node-API functions
+ * (`createBareFn`, `createCaller`), and its text. */
+interface NativeParts {
+  readonly handle: unknown;
+  readonly text: string;
+}
+const natives = new WeakMap<Signature, NativeParts>();
+
+/** Native signatures by content, so that a signature made again (`sig(...)` in a loop, a second
+ * `lib.fn('abs', sig(...))`, a variadic call with the same variadic types) costs a lookup. Emptied
+ * when full: a program making ever new signatures keeps a bounded number. */
+const byContent = new Map<string, NativeParts>();
+const CACHED_SIGNATURES = 1024;
+
+/** The native signature of these native names (see `nativeName`), made once. */
+function nativeParts(ret: string, args: readonly string[], abi: Abi, fixed: number | undefined): NativeParts {
+  // No name or struct descriptor contains '|'.
+  const key = `${abi}|${fixed ?? ''}|${ret}|${args.join('|')}`;
+  let parts = byContent.get(key);
+  if (parts === undefined) {
+    const native = new binding.NativeSignature(ret, [...args], abi, fixed);
+    parts = { handle: native.handle(), text: native.toString() };
+    if (byContent.size >= CACHED_SIGNATURES) byContent.clear();
+    byContent.set(key, parts);
+  }
+  return parts;
+}
 
 /** What `new BareFn` needs of a signature, in one lookup. */
 export interface ForBareFn {
@@ -38,6 +64,7 @@ export interface ForBareFn {
    * undefined when none does. */
   readonly wrap: ((callback: Callee) => Callee) | undefined;
 }
+/** Made by the first BareFn of a signature (not by sig(): most signatures are only called). */
 const forBareFns = new WeakMap<Signature, ForBareFn>();
 
 /** Looks `signature` up in `map`; a TypeError naming `what` when sig() did not make it. */
@@ -54,17 +81,24 @@ export function isSignature(value: unknown): value is Signature {
   return natives.has(value as Signature);
 }
 
-/** The native signature, for the napi-rs functions (`callPointer`). */
-export function nativeOf(signature: unknown, what: string): Binding.NativeSignature {
-  return lookup(natives, signature, what);
+/** The signature's External, for `createCaller`. */
+export function handleOf(signature: unknown, what: string): unknown {
+  return lookup(natives, signature, what).handle;
 }
 
 /** What `new BareFn` needs of the signature. */
 export function forBareFn(signature: unknown, what: string): ForBareFn {
-  if (natives.has(signature as Signature) && (signature as Signature).variadic) {
-    throw new TypeError(`${what} is variadic (${String(signature)}): a BareFn cannot be one (a thunk cannot read C's va_list); declare the arguments it receives`);
+  const { handle, text } = lookup(natives, signature, what);
+  const checked = signature as Signature;
+  if (checked.variadic) {
+    throw new TypeError(`${what} is variadic (${text}): a BareFn cannot be one (a thunk cannot read C's va_list); declare the arguments it receives`);
   }
-  return lookup(forBareFns, signature, what);
+  let made = forBareFns.get(checked);
+  if (made === undefined) {
+    made = { handle, wrap: wrapperFor(checked.args, checked.ret, `BareFn ${text} returned`) };
+    forBareFns.set(checked, made);
+  }
+  return made;
 }
 
 /** What the runtime refuses in an argument list, as the type of the argument at fault: a `void`
@@ -103,11 +137,14 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   if (!Array.isArray(args)) {
     throw new TypeError(`sig: the argument types must be an array; got ${describe(args)}`);
   }
-  // An index loop, not forEach, which skips the holes of a sparse array ([, t.i32]).
-  for (let i = 0; i < args.length; i++) checkParam(args[i], `sig: argument ${i}`);
-  if (args.length > MAX_ARGS) {
-    throw new RangeError(`sig: a signature takes at most ${MAX_ARGS} arguments, got ${args.length}`);
+  // Each element read once, into a copy (a getter or a Proxy could give another value the next
+  // time); an index loop, not forEach, which skips the holes of a sparse array ([, t.i32]).
+  const length = args.length;
+  if (length > MAX_ARGS) {
+    throw new RangeError(`sig: a signature takes at most ${MAX_ARGS} arguments, got ${length}`);
   }
+  const params: Param[] = [];
+  for (let i = 0; i < length; i++) params.push(checkParam(args[i], `sig: argument ${i}`));
   if (options !== undefined) checkOptions(options, SIG_OPTIONS, 'sig');
   const abi = options?.abi ?? 'C';
   if (!ABIS.includes(abi)) {
@@ -117,27 +154,26 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   if (typeof variadic !== 'boolean') throw new TypeError(`sig: options.variadic must be a boolean; got ${describe(variadic)}`);
   // A variadic function's signature is checked as a call with no variadic argument (a callee-pop
   // x86 convention cannot be variadic); each call makes its own (fn-ptr.ts, variadicCaller).
-  const native = new binding.NativeSignature(nativeName(ret), args.map(nativeName), abi, variadic ? args.length : undefined);
-  const text = native.toString();
+  const parts = nativeParts(nativeName(ret), params.map(nativeName), abi, variadic ? length : undefined);
+  const text = parts.text;
   // toString is not enumerable: structuredClone copies a signature as the data it is (V8 refuses
   // a function-valued property, naming its source text).
   const signature = Object.freeze(
-    Object.defineProperty({ ret, args: Object.freeze([...args]) as unknown as A, abi, variadic: variadic as V }, 'toString', { value: () => text }),
+    Object.defineProperty({ ret, args: Object.freeze(params) as unknown as A, abi, variadic: variadic as V }, 'toString', { value: () => text }),
   ) as Signature<R, A, V>;
-  natives.set(signature, native);
-  if (!variadic) forBareFns.set(signature, { handle: native.handle(), wrap: wrapperFor(args, ret, `BareFn ${text} returned`) });
+  natives.set(signature, parts);
   return signature;
 }
 
-/** The native signature of one call of a variadic function: its fixed arguments, then
- * `variadic` (scalar types: checked by the caller). */
-export function variadicCall(signature: Signature, variadic: readonly Type[]): Binding.NativeSignature {
-  return new binding.NativeSignature(
+/** The External of the native signature of one call of a variadic function: its fixed
+ * arguments, then `variadic` (scalar types: checked by the caller). */
+export function variadicCall(signature: Signature, variadic: readonly Type[]): unknown {
+  return nativeParts(
     nativeName(signature.ret),
     [...signature.args.map(nativeName), ...variadic.map((type) => type.name)],
     signature.abi,
     signature.args.length,
-  );
+  ).handle;
 }
 
 type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldValue<A[K]> };

@@ -3,6 +3,8 @@
 //! threadsafe function fed by a thread, the floor for calls from other threads. An addon of its
 //! own (bench/floor.ts loads it beside bare-fn's), so that the shipped addon has none of this.
 
+mod calls;
+
 use std::ffi::c_void;
 use std::ptr;
 
@@ -293,4 +295,33 @@ pub fn bench_floor_live(env: Env, func: Raw) -> Raw {
         );
     }
     Raw(external)
+}
+
+/// Adds the plain Node-API functions of `calls` to the exports.
+#[napi(module_exports)]
+pub fn register_calls(exports: napi::bindgen_prelude::Object, env: Env) -> napi::Result<()> {
+    // SAFETY: converting the exports object back to its raw value, in module initialisation.
+    let exports = unsafe { napi::bindgen_prelude::Object::to_napi_value(env.raw(), exports)? };
+    for (name, callback) in calls::FUNCTIONS {
+        let mut function = ptr::null_mut();
+        // SAFETY: module initialisation runs on env's thread; the name is NUL-terminated.
+        let status = unsafe {
+            sys::napi_create_function(
+                env.raw(),
+                name.as_ptr(),
+                -1,
+                callback,
+                ptr::null_mut(),
+                &mut function,
+            )
+        };
+        // SAFETY: as above.
+        if status != sys::Status::napi_ok
+            || unsafe { sys::napi_set_named_property(env.raw(), exports, name.as_ptr(), function) }
+                != sys::Status::napi_ok
+        {
+            return Err(napi::Error::from_reason(format!("cannot export {name:?}")));
+        }
+    }
+    Ok(())
 }

@@ -1,10 +1,13 @@
 //! Calling any C function pointer with a runtime signature and raw-encoded arguments.
 
-use crate::arch::invoke;
+use std::mem::MaybeUninit;
+
+use crate::arch::{invoke, invoke_registers};
 use crate::frame::{bits, RawFrame, MAX_STACK_BYTES};
-use crate::layout::{Loc, Part, Place, Return};
+use crate::layout::{Loc, Place, Return};
+use crate::layout::{FP_REGS, GP_REGS};
 use crate::os_errors::OsErrors;
-use crate::signature::{Input, Signature};
+use crate::signature::{Input, ScalarInput, Signature, StructInput};
 use crate::types::Class;
 
 /// Calls `address` as a function of `sig`, with `args` in the raw encoding (one per argument;
@@ -28,6 +31,82 @@ pub struct Outcome {
     pub os_errors: OsErrors,
 }
 
+/// The argument registers of a call whose arguments all travel in registers
+/// (`Signature::registers_only`: most calls of C functions), the only memory such a call needs:
+/// a caller converting arguments writes each here, then `call` jumps to the function with them
+/// loaded. The same two arrays start a `RawFrame` (asserted below), so a frame's registers are
+/// also a `Registers`.
+#[repr(C)]
+pub struct Registers {
+    pub gp: [u64; GP_REGS],
+    pub fp: [u64; FP_REGS],
+}
+
+const _: () = assert!(
+    std::mem::offset_of!(RawFrame, gp) == std::mem::offset_of!(Registers, gp)
+        && std::mem::offset_of!(RawFrame, fp) == std::mem::offset_of!(Registers, fp)
+);
+
+impl Registers {
+    #[inline(always)]
+    pub fn new() -> Registers {
+        Registers {
+            gp: [0; GP_REGS],
+            fp: [0; FP_REGS],
+        }
+    }
+
+    /// A scalar argument, in the raw encoding (see `CallFrame::scalar`).
+    ///
+    /// # Panics
+    /// When the argument does not travel in a register.
+    #[inline(always)]
+    pub fn scalar(&mut self, input: &ScalarInput, raw: u64) {
+        match input.loc {
+            Loc::Gp(i) => self.gp[usize::from(i)] = widened(input, raw),
+            Loc::Fp(i) => self.fp[usize::from(i)] = widened(input, raw),
+            other => unreachable!("{other:?} is not an argument register"),
+        }
+    }
+
+    /// Calls `address` as `sig` with these registers.
+    ///
+    /// # Safety
+    /// `sig.registers_only()`; as for `call_raw` otherwise.
+    #[inline(always)]
+    pub unsafe fn call(&self, sig: &Signature, address: usize) -> Outcome {
+        debug_assert!(sig.registers_only());
+        let float = sig
+            .ret()
+            .scalar()
+            .is_some_and(|ty| ty.class() == Class::Float);
+        // SAFETY: forwarded; every argument is in these registers.
+        let bits = unsafe { invoke_registers(sig.flavor(), address, self, float) };
+        let os_errors = OsErrors::now();
+        // A callee may leave the bits above a narrow return type undefined: normalize.
+        Outcome {
+            value: sig.ret_extension().apply(bits),
+            os_errors,
+        }
+    }
+}
+
+impl Default for Registers {
+    fn default() -> Self {
+        Registers::new()
+    }
+}
+
+/// A scalar argument's raw value as it travels: a variadic `f32` promoted to `double`.
+#[inline(always)]
+fn widened(input: &ScalarInput, raw: u64) -> u64 {
+    if input.widen {
+        f64::from(f32::from_bits(raw as u32)).to_bits()
+    } else {
+        raw
+    }
+}
+
 /// `call_raw`, storing a returned struct into `out` (its size; empty for a scalar return, whose
 /// raw value is returned).
 ///
@@ -40,145 +119,219 @@ pub unsafe fn call_raw_into(
     out: &mut [u8],
 ) -> Outcome {
     debug_assert_eq!(args.len(), sig.args().len());
-    // A hidden result buffer is made of `out`'s size: it must be the struct's.
-    let size = sig.ret().structure().map_or(0, |s| s.size());
-    assert_eq!(out.len(), size, "`out` is the returned struct's size");
-    let layout = sig.layout();
-    // `invoke` copies stack_bytes bytes out of `stack` (tests/layout.rs: every flavor's largest
-    // signature fits).
-    let stack_bytes = usize::from(layout.stack_bytes);
-    assert!(stack_bytes <= MAX_STACK_BYTES);
-    let (mut small, mut large) = ([0u8; SMALL_STACK], Vec::new());
-    let stack: &mut [u8] = if stack_bytes <= SMALL_STACK {
-        &mut small
-    } else {
-        large.resize(stack_bytes, 0);
-        &mut large
-    };
-    // Copies of structs passed by reference (the callee may change them), 16-byte aligned, and
-    // the memory of a struct returned through a hidden address (aligned for any struct).
-    let mut copies: Vec<Vec<u128>> = Vec::new();
-    let mut returned: Vec<u128> = Vec::new();
-    let mut frame = RawFrame::new();
-    for (input, &raw) in sig.inputs().iter().zip(args) {
-        match input {
-            // Raw values are already extended to 64 bits, which every narrower parameter
-            // accepts (and clang-compiled callees expect: extension to at least 32 bits). On the
-            // stack a value takes its own size only: Apple packs stack arguments (little-endian
-            // everywhere).
-            Input::Scalar(scalar) => {
-                let raw = if scalar.widen {
-                    f64::from(f32::from_bits(raw as u32)).to_bits()
-                } else {
-                    raw
-                };
-                let bytes = raw.to_le_bytes();
-                let size = match scalar.loc {
-                    Loc::Stack(_) => scalar.ty.size().max(1),
-                    _ => bytes.len(),
-                };
-                put(&mut frame, stack, scalar.loc, &bytes[..size]);
-            }
-            Input::Struct(arg) => {
+    CallFrame::with(sig, |frame| {
+        for (input, &raw) in sig.inputs().iter().zip(args) {
+            match input {
+                Input::Scalar(scalar) => frame.scalar(scalar, raw),
                 // SAFETY: the caller's contract: the address holds the struct's bytes.
-                let bytes =
-                    unsafe { std::slice::from_raw_parts(raw as usize as *const u8, arg.size) };
-                match &arg.place {
-                    Place::Parts(parts) => place_parts(&mut frame, stack, parts, bytes),
-                    Place::Reference(loc) => {
-                        let copy = aligned_copy(bytes);
-                        let at = copy.as_ptr() as usize as u64;
-                        copies.push(copy);
-                        put(
-                            &mut frame,
-                            stack,
-                            *loc,
-                            &at.to_le_bytes()[..size_of::<usize>()],
-                        );
+                Input::Struct(arg) => unsafe { frame.structure(arg, raw) },
+            }
+        }
+        // SAFETY: forwarded.
+        unsafe { frame.call(address, out) }
+    })
+}
+
+/// One outgoing call of a signature being prepared: the register image and the stack argument
+/// area, filled argument by argument where the signature's layout puts each (`scalar`,
+/// `structure`), then made (`call`). It holds what arguments point to until the call returns
+/// (copies of structs passed by reference). A caller converting arguments one by one writes each
+/// straight here, without an array of raw values in between. Made by `CallFrame::with`.
+pub struct CallFrame<'s> {
+    sig: &'s Signature,
+    raw: RawFrame,
+    /// The stack argument area when it is small (most calls: none), else `large`. Only its
+    /// first `stack_bytes` bytes are initialized (zeros where no argument goes: padding), so that
+    /// a call with every argument in registers writes none of it.
+    small: [MaybeUninit<u8>; SMALL_STACK],
+    large: Vec<u8>,
+    stack_bytes: usize,
+    /// Copies of structs passed by reference (the callee may change them), 16-byte aligned.
+    copies: Vec<Vec<u128>>,
+}
+
+impl<'s> CallFrame<'s> {
+    /// Runs `f` with a new frame for a call of `sig`. The frame is a local of this function, given
+    /// by reference: returned by value (a constructor), it was copied, stack area and all, at
+    /// each call.
+    #[inline(always)]
+    pub fn with<R>(sig: &'s Signature, f: impl FnOnce(&mut CallFrame<'s>) -> R) -> R {
+        // `invoke` copies stack_bytes bytes out of the stack area (tests/layout.rs: every
+        // flavor's largest signature fits).
+        let stack_bytes = usize::from(sig.layout().stack_bytes);
+        assert!(stack_bytes <= MAX_STACK_BYTES);
+        let mut frame = CallFrame {
+            sig,
+            raw: RawFrame::new(),
+            small: [MaybeUninit::uninit(); SMALL_STACK],
+            large: Vec::new(),
+            stack_bytes,
+            copies: Vec::new(),
+        };
+        if stack_bytes <= SMALL_STACK {
+            frame.small[..stack_bytes].fill(MaybeUninit::new(0));
+        } else {
+            frame.large.resize(stack_bytes, 0);
+        }
+        f(&mut frame)
+    }
+
+    /// The stack argument area.
+    #[inline]
+    fn stack(&mut self) -> &mut [u8] {
+        if self.stack_bytes <= SMALL_STACK {
+            let bytes = &mut self.small[..self.stack_bytes];
+            // SAFETY: `new` initialized these bytes.
+            unsafe { &mut *(bytes as *mut [MaybeUninit<u8>] as *mut [u8]) }
+        } else {
+            &mut self.large
+        }
+    }
+
+    /// Puts a value at `loc`: a register takes all of `value` (a raw value, extended to 64 bits;
+    /// the callee reads the low bits of its type), the stack its low `size` bytes only (Apple
+    /// packs stack arguments; little-endian everywhere).
+    #[inline(always)]
+    fn put(&mut self, loc: Loc, value: u64, size: usize) {
+        match loc {
+            Loc::Gp(i) => self.raw.gp[usize::from(i)] = value,
+            Loc::Fp(i) => self.raw.fp[usize::from(i)] = value,
+            Loc::Stack(offset) => self.stack()[usize::from(offset)..][..size]
+                .copy_from_slice(&value.to_le_bytes()[..size]),
+            Loc::ResultRegister => self.raw.result = value,
+        }
+    }
+
+    /// A scalar argument, in the raw encoding. Raw values are already extended to 64 bits,
+    /// which every narrower parameter accepts (and clang-compiled callees expect: extension to
+    /// at least 32 bits). On the stack a value takes its own size only.
+    #[inline(always)]
+    pub fn scalar(&mut self, input: &ScalarInput, raw: u64) {
+        self.put(input.loc, widened(input, raw), input.ty.size().max(1));
+    }
+
+    /// A struct argument, whose bytes are at `address`.
+    ///
+    /// # Safety
+    /// `address` holds the struct's bytes.
+    pub unsafe fn structure(&mut self, input: &StructInput, address: u64) {
+        // SAFETY: the caller's contract.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(address as usize as *const u8, input.size) };
+        match &input.place {
+            Place::Parts(parts) => {
+                for part in parts {
+                    let piece = &bytes[usize::from(part.offset)..][..usize::from(part.size)];
+                    match part.loc {
+                        // A struct on the stack is one part of any size.
+                        Loc::Stack(offset) => self.stack()[usize::from(offset)..][..piece.len()]
+                            .copy_from_slice(piece),
+                        loc => self.put(loc, bits(piece), piece.len()),
                     }
-                    Place::Scalar(_) => unreachable!("a struct argument has parts"),
                 }
             }
-        }
-    }
-    if let Return::Memory(loc) = &layout.ret {
-        returned = vec![0; out.len().div_ceil(16)];
-        let at = returned.as_mut_ptr() as usize as u64;
-        put(
-            &mut frame,
-            stack,
-            *loc,
-            &at.to_le_bytes()[..size_of::<usize>()],
-        );
-    }
-    frame.stack = stack.as_ptr() as usize as u64;
-    frame.stack_bytes = stack_bytes as u64;
-    frame.set_exit(layout.exit);
-    // SAFETY: forwarded to the caller; the frame holds the arguments where `sig`'s convention
-    // puts them, and `stack` holds `stack_bytes` bytes; copies and the returned struct's memory
-    // live until after the call.
-    unsafe { invoke(sig.flavor(), address, &mut frame) };
-    // First: freeing the copies below may change errno.
-    let os_errors = OsErrors::now();
-    drop(copies);
-    let value = match (&layout.ret, sig.ret().scalar()) {
-        (Return::Scalar, Some(ty)) => {
-            let bits = match ty.class() {
-                Class::Integer => frame.ret[0],
-                Class::Float => frame.ret_fp[0],
-            };
-            // A callee may leave the bits above a narrow return type undefined: normalize.
-            ty.normalize(bits)
-        }
-        (Return::Parts(parts), _) => {
-            for part in parts {
-                let value = match part.loc {
-                    Loc::Gp(i) => frame.ret[usize::from(i)],
-                    Loc::Fp(i) => frame.ret_fp[usize::from(i)],
-                    other => unreachable!("{other:?} is not a return register"),
-                };
-                let to = &mut out[usize::from(part.offset)..][..usize::from(part.size)];
-                to.copy_from_slice(&value.to_le_bytes()[..to.len()]);
+            Place::Reference(loc) => {
+                let copy = aligned_copy(bytes);
+                let at = copy.as_ptr() as usize as u64;
+                self.copies.push(copy);
+                self.put(*loc, at, size_of::<usize>());
             }
-            0
+            Place::Scalar(_) => unreachable!("a struct argument has parts"),
         }
-        (Return::Memory(_), _) => {
-            // SAFETY: `returned` has at least out.len() bytes, written by the callee.
-            let bytes =
-                unsafe { std::slice::from_raw_parts(returned.as_ptr().cast::<u8>(), out.len()) };
-            out.copy_from_slice(bytes);
-            0
+    }
+
+    /// Makes the call, every argument having been put, storing a returned struct into `out` (its
+    /// size; empty for a scalar return, whose raw value is returned).
+    ///
+    /// # Safety
+    /// `address` is a function of this signature, and calling it with these arguments is sound.
+    #[inline(always)]
+    pub unsafe fn call(&mut self, address: usize, out: &mut [u8]) -> Outcome {
+        let sig = self.sig;
+        if sig.registers_only() {
+            // SAFETY: the frame starts with its registers (asserted with `Registers`); forwarded.
+            return unsafe {
+                (*(&self.raw as *const RawFrame).cast::<Registers>()).call(sig, address)
+            };
         }
-        (Return::Scalar, None) => unreachable!("a struct return has its own Return"),
-    };
-    Outcome { value, os_errors }
+        // SAFETY: forwarded.
+        unsafe { self.call_framed(address, out) }
+    }
+
+    /// `call` of a signature with arguments on the stack or a struct result.
+    ///
+    /// # Safety
+    /// As for `call`.
+    #[inline(never)]
+    unsafe fn call_framed(&mut self, address: usize, out: &mut [u8]) -> Outcome {
+        let sig = self.sig;
+        let layout = sig.layout();
+        // A hidden result buffer is made of `out`'s size: it must be the struct's.
+        let size = sig.ret().structure().map_or(0, |s| s.size());
+        assert_eq!(out.len(), size, "`out` is the returned struct's size");
+        // A struct returned through a hidden address is written straight into `out` when it is
+        // aligned for any struct (16), else into memory of ours, copied to `out` after the call.
+        let mut returned: Vec<u128> = Vec::new();
+        let direct = (out.as_ptr() as usize).is_multiple_of(16);
+        if let Return::Memory(loc) = &layout.ret {
+            let at = if direct {
+                out.as_mut_ptr() as usize as u64
+            } else {
+                returned = vec![0; out.len().div_ceil(16)];
+                returned.as_mut_ptr() as usize as u64
+            };
+            self.put(*loc, at, size_of::<usize>());
+        }
+        self.raw.stack = self.stack().as_ptr() as usize as u64;
+        self.raw.stack_bytes = self.stack_bytes as u64;
+        self.raw.set_exit(layout.exit);
+        // SAFETY: forwarded to the caller; the frame holds the arguments where `sig`'s
+        // convention puts them, and the stack area holds `stack_bytes` bytes; the copies and the
+        // returned struct's memory live until after the call.
+        unsafe { invoke(sig.flavor(), address, &mut self.raw) };
+        // First: freeing the copies may change errno.
+        let os_errors = OsErrors::now();
+        let frame = &self.raw;
+        let value = match (&layout.ret, sig.ret().scalar()) {
+            (Return::Scalar, Some(ty)) => {
+                let bits = match ty.class() {
+                    Class::Integer => frame.ret[0],
+                    Class::Float => frame.ret_fp[0],
+                };
+                // A callee may leave the bits above a narrow return type undefined: normalize.
+                ty.normalize(bits)
+            }
+            (Return::Parts(parts), _) => {
+                for part in parts {
+                    let value = match part.loc {
+                        Loc::Gp(i) => frame.ret[usize::from(i)],
+                        Loc::Fp(i) => frame.ret_fp[usize::from(i)],
+                        other => unreachable!("{other:?} is not a return register"),
+                    };
+                    let to = &mut out[usize::from(part.offset)..][..usize::from(part.size)];
+                    to.copy_from_slice(&value.to_le_bytes()[..to.len()]);
+                }
+                0
+            }
+            (Return::Memory(_), _) => {
+                if !direct {
+                    // SAFETY: `returned` has at least out.len() bytes, written by the callee.
+                    let bytes = unsafe {
+                        std::slice::from_raw_parts(returned.as_ptr().cast::<u8>(), out.len())
+                    };
+                    out.copy_from_slice(bytes);
+                }
+                0
+            }
+            (Return::Scalar, None) => unreachable!("a struct return has its own Return"),
+        };
+        Outcome { value, os_errors }
+    }
 }
 
 /// Stack areas up to this size live in the caller's frame; larger ones (structs on the stack) on
 /// the heap.
 const SMALL_STACK: usize = 256;
-
-/// Puts the low bytes of a value at `loc` (a register takes them zero-extended).
-fn put(frame: &mut RawFrame, stack: &mut [u8], loc: Loc, bytes: &[u8]) {
-    match loc {
-        Loc::Gp(i) => frame.gp[usize::from(i)] = bits(bytes),
-        Loc::Fp(i) => frame.fp[usize::from(i)] = bits(bytes),
-        Loc::Stack(offset) => stack[usize::from(offset)..][..bytes.len()].copy_from_slice(bytes),
-        Loc::ResultRegister => frame.result = bits(bytes),
-    }
-}
-
-/// The pieces of a struct, each where its part says.
-fn place_parts(frame: &mut RawFrame, stack: &mut [u8], parts: &[Part], bytes: &[u8]) {
-    for part in parts {
-        put(
-            frame,
-            stack,
-            part.loc,
-            &bytes[usize::from(part.offset)..][..usize::from(part.size)],
-        );
-    }
-}
 
 /// A 16-byte aligned copy of `bytes` (Win64 wants copies passed by reference aligned so).
 fn aligned_copy(bytes: &[u8]) -> Vec<u128> {

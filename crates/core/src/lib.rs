@@ -18,7 +18,7 @@ pub mod thunk;
 pub mod types;
 
 pub use abi::{AbiError, CallConv, Flavor};
-pub use call::{call_raw, call_raw_into, Outcome};
+pub use call::{call_raw, call_raw_into, CallFrame, Outcome, Registers};
 pub use frame::{Frame, RawFrame};
 pub use os_errors::OsErrors;
 pub use param::Param;

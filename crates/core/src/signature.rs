@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::abi::{AbiError, CallConv, Flavor, Target, X86Conv};
 use crate::frame::Frame;
-use crate::layout::{self, Layout, Loc, Place};
+use crate::layout::{self, Layout, Loc, Place, Return};
 use crate::param::Param;
 use crate::types::{Class, Extension, Type};
 
@@ -113,6 +113,11 @@ pub struct Signature {
     /// The same plan when every argument is a scalar (most signatures): the native -> JS path
     /// then reads them without a branch on the kind of each.
     scalars: Option<Vec<ScalarInput>>,
+    /// Every argument travels in a register and a scalar (or nothing) comes back: an outgoing
+    /// call is a jump with the registers loaded (`CallFrame::call`).
+    registers_only: bool,
+    /// How to normalize a scalar result (a struct's: none), found once.
+    ret_extension: Extension,
 }
 
 /// How a thunk reads one argument.
@@ -271,6 +276,18 @@ impl Signature {
                 Input::Struct(_) => None,
             })
             .collect();
+        let ret_extension = ret.scalar().unwrap_or(Type::Void).extension();
+        let registers_only = !matches!(flavor, Flavor::X86(_))
+            && layout.ret == Return::Scalar
+            && inputs.iter().all(|input| {
+                matches!(
+                    input,
+                    Input::Scalar(ScalarInput {
+                        loc: Loc::Gp(_) | Loc::Fp(_),
+                        ..
+                    })
+                )
+            });
         Ok(Signature {
             ret,
             args,
@@ -280,6 +297,8 @@ impl Signature {
             layout,
             inputs,
             scalars,
+            registers_only,
+            ret_extension,
         })
     }
 
@@ -308,6 +327,18 @@ impl Signature {
     /// How to read each argument of an incoming call, in argument order.
     pub fn inputs(&self) -> &[Input] {
         &self.inputs
+    }
+
+    /// How a scalar result's register bits become its raw value (`Type::normalize`).
+    #[inline]
+    pub fn ret_extension(&self) -> Extension {
+        self.ret_extension
+    }
+
+    /// Whether every argument travels in a register and the result, if any, is a scalar.
+    #[inline]
+    pub fn registers_only(&self) -> bool {
+        self.registers_only
     }
 
     /// `inputs` when every argument is a scalar.

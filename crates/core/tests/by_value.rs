@@ -140,6 +140,14 @@ macro_rules! by_value {
                 // SAFETY: `alone` has this signature; the argument is the address of an S.
                 unsafe { call_raw_into(alone as extern $abi fn(S) -> S as usize, &sig, &[raw(&$a)], &mut out) };
                 assert_eq!(from_bytes::<S>(&out), $a);
+                // Into memory aligned for no struct: a result returned through a hidden address
+                // is then received elsewhere and copied.
+                let mut unaligned = vec![0u8; size_of::<S>() + 1];
+                let at = usize::from(unaligned.as_ptr() as usize % 2 == 0);
+                let odd = &mut unaligned[at..][..size_of::<S>()];
+                // SAFETY: as above.
+                unsafe { call_raw_into(alone as extern $abi fn(S) -> S as usize, &sig, &[raw(&$a)], odd) };
+                assert_eq!(from_bytes::<S>(odd), $a, "received at an odd address");
 
                 let sig = crowded_sig();
                 type F = extern $abi fn(

@@ -19,11 +19,11 @@ use napi_derive::napi;
 
 use crate::callback::{JsCallback, Options};
 use crate::dispatch::{Dispatcher, Job, Payload};
+use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::live;
 use crate::memory::encoded_struct;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
-use crate::signature::signature_of;
 use crate::threading::{Mode, Timeout};
 use crate::to_js::to_js;
 
@@ -62,7 +62,7 @@ const HAS_SITE: u32 = 32;
 pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_value, Failure> {
     let [signature, flags, timeout_ms, on_error, fallback, created_at] = args;
     // SAFETY: forwarded.
-    let sig = unsafe { signature_of(env, signature) }?;
+    let sig = unsafe { from_external::<bare_fn_core::Signature>(env, signature) }?;
     if sig.is_variadic() {
         // bare-fn.ts refuses it first, with the signature's text.
         return Err(Failure::type_error(

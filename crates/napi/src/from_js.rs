@@ -11,8 +11,43 @@ use crate::raw::{describe, format_number, read_string, type_of, Failure};
 
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
-/// Converts `value` to the raw encoding of `ty`. A C string is appended to `strings`, which the
-/// caller keeps alive as long as the returned pointer may be used.
+/// Where the C strings of converted values are kept: the caller keeps `strings` alive as long as
+/// the returned pointers may be used.
+pub trait CStrings {
+    /// Encodes `value`, if it is a JS string, as a NUL-terminated UTF-8 string (checked with
+    /// `check_cstring`) and returns its address; None for a value of another type.
+    ///
+    /// # Safety
+    /// As for `from_js`.
+    unsafe fn encode(
+        &mut self,
+        env: sys::napi_env,
+        value: sys::napi_value,
+    ) -> Result<Option<u64>, Failure>;
+}
+
+/// Each string its own heap allocation: for conversions that are rare or must outlive the call
+/// that made them (a BareFn's result, a call queued for another thread).
+impl CStrings for Vec<CString> {
+    unsafe fn encode(
+        &mut self,
+        env: sys::napi_env,
+        value: sys::napi_value,
+    ) -> Result<Option<u64>, Failure> {
+        if type_of(env, value) != sys::ValueType::napi_string {
+            return Ok(None);
+        }
+        let text = read_string(env, value).unwrap_or_default();
+        check_cstring(env, value, text.as_bytes())?;
+        // SAFETY: check_cstring found no NUL.
+        let owned = unsafe { CString::from_vec_unchecked(text.into_bytes()) };
+        let address = owned.as_ptr() as usize as u64;
+        self.push(owned);
+        Ok(Some(address))
+    }
+}
+
+/// Converts `value` to the raw encoding of `ty`. A C string is kept in `strings`.
 ///
 /// Accepted: bool ← boolean; 8-32-bit integers ← integral numbers in range; 64-bit and size
 /// integers and pointers ← bigint in range, or a safe-integer number; f32/f64 ← number (an f32
@@ -21,11 +56,12 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 ///
 /// # Safety
 /// `env` is the current thread's live env and `value` belongs to its open handle scope.
+#[inline]
 pub unsafe fn from_js(
     env: sys::napi_env,
     ty: Type,
     value: sys::napi_value,
-    strings: &mut Vec<CString>,
+    strings: &mut impl CStrings,
 ) -> Result<u64, Failure> {
     // SAFETY: forwarded.
     match unsafe { exact(env, ty, value) } {
@@ -44,7 +80,7 @@ pub unsafe fn convert_declined(
     env: sys::napi_env,
     ty: Type,
     value: sys::napi_value,
-    strings: &mut Vec<CString>,
+    strings: &mut impl CStrings,
 ) -> Result<u64, Failure> {
     match ty {
         Type::Void => Ok(0),
@@ -82,7 +118,12 @@ pub unsafe fn convert_declined(
             }
             Ok(u64::from((d as f32).to_bits()))
         }
-        Type::CString => cstring(env, value, strings),
+        // SAFETY: forwarded.
+        Type::CString => match unsafe { strings.encode(env, value) }? {
+            Some(address) => Ok(address),
+            None if type_of(env, value) == sys::ValueType::napi_null => Ok(0),
+            None => Err(expected(env, "a string or null", Type::CString, value)),
+        },
     }
 }
 
@@ -206,31 +247,31 @@ fn wide(
     )))
 }
 
-fn cstring(
+/// Checks the UTF-8 bytes Node-API wrote for the JS string `value`: a C string cannot hold a NUL
+/// character, and Node-API writes U+FFFD for a lone surrogate, which has no UTF-8 form: an error,
+/// as every other lossy conversion is (a real U+FFFD in the text is kept).
+pub fn check_cstring(
     env: sys::napi_env,
     value: sys::napi_value,
-    strings: &mut Vec<CString>,
-) -> Result<u64, Failure> {
-    match type_of(env, value) {
-        sys::ValueType::napi_null => Ok(0),
-        sys::ValueType::napi_string => {
-            let text = read_string(env, value).unwrap_or_default();
-            if text.contains('\u{FFFD}') {
-                // Node-API writes U+FFFD for a lone surrogate, which has no UTF-8 form: an error,
-                // as every other lossy conversion is (a real U+FFFD in the text is kept).
-                lone_surrogate(env, value)?;
-            }
-            let owned = CString::new(text).map_err(|e| {
-                Failure::type_error(format!(
-                    "a cstring cannot contain NUL characters (one is at index {})",
-                    e.nul_position()
-                ))
-            })?;
-            let address = owned.as_ptr() as usize as u64;
-            strings.push(owned);
-            Ok(address)
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+    // One pass for both (its bytes start with 0xEF); the lone surrogate is reported first.
+    let mut nul = None;
+    let mut surrogates_checked = false;
+    for at in memchr::memchr2_iter(0, REPLACEMENT[0], bytes) {
+        if bytes[at] == 0 {
+            nul = nul.or(Some(at));
+        } else if !surrogates_checked && bytes[at..].starts_with(REPLACEMENT) {
+            surrogates_checked = true;
+            lone_surrogate(env, value)?;
         }
-        _ => Err(expected(env, "a string or null", Type::CString, value)),
+    }
+    match nul {
+        Some(at) => Err(Failure::type_error(format!(
+            "a cstring cannot contain NUL characters (one is at index {at})"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -8,14 +8,15 @@
 
 mod arg_buffer;
 mod bare_fn;
-mod call;
 mod callback;
 mod dispatch;
+mod external;
 mod from_js;
 mod library;
 mod live;
 mod memory;
 mod native_call;
+mod outgoing;
 mod owner_cell;
 mod raw;
 mod raw_exports;

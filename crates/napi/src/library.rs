@@ -1,16 +1,43 @@
 //! `NativeLibrary`: dlopen/LoadLibrary and symbol lookup.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use napi::{Env, Result};
 use napi_derive::napi;
 
+use crate::external::{to_external, Tagged};
 use crate::raw::{throw_on_failure, Failure, Raw};
 use crate::to_js::to_js;
 
 #[napi]
 pub struct NativeLibrary {
-    path: String,
+    state: Arc<LibraryState>,
     /// `None` once closed.
     library: Option<libloading::Library>,
+}
+
+/// What the functions of a library need to know of it: its path and whether it was closed
+/// (their calls are refused then). Shared with their call plans (crates/napi/src/outgoing).
+pub struct LibraryState {
+    path: String,
+    closed: AtomicBool,
+}
+
+impl LibraryState {
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl Tagged for LibraryState {
+    const TAG: u64 = 0x4c69_0000_0000_0001;
+    const WHAT: &'static str = "a library handle";
 }
 
 /// Garbage collection never unloads a library: addresses taken from it (`symbol`, `FnPtr.from`,
@@ -49,7 +76,10 @@ impl NativeLibrary {
         });
         let library = throw_on_failure(env.raw(), loaded)?;
         Ok(NativeLibrary {
-            path,
+            state: Arc::new(LibraryState {
+                path,
+                closed: AtomicBool::new(false),
+            }),
             library: Some(library),
         })
     }
@@ -72,13 +102,24 @@ impl NativeLibrary {
 
     #[napi(getter)]
     pub fn path(&self) -> String {
-        self.path.clone()
+        self.state.path.clone()
     }
 
-    /// Unloads the library. Functions obtained from it must not be called afterwards (index.ts
-    /// refuses such calls).
+    /// An External of the library's state, which its functions' call plans hold
+    /// (`createCaller`).
+    #[napi]
+    pub fn handle(&self, env: Env) -> Result<Raw> {
+        throw_on_failure(
+            env.raw(),
+            to_external(env.raw(), self.state.clone()).map(Raw),
+        )
+    }
+
+    /// Unloads the library. Its functions refuse to be called afterwards: they read the flag set
+    /// here before anything else.
     #[napi]
     pub fn close(&mut self) {
+        self.state.closed.store(true, Ordering::Relaxed);
         self.library = None;
     }
 }
@@ -88,14 +129,14 @@ impl NativeLibrary {
         let library = self.library.as_ref().ok_or_else(|| {
             Failure::type_error(format!(
                 "Library {:?} is closed: cannot look up symbol {name:?}",
-                self.path
+                self.state.path
             ))
         })?;
         // SAFETY: the symbol is only turned into an address, never dereferenced here.
         let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
             Failure::range_error(format!(
                 "Library {:?}: symbol {name:?} not found: {}",
-                self.path,
+                self.state.path,
                 with_cause(&e)
             ))
         })?;
@@ -103,7 +144,7 @@ impl NativeLibrary {
         if address == 0 {
             return Err(Failure::range_error(format!(
                 "Library {:?}: symbol {name:?} resolves to NULL",
-                self.path
+                self.state.path
             )));
         }
         Ok(address)

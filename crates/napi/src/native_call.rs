@@ -16,6 +16,7 @@
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 
+use bare_fn_core::OsErrors;
 use napi::sys;
 
 use crate::raw::{define_data, undefined};
@@ -63,6 +64,9 @@ impl Callees {
     }
 }
 
+/// What a native call in progress shares with the callbacks made during it. Made when a callback
+/// of the call first runs JS or reports an error (most JS -> native calls make no callback and
+/// pay for no slot), or when a batch of queued jobs starts.
 #[derive(Default)]
 struct Slot {
     /// Errors reported during this call are kept to be rethrown from it (a JS -> native call);
@@ -80,18 +84,33 @@ struct Slot {
 /// The native calls in progress on one thread, innermost last, and the BareFn calls running JS on
 /// it.
 pub struct NativeCalls {
-    /// Boxed on purpose (see `Slot::in_js`): a slot must not move when the vector grows.
+    /// How many native calls are in progress (JS -> native calls and batches of queued jobs,
+    /// nested): entering and leaving one is a count, unless it has a slot.
+    depth: Cell<usize>,
+    /// The slots of the calls in progress that have one, innermost last, by their call's depth.
     #[allow(clippy::vec_box)]
-    calls: RefCell<Vec<Box<Slot>>>,
+    slots: RefCell<Vec<(usize, Box<Slot>)>>,
+    /// The depth of the last of `slots` (0: none), read without borrowing them.
+    slotted: Cell<usize>,
+    /// The slots of calls that ended, reused by the next ones: a JS -> native call allocates
+    /// nothing on the heap once its thread has made one of its depth.
+    #[allow(clippy::vec_box)]
+    spare: RefCell<Vec<Box<Slot>>>,
     /// How many BareFn calls are running JS on this thread (nested ones included).
     running: Cell<u32>,
+    /// What the last JS -> native call on this thread left in errno and GetLastError.
+    os_errors: Cell<OsErrors>,
 }
 
 thread_local! {
     static NATIVE_CALLS: NativeCalls = const {
         NativeCalls {
-            calls: RefCell::new(Vec::new()),
+            depth: Cell::new(0),
+            slots: RefCell::new(Vec::new()),
+            slotted: Cell::new(0),
+            spare: RefCell::new(Vec::new()),
             running: Cell::new(0),
+            os_errors: Cell::new(OsErrors { errno: 0, last_error: 0 }),
         }
     };
 }
@@ -102,13 +121,52 @@ impl NativeCalls {
         self.running.get() == 0
     }
 
+    /// errno and GetLastError as the last JS -> native call on this thread left them.
+    pub fn os_errors(&self) -> OsErrors {
+        self.os_errors.get()
+    }
+
+    pub fn set_os_errors(&self, errors: OsErrors) {
+        self.os_errors.set(errors);
+    }
+
     /// Empties every batch's `Callees`: a BareFn was disposed.
     pub fn forget_callees(&self) {
-        for slot in self.calls.borrow().iter() {
+        for (_, slot) in self.slots.borrow().iter() {
             if let Some(batch) = &slot.batch {
                 batch.callees.clear();
             }
         }
+    }
+
+    /// Gives the call at `depth` (the innermost) a slot, made or taken from the spare ones.
+    fn add_slot(&self, depth: usize, rethrow: bool) {
+        let mut slot = self
+            .spare
+            .borrow_mut()
+            .pop()
+            .unwrap_or_else(|| Box::new(Slot::default()));
+        *slot = Slot {
+            rethrow,
+            ..Slot::default()
+        };
+        self.slots.borrow_mut().push((depth, slot));
+        self.slotted.set(depth);
+    }
+
+    /// The slot of the innermost native call, made if it has none; None when no native call is
+    /// in progress. The slot lives (its box does not move) until its call ends.
+    fn innermost_slot(&self) -> Option<NonNull<Slot>> {
+        let depth = self.depth.get();
+        if depth == 0 {
+            return None;
+        }
+        if self.slotted.get() != depth {
+            // A call without a slot is a JS -> native call (a batch gets one when it starts).
+            self.add_slot(depth, true);
+        }
+        let mut slots = self.slots.borrow_mut();
+        slots.last_mut().map(|(_, slot)| NonNull::from(&mut **slot))
     }
 }
 
@@ -144,34 +202,67 @@ pub struct NativeCall {
 }
 
 impl NativeCall {
-    /// A JS -> native call (`rethrow`), or a batch of queued jobs (not).
+    /// A JS -> native call (`rethrow`), or a batch of queued jobs (not), on this thread.
     pub fn enter(rethrow: bool) -> NativeCall {
-        NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.calls.borrow_mut();
-            calls.push(Box::new(Slot {
-                rethrow,
-                ..Slot::default()
-            }));
-            NativeCall { depth: calls.len() }
-        })
+        NATIVE_CALLS.with(|calls| NativeCall::enter_in(calls, rethrow))
+    }
+
+    /// `enter`, given this thread's `NativeCalls` (`ThreadCalls::get`).
+    #[inline]
+    pub fn enter_in(native: &NativeCalls, rethrow: bool) -> NativeCall {
+        let depth = native.depth.get() + 1;
+        native.depth.set(depth);
+        if !rethrow {
+            native.add_slot(depth, false);
+        }
+        NativeCall { depth }
     }
 
     /// Ends the call: closes its batch scope and returns the error reported during it (now
     /// owned by the current handle scope), to be thrown from the JS call.
     pub fn finish(self, env: sys::napi_env) -> Option<sys::napi_value> {
-        let slot = NATIVE_CALLS.with(|calls| {
-            let mut calls = calls.calls.borrow_mut();
-            debug_assert_eq!(calls.len(), self.depth, "native calls end innermost first");
-            calls.pop().unwrap_or_default()
-        });
-        if let Some(batch) = slot.batch {
-            // SAFETY: the batch scope is the innermost open scope: the native call has returned,
-            // so no callback of it is running and every scope opened inside it is closed.
-            unsafe { sys::napi_close_handle_scope(env, batch.scope) };
-        }
-        // SAFETY: the reference was created in this env on this thread; taken once.
-        slot.error.map(|kept| unsafe { kept.take(env) })
+        NATIVE_CALLS.with(|calls| self.finish_in(calls, env))
     }
+
+    /// `finish`, given this thread's `NativeCalls` (the one given to `enter_in`).
+    #[inline]
+    pub fn finish_in(self, native: &NativeCalls, env: sys::napi_env) -> Option<sys::napi_value> {
+        debug_assert_eq!(
+            native.depth.get(),
+            self.depth,
+            "native calls end innermost first"
+        );
+        native.depth.set(self.depth - 1);
+        if native.slotted.get() == self.depth {
+            finish_slot(native, env)
+        } else {
+            None
+        }
+    }
+}
+
+/// Ends the innermost slot: closes its batch scope and returns its error; keeps the slot for the
+/// next call.
+#[cold]
+#[inline(never)]
+fn finish_slot(native: &NativeCalls, env: sys::napi_env) -> Option<sys::napi_value> {
+    let mut slot = {
+        let mut slots = native.slots.borrow_mut();
+        let (_, slot) = slots.pop()?;
+        native
+            .slotted
+            .set(slots.last().map_or(0, |(depth, _)| *depth));
+        slot
+    };
+    let (batch, error) = (slot.batch.take(), slot.error.take());
+    native.spare.borrow_mut().push(slot);
+    if let Some(batch) = batch {
+        // SAFETY: the batch scope is the innermost open scope: the native call has returned, so
+        // no callback of it is running and every scope opened inside it is closed.
+        unsafe { sys::napi_close_handle_scope(env, batch.scope) };
+    }
+    // SAFETY: the reference was created in this env on this thread; taken once.
+    error.map(|kept| unsafe { kept.take(env) })
 }
 
 /// The handle scope a native -> JS call runs in.
@@ -197,9 +288,13 @@ impl JsScope {
     #[inline]
     pub unsafe fn enter(env: sys::napi_env, native: &NativeCalls) -> JsScope {
         native.running.set(native.running.get() + 1);
-        let mut calls = native.calls.borrow_mut();
-        match calls.last_mut() {
-            Some(slot) if !slot.in_js.get() => {
+        // SAFETY: the slot lives until its native call ends, after this JS call.
+        match native
+            .innermost_slot()
+            .map(|mut slot| unsafe { slot.as_mut() })
+            .filter(|slot| !slot.in_js.get())
+        {
+            Some(slot) => {
                 slot.in_js.set(true);
                 // SAFETY: no callback of this native call runs, so the batch scope (if
                 // any) is the innermost open scope.
@@ -339,14 +434,19 @@ unsafe fn new_batch(env: sys::napi_env, batch: &mut Option<Batch>) {
 /// # Safety
 /// `env` is the current thread's live env; `error` belongs to its open handle scope.
 pub unsafe fn store_error(env: sys::napi_env, error: sys::napi_value) -> bool {
-    NATIVE_CALLS.with(|calls| {
-        let mut calls = calls.calls.borrow_mut();
-        let Some(top) = calls.last_mut().filter(|top| top.rethrow) else {
+    NATIVE_CALLS.with(|native| {
+        // SAFETY: the slot lives until its native call ends; no other reference to it is used
+        // meanwhile.
+        let Some(slot) = native
+            .innermost_slot()
+            .map(|mut slot| unsafe { slot.as_mut() })
+            .filter(|slot| slot.rethrow)
+        else {
             return false;
         };
-        if top.error.is_none() {
+        if slot.error.is_none() {
             // SAFETY: error belongs to env's open scope.
-            top.error = unsafe { Kept::new(env, error) };
+            slot.error = unsafe { Kept::new(env, error) };
         }
         true
     })

@@ -14,7 +14,7 @@ use napi::{sys, Env, Result};
 use napi_derive::napi;
 
 use crate::raw::{Failure, Raw};
-use crate::{bare_fn, live, memory};
+use crate::{bare_fn, live, memory, outgoing};
 
 /// The body of a raw callback: its arguments (missing ones are `undefined`), a result or a
 /// failure to throw.
@@ -78,6 +78,7 @@ raw_callbacks! {
     bare_fn_functions => bare_fn::functions;
     bare_fn_arg_buffer => bare_fn::arg_buffer;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
+    create_caller => outgoing::create_caller;
 }
 
 /// Adds the raw callbacks to the module's exports.
@@ -85,7 +86,7 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 11] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 12] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"memoryReadInto", Some(memory_read_into)),
@@ -97,6 +98,7 @@ pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
         (c"bareFnFunctions", Some(bare_fn_functions)),
         (c"bareFnArgBuffer", Some(bare_fn_arg_buffer)),
         (c"liveBareFns", Some(live_bare_fns)),
+        (c"createCaller", Some(create_caller)),
     ];
     for (name, callback) in functions {
         let mut function = ptr::null_mut();

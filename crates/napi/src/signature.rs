@@ -1,14 +1,13 @@
 //! `NativeSignature`: a validated, laid-out signature shared by BareFns and FnPtrs.
 
-use std::ffi::c_void;
-use std::ptr;
 use std::sync::Arc;
 
 use bare_fn_core::abi::Target;
 use bare_fn_core::{CallConv, Param, SigError, Signature, Struct, Type};
-use napi::{sys, Env, Result};
+use napi::{Env, Result};
 use napi_derive::napi;
 
+use crate::external::{to_external, Tagged};
 use crate::raw::{throw_on_failure, Failure, Raw};
 
 #[napi]
@@ -48,65 +47,21 @@ impl NativeSignature {
         self.inner.to_string()
     }
 
-    /// An External holding this signature, for the plain Node-API functions (`createBareFn`),
-    /// which cannot unwrap napi-rs classes. index.ts makes one per signature.
+    /// An External holding this signature, for the plain Node-API functions (`createBareFn`,
+    /// `createCaller`), which cannot unwrap napi-rs classes. lib/signature.ts makes one per
+    /// signature.
     #[napi]
     pub fn handle(&self, env: Env) -> Result<Raw> {
-        let handle = Box::into_raw(Box::new(SignatureHandle {
-            tag: TAG,
-            signature: self.inner.clone(),
-        }));
-        let mut external = ptr::null_mut();
-        // SAFETY: on env's thread; `handle` is released by `finalize_handle`, once.
-        let status = unsafe {
-            sys::napi_create_external(
-                env.raw(),
-                handle.cast(),
-                Some(finalize_handle),
-                ptr::null_mut(),
-                &mut external,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: Node-API did not take it.
-            drop(unsafe { Box::from_raw(handle) });
-            return Err(napi::Error::from_reason("cannot create a signature handle"));
-        }
-        Ok(Raw(external))
+        throw_on_failure(
+            env.raw(),
+            to_external(env.raw(), self.inner.clone()).map(Raw),
+        )
     }
 }
 
-const TAG: u64 = 0x5167_0000_0000_0001;
-
-struct SignatureHandle {
-    tag: u64,
-    signature: Arc<Signature>,
-}
-
-unsafe extern "C" fn finalize_handle(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: `data` is the Box given to napi_create_external, finalized once.
-    drop(unsafe { Box::from_raw(data as *mut SignatureHandle) });
-}
-
-/// The signature behind a handle made by `NativeSignature.handle()`.
-///
-/// # Safety
-/// On the handle's env thread; `handle` a value of the current scope.
-pub unsafe fn signature_of(
-    env: sys::napi_env,
-    handle: Raw,
-) -> std::result::Result<Arc<Signature>, Failure> {
-    let mut data = ptr::null_mut();
-    // SAFETY: a non-External gives a status.
-    let status = unsafe { sys::napi_get_value_external(env, handle.0, &mut data) };
-    let handle = data as *const SignatureHandle;
-    // SAFETY: an External's data of ours starts with TAG (checked first); it lives while the
-    // handle value does.
-    if status != sys::Status::napi_ok || handle.is_null() || unsafe { (*handle).tag } != TAG {
-        return Err(Failure::type_error("bare-fn: not a signature handle"));
-    }
-    // SAFETY: see above.
-    Ok(unsafe { (*handle).signature.clone() })
+impl Tagged for Signature {
+    const TAG: u64 = 0x5167_0000_0000_0001;
+    const WHAT: &'static str = "a signature handle";
 }
 
 fn build(

@@ -31,7 +31,7 @@ pub unsafe fn cstr_to_js(env: sys::napi_env, text: &CStr) -> sys::napi_value {
 /// # Safety
 /// `env` must be the current thread's live env inside an open handle scope; for `CString`, a
 /// non-zero `raw` must point to a NUL-terminated string readable for the duration of the call.
-#[inline]
+#[inline(always)]
 pub unsafe fn to_js(env: sys::napi_env, ty: Type, raw: u64) -> sys::napi_value {
     let mut out = ptr::null_mut();
     // SAFETY (all arms): env is live per the contract; out is a valid out-pointer.

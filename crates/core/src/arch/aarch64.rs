@@ -22,6 +22,7 @@ use closure_ffi::JitAllocError;
 
 use super::{FP, FRAME_SIZE, GP, RESULT, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
+use crate::call::Registers;
 use crate::frame::RawFrame;
 use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
@@ -46,6 +47,28 @@ pub(crate) unsafe fn invoke(flavor: Flavor, address: usize, frame: &mut RawFrame
     match flavor {
         // SAFETY: forwarded to the caller.
         Flavor::Aapcs64(_) => unsafe { invoke_aapcs64(address, frame) },
+        other => unreachable!("{other:?} is not an AArch64 convention"),
+    }
+}
+
+/// Calls `address` with the argument registers in `registers` and nothing on the stack, and returns
+/// x0, or d0 (`float`). The callee is jumped to with the registers loaded: it returns straight to
+/// our caller (the link register is still ours), with no frame of ours around it.
+///
+/// # Safety
+/// As for `invoke`, for a signature whose arguments are all in registers.
+#[inline]
+pub(crate) unsafe fn invoke_registers(
+    flavor: Flavor,
+    address: usize,
+    registers: &Registers,
+    float: bool,
+) -> u64 {
+    match flavor {
+        // SAFETY: forwarded to the caller.
+        Flavor::Aapcs64(_) if float => unsafe { jump_aapcs64_float(registers, address) }.to_bits(),
+        // SAFETY: forwarded to the caller.
+        Flavor::Aapcs64(_) => unsafe { jump_aapcs64_int(registers, address) },
         other => unreachable!("{other:?} is not an AArch64 convention"),
     }
 }
@@ -159,4 +182,40 @@ unsafe extern "C" fn invoke_aapcs64(address: usize, frame: &mut RawFrame) {
         ret_fp = const RET_FP,
         result = const RESULT,
     )
+}
+
+/// Loads x0-x7 and d0-d7 from the frame and branches to the callee through x16 (IP0: scratch at
+/// calls, and the register a BTI `bti c` landing pad accepts a branch from), x17 holding the
+/// frame meanwhile. One body for both return types: the declared type only says which return
+/// register our caller reads.
+macro_rules! jump_aapcs64 {
+    () => {
+        naked_asm!(
+            "mov x16, x1",
+            "mov x17, x0",
+            "ldp x0, x1, [x17, #{gp}]",
+            "ldp x2, x3, [x17, #{gp} + 16]",
+            "ldp x4, x5, [x17, #{gp} + 32]",
+            "ldp x6, x7, [x17, #{gp} + 48]",
+            "ldp d0, d1, [x17, #{fp}]",
+            "ldp d2, d3, [x17, #{fp} + 16]",
+            "ldp d4, d5, [x17, #{fp} + 32]",
+            "ldp d6, d7, [x17, #{fp} + 48]",
+            "br x16",
+            gp = const GP,
+            fp = const FP,
+        )
+    };
+}
+
+// SAFETY (both): the register facts of this module's documentation; `registers` points to the
+// registers' values (the caller's contract: `invoke_registers`).
+#[unsafe(naked)]
+unsafe extern "C" fn jump_aapcs64_int(registers: &Registers, address: usize) -> u64 {
+    jump_aapcs64!()
+}
+
+#[unsafe(naked)]
+unsafe extern "C" fn jump_aapcs64_float(registers: &Registers, address: usize) -> f64 {
+    jump_aapcs64!()
 }

@@ -19,17 +19,17 @@ mod x86;
 mod x86_64;
 
 #[cfg(target_arch = "aarch64")]
-pub(crate) use aarch64::{invoke, new_code};
+pub(crate) use aarch64::{invoke, invoke_registers, new_code};
 #[cfg(target_arch = "x86")]
-pub(crate) use x86::{invoke, new_code};
+pub(crate) use x86::{invoke, invoke_registers, new_code};
 #[cfg(target_arch = "x86_64")]
-pub(crate) use x86_64::{invoke, new_code};
+pub(crate) use x86_64::{invoke, invoke_registers, new_code};
 
 use std::mem::offset_of;
 
 use crate::frame::RawFrame;
 
-// Field offsets of the frame, for the assembly.
+// Field offsets of the frame, for the assembly (`Registers` has gp and fp at the same ones).
 const GP: usize = offset_of!(RawFrame, gp);
 #[cfg(not(target_arch = "x86"))] // x86 passes no argument in a vector register
 const FP: usize = offset_of!(RawFrame, fp);

@@ -21,6 +21,7 @@ use closure_ffi::JitAllocError;
 
 use super::{FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
+use crate::call::Registers;
 use crate::frame::RawFrame;
 use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
@@ -174,4 +175,15 @@ unsafe extern "C" fn invoke_x86(address: usize, frame: &mut RawFrame) {
         ret_fp = const RET_FP,
         x87 = const X87,
     )
+}
+
+/// No x86 convention passes every argument in registers (`Signature::registers_only` is false
+/// for all of them): never called.
+pub(crate) unsafe fn invoke_registers(
+    flavor: Flavor,
+    _address: usize,
+    _registers: &Registers,
+    _float: bool,
+) -> u64 {
+    unreachable!("{flavor:?} passes arguments on the stack")
 }

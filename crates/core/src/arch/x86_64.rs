@@ -21,6 +21,7 @@ use closure_ffi::JitAllocError;
 
 use super::{FP, FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
+use crate::call::Registers;
 use crate::frame::RawFrame;
 use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
 
@@ -49,6 +50,32 @@ pub(crate) unsafe fn invoke(flavor: Flavor, address: usize, frame: &mut RawFrame
             Flavor::SysV64 => invoke_sysv64(address, frame),
             Flavor::Win64 => invoke_win64(address, frame),
             other => unreachable!("{other:?} is not an x86-64 convention"),
+        }
+    }
+}
+
+/// Calls `address` with the argument registers in `registers` and nothing on the stack, and returns
+/// the integer return register, or the float one's low 64 bits (`float`). The callee is jumped
+/// to with the registers loaded: it returns straight to our caller, with no frame of ours around
+/// it (what a call of a signature whose arguments all travel in registers needs, most C calls).
+///
+/// # Safety
+/// As for `invoke`, for a signature whose arguments are all in registers.
+#[inline]
+pub(crate) unsafe fn invoke_registers(
+    flavor: Flavor,
+    address: usize,
+    registers: &Registers,
+    float: bool,
+) -> u64 {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        match (flavor, float) {
+            (Flavor::SysV64, false) => jump_sysv64_int(registers, address),
+            (Flavor::SysV64, true) => jump_sysv64_float(registers, address).to_bits(),
+            (Flavor::Win64, false) => jump_win64_int(registers, address),
+            (Flavor::Win64, true) => jump_win64_float(registers, address).to_bits(),
+            (other, _) => unreachable!("{other:?} is not an x86-64 convention"),
         }
     }
 }
@@ -115,9 +142,14 @@ macro_rules! invoke_asm {
             "mov rcx, [rbx + {stack_bytes}]",
             "sub rsp, rcx",
             "and rsp, -16",
+            // Most calls pass nothing on the stack: skip `rep movsb`, whose start-up costs more
+            // than the rest of this code.
+            "test rcx, rcx",
+            "jz 3f",
             "mov rsi, [rbx + {stack}]",
             "mov rdi, rsp",
             "rep movsb",
+            "3:",
             $($line,)*
             "lea rsp, [rbp - 16]",
             "pop r12",
@@ -258,4 +290,80 @@ unsafe extern "sysv64" fn invoke_win64(address: usize, frame: &mut RawFrame) {
         "mov [rbx + {ret}], rax",
         "movq [rbx + {ret_fp}], xmm0",
     )
+}
+
+/// Loads System V's six integer and eight vector argument registers from the frame (al = 8, an
+/// upper bound of the vector registers a variadic callee reads) and jumps to the callee, which
+/// returns to our caller: the stack is as at our entry, as a call instruction leaves it. Only
+/// volatile registers are written (r11 holds the target). One body for both return types: the
+/// declared type only says which return register our caller reads.
+macro_rules! jump_sysv64 {
+    () => {
+        naked_asm!(
+            "mov r11, rsi",
+            "mov rax, rdi",
+            "movq xmm0, [rax + {fp}]",
+            "movq xmm1, [rax + {fp} + 8]",
+            "movq xmm2, [rax + {fp} + 16]",
+            "movq xmm3, [rax + {fp} + 24]",
+            "movq xmm4, [rax + {fp} + 32]",
+            "movq xmm5, [rax + {fp} + 40]",
+            "movq xmm6, [rax + {fp} + 48]",
+            "movq xmm7, [rax + {fp} + 56]",
+            "mov rdi, [rax + {gp}]",
+            "mov rsi, [rax + {gp} + 8]",
+            "mov rdx, [rax + {gp} + 16]",
+            "mov rcx, [rax + {gp} + 24]",
+            "mov r8, [rax + {gp} + 32]",
+            "mov r9, [rax + {gp} + 40]",
+            "mov eax, 8",
+            "jmp r11",
+            gp = const GP,
+            fp = const FP,
+        )
+    };
+}
+
+/// Win64's: RCX/RDX/R8/R9 and XMM0-3, jumped from with the 32 bytes of shadow space our caller
+/// reserved for us, which the callee gets as its own.
+macro_rules! jump_win64 {
+    () => {
+        naked_asm!(
+            "mov r11, rdx",
+            "mov rax, rcx",
+            "movq xmm0, [rax + {fp}]",
+            "movq xmm1, [rax + {fp} + 8]",
+            "movq xmm2, [rax + {fp} + 16]",
+            "movq xmm3, [rax + {fp} + 24]",
+            "mov rcx, [rax + {gp}]",
+            "mov rdx, [rax + {gp} + 8]",
+            "mov r8, [rax + {gp} + 16]",
+            "mov r9, [rax + {gp} + 24]",
+            "jmp r11",
+            gp = const GP,
+            fp = const FP,
+        )
+    };
+}
+
+// SAFETY (the four): the register facts of this module's documentation; `registers` points to
+// the registers' values (the caller's contract: `invoke_registers`).
+#[unsafe(naked)]
+unsafe extern "sysv64" fn jump_sysv64_int(registers: &Registers, address: usize) -> u64 {
+    jump_sysv64!()
+}
+
+#[unsafe(naked)]
+unsafe extern "sysv64" fn jump_sysv64_float(registers: &Registers, address: usize) -> f64 {
+    jump_sysv64!()
+}
+
+#[unsafe(naked)]
+unsafe extern "win64" fn jump_win64_int(registers: &Registers, address: usize) -> u64 {
+    jump_win64!()
+}
+
+#[unsafe(naked)]
+unsafe extern "win64" fn jump_win64_float(registers: &Registers, address: usize) -> f64 {
+    jump_win64!()
 }

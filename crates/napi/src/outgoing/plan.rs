@@ -1,0 +1,129 @@
+//! The call plan of one FnPtr or Library function, and the plain Node-API function made for it.
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::Arc;
+
+use bare_fn_core::{Param, Signature, Type};
+use napi::sys;
+
+use crate::external::from_external;
+use crate::from_js::from_js;
+use crate::library::LibraryState;
+use crate::memory::encoded_struct;
+use crate::native_call::ThreadCalls;
+use crate::raw::{read_string, strong_ref, type_of, Failure, Raw};
+
+use super::entry::CALLBACKS;
+
+/// Everything a call needs that does not change from call to call, read by the function's
+/// Node-API callback through its data pointer.
+pub struct CallPlan {
+    pub address: usize,
+    pub sig: Arc<Signature>,
+    /// Whether an argument is a C string (the call then encodes strings on its stack).
+    pub strings: bool,
+    /// The library the function was looked up in: its calls are refused once it is closed.
+    pub library: Option<Arc<LibraryState>>,
+    /// The function's name (a Library function's symbol), for messages.
+    pub name: Box<str>,
+    /// Where a returned struct goes.
+    pub result: Option<StructResult>,
+    /// The `NativeCalls` of the thread the function was made on, the only one it can be called
+    /// on (a JS function belongs to its env): found without a thread-local lookup.
+    pub calls: ThreadCalls,
+}
+
+/// The JS bytes a returned struct is copied into, decoded by lib/fn-ptr.ts after the call.
+pub struct StructResult {
+    /// A strong reference to the view, so that `data` stays valid while the plan lives; deleted
+    /// by the plan's finalizer.
+    reference: sys::napi_ref,
+    pub data: *mut u8,
+    pub size: usize,
+}
+
+/// `createCaller(signature, address, name, out, library)`: a function that calls `address` as
+/// `signature` (an External of `NativeSignature.handle()`), named `name`. `out` is the view a
+/// returned struct is stored into (undefined for a scalar result); `library` is the External of
+/// `NativeLibrary.handle()` the address was looked up in, or undefined. lib/fn-ptr.ts has checked
+/// the address (not NULL, aligned for code) and the library (open).
+///
+/// # Safety
+/// `env` is live on this thread, the arguments belong to its open scope.
+pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_value, Failure> {
+    let [signature, address, name, out, library] = args;
+    // SAFETY (all calls): forwarded.
+    let sig = unsafe { from_external::<Signature>(env, signature) }?;
+    let address = unsafe { from_js(env, Type::Pointer, address.0, &mut Vec::new()) }?;
+    let name = read_string(env, name.0).ok_or_else(|| Failure::type_error("bare-fn: a name"))?;
+    let library = match type_of(env, library.0) {
+        sys::ValueType::napi_undefined => None,
+        _ => Some(unsafe { from_external::<LibraryState>(env, library) }?),
+    };
+    let result = match sig.ret() {
+        Param::Struct(s) => {
+            let (data, size) = encoded_struct(env, out, s.size(), "the result")?;
+            let reference = strong_ref(env, out.0);
+            Some(StructResult {
+                reference,
+                data,
+                size,
+            })
+        }
+        Param::Scalar(_) => None,
+    };
+    let strings = sig.args().contains(&Param::Scalar(Type::CString));
+    let plan = Box::into_raw(Box::new(CallPlan {
+        address: address as usize,
+        sig,
+        strings,
+        library,
+        name: name.into(),
+        result,
+        calls: ThreadCalls::current(),
+    }));
+    let mut function = ptr::null_mut();
+    // SAFETY: on env's thread; the name's bytes are passed with their length. The plan is freed
+    // by `finalize` when the function is collected (or the env torn down), after which Node-API
+    // never calls `call` with it.
+    let status = unsafe {
+        let name = &(*plan).name;
+        let made = sys::napi_create_function(
+            env,
+            name.as_ptr().cast(),
+            name.len() as isize,
+            Some(CALLBACKS[(*plan).sig.args().len()]),
+            plan.cast(),
+            &mut function,
+        );
+        if made == sys::Status::napi_ok {
+            sys::napi_add_finalizer(
+                env,
+                function,
+                plan.cast(),
+                Some(finalize),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        } else {
+            made
+        }
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: Node-API holds no pointer to the plan.
+        unsafe { finalize(env, plan.cast(), ptr::null_mut()) };
+        return Err(Failure::error("bare-fn: cannot create a function"));
+    }
+    Ok(function)
+}
+
+/// Frees a plan once its function is gone.
+unsafe extern "C" fn finalize(env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the plan boxed by `create`, finalized once.
+    let plan = unsafe { Box::from_raw(data as *mut CallPlan) };
+    if let Some(result) = &plan.result {
+        // SAFETY: the reference is this env's, deleted once; Node-API allows it in finalizers.
+        unsafe { sys::napi_delete_reference(env, result.reference) };
+    }
+}

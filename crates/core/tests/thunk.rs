@@ -201,11 +201,15 @@ macro_rules! convention_tests {
                 assert_eq!(f64::from_bits(r), expect);
 
                 let sig = Signature::new(I8, vec![I8], CONV).unwrap();
+                // Every argument in a register: called by a jump with them loaded (x86
+                // conventions pass them on the stack), and sum16's below through a frame.
+                assert_eq!(sig.registers_only(), !cfg!(target_arch = "x86"), "{sig}");
                 // SAFETY: narrow_target is (i8) -> i8.
                 let r = unsafe { call_raw(narrow_target as *const () as usize, &sig, &[-128i64 as u64]) };
                 assert_eq!(r as i64, -128, "wrapping_neg(-128) is -128, sign-extended");
 
                 let sig = Signature::new(F32, vec![U32, F32], CONV).unwrap();
+                assert_eq!(sig.registers_only(), !cfg!(target_arch = "x86"), "{sig}");
                 let args = [3, u64::from(1.5f32.to_bits())];
                 // SAFETY: float_target is (u32, f32) -> f32.
                 let r = unsafe { call_raw(float_target as *const () as usize, &sig, &args) };
@@ -219,6 +223,7 @@ macro_rules! convention_tests {
                     })
                     .collect();
                 let sig = Signature::new(F64, types, CONV).unwrap();
+                assert!(!sig.registers_only(), "{sig} passes arguments on the stack");
                 let args: Vec<u64> = (0..16)
                     .map(|i| if i % 2 == 0 { i as u64 } else { (i as f64).to_bits() })
                     .collect();

@@ -37,6 +37,30 @@ interface Origin {
   readonly library: unknown;
 }
 
+/** Calls `f` with the first `n` (the index) elements of `a` as its arguments: without a spread,
+ * and without shortening the array (setting an array's length ran V8's runtime, a third of a
+ * variadic call). */
+// prettier-ignore
+const APPLY: readonly ((f: Native, a: unknown[]) => unknown)[] = [
+  (f) => f(),
+  (f, a) => f(a[0]),
+  (f, a) => f(a[0], a[1]),
+  (f, a) => f(a[0], a[1], a[2]),
+  (f, a) => f(a[0], a[1], a[2], a[3]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]),
+  (f, a) => f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]),
+];
+
 function nativeCaller(handle: unknown, origin: Origin, out?: Uint8Array): Native {
   return binding.createCaller(handle, origin.address, origin.name, out, origin.library) as Native;
 }
@@ -78,7 +102,8 @@ function structCaller(signature: Signature, handle: unknown, origin: Origin): Na
       encoding = nested;
     }
     try {
-      const result = native(...args);
+      // A call with more arguments than a signature can have is refused natively, with the count.
+      const result = args.length < APPLY.length ? APPLY[args.length]!(native, args) : native(...args);
       return read === undefined ? result : read(outView!, 0);
     } catch (error) {
       // A callback's error rethrown after the native call returned carries its result (native
@@ -128,10 +153,10 @@ function variadicCaller(signature: Signature, origin: Origin): Native {
       }
       types[k] = type;
       node = node.next[type.code] ??= { next: [] };
-      // The values move down over the types: args becomes the native call's arguments.
+      // The values move down over the types: the first fixed + count of args are the native
+      // call's arguments.
       args[fixed + k] = args[fixed + 2 * k + 1];
     }
-    args.length = fixed + count;
     let native = node.native;
     if (native === undefined) {
       if (made === VARIADIC_SIGNATURES) {
@@ -144,11 +169,11 @@ function variadicCaller(signature: Signature, origin: Origin): Native {
       native = node.native = nativeCaller(variadicCall(signature, types.slice(0, count)), origin);
       made++;
     }
-    return native(...args);
+    return APPLY[fixed + count]!(native, args);
   };
 }
 
-function makeCaller<S extends Signature>(signature: S, origin: Origin, what: string): FnPtr<S> {
+function makeCaller<S extends Signature>(signature: S, origin: Origin, what: () => string): FnPtr<S> {
   const handle = handleOf(signature, what);
   const structs = isStruct(signature.ret) || signature.args.some(isStruct);
   if (signature.variadic && structs) {
@@ -159,10 +184,11 @@ function makeCaller<S extends Signature>(signature: S, origin: Origin, what: str
     : structs
       ? structCaller(signature, handle, origin)
       : nativeCaller(handle, origin);
-  return Object.defineProperties(call, {
-    address: { value: origin.address, enumerable: true },
-    signature: { value: signature, enumerable: true },
-  }) as unknown as FnPtr<S>;
+  // Plain stores (readonly in the types): defining them took a tenth of a lib.fn.
+  const made = call as Native & { address: bigint; signature: S };
+  made.address = origin.address;
+  made.signature = signature;
+  return made as unknown as FnPtr<S>;
 }
 
 /** Code addresses on this platform are multiples of this (1n on x86, where code may start anywhere). */
@@ -177,7 +203,7 @@ export const FnPtr = {
         `FnPtr.from: the address 0x${address.toString(16)} is not aligned to ${CODE_ALIGN} bytes, as code is here`,
       );
     }
-    return makeCaller(signature, { address, name: 'FnPtr', library: undefined }, 'FnPtr.from: the signature');
+    return makeCaller(signature, { address, name: 'FnPtr', library: undefined }, () => 'FnPtr.from: the signature');
   },
 };
 
@@ -192,14 +218,20 @@ const LIBRARY_OPTIONS = ['lazy', 'global', 'deepBind'] as const;
 /** A loaded shared library (dlopen / LoadLibrary). */
 export class Library implements Disposable {
   readonly #native: Binding.NativeLibrary;
-  /** Its state as an External, which its functions hold (made by the first). */
-  #handle: unknown;
+  /** Its state as an External, for symbol lookups and held by its functions. */
+  readonly #handle: unknown;
   /** Makes structuredClone and postMessage refuse a Library with a DataCloneError saying why
    * (no-clone.ts); post its `.path` and open it there. */
   readonly noClone = NO_CLONE;
+  /** The functions `fn` made, by name and signature: one asked for again (lib.fn in a loop) is
+   * the one made before, as long as its signature lives. Emptied by close(). */
+  readonly #functions = new Map<string, WeakMap<Signature, FnPtr>>();
+  /** The functions `fn` made of C declarations given without types, by declaration. */
+  readonly #declared = new Map<string, FnPtr>();
 
   private constructor(native: Binding.NativeLibrary) {
     this.#native = native;
+    this.#handle = native.handle();
   }
 
   /**
@@ -242,37 +274,53 @@ export class Library implements Disposable {
     if (typeof name !== 'string') {
       throw new TypeError(`Library.symbol: the name must be a string; got ${describe(name)}`);
     }
-    return this.#native.symbol(name) as bigint;
+    return binding.librarySymbol(this.#handle, name);
   }
 
   /** An exported function, callable with `signature`, or declared in C with its name
    * (`lib.fn('int strcmp(const char *a, const char *b)')`, structs by name in `types`: see
-   * sig.c). Calls after close() are a TypeError. */
+   * sig.c). Asked for again with the same name and signature object (or the same declaration
+   * without types), it is the same function. Calls after close() are a TypeError. */
   fn<S extends Signature>(name: string, signature: S): FnPtr<S>;
   fn<const D extends `${string}(${string}`, const T extends CTypes = Record<never, never>>(declaration: D, types?: T): FnPtr<CSignature<D, T>>;
   fn(nameOrDeclaration: string, signatureOrTypes?: Signature | CTypes): FnPtr {
-    let name = nameOrDeclaration;
-    let signature = signatureOrTypes as Signature;
-    if (!isSignature(signatureOrTypes) && typeof nameOrDeclaration === 'string' && nameOrDeclaration.includes('(')) {
-      const what = `Library.fn(${describe(nameOrDeclaration)})`;
-      const parsed = parseDeclaration(nameOrDeclaration, signatureOrTypes, what);
-      if (parsed.name === undefined) throw new TypeError(`${what}: the declaration must name the function, as in 'int strcmp(const char *a, const char *b)'`);
-      name = parsed.name;
-      signature = sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic });
+    if (isSignature(signatureOrTypes) || typeof nameOrDeclaration !== 'string' || !nameOrDeclaration.includes('(')) {
+      return this.#function(nameOrDeclaration, signatureOrTypes as Signature);
     }
-    const what = `Library.fn(${describe(name)}): the signature`;
+    const known = signatureOrTypes === undefined ? this.#declared.get(nameOrDeclaration) : undefined;
+    if (known !== undefined) return known;
+    const what = `Library.fn(${describe(nameOrDeclaration)})`;
+    const parsed = parseDeclaration(nameOrDeclaration, signatureOrTypes, what);
+    if (parsed.name === undefined) throw new TypeError(`${what}: the declaration must name the function, as in 'int strcmp(const char *a, const char *b)'`);
+    const made = this.#function(parsed.name, sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic }));
+    // Types given may be another object with other structs next time: only a declaration alone
+    // says the same thing each time.
+    if (signatureOrTypes === undefined) this.#declared.set(nameOrDeclaration, made);
+    return made;
+  }
+
+  /** The function `name` as `signature`: made, or the one made before. */
+  #function(name: string, signature: Signature): FnPtr {
+    const known = this.#functions.get(name)?.get(signature);
+    if (known !== undefined) return known;
+    const what = (): string => `Library.fn(${describe(name)}): the signature`;
     handleOf(signature, what);
     const address = this.symbol(name);
-    this.#handle ??= this.#native.handle();
-    return makeCaller(signature, { address, name, library: this.#handle }, what);
+    const made = makeCaller(signature, { address, name, library: this.#handle }, what);
+    let bySignature = this.#functions.get(name);
+    if (bySignature === undefined) this.#functions.set(name, (bySignature = new WeakMap()));
+    bySignature.set(signature, made);
+    return made;
   }
 
   close(): void {
+    this.#functions.clear();
+    this.#declared.clear();
     this.#native.close();
   }
 
   [Symbol.dispose](): void {
-    this.#native.close();
+    this.close();
   }
 }
 

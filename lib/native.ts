@@ -61,6 +61,7 @@ interface RawExports {
   bareFnArgBuffer(): ArrayBuffer;
   liveBareFns(): LiveBareFn[];
   createCaller(signature: unknown, address: bigint, name: string, out: Uint8Array | undefined, library: unknown): Function;
+  librarySymbol(library: unknown, name: string): bigint;
 }
 
 // A copy: the addon's exports object is in dictionary mode (Node-API defines its properties one by

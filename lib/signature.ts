@@ -42,6 +42,10 @@ const natives = new WeakMap<Signature, NativeParts>();
 const byContent = new Map<string, NativeParts>();
 const CACHED_SIGNATURES = 1024;
 
+/** Signatures of scalars only, by their types' codes: sig() of the same types again is the same
+ * (frozen) signature. Emptied when full. */
+const byScalars = new Map<string, Signature>();
+
 /** The native signature of these native names (see `nativeName`), made once. */
 function nativeParts(ret: string, args: readonly string[], abi: Abi, fixed: number | undefined): NativeParts {
   // No name or struct descriptor contains '|'.
@@ -67,11 +71,13 @@ export interface ForBareFn {
 /** Made by the first BareFn of a signature (not by sig(): most signatures are only called). */
 const forBareFns = new WeakMap<Signature, ForBareFn>();
 
-/** Looks `signature` up in `map`; a TypeError naming `what` when sig() did not make it. */
-function lookup<V>(map: WeakMap<Signature, V>, signature: unknown, what: string): V {
+/** Looks `signature` up in `map`; a TypeError naming `what` (a function making the text, for
+ * callers that make functions in loops) when sig() did not make it. */
+function lookup<V>(map: WeakMap<Signature, V>, signature: unknown, what: string | (() => string)): V {
   const value = map.get(signature as Signature);
   if (value === undefined) {
-    throw new TypeError(`${what} must be a signature made by sig(…); got ${describe(signature)}`);
+    const named = typeof what === 'function' ? what() : what;
+    throw new TypeError(`${named} must be a signature made by sig(…); got ${describe(signature)}`);
   }
   return value;
 }
@@ -82,7 +88,7 @@ export function isSignature(value: unknown): value is Signature {
 }
 
 /** The signature's External, for `createCaller`. */
-export function handleOf(signature: unknown, what: string): unknown {
+export function handleOf(signature: unknown, what: () => string): unknown {
   return lookup(natives, signature, what).handle;
 }
 
@@ -152,6 +158,12 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   }
   const variadic = options?.variadic ?? false;
   if (typeof variadic !== 'boolean') throw new TypeError(`sig: options.variadic must be a boolean; got ${describe(variadic)}`);
+  // Scalars only: the same signature as one made before is that one (structs with the same
+  // layout may differ in their fields' names: those are made each time).
+  const scalars = !isStruct(ret) && !params.some(isStruct);
+  const key = scalars ? `${abi}|${variadic}|${(ret as Type).code}|${params.map((param) => (param as Type).code).join()}` : '';
+  const known = scalars ? byScalars.get(key) : undefined;
+  if (known !== undefined) return known as Signature<R, A, V>;
   // A variadic function's signature is checked as a call with no variadic argument (a callee-pop
   // x86 convention cannot be variadic); each call makes its own (fn-ptr.ts, variadicCaller).
   const parts = nativeParts(nativeName(ret), params.map(nativeName), abi, variadic ? length : undefined);
@@ -162,6 +174,10 @@ export function sig<const R extends Param, const A extends readonly Param[], con
     Object.defineProperty({ ret, args: Object.freeze(params) as unknown as A, abi, variadic: variadic as V }, 'toString', { value: () => text }),
   ) as Signature<R, A, V>;
   natives.set(signature, parts);
+  if (scalars) {
+    if (byScalars.size >= CACHED_SIGNATURES) byScalars.clear();
+    byScalars.set(key, signature);
+  }
   return signature;
 }
 

@@ -1,27 +1,27 @@
 //! `NativeLibrary`: dlopen/LoadLibrary and symbol lookup.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use napi::{Env, Result};
+use napi::{sys, Env, Result};
 use napi_derive::napi;
 
-use crate::external::{to_external, Tagged};
-use crate::raw::{throw_on_failure, Failure, Raw};
+use crate::external::{from_external, to_external, Tagged};
+use crate::raw::{read_string, throw_on_failure, Failure, Raw};
 use crate::to_js::to_js;
 
 #[napi]
 pub struct NativeLibrary {
     state: Arc<LibraryState>,
-    /// `None` once closed.
-    library: Option<libloading::Library>,
 }
 
-/// What the functions of a library need to know of it: its path and whether it was closed
-/// (their calls are refused then). Shared with their call plans (crates/napi/src/outgoing).
+/// A loaded library, shared by its `NativeLibrary` and the call plans of its functions
+/// (crates/napi/src/outgoing), which read `closed` before each call and refuse it once set.
 pub struct LibraryState {
     path: String,
     closed: AtomicBool,
+    /// `None` once closed.
+    library: Mutex<Option<libloading::Library>>,
 }
 
 impl LibraryState {
@@ -33,6 +33,44 @@ impl LibraryState {
     pub fn path(&self) -> &str {
         &self.path
     }
+
+    /// The address of an exported symbol.
+    pub fn find(&self, name: &str) -> std::result::Result<usize, Failure> {
+        let library = self.library.lock().unwrap_or_else(PoisonError::into_inner);
+        let library = library.as_ref().ok_or_else(|| {
+            Failure::type_error(format!(
+                "Library {:?} is closed: cannot look up symbol {name:?}",
+                self.path
+            ))
+        })?;
+        // SAFETY: the symbol is only turned into an address, never dereferenced here.
+        let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
+            Failure::range_error(format!(
+                "Library {:?}: symbol {name:?} not found: {}",
+                self.path,
+                with_cause(&e)
+            ))
+        })?;
+        let address = *symbol as usize;
+        if address == 0 {
+            return Err(Failure::range_error(format!(
+                "Library {:?}: symbol {name:?} resolves to NULL",
+                self.path
+            )));
+        }
+        Ok(address)
+    }
+
+    /// Unloads the library; its functions' calls are refused from now on.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        drop(
+            self.library
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+    }
 }
 
 impl Tagged for LibraryState {
@@ -41,11 +79,15 @@ impl Tagged for LibraryState {
 }
 
 /// Garbage collection never unloads a library: addresses taken from it (`symbol`, `FnPtr.from`,
-/// a C library keeping a callback table) may outlive the JS object, and unloading under them
-/// crashed the process. Only `close()` (or `using`) unloads.
-impl Drop for NativeLibrary {
+/// a C library keeping a callback table) may outlive the JS object and its functions, and
+/// unloading under them crashed the process. Only `close()` (or `using`) unloads.
+impl Drop for LibraryState {
     fn drop(&mut self) {
-        std::mem::forget(self.library.take()); // stays loaded for the rest of the process
+        let library = self
+            .library
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::forget(library.take()); // stays loaded for the rest of the process
     }
 }
 
@@ -79,25 +121,14 @@ impl NativeLibrary {
             state: Arc::new(LibraryState {
                 path,
                 closed: AtomicBool::new(false),
+                library: Mutex::new(Some(library)),
             }),
-            library: Some(library),
         })
-    }
-
-    /// The address of an exported symbol, as a bigint.
-    #[napi]
-    pub fn symbol(&self, env: Env, name: String) -> Result<Raw> {
-        let found = self.find(&name);
-        let address = throw_on_failure(env.raw(), found)?;
-        // SAFETY: inside this call's scope.
-        Ok(Raw(unsafe {
-            to_js(env.raw(), bare_fn_core::Type::Pointer, address as u64)
-        }))
     }
 
     #[napi(getter)]
     pub fn closed(&self) -> bool {
-        self.library.is_none()
+        self.state.is_closed()
     }
 
     #[napi(getter)]
@@ -105,8 +136,8 @@ impl NativeLibrary {
         self.state.path.clone()
     }
 
-    /// An External of the library's state, which its functions' call plans hold
-    /// (`createCaller`).
+    /// An External of the library's state, for the plain Node-API functions that look symbols
+    /// up (`librarySymbol`) and whose call plans hold it (`createCaller`).
     #[napi]
     pub fn handle(&self, env: Env) -> Result<Raw> {
         throw_on_failure(
@@ -118,37 +149,27 @@ impl NativeLibrary {
     /// Unloads the library. Its functions refuse to be called afterwards: they read the flag set
     /// here before anything else.
     #[napi]
-    pub fn close(&mut self) {
-        self.state.closed.store(true, Ordering::Relaxed);
-        self.library = None;
+    pub fn close(&self) {
+        self.state.close();
     }
 }
 
-impl NativeLibrary {
-    fn find(&self, name: &str) -> std::result::Result<usize, Failure> {
-        let library = self.library.as_ref().ok_or_else(|| {
-            Failure::type_error(format!(
-                "Library {:?} is closed: cannot look up symbol {name:?}",
-                self.state.path
-            ))
-        })?;
-        // SAFETY: the symbol is only turned into an address, never dereferenced here.
-        let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
-            Failure::range_error(format!(
-                "Library {:?}: symbol {name:?} not found: {}",
-                self.state.path,
-                with_cause(&e)
-            ))
-        })?;
-        let address = *symbol as usize;
-        if address == 0 {
-            return Err(Failure::range_error(format!(
-                "Library {:?}: symbol {name:?} resolves to NULL",
-                self.state.path
-            )));
-        }
-        Ok(address)
-    }
+/// `librarySymbol(library, name)`: the address of an exported symbol of the library whose
+/// External (`NativeLibrary.handle()`) is given, as a bigint.
+///
+/// # Safety
+/// `env` is live on this thread, the arguments belong to its open scope.
+pub unsafe fn symbol(
+    env: sys::napi_env,
+    [library, name]: [Raw; 2],
+) -> std::result::Result<sys::napi_value, Failure> {
+    // SAFETY: forwarded.
+    let library = unsafe { from_external::<LibraryState>(env, library) }?;
+    let name = read_string(env, name.0)
+        .ok_or_else(|| Failure::type_error("Library.symbol: the name must be a string"))?;
+    let address = library.find(&name)?;
+    // SAFETY: inside this call's scope.
+    Ok(unsafe { to_js(env, bare_fn_core::Type::Pointer, address as u64) })
 }
 
 /// Loads `path` with the flags asked (each None: the default).

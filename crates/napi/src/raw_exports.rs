@@ -14,7 +14,7 @@ use napi::{sys, Env, Result};
 use napi_derive::napi;
 
 use crate::raw::{Failure, Raw};
-use crate::{bare_fn, live, memory, outgoing};
+use crate::{bare_fn, library, live, memory, outgoing};
 
 /// The body of a raw callback: its arguments (missing ones are `undefined`), a result or a
 /// failure to throw.
@@ -79,6 +79,7 @@ raw_callbacks! {
     bare_fn_arg_buffer => bare_fn::arg_buffer;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
     create_caller => outgoing::create_caller;
+    library_symbol => library::symbol;
 }
 
 /// Adds the raw callbacks to the module's exports.
@@ -86,7 +87,7 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 12] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 13] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"memoryReadInto", Some(memory_read_into)),
@@ -99,6 +100,7 @@ pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
         (c"bareFnArgBuffer", Some(bare_fn_arg_buffer)),
         (c"liveBareFns", Some(live_bare_fns)),
         (c"createCaller", Some(create_caller)),
+        (c"librarySymbol", Some(library_symbol)),
     ];
     for (name, callback) in functions {
         let mut function = ptr::null_mut();

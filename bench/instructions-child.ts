@@ -4,7 +4,7 @@
 import { BareFn, Library, memory, sig, t } from 'bare-fn';
 
 import { floor } from './floor.js';
-import { createDisposePairs, order } from './workloads.js';
+import { callWorkloads, createDisposePairs, order } from './workloads.js';
 
 const [workload, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -37,6 +37,17 @@ function qsortWith(sortBy: 'bare-fn' | 'floor'): Workload {
   };
 }
 
+/** A JS -> native call of workloads.ts's callWorkloads, by `call/<id>/<contender>`. */
+function callOf(name: string): Workload {
+  const [, id, contender] = name.split('/');
+  const loop = callWorkloads().find((w) => w.id === id)?.loops[contender!];
+  if (loop === undefined) throw new Error(`no workload ${name}`);
+  return (n) => {
+    loop(n);
+    return n;
+  };
+}
+
 const WORKLOADS: Record<string, () => Workload> = {
   'create+dispose/bare-fn': () => pairs(createDisposePairs()['bare-fn']),
   'create+dispose/koffi': () => pairs(createDisposePairs().koffi),
@@ -46,7 +57,7 @@ const WORKLOADS: Record<string, () => Workload> = {
 };
 
 async function main(): Promise<void> {
-  const run = WORKLOADS[workload!]!();
+  const run = workload!.startsWith('call/') ? callOf(workload!) : WORKLOADS[workload!]!();
   // Warm-up: past the quarantine (4,096) and into optimised code.
   for (let i = 0; i < 4; i++) run(5_000);
   await new Promise((r) => setImmediate(r));

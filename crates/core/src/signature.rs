@@ -130,7 +130,10 @@ pub enum Input {
 /// A scalar argument: its type, where it travels, and how to widen its bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScalarInput {
+    /// The type it travels as: a variadic argument's is promoted (C's default promotions).
     pub ty: Type,
+    /// The type it was declared as (`ty` unless promoted): the one its value is given in.
+    pub declared: Type,
     pub loc: Loc,
     pub extension: Extension,
     /// A variadic `f32`, promoted to `double` as C does: its raw value (f32 bits) travels as the
@@ -258,6 +261,7 @@ impl Signature {
             .map(|((arg, declared), place)| match (arg, place) {
                 (Param::Scalar(ty), Place::Scalar(loc)) => Input::Scalar(ScalarInput {
                     ty: *ty,
+                    declared: declared.scalar().unwrap_or(*ty),
                     loc: *loc,
                     extension: ty.extension(),
                     widen: declared.scalar() == Some(Type::F32) && *ty == Type::F64,

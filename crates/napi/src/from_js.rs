@@ -153,7 +153,7 @@ pub unsafe fn convert_declined(
 ///
 /// # Safety
 /// As for `from_js`.
-#[inline]
+#[inline(always)]
 pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Option<u64> {
     let ok = sys::Status::napi_ok;
     let mut lossless = false;
@@ -164,7 +164,14 @@ pub unsafe fn exact(env: sys::napi_env, ty: Type, value: sys::napi_value) -> Opt
             let status = unsafe { sys::napi_get_value_double(env, value, &mut d) };
             match ty {
                 Type::F64 => (status == ok).then_some(d.to_bits()),
-                _ => (status == ok && f64::from(d as i32) == d).then_some(d as i32 as i64 as u64),
+                // In range first, then integral: a conversion without Rust's saturation.
+                _ => (status == ok && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&d))
+                    .then(|| {
+                        // SAFETY: d is finite and within i32's range (checked just above).
+                        unsafe { d.to_int_unchecked::<i32>() }
+                    })
+                    .filter(|&i| f64::from(i) == d)
+                    .map(|i| i as i64 as u64),
             }
         }
         Type::I64 | Type::Isize => {

@@ -126,7 +126,7 @@ impl CallPlan {
             let mut registers = Registers::new();
             for (i, (input, &value)) in inputs.iter().zip(argv).enumerate() {
                 // SAFETY: forwarded.
-                match unsafe { from_js(env, declared(sig, i), value, strings) } {
+                match unsafe { from_js(env, input.declared, value, strings) } {
                     Ok(raw) => registers.scalar(input, raw),
                     Err(failure) => return throw(env, argument_failure(sig, i, failure)),
                 }
@@ -141,7 +141,7 @@ impl CallPlan {
                 // encoded, in a view of this call's scope.
                 let converted = match input {
                     Input::Scalar(scalar) => {
-                        unsafe { from_js(env, declared(sig, i), value, strings) }
+                        unsafe { from_js(env, scalar.declared, value, strings) }
                             .map(|raw| frame.scalar(scalar, raw))
                     }
                     Input::Struct(arg) => encoded_struct(env, Raw(value), arg.size, "a struct")
@@ -216,14 +216,6 @@ impl CallPlan {
         unsafe { ptr::copy_nonoverlapping(out.as_ptr(), result.data, result.size) };
         outcome
     }
-}
-
-/// The declared type of scalar argument `i`: what its JS value is checked against and converted
-/// to. A variadic argument travels as another (`ScalarInput::ty`: C's default promotions widen an
-/// f32 to double, an i8 to int), which the frame makes of the declared type's raw value.
-#[inline(always)]
-fn declared(sig: &Signature, i: usize) -> Type {
-    sig.args()[i].scalar().unwrap_or(Type::Void)
 }
 
 /// The error of argument `i`, naming it.

@@ -173,6 +173,12 @@ macro_rules! convention_tests {
                 y * x as f32
             }
 
+            extern $abi fn weighted9(
+                a: i64, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64,
+            ) -> i64 {
+                [a, b, c, d, e, f, g, h, i].iter().zip(1..).map(|(x, w)| x * w).sum()
+            }
+
             extern $abi fn sum16(
                 a: i32, b: f64, c: i64, d: f64, e: i64, f: f64, g: i64, h: f64,
                 i: i64, j: f64, k: i64, l: f64, m: i64, n: f64, o: i64, p: f64,
@@ -223,13 +229,23 @@ macro_rules! convention_tests {
                     })
                     .collect();
                 let sig = Signature::new(F64, types, CONV).unwrap();
-                assert!(!sig.registers_only(), "{sig} passes arguments on the stack");
+                // Eight integers and eight floats: all in registers on AArch64 (x0-x7, d0-d7),
+                // some on the stack elsewhere.
+                assert_eq!(sig.registers_only(), cfg!(target_arch = "aarch64"), "{sig}");
                 let args: Vec<u64> = (0..16)
                     .map(|i| if i % 2 == 0 { i as u64 } else { (i as f64).to_bits() })
                     .collect();
                 // SAFETY: sum16 has this signature.
                 let r = unsafe { call_raw(sum16 as *const () as usize, &sig, &args) };
                 assert_eq!(f64::from_bits(r), 56.0 + 64.0 * 1000.0);
+
+                // Nine integers: the ninth on the stack on every ABI, through a frame.
+                let sig = Signature::new(I64, vec![I64; 9], CONV).unwrap();
+                assert!(!sig.registers_only(), "{sig} passes arguments on the stack");
+                let args: Vec<u64> = (1..=9).map(|i: i64| (i * i) as u64).collect();
+                // SAFETY: weighted9 has this signature.
+                let r = unsafe { call_raw(weighted9 as *const () as usize, &sig, &args) };
+                assert_eq!(r as i64, (1..=9).map(|i: i64| i * i * i).sum::<i64>());
             }
         }
     };

@@ -45,6 +45,7 @@ impl<const N: usize> CallStrings<N> {
     /// # Safety
     /// As for `CStrings::encode`.
     #[cold]
+    #[inline(never)]
     unsafe fn spill(
         &mut self,
         env: sys::napi_env,
@@ -77,7 +78,7 @@ impl<const N: usize> CallStrings<N> {
 }
 
 impl<const N: usize> CStrings for CallStrings<N> {
-    #[inline]
+    #[inline(always)]
     unsafe fn encode(
         &mut self,
         env: sys::napi_env,

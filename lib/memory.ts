@@ -174,9 +174,10 @@ function absolute(address: unknown, offset: number): bigint | undefined {
   return undefined;
 }
 
-/** The alignment of a struct read or write (NULL and the rest: native, named by `what` too). */
+/** The alignment of a struct read or write (NULL, an address outside the address space and the
+ * rest: native, named by `what` too). */
 function checkAligned(type: StructType | ArrayType, at: bigint | undefined, what: string): void {
-  if (at !== undefined && at !== 0n && at % BigInt(type.align) !== 0n) {
+  if (at !== undefined && at > 0n && at < 1n << 64n && at % BigInt(type.align) !== 0n) {
     throw new RangeError(`${what}: address 0x${at.toString(16)} is not aligned to ${type.align} bytes for ${type.name}`);
   }
 }

@@ -52,7 +52,15 @@ pub enum StructError {
     Pack(usize),
     /// A descriptor that does not parse: what was expected at which byte.
     Syntax { at: usize, expected: &'static str },
+    /// Structs and arrays nested more than `MAX_DEPTH` deep.
+    TooDeep,
 }
+
+/// How deep structs and arrays may nest in one another. C requires compilers to take 63 levels of
+/// nested struct definitions; every walk of a layout (parsing, classifying, dropping) recurses
+/// once per level, so a bound keeps them from overflowing a thread's stack (10,000 levels did
+/// in a worker).
+pub const MAX_DEPTH: usize = 256;
 
 impl fmt::Display for StructError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,6 +73,10 @@ impl fmt::Display for StructError {
             StructError::Syntax { at, expected } => {
                 write!(f, "bad struct descriptor: expected {expected} at byte {at}")
             }
+            StructError::TooDeep => write!(
+                f,
+                "structs and arrays nest at most {MAX_DEPTH} deep in one another"
+            ),
         }
     }
 }
@@ -151,6 +163,7 @@ impl Struct {
             text: descriptor.as_bytes(),
             at: 0,
             target,
+            depth: 0,
         };
         let parsed = parser.structure()?;
         if parser.at != parser.text.len() {
@@ -235,6 +248,8 @@ struct Parser<'a> {
     text: &'a [u8],
     at: usize,
     target: Target,
+    /// Structs and arrays open at `at`.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -281,10 +296,10 @@ impl Parser<'_> {
 
     fn member(&mut self) -> Result<Member, StructError> {
         match self.text.get(self.at) {
-            Some(b'{') => Ok(Member::Struct(self.structure()?)),
+            Some(b'{') => Ok(Member::Struct(self.nested(Parser::structure)?)),
             Some(b'[') => {
                 self.at += 1;
-                let element = Box::new(self.member()?);
+                let element = Box::new(self.nested(Parser::member)?);
                 self.expect(b';', "';'")?;
                 let length = self.number()?;
                 self.expect(b']', "']'")?;
@@ -309,6 +324,20 @@ impl Parser<'_> {
                     })
             }
         }
+    }
+
+    /// `parse` one level deeper, if the bound allows.
+    fn nested<T>(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<T, StructError>,
+    ) -> Result<T, StructError> {
+        if self.depth == MAX_DEPTH {
+            return Err(StructError::TooDeep);
+        }
+        self.depth += 1;
+        let parsed = parse(self);
+        self.depth -= 1;
+        parsed
     }
 
     /// A decimal number; beyond MAX_SIZE it is too large for anything it can count.

@@ -4,7 +4,7 @@
 use std::mem::{align_of, offset_of, size_of};
 
 use bare_fn_core::abi::{Arch, Os, Target};
-use bare_fn_core::structs::{Struct, StructError, MAX_SIZE};
+use bare_fn_core::structs::{Struct, StructError, MAX_DEPTH, MAX_SIZE};
 
 fn host(descriptor: &str) -> Struct {
     Struct::parse(descriptor, Target::HOST).unwrap_or_else(|e| panic!("{descriptor}: {e}"))
@@ -214,4 +214,33 @@ fn bad_structs_are_errors_not_truncations() {
         StructError::Pack(3).to_string(),
         "pack must be 1, 2, 4, 8 or 16; got 3"
     );
+}
+
+/// `{u8}` inside `depth` structs, and `u8` inside `depth` arrays of one, in a struct.
+fn nested(depth: usize) -> [String; 2] {
+    [
+        format!("{}{{u8}}{}", "{".repeat(depth), "}".repeat(depth)),
+        format!("{{{}u8{}}}", "[".repeat(depth), ";1]".repeat(depth)),
+    ]
+}
+
+#[test]
+fn nesting_is_bounded_without_overflowing_the_stack() {
+    for descriptor in nested(MAX_DEPTH) {
+        let laid = Struct::parse(&descriptor, Target::HOST).unwrap();
+        assert_eq!((laid.size(), laid.leaves().len()), (1, 1));
+    }
+    // Far deeper than a thread's stack would take: refused before it recurses that far, on a
+    // thread with a small stack too.
+    for depth in [MAX_DEPTH + 1, 1_000_000] {
+        let small_stack = std::thread::Builder::new().stack_size(256 << 10);
+        let results = small_stack
+            .spawn(move || nested(depth).map(|d| Struct::parse(&d, Target::HOST)))
+            .unwrap()
+            .join()
+            .unwrap();
+        for result in results {
+            assert_eq!(result.unwrap_err(), StructError::TooDeep, "{depth} deep");
+        }
+    }
 }

@@ -74,7 +74,7 @@ impl fmt::Display for JsLabel {
     }
 }
 
-/// address + offset, checked: not NULL, no overflow.
+/// address + offset, checked: neither NULL, no wrap-around.
 fn address_at(
     env: sys::napi_env,
     address: Raw,
@@ -97,11 +97,15 @@ fn address_at(
         return Err(Failure::range_error(format!("{what}: address is NULL")));
     }
     let at = (base as i128) + i128::from(offset);
-    usize::try_from(at).map_err(|_| {
-        Failure::range_error(format!(
-            "{what}: address 0x{base:x} + offset {offset} overflows"
-        ))
-    })
+    match usize::try_from(at) {
+        Ok(0) => Err(Failure::range_error(format!(
+            "{what}: address 0x{base:x} + offset {offset} is NULL"
+        ))),
+        Ok(at) => Ok(at),
+        Err(_) => Err(Failure::range_error(format!(
+            "{what}: address 0x{base:x} + offset {offset} is outside the address space"
+        ))),
+    }
 }
 
 /// The native range `length` bytes at `address + offset` and the JS-owned `view`'s bytes, for a
@@ -121,7 +125,7 @@ fn byte_range(
     let count = count as usize;
     if at.checked_add(count).is_none() {
         return Err(Failure::range_error(format!(
-            "{what}: address 0x{at:x} + {count} bytes overflows"
+            "{what}: address 0x{at:x} + {count} bytes goes past the end of the address space"
         )));
     }
     let (data, bytes) = data_pointer(env, view.0, &what)?;

@@ -13,9 +13,10 @@ use crate::raw::{throw_on_failure, Failure};
 #[napi(js_name = "structLayout")]
 pub fn struct_layout(env: Env, what: String, descriptor: String) -> Result<Vec<u32>> {
     let laid = Struct::parse(&descriptor, Target::HOST).map_err(|e| match e {
-        StructError::TooLarge | StructError::Pack(_) | StructError::ZeroLength => {
-            Failure::range_error(format!("{what}: {e}"))
-        }
+        StructError::TooLarge
+        | StructError::Pack(_)
+        | StructError::ZeroLength
+        | StructError::TooDeep => Failure::range_error(format!("{what}: {e}")),
         _ => Failure::type_error(format!("{what}: {e}")),
     });
     let laid = throw_on_failure(env.raw(), laid)?;

@@ -1,0 +1,73 @@
+// Hostile and careless input, second round: what once crashed the process or misbehaved is an
+// error naming the input (each case here crashed or was accepted before its fix).
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import test from 'ava';
+
+import { memory, sig, t } from '../index.js';
+
+test('structs nested deeper than 256 levels are refused where they are made, even on a small stack', async (tt) => {
+  // 10,000 levels crashed a worker with its default stack in native recursion, 2,000 with 1 MB.
+  const script = `
+    const { parentPort } = require('node:worker_threads');
+    const { t, memory } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))});
+    const report = [];
+    let s = t.struct({ v: t.u8 });
+    try {
+      for (let i = 0; i < 10000; i++) s = t.struct({ inner: s });
+    } catch (e) {
+      report.push(e.constructor.name + ': ' + e.message);
+    }
+    const block = memory.alloc(s);
+    memory.write(s, block.address, memory.read(s, block.address));
+    block.dispose();
+    let a = t.array(t.u8, 1);
+    try {
+      for (let i = 0; i < 10000; i++) a = t.array(a, 1);
+    } catch (e) {
+      report.push(e.constructor.name + ': ' + e.message);
+    }
+    parentPort.postMessage(report);
+  `;
+  const worker = new Worker(script, { eval: true, resourceLimits: { stackSizeMb: 1 } });
+  const report = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  tt.deepEqual(report, [
+    'RangeError: t.struct: structs and arrays nest at most 256 deep in one another',
+    'RangeError: t.array: structs and arrays nest at most 256 deep in one another',
+  ]);
+});
+
+test('an address plus an offset that is NULL or outside the address space is refused, not read', (tt) => {
+  const S = t.struct({ a: t.u32, b: t.u32 });
+  const cases: [() => unknown, string][] = [
+    [() => memory.read(S, 0x10n, -16), 'memory.read: address 0x10 + offset -16 is NULL'],
+    [() => memory.read(t.i32, 8n, -8), 'memory.read: address 0x8 + offset -8 is NULL'],
+    [() => memory.readBytes(0x10n, 4, -16), 'memory.readBytes: address 0x10 + offset -16 is NULL'],
+    [() => memory.writeBytes(0x10n, new Uint8Array(4), -16), 'memory.writeBytes: address 0x10 + offset -16 is NULL'],
+    [() => memory.write(t.u8, 0x10n, 1, -16), 'memory.write: address 0x10 + offset -16 is NULL'],
+    [() => memory.read(S, 0x10n, -33), 'memory.read: address 0x10 + offset -33 is outside the address space'],
+    [() => memory.read(t.u8, 0xffff_ffff_ffff_fff0n, 32), 'memory.read: address 0xfffffffffffffff0 + offset 32 is outside the address space'],
+    [() => memory.readBytes(0xffff_ffff_ffff_fff0n, 32), 'memory.readBytes: address 0xfffffffffffffff0 + 32 bytes goes past the end of the address space'],
+  ];
+  for (const [call, message] of cases) tt.throws(call, { instanceOf: RangeError, message });
+});
+
+test('sig reads its argument types once: a Proxy cannot give checked types first and others later', (tt) => {
+  let reads = 0;
+  const args = new Proxy([t.i32, t.i32], {
+    get(target, key, receiver) {
+      if (key === '0' || key === '1') reads++;
+      // After the check, a look-alike of a struct's descriptor (it once reached the native parser).
+      return reads > 2 && (key === '0' || key === '1') ? { name: '{u8,u8,u8}' } : Reflect.get(target, key, receiver);
+    },
+  });
+  const made = sig(t.i32, args as never);
+  tt.is(reads, 2);
+  tt.deepEqual(made.args, [t.i32, t.i32]);
+  tt.is(String(made), '(i32, i32) -> i32');
+  tt.throws(() => sig(t.i32, [{ name: '{u8,u8,u8}' } as never]), { instanceOf: TypeError, message: 'sig: argument 0 must be one of t.void, t.i32, …; got an object' });
+});

@@ -5,7 +5,9 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, memory, sig, t } from '../index.js';
+import { byValue } from './helpers/by-value.js';
+import { lib } from './helpers/testlib.js';
 
 test('structs nested deeper than 256 levels are refused where they are made, even on a small stack', async (tt) => {
   // 10,000 levels crashed a worker with its default stack in native recursion, 2,000 with 1 MB.
@@ -70,4 +72,65 @@ test('sig reads its argument types once: a Proxy cannot give checked types first
   tt.deepEqual(made.args, [t.i32, t.i32]);
   tt.is(String(made), '(i32, i32) -> i32');
   tt.throws(() => sig(t.i32, [{ name: '{u8,u8,u8}' } as never]), { instanceOf: TypeError, message: 'sig: argument 0 must be one of t.void, t.i32, …; got an object' });
+});
+
+const Text = t.struct({ text: t.cstring, len: t.u32 });
+
+test('a struct result whose C string points into a C-string argument is read while that argument lives', (tt) => {
+  // tl_text_of(s) returns { s, strlen(s) }: its string is the call's own argument, freed when the
+  // call returned, before the struct was decoded (garbage, or SIGSEGV for a long one).
+  const textOf = lib.fn('tl_text_of', sig(Text, [t.cstring]));
+  for (const s of ['short', 'é'.repeat(600), 'x'.repeat(1 << 20)]) {
+    const got = textOf(s);
+    tt.is(got.text, s);
+    tt.is(got.len, Buffer.byteLength(s));
+  }
+});
+
+test("a 'nonblocking' BareFn's struct argument keeps its C string when the caller's memory is gone", async (tt) => {
+  const fromThread = lib.fn('tl_text_from_thread', sig(t.void, [t.pointer, t.u32]));
+  const seen: string[] = [];
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  using onText = new BareFn(
+    sig(t.void, [Text]),
+    (text) => {
+      seen.push(`${text.text}/${text.len}`);
+      if (seen.length === 50) resolve();
+    },
+    { threading: 'nonblocking' },
+  );
+  // The C thread overwrites and frees each string as soon as its call is queued.
+  fromThread(onText.address, 50);
+  await promise;
+  tt.deepEqual(seen, Array.from({ length: 50 }, (_, i) => `text ${i}/${i}`));
+});
+
+test("a callback's error rethrown from a struct-returning call is the callback's, whatever its returnValue", (tt) => {
+  const Point = t.struct({ x: t.f64, y: t.f64 });
+  const call = FnPtr.from(byValue('f64x2').call, sig(Point, [t.pointer, Point]));
+  const locked = new Error('locked');
+  Object.defineProperty(locked, 'returnValue', { value: 'mine', writable: false, configurable: false });
+  const trapped = new Proxy(new Error('trapped'), {
+    defineProperty() {
+      throw new Error('trap');
+    },
+    getOwnPropertyDescriptor() {
+      throw new Error('trap');
+    },
+  });
+  for (const thrown of [locked, trapped]) {
+    using throws = new BareFn(sig(Point, [Point]), () => {
+      throw thrown;
+    });
+    let caught: unknown;
+    try {
+      call(throws.address, { x: 1, y: 2 });
+    } catch (error) {
+      caught = error;
+    }
+    // Compared by identity only: ava's messages would describe the Proxy through its traps.
+    tt.true(caught === thrown);
+  }
+  tt.is((locked as Error & { returnValue: unknown }).returnValue, 'mine');
 });

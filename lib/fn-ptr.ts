@@ -108,8 +108,16 @@ function structCaller(signature: Signature, handle: unknown, origin: Origin): Na
     } catch (error) {
       // A callback's error rethrown after the native call returned carries its result (native
       // code gave it \`returnValue: undefined\` for a struct, which is decoded here).
-      if (read !== undefined && typeof error === 'object' && error !== null && Object.hasOwn(error, 'returnValue')) {
-        Object.defineProperty(error, 'returnValue', { value: read(outView!, 0), writable: true, enumerable: true, configurable: true });
+      if (read !== undefined && typeof error === 'object' && error !== null) {
+        try {
+          if (Object.hasOwn(error, 'returnValue')) {
+            Object.defineProperty(error, 'returnValue', { value: read(outView!, 0), writable: true, enumerable: true, configurable: true });
+          }
+        } catch {
+          // An error that refuses the property (a non-configurable one of its own, a Proxy's
+          // trap) goes on without it, as on the scalar path: the callback's error is what the
+          // caller gets.
+        }
       }
       throw error;
     }

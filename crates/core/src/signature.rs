@@ -154,6 +154,9 @@ impl ScalarInput {
 pub struct StructInput {
     pub size: usize,
     pub place: Place,
+    /// The offsets of its `cstring` members, nested ones included (a queued call copies the
+    /// strings they point to).
+    pub strings: Vec<usize>,
 }
 
 impl Signature {
@@ -269,6 +272,7 @@ impl Signature {
                 (Param::Struct(s), place) => Input::Struct(StructInput {
                     size: s.size(),
                     place: place.clone(),
+                    strings: s.string_offsets(),
                 }),
                 (Param::Scalar(_), other) => unreachable!("a scalar at {other:?}"),
             })

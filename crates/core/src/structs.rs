@@ -193,6 +193,15 @@ impl Struct {
         out
     }
 
+    /// The offsets of its `cstring` members, nested ones included.
+    pub fn string_offsets(&self) -> Vec<usize> {
+        let leaves = self.leaves().into_iter();
+        leaves
+            .filter(|&(_, ty)| ty == Type::CString)
+            .map(|(offset, _)| offset)
+            .collect()
+    }
+
     fn collect_leaves(&self, base: usize, out: &mut Vec<(usize, Type)>) {
         for (member, offset) in self.members.iter().zip(&self.offsets) {
             member.collect_leaves(base + offset, self.target, out);

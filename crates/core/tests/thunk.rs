@@ -174,9 +174,9 @@ macro_rules! convention_tests {
             }
 
             extern $abi fn weighted9(
-                a: i64, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64,
+                a: i32, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64, h: i64, i: i64,
             ) -> i64 {
-                [a, b, c, d, e, f, g, h, i].iter().zip(1..).map(|(x, w)| x * w).sum()
+                [i64::from(a), b, c, d, e, f, g, h, i].iter().zip(1..).map(|(x, w)| x * w).sum()
             }
 
             extern $abi fn sum16(
@@ -239,8 +239,9 @@ macro_rules! convention_tests {
                 let r = unsafe { call_raw(sum16 as *const () as usize, &sig, &args) };
                 assert_eq!(f64::from_bits(r), 56.0 + 64.0 * 1000.0);
 
-                // Nine integers: the ninth on the stack on every ABI, through a frame.
-                let sig = Signature::new(I64, vec![I64; 9], CONV).unwrap();
+                // Nine integers: the ninth on the stack on every ABI, through a frame (the
+                // first an i32, which thiscall needs as `this`).
+                let sig = Signature::new(I64, [vec![I32], vec![I64; 8]].concat(), CONV).unwrap();
                 assert!(!sig.registers_only(), "{sig} passes arguments on the stack");
                 let args: Vec<u64> = (1..=9).map(|i: i64| (i * i) as u64).collect();
                 // SAFETY: weighted9 has this signature.

@@ -781,6 +781,20 @@ impl JsCallback {
                     args.bytes.resize(args.bytes.len() + input.size, 0);
                     let at = *slot as usize;
                     frame.read_struct(input, &mut args.bytes[at..]);
+                    // Its C strings too, as a cstring argument's: the caller's memory may be
+                    // gone when the job runs.
+                    for &offset in &input.strings {
+                        let field = &mut args.bytes[at + offset..][..size_of::<usize>()];
+                        let pointer = usize::from_ne_bytes(field.try_into().unwrap_or_default());
+                        if pointer != 0 {
+                            // SAFETY: as for a cstring argument below; the struct was passed
+                            // by value with this member, a C string or NULL.
+                            let copy =
+                                unsafe { CStr::from_ptr(pointer as *const c_char) }.to_owned();
+                            field.copy_from_slice(&(copy.as_ptr() as usize).to_ne_bytes());
+                            args.strings.push(copy);
+                        }
+                    }
                     continue;
                 }
             };

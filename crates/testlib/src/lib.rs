@@ -25,5 +25,6 @@ pub mod loops;
 pub mod raw;
 pub mod recorder;
 pub mod targets;
+pub mod text;
 pub mod threads;
 pub mod typed;

@@ -100,12 +100,35 @@ impl CallPlan {
         }
         // SAFETY: forwarded.
         unsafe {
-            if self.strings {
+            if self.keeps_strings {
+                self.run_keeping_strings(env, argv)
+            } else if self.strings {
                 self.run(env, argv, &mut CallStrings::<STACK_BYTES>::new())
             } else {
                 self.run(env, argv, &mut NoStrings)
             }
         }
+    }
+
+    /// `run` with the C strings on the heap, kept until the next call (`CallPlan::kept`): the
+    /// struct it returns is decoded after this returns.
+    ///
+    /// # Safety
+    /// As for `call`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn run_keeping_strings<const ARITY: usize>(
+        &self,
+        env: sys::napi_env,
+        argv: &[sys::napi_value; ARITY],
+    ) -> sys::napi_value {
+        let mut strings = Vec::new();
+        // SAFETY: forwarded.
+        let value = unsafe { self.run(env, argv, &mut strings) };
+        // The previous call's strings go (a nested call of this function has decoded its
+        // result by now: no JS runs between a call's return and its decoding).
+        *self.kept.borrow_mut() = strings;
+        value
     }
 
     /// Converts the arguments, calls, converts the result, while `strings` hold the arguments'

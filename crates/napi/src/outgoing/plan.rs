@@ -1,6 +1,7 @@
 //! The call plan of one FnPtr or Library function, and the plain Node-API function made for it.
 
-use std::ffi::c_void;
+use std::cell::RefCell;
+use std::ffi::{c_void, CString};
 use std::ptr;
 use std::sync::Arc;
 
@@ -29,6 +30,11 @@ pub struct CallPlan {
     pub name: Box<str>,
     /// Where a returned struct goes.
     pub result: Option<StructResult>,
+    /// The returned struct has C strings and the arguments do too: lib/fn-ptr.ts decodes the
+    /// struct after the call returns, and its strings may point into the arguments' (strchr
+    /// would), so those are kept until the next call (`kept`) instead of freed on return.
+    pub keeps_strings: bool,
+    pub kept: RefCell<Vec<CString>>,
     /// The `NativeCalls` of the thread the function was made on, the only one it can be called
     /// on (a JS function belongs to its env): found without a thread-local lookup.
     pub calls: ThreadCalls,
@@ -74,6 +80,11 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_val
         Param::Scalar(_) => None,
     };
     let strings = sig.args().contains(&Param::Scalar(Type::CString));
+    let keeps_strings = strings
+        && sig
+            .ret()
+            .structure()
+            .is_some_and(|s| !s.string_offsets().is_empty());
     let plan = Box::into_raw(Box::new(CallPlan {
         address: address as usize,
         sig,
@@ -81,6 +92,8 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_val
         library,
         name: name.into(),
         result,
+        keeps_strings,
+        kept: RefCell::new(Vec::new()),
         calls: ThreadCalls::current(),
     }));
     let mut function = ptr::null_mut();

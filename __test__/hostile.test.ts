@@ -5,8 +5,9 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { BareFn, FnPtr, memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t } from '../index.js';
 import { byValue } from './helpers/by-value.js';
+import { libcPath } from './helpers/platform.js';
 import { lib } from './helpers/testlib.js';
 
 test('structs nested deeper than 256 levels are refused where they are made, even on a small stack', async (tt) => {
@@ -133,4 +134,29 @@ test("a callback's error rethrown from a struct-returning call is the callback's
     tt.true(caught === thrown);
   }
   tt.is((locked as Error & { returnValue: unknown }).returnValue, 'mine');
+});
+
+test('paths and symbol names that C would cut, or read as the program itself, are refused', (tt) => {
+  // '' and '\0' opened the node executable; 'libc.so.6\0x' opened libc; 'strlen\0' resolved.
+  tt.throws(() => Library.open(''), { instanceOf: TypeError, message: 'Library.open: the path is empty (dlopen would give the program itself)' });
+  tt.throws(() => Library.open('\0'), { instanceOf: TypeError, message: 'Library.open: the path contains a NUL character (at index 0): C would cut it there' });
+  tt.throws(() => Library.open(`${libcPath}\0x`), {
+    instanceOf: TypeError,
+    message: `Library.open: the path contains a NUL character (at index ${libcPath.length}): C would cut it there`,
+  });
+  using libc = Library.open(libcPath);
+  tt.throws(() => libc.symbol('strlen\0'), { instanceOf: TypeError, message: 'Library.symbol: the name contains a NUL character (at index 6): C would cut it there' });
+  tt.throws(() => libc.fn('strlen\0', sig(t.usize, [t.cstring])), {
+    instanceOf: TypeError,
+    message: 'Library.fn: the name contains a NUL character (at index 6): C would cut it there',
+  });
+});
+
+test('two different calling conventions in one C declaration are an error at the second', (tt) => {
+  tt.throws(() => sig.c('int __stdcall __cdecl f(int)'), {
+    instanceOf: TypeError,
+    message: 'sig.c: conflicting calling conventions __stdcall and __cdecl at column 15:\n  int __stdcall __cdecl f(int)\n                ^',
+  });
+  tt.throws(() => sig.c('int __cdecl (__stdcall *)(int)'), { instanceOf: TypeError, message: /conflicting calling conventions __cdecl and __stdcall/ });
+  tt.is(String(sig.c('int __cdecl __cdecl f(int)')), '(i32) -> i32', 'the same one twice is only redundant');
 });

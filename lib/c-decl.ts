@@ -119,12 +119,12 @@ class Parser {
     let name: string | undefined;
     let abi = leading;
     if (this.eat('(')) {
-      abi = this.convention() ?? abi;
+      abi = this.convention(abi);
       this.expect('*');
       name = this.identifier();
       this.expect(')');
     } else {
-      abi = this.convention() ?? abi;
+      abi = this.convention(abi);
       name = this.identifier();
     }
     this.expect('(');
@@ -135,11 +135,18 @@ class Parser {
     return { name, ret, args, variadic, abi };
   }
 
-  private convention(): Abi | undefined {
-    const word = this.peek()?.text ?? '';
-    if (!Object.hasOwn(CONVENTIONS, word)) return undefined;
+  /** The convention after a calling convention keyword, if one is next (read), given the one
+   * found before: two different ones are an error at the second (`__stdcall __cdecl`). */
+  private convention(before: Abi | undefined): Abi | undefined {
+    const token = this.peek();
+    if (token === undefined || !Object.hasOwn(CONVENTIONS, token.text)) return before;
+    const abi = CONVENTIONS[token.text]!;
+    if (before !== undefined && before !== abi) {
+      const first = Object.keys(CONVENTIONS).find((word) => CONVENTIONS[word] === before);
+      throw this.fail(`conflicting calling conventions ${first} and ${token.text}`);
+    }
     this.next++;
-    return CONVENTIONS[word];
+    return abi;
   }
 
   private identifier(): string | undefined {
@@ -167,8 +174,7 @@ class Parser {
       if (QUALIFIERS.has(word)) {
         this.next++;
       } else if (Object.hasOwn(CONVENTIONS, word)) {
-        abi = CONVENTIONS[word];
-        this.next++;
+        abi = this.convention(abi);
       } else if (INTEGER_WORDS.has(word) && named === undefined) {
         words.push(word);
         this.next++;

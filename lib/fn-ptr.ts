@@ -199,6 +199,12 @@ function makeCaller<S extends Signature>(signature: S, origin: Origin, what: () 
   return made as unknown as FnPtr<S>;
 }
 
+/** A TypeError naming `what` when `text` holds a NUL character, where C would cut it. */
+function checkNoNul(text: string, what: string): void {
+  const at = text.indexOf('\0');
+  if (at >= 0) throw new TypeError(`${what} contains a NUL character (at index ${at}): C would cut it there`);
+}
+
 /** Code addresses on this platform are multiples of this (1n on x86, where code may start anywhere). */
 const CODE_ALIGN = BigInt(binding.codeAlignment());
 
@@ -254,6 +260,10 @@ export class Library implements Disposable {
     if (typeof path !== 'string') {
       throw new TypeError(`Library.open: the path must be a string; got ${describe(path)}`);
     }
+    // dlopen('') and a path cut at a NUL would open something else than asked: the program
+    // itself, or a shorter path.
+    if (path === '') throw new TypeError('Library.open: the path is empty (dlopen would give the program itself)');
+    checkNoNul(path, 'Library.open: the path');
     if (options !== undefined) checkOptions(options, LIBRARY_OPTIONS, 'Library.open');
     const { lazy, global, deepBind } = options ?? {};
     for (const [name, value] of [['lazy', lazy], ['global', global], ['deepBind', deepBind]] as const) {
@@ -282,6 +292,7 @@ export class Library implements Disposable {
     if (typeof name !== 'string') {
       throw new TypeError(`Library.symbol: the name must be a string; got ${describe(name)}`);
     }
+    checkNoNul(name, 'Library.symbol: the name');
     return binding.librarySymbol(this.#handle, name);
   }
 
@@ -313,6 +324,7 @@ export class Library implements Disposable {
     if (known !== undefined) return known;
     const what = (): string => `Library.fn(${describe(name)}): the signature`;
     handleOf(signature, what);
+    if (typeof name === 'string') checkNoNul(name, 'Library.fn: the name');
     const address = this.symbol(name);
     const made = makeCaller(signature, { address, name, library: this.#handle }, what);
     let bySignature = this.#functions.get(name);

@@ -160,3 +160,21 @@ test('two different calling conventions in one C declaration are an error at the
   tt.throws(() => sig.c('int __cdecl (__stdcall *)(int)'), { instanceOf: TypeError, message: /conflicting calling conventions __cdecl and __stdcall/ });
   tt.is(String(sig.c('int __cdecl __cdecl f(int)')), '(i32) -> i32', 'the same one twice is only redundant');
 });
+
+test('options and types are read from their own properties only, never from Object.prototype', (tt) => {
+  const proto = Object.prototype as Record<string, unknown>;
+  const polluted = { pack: 1, variadic: true, abi: 'stdcall', lazy: 'yes', threading: 'blocking', Evil: t.struct({ a: t.u8 }) };
+  try {
+    Object.assign(proto, polluted);
+    tt.is(t.sizeof(t.struct({ a: t.u8, b: t.u32 }, {})), 8, 'not packed');
+    const plain = sig(t.i32, [t.i32], {});
+    tt.is(plain.variadic, false);
+    tt.is(plain.abi, 'C');
+    tt.notThrows(() => Library.open(libcPath, {}).close());
+    tt.throws(() => sig.c('struct Evil f(void)'), { instanceOf: TypeError, message: /unknown struct "struct Evil"/ });
+    using local = new BareFn(sig(t.void, []), () => {}, {});
+    tt.is(local.threading, 'local');
+  } finally {
+    for (const key of Object.keys(polluted)) delete proto[key];
+  }
+});

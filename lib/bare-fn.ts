@@ -8,7 +8,7 @@ import type { Callee } from './arg-buffer.js';
 import { encodeAt } from './memory.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
 import { isStruct, type StructType } from './struct.js';
-import { checkOptions, describe, type Type } from './types.js';
+import { describe, readOptions, type Type } from './types.js';
 
 /**
  * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
@@ -221,10 +221,9 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
   }
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
-    const given = optionsArg[0];
-    if (given !== undefined) checkOptions(given, BARE_FN_OPTIONS, 'new BareFn');
     // Each option is read once: a getter that changed between reads lost the onError it had.
-    const { threading: threadingOption, timeoutMs: timeoutOption, ref, onError, fallback } = (given ?? {}) as BareFnOptions<S, M>;
+    const read = readOptions(optionsArg[0] as BareFnOptions<S, M> | undefined, BARE_FN_OPTIONS, 'new BareFn');
+    const { threading: threadingOption, timeoutMs: timeoutOption, ref, onError, fallback } = read;
     const { handle, wrap } = forBareFn(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);

@@ -6,7 +6,7 @@
 import { LAYOUTS } from './scalars.js';
 import type { Abi } from './signature.js';
 import { isStruct, type StructType } from './struct.js';
-import { describe, t, type Type, type TypeName } from './types.js';
+import { describe, own, t, type Type, type TypeName } from './types.js';
 
 /** What a declaration says. */
 export interface CDeclaration {
@@ -213,7 +213,7 @@ class Parser {
   }
 
   private struct(token: Token, name: string): StructType {
-    const type = this.types[name] ?? this.types[name.replace(/^struct /, '')];
+    const type = own(this.types, name) ?? own(this.types, name.replace(/^struct /, ''));
     if (type === undefined || !isStruct(type)) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${name.replace(/^struct /, '')}: t.struct(…) })`, token);
     return type;
   }
@@ -268,7 +268,7 @@ class Parser {
     const { base } = this.specifiers();
     let type = this.pointers(base);
     if (this.eat('(')) {
-      this.convention();
+      this.convention(undefined);
       this.expect('*');
       this.identifier();
       this.expect(')');

@@ -8,7 +8,7 @@ import { type CTypes, parseDeclaration } from './c-decl.js';
 import { type Caller, type CSignature, handleOf, isSignature, MAX_ARGS, sig, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
-import { checkOptions, describe, isType, t, type Type } from './types.js';
+import { describe, isType, readOptions, t, type Type } from './types.js';
 
 function checkAddress(address: unknown, what: string): bigint {
   if (typeof address !== 'bigint') {
@@ -264,8 +264,7 @@ export class Library implements Disposable {
     // itself, or a shorter path.
     if (path === '') throw new TypeError('Library.open: the path is empty (dlopen would give the program itself)');
     checkNoNul(path, 'Library.open: the path');
-    if (options !== undefined) checkOptions(options, LIBRARY_OPTIONS, 'Library.open');
-    const { lazy, global, deepBind } = options ?? {};
+    const { lazy, global, deepBind } = readOptions(options, LIBRARY_OPTIONS, 'Library.open');
     for (const [name, value] of [['lazy', lazy], ['global', global], ['deepBind', deepBind]] as const) {
       if (value === undefined) continue;
       if (typeof value !== 'boolean') throw new TypeError(`Library.open: options.${name} must be a boolean; got ${describe(value)}`);

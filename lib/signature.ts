@@ -3,7 +3,7 @@ import { type Callee, wrapperFor } from './arg-buffer.js';
 import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
 import { binding } from './native.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
-import { checkOptions, checkType, describe, type Type } from './types.js';
+import { checkType, describe, readOptions, type Type } from './types.js';
 
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
 export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
@@ -151,12 +151,12 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   }
   const params: Param[] = [];
   for (let i = 0; i < length; i++) params.push(checkParam(args[i], `sig: argument ${i}`));
-  if (options !== undefined) checkOptions(options, SIG_OPTIONS, 'sig');
-  const abi = options?.abi ?? 'C';
+  const read = readOptions(options, SIG_OPTIONS, 'sig');
+  const abi = read.abi ?? 'C';
   if (!ABIS.includes(abi)) {
     throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);
   }
-  const variadic = options?.variadic ?? false;
+  const variadic = read.variadic ?? false;
   if (typeof variadic !== 'boolean') throw new TypeError(`sig: options.variadic must be a boolean; got ${describe(variadic)}`);
   // Scalars only: the same signature as one made before is that one (structs with the same
   // layout may differ in their fields' names: those are made each time).

@@ -3,7 +3,7 @@
 // as bytes.
 import { binding } from './native.js';
 import { GETTERS, LAYOUTS, SETTERS, type Setter } from './scalars.js';
-import { checkOptions, describe, isType, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+import { describe, isType, t, type JsInput, type JsValue, type Type, type TypeName, readOptions } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
 export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
@@ -265,8 +265,7 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     throw new TypeError(`t.struct: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
   }
-  if (options !== undefined) checkOptions(options, STRUCT_OPTIONS, 't.struct');
-  const pack = options?.pack;
+  const { pack } = readOptions(options, STRUCT_OPTIONS, 't.struct');
   if (pack !== undefined && !PACKS.includes(pack)) {
     throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
   }

@@ -93,18 +93,30 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Checks that `options` is an object whose own keys are all in `known`: options passed as a
- * string (`'blocking'`) or with a misspelt key (`{ timeout: 50 }`) were silently ignored.
+ * Checks that `options` (undefined: none given) is an object whose own keys are all in `known`
+ * (options passed as a string, `'blocking'`, or with a misspelt key, `{ timeout: 50 }`, were
+ * silently ignored), and returns its own properties of those names, each read once: nothing comes
+ * from its prototypes (`Object.prototype.pack = 1` packed every struct), and a getter cannot give
+ * one value to a check and another to its use.
  */
-export function checkOptions(options: unknown, known: readonly string[], what: string): void {
+export function readOptions<O extends object>(options: O | undefined, known: readonly (keyof O & string)[], what: string): Partial<O> {
+  const read: Partial<O> = Object.create(null) as Partial<O>;
+  if (options === undefined) return read;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`${what}: options must be an object like { ${known[0]}: … }; got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
+    if (!(known as readonly string[]).includes(key)) {
       throw new TypeError(`${what}: unknown option ${describe(key)}; the options are ${known.join(', ')}`);
     }
+    read[key as keyof O] = options[key as keyof O];
   }
+  return read;
+}
+
+/** `object[key]` if it is an own property, else undefined (nothing from its prototypes). */
+export function own<T>(object: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 /** Whether `value` is a member of `t` (not a look-alike object). */

@@ -178,3 +178,44 @@ test('options and types are read from their own properties only, never from Obje
     for (const key of Object.keys(polluted)) delete proto[key];
   }
 });
+
+test('a struct definition is read once, in its written order, from string keys only', (tt) => {
+  let reads = 0;
+  const changing = t.struct({
+    get a() {
+      return reads++ === 0 ? t.f64 : t.u8;
+    },
+    b: t.u8,
+  });
+  tt.is(reads, 1);
+  tt.is(changing.fields.a, t.f64, 'the fields say what the layout was made of');
+  tt.deepEqual(changing.offsets, { a: 0, b: 8 });
+  tt.throws(() => t.struct({ b: t.u8, 1: t.u32 }), {
+    instanceOf: TypeError,
+    message: `t.struct: field "1" is named like an array index, which JavaScript puts before every other name: C's member order would be lost; name it otherwise`,
+  });
+  tt.throws(() => t.struct({ a: t.u8, [Symbol('s')]: t.u32 }), { instanceOf: TypeError, message: 't.struct: field names are strings; got Symbol(s)' });
+  const proxied = t.struct(new Proxy({ a: t.u8, b: t.u32 }, {}));
+  tt.deepEqual(proxied.offsets, { a: 0, b: 4 });
+});
+
+test('memory.writeBytes writes what the bytes really hold and refuses detached memory', (tt) => {
+  using block = memory.alloc(8);
+  const source = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  Object.defineProperty(source, 'byteLength', { value: 2 });
+  memory.writeBytes(block.address, source);
+  tt.deepEqual([...memory.readBytes(block.address, 8)], [1, 2, 3, 4, 5, 6, 7, 8], 'a byteLength of its own is not the size');
+  const buffer = new ArrayBuffer(8);
+  const views = [new Uint8Array(buffer), new DataView(buffer)];
+  structuredClone(buffer, { transfer: [buffer] });
+  for (const detached of [buffer, ...views]) {
+    tt.throws(() => memory.writeBytes(block.address, detached), {
+      instanceOf: TypeError,
+      message: 'memory.writeBytes: the bytes: its ArrayBuffer is detached (transferred or freed)',
+    });
+  }
+  tt.throws(() => memory.writeBytes(block.address, Object.setPrototypeOf({}, Uint8Array.prototype) as Uint8Array), {
+    instanceOf: TypeError,
+    message: 'memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got an object',
+  });
+});

@@ -1,5 +1,7 @@
 // memory: reads and writes of scalars, structs and bytes at native addresses, the address of
 // JS-owned bytes, and native blocks (`memory.alloc`).
+import { types } from 'node:util';
+
 import { Block } from './block.js';
 import { binding } from './native.js';
 import {
@@ -182,6 +184,41 @@ function checkAligned(type: StructType | ArrayType, at: bigint | undefined, what
   }
 }
 
+/** A prototype's own getter, called on values directly (a property of the value itself, or a
+ * changed prototype, cannot stand in for it). */
+function getter(prototype: object, name: string): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(prototype, name)!.get! as (this: unknown) => unknown;
+}
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedBuffer = getter(TYPED_ARRAY, 'buffer');
+const typedLength = getter(TYPED_ARRAY, 'byteLength');
+const viewBuffer = getter(DataView.prototype, 'buffer');
+const viewLength = getter(DataView.prototype, 'byteLength');
+const bufferLength = getter(ArrayBuffer.prototype, 'byteLength');
+
+/** The size of a TypedArray, DataView or ArrayBuffer as the engine knows it (a `byteLength`
+ * property of the object's own could say less); a TypeError naming `what` for anything else, or
+ * when its memory is detached (transferred or freed: it would read as empty). */
+function realByteLength(source: unknown, what: string): number {
+  const buffer = types.isTypedArray(source)
+    ? typedBuffer.call(source)
+    : types.isDataView(source)
+      ? viewBuffer.call(source)
+      : types.isArrayBuffer(source) || types.isSharedArrayBuffer(source)
+        ? source
+        : undefined;
+  if (buffer === undefined) throw new TypeError(`${what} must be a TypedArray, Buffer, DataView or ArrayBuffer; got ${describe(source)}`);
+  if (types.isArrayBuffer(buffer)) {
+    try {
+      ArrayBuffer.prototype.slice.call(buffer, 0, 0);
+    } catch {
+      throw new TypeError(`${what}: its ArrayBuffer is detached (transferred or freed)`);
+    }
+  }
+  const length = types.isTypedArray(source) ? typedLength.call(source) : types.isDataView(source) ? viewLength.call(source) : bufferLength.call(buffer);
+  return length as number;
+}
+
 function isDetached(view: DataView): boolean {
   try {
     return view.byteLength < 0; // throws when detached
@@ -304,11 +341,7 @@ export const memory = {
 
   /** Copies the bytes of a TypedArray, Buffer, DataView or ArrayBuffer to `address + offset`. */
   writeBytes(address: bigint, source: ArrayBufferView | ArrayBuffer, offset = 0): void {
-    if (!(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
-      throw new TypeError(`memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got ${describe(source)}`);
-    }
-    // The native side checks the length against the view's real size (byteLength can be faked).
-    const length = checkLength(source.byteLength, 'memory.writeBytes');
+    const length = checkLength(realByteLength(source, 'memory.writeBytes: the bytes'), 'memory.writeBytes');
     binding.memoryWriteFrom(address, checkOffset(offset, 'memory.writeBytes'), source, length, 'memory.writeBytes');
   },
 

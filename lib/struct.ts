@@ -256,6 +256,9 @@ const TYPED_ARRAYS: ReadonlyMap<Type, { new (length: number): ArrayBufferView & 
   [t.u64, BigUint64Array as never],
 ]);
 
+/** A key JavaScript orders as an array index (before every other key of an object). */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
 /**
  * A C struct: fields in declaration order, laid out as the platform's C compiler does (`pack`:
  * `#pragma pack(n)`, members aligned to at most n bytes). Field names are any strings; values are
@@ -269,9 +272,23 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   if (pack !== undefined && !PACKS.includes(pack)) {
     throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
   }
-  const names = Object.keys(fields);
+  // The definition is read once (its keys, then each field): a getter or a Proxy read twice
+  // gave the type's fields and its layout different answers.
+  const names: string[] = [];
+  const types: FieldType[] = [];
+  const read: Record<string, FieldType> = {};
+  for (const key of Reflect.ownKeys(fields)) {
+    if (typeof key === 'symbol') throw new TypeError(`t.struct: field names are strings; got ${String(key)}`);
+    if (!Object.prototype.propertyIsEnumerable.call(fields, key)) continue;
+    if (ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1) {
+      throw new TypeError(`t.struct: field ${describe(key)} is named like an array index, which JavaScript puts before every other name: C's member order would be lost; name it otherwise`);
+    }
+    const type = checkField((fields as Record<string, unknown>)[key], `t.struct: field ${describe(key)}`);
+    names.push(key);
+    types.push(type);
+    read[key] = type;
+  }
   if (names.length === 0) throw new TypeError('t.struct: a struct needs at least one field');
-  const types = names.map((name) => checkField(fields[name], `t.struct: field ${describe(name)}`));
   const descriptor = `{${types.map(descriptorOf).join(',')}}${pack === undefined ? '' : `@${pack}`}`;
   const [size, align, ...offsetList] = binding.structLayout('t.struct', descriptor) as number[];
   const offsets = Object.fromEntries(names.map((name, i) => [name, offsetList[i]!]));
@@ -283,7 +300,7 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   const type: StructType<F> = Object.freeze({
     kind: 'struct' as const,
     name,
-    fields: Object.freeze({ ...fields }),
+    fields: Object.freeze(read) as F,
     size: size!,
     align: align!,
     offsets: Object.freeze(offsets) as StructType<F>['offsets'],

@@ -219,3 +219,24 @@ test('memory.writeBytes writes what the bytes really hold and refuses detached m
     message: 'memory.writeBytes: the bytes must be a TypedArray, Buffer, DataView or ArrayBuffer; got an object',
   });
 });
+
+test("memory blocks are made by memory.alloc only, and refuse to be cloned as BareFns do", (tt) => {
+  using block = memory.alloc(8);
+  const Made = block.constructor as new (size: number, type: undefined, made?: symbol) => unknown;
+  // It took any size (2^32 + 8 allocated 8 bytes for a block that said 4 GiB), NaN, 2^53.
+  for (const size of [2 ** 32 + 8, 2 ** 53, Number.NaN, 8]) {
+    tt.throws(() => new Made(size, undefined), { instanceOf: TypeError, message: 'memory blocks are made by memory.alloc(typeOrSize)' });
+  }
+  for (const size of [2 ** 32 + 8, Number.NaN, 0, -1, 1.5]) {
+    tt.throws(() => memory.alloc(size), { instanceOf: RangeError, message: `memory.alloc: the size must be an integer from 1 to 2147483647; got ${String(size)}` });
+  }
+  // A DOMException, which ava's throws() does not take for an error.
+  let refusal: unknown;
+  try {
+    structuredClone(block);
+  } catch (error) {
+    refusal = error;
+  }
+  tt.is((refusal as DOMException).name, 'DataCloneError');
+  tt.regex((refusal as DOMException).message, /post a BareFn's \.address, a Library's \.path or a memory block's \.address/);
+});

@@ -3,8 +3,9 @@
 // gets Disposable and Symbol.dispose from it.)
 // memory.alloc's blocks: zero-filled native memory owned by a JS object, freed once on dispose.
 import { binding } from './native.js';
+import { NO_CLONE } from './no-clone.js';
 import type { ArrayType, StructType } from './struct.js';
-import type { Type } from './types.js';
+import { describe, type Type } from './types.js';
 
 /**
  * Reports blocks garbage-collected without dispose, like leaked BareFns. Their memory is not
@@ -17,16 +18,29 @@ const leakWatch = new FinalizationRegistry<{ what: string; address: bigint }>(({
   ),
 );
 
+/** What memory.alloc passes to `Block`'s constructor: a block made otherwise (through a block's
+ * `constructor`) could claim any size without having it. */
+const MADE_BY_ALLOC = Symbol('memory.alloc');
+
+/** The largest block, in bytes. */
+export const MAX_BLOCK = 2 ** 31 - 1;
+
 /** Native memory from `memory.alloc`: `address` until disposed. */
 export class Block<T extends Type | StructType | ArrayType | undefined = undefined> implements Disposable {
   #address: bigint | undefined;
   readonly size: number;
   /** The type it was allocated for; undefined for a byte count. */
   readonly type: T;
+  /** Makes structuredClone and postMessage refuse a block with a DataCloneError saying why
+   * (no-clone.ts): a copy would not own the memory; post its `.address`. */
+  readonly noClone = NO_CLONE;
 
   /** @internal use memory.alloc */
-  constructor(size: number, type: T) {
-    if (size < 1) throw new RangeError(`memory.alloc: a block needs at least 1 byte; got ${size}`);
+  constructor(size: number, type: T, made: symbol) {
+    if (made !== MADE_BY_ALLOC) throw new TypeError('memory blocks are made by memory.alloc(typeOrSize)');
+    if (!Number.isInteger(size) || size < 1 || size > MAX_BLOCK) {
+      throw new RangeError(`memory.alloc: the size must be an integer from 1 to ${MAX_BLOCK}; got ${describe(size)}`);
+    }
     this.#address = binding.memoryAlloc(size) as bigint;
     this.size = size;
     this.type = type;
@@ -56,4 +70,9 @@ export class Block<T extends Type | StructType | ArrayType | undefined = undefin
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** A new block of `size` bytes for `type` (memory.alloc). */
+export function allocate<T extends Type | StructType | ArrayType | undefined>(size: number, type: T): Block<T> {
+  return new Block(size, type, MADE_BY_ALLOC);
 }

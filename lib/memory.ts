@@ -2,7 +2,7 @@
 // JS-owned bytes, and native blocks (`memory.alloc`).
 import { types } from 'node:util';
 
-import { Block } from './block.js';
+import { allocate, type Block } from './block.js';
 import { binding } from './native.js';
 import {
   type ArrayType,
@@ -348,8 +348,8 @@ export const memory = {
   /** A zero-filled native block for a type (its size and alignment) or a byte count, freed once
    * on dispose (`using block = memory.alloc(Point)`). */
   alloc: ((typeOrSize: Type | Composite | number): Block<Type | Composite | undefined> => {
-    if (typeof typeOrSize === 'number') return new Block(checkLength(typeOrSize, 'memory.alloc'), undefined);
-    return new Block(sizeOf(typeOrSize, 'memory.alloc: the type'), typeOrSize);
+    if (typeof typeOrSize === 'number') return allocate(typeOrSize, undefined);
+    return allocate(sizeOf(typeOrSize, 'memory.alloc: the type'), typeOrSize);
   }) as {
     <T extends Type | Composite>(type: T): Block<T>;
     (size: number): Block<undefined>;

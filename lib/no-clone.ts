@@ -1,4 +1,4 @@
-// What makes BareFn and Library objects refuse structuredClone and postMessage with a message
+// What makes BareFn, Library and memory block objects refuse structuredClone and postMessage with a message
 // that says why. Both are bound to native state of the thread that made them; a clone would be a
 // plain object without it (a BareFn without its address), which fails later and far away.
 //
@@ -7,7 +7,7 @@
 // silent, useless clone into that error (one shared value; no accessor per object, and
 // JSON.stringify and spreading still work: they skip or copy it).
 
-/** The value of `noClone` on every BareFn and Library. */
+/** The value of `noClone` on every BareFn, Library and memory block. */
 export const NO_CLONE: unique symbol = Symbol(
-  'bare-fn objects stay on the thread that made them: post a BareFn\'s .address, or a Library\'s .path, and rebuild it there',
+  'bare-fn objects stay on the thread that made them: post a BareFn\'s .address, a Library\'s .path or a memory block\'s .address, and rebuild it there',
 );

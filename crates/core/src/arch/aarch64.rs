@@ -210,12 +210,4 @@ macro_rules! jump_aapcs64 {
 
 // SAFETY (both): the register facts of this module's documentation; `registers` points to the
 // registers' values (the caller's contract: `invoke_registers`).
-#[unsafe(naked)]
-unsafe extern "C" fn jump_aapcs64_int(registers: &Registers, address: usize) -> u64 {
-    jump_aapcs64!()
-}
-
-#[unsafe(naked)]
-unsafe extern "C" fn jump_aapcs64_float(registers: &Registers, address: usize) -> f64 {
-    jump_aapcs64!()
-}
+jump_entries!("C", jump_aapcs64, jump_aapcs64_int, jump_aapcs64_float);

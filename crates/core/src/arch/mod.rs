@@ -11,6 +11,24 @@
 //! The head here has exactly the layout of closure-ffi 5.1.2's own (`_thunk_asm!`), which its
 //! relocation code expects; the scratch register is one that no convention passes arguments in.
 
+/// Declares the two entry points of one jump body (`invoke_registers`): `$int` returns the integer
+/// return register, `$float` the float one. The body is the same: the callee returns straight to
+/// our caller, and the declared type only says which register that caller reads.
+#[cfg(not(target_arch = "x86"))] // no x86 convention passes every argument in registers
+macro_rules! jump_entries {
+    ($abi:literal, $body:ident, $int:ident, $float:ident) => {
+        #[unsafe(naked)]
+        unsafe extern $abi fn $int(registers: &Registers, address: usize) -> u64 {
+            $body!()
+        }
+
+        #[unsafe(naked)]
+        unsafe extern $abi fn $float(registers: &Registers, address: usize) -> f64 {
+            $body!()
+        }
+    };
+}
+
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
 #[cfg(target_arch = "x86")]

@@ -348,22 +348,5 @@ macro_rules! jump_win64 {
 
 // SAFETY (the four): the register facts of this module's documentation; `registers` points to
 // the registers' values (the caller's contract: `invoke_registers`).
-#[unsafe(naked)]
-unsafe extern "sysv64" fn jump_sysv64_int(registers: &Registers, address: usize) -> u64 {
-    jump_sysv64!()
-}
-
-#[unsafe(naked)]
-unsafe extern "sysv64" fn jump_sysv64_float(registers: &Registers, address: usize) -> f64 {
-    jump_sysv64!()
-}
-
-#[unsafe(naked)]
-unsafe extern "win64" fn jump_win64_int(registers: &Registers, address: usize) -> u64 {
-    jump_win64!()
-}
-
-#[unsafe(naked)]
-unsafe extern "win64" fn jump_win64_float(registers: &Registers, address: usize) -> f64 {
-    jump_win64!()
-}
+jump_entries!("sysv64", jump_sysv64, jump_sysv64_int, jump_sysv64_float);
+jump_entries!("win64", jump_win64, jump_win64_int, jump_win64_float);

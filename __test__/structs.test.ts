@@ -187,7 +187,7 @@ test('bad struct and array types are errors naming the field', (tt) => {
     tt.throws(() => t.array(t.u8, length), { instanceOf: RangeError, message: `t.array: the length must be an integer from 1 to 2147483647; got ${length}` });
   }
   tt.throws(() => t.array(t.u8, '3' as never), { instanceOf: TypeError, message: 't.array: the length must be a number; got "3"' });
-  tt.throws(() => t.array(t.f64, 2 ** 30), { instanceOf: RangeError, message: 't.array: a struct is at most 2147483647 bytes' });
+  tt.throws(() => t.array(t.f64, 2 ** 30), { instanceOf: RangeError, message: 't.array: a struct or array is at most 2147483647 bytes' });
   tt.throws(() => t.offsetof(SHAPES.rect!, 'z' as never), { instanceOf: TypeError, message: /^t.offsetof: "z" is not a field of struct/ });
 });
 

@@ -15,7 +15,7 @@ function checkAddress(address: unknown, what: string): bigint {
     throw new TypeError(`${what} must be a bigint; got ${describe(address)}`);
   }
   if (address === 0n) throw new RangeError(`${what} is NULL (0n)`);
-  if (address < 0n || address >= 1n << 64n) throw new RangeError(`${what} ${address}n is not an address`);
+  if (address < 0n || address >= 1n << 64n) throw new RangeError(`${what} ${describe(address)} is not an address`);
   return address;
 }
 

@@ -68,7 +68,7 @@ impl fmt::Display for StructError {
             StructError::Empty => f.write_str("a struct needs at least one field"),
             StructError::Void => f.write_str("a field cannot be void"),
             StructError::ZeroLength => f.write_str("an array needs a length of at least 1"),
-            StructError::TooLarge => write!(f, "a struct is at most {MAX_SIZE} bytes"),
+            StructError::TooLarge => write!(f, "a struct or array is at most {MAX_SIZE} bytes"),
             StructError::Pack(n) => write!(f, "pack must be 1, 2, 4, 8 or 16; got {n}"),
             StructError::Syntax { at, expected } => {
                 write!(f, "bad struct descriptor: expected {expected} at byte {at}")

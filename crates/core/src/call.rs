@@ -47,7 +47,34 @@ const _: () = assert!(
         && std::mem::offset_of!(RawFrame, fp) == std::mem::offset_of!(Registers, fp)
 );
 
+// `Registers::set` indexes both arrays as one: contiguous, without padding.
+const _: () = assert!(size_of::<Registers>() == 8 * (GP_REGS + FP_REGS));
+
 impl Registers {
+    /// Where an argument at `loc` goes among the registers as one index (the integer ones first,
+    /// then the floating-point ones), for `set`; None for a location that is not one.
+    pub fn index_of(loc: Loc) -> Option<u8> {
+        match loc {
+            Loc::Gp(i) if usize::from(i) < GP_REGS => Some(i),
+            Loc::Fp(i) if usize::from(i) < FP_REGS => Some(GP_REGS as u8 + i),
+            _ => None,
+        }
+    }
+
+    /// Sets the register at `index` (`index_of`) to a value as it travels (a raw value, widened
+    /// where `scalar` would widen it).
+    ///
+    /// # Panics
+    /// When `index` is not one `index_of` gives.
+    #[inline(always)]
+    pub fn set(&mut self, index: u8, value: u64) {
+        let index = usize::from(index);
+        // SAFETY: `Registers` is two arrays of u64 in a repr(C) struct, contiguous (asserted
+        // above): one array of their total length.
+        let words = unsafe { &mut *(self as *mut Registers).cast::<[u64; GP_REGS + FP_REGS]>() };
+        words[index] = value;
+    }
+
     #[inline(always)]
     pub fn new() -> Registers {
         Registers {

@@ -11,14 +11,14 @@ use std::ptr;
 use bare_fn_core::{CallFrame, Input, Outcome, Registers, Signature, Type, MAX_ARGS, MAX_BY_VALUE};
 use napi::sys;
 
-use crate::from_js::{from_js, CStrings};
+use crate::from_js::{exact, from_js, CStrings};
 use crate::memory::encoded_struct;
 use crate::native_call::NativeCall;
 use crate::raw::{define_data, Failure, Raw};
 use crate::to_js::to_js;
 
 use super::cstrings::{CallStrings, NoStrings, STACK_BYTES};
-use super::plan::{CallPlan, StructResult};
+use super::plan::{CallPlan, StepKind, StructResult};
 
 /// The Node-API callback of the FnPtr and Library functions of each arity (the index); its data is
 /// the function's plan.
@@ -144,11 +144,21 @@ impl CallPlan {
         strings: &mut impl CStrings,
     ) -> sys::napi_value {
         let sig = &*self.sig;
-        if let (true, Some(inputs)) = (sig.registers_only(), sig.scalar_inputs()) {
+        if let (Some(steps), Some(inputs)) = (&self.steps, sig.scalar_inputs()) {
             // Most calls: every argument in a register, a scalar result.
             let mut registers = Registers::new();
-            for (i, (input, &value)) in inputs.iter().zip(argv).enumerate() {
-                // SAFETY: forwarded.
+            for (i, (step, &value)) in steps.iter().zip(argv).enumerate() {
+                // SAFETY (all three): forwarded.
+                let common = match step.kind {
+                    StepKind::F64 => unsafe { exact(env, Type::F64, value) },
+                    StepKind::I32 => unsafe { exact(env, Type::I32, value) },
+                    StepKind::Other => None,
+                };
+                if let Some(raw) = common {
+                    registers.set(step.index, raw);
+                    continue;
+                }
+                let input = &inputs[i];
                 match unsafe { from_js(env, input.declared, value, strings) } {
                     Ok(raw) => registers.scalar(input, raw),
                     Err(failure) => return throw(env, argument_failure(sig, i, failure)),

@@ -5,7 +5,7 @@ use std::ffi::{c_void, CString};
 use std::ptr;
 use std::sync::Arc;
 
-use bare_fn_core::{Param, Signature, Type};
+use bare_fn_core::{Param, Registers, Signature, Type, MAX_ARGS};
 use napi::sys;
 
 use crate::external::from_external;
@@ -38,6 +38,46 @@ pub struct CallPlan {
     /// The `NativeCalls` of the thread the function was made on, the only one it can be called
     /// on (a JS function belongs to its env): found without a thread-local lookup.
     pub calls: ThreadCalls,
+    /// For a signature whose arguments all travel in registers: how each is converted in the
+    /// common case and which register it goes to, found once (`Step`).
+    pub steps: Option<[Step; MAX_ARGS]>,
+}
+
+/// How one argument of a call in registers is converted, in the common case: a number that is an
+/// f64 or an exact i32 goes straight to its register; anything else (other types, a value that
+/// needs checking or an error, a variadic f32 to widen) takes the general conversion.
+#[derive(Clone, Copy)]
+pub struct Step {
+    pub kind: StepKind,
+    /// `Registers::index_of` of the argument's register.
+    pub index: u8,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    F64,
+    I32,
+    Other,
+}
+
+/// The steps of a signature whose arguments all travel in registers.
+fn steps_of(sig: &Signature) -> Option<[Step; MAX_ARGS]> {
+    let inputs = sig.scalar_inputs().filter(|_| sig.registers_only())?;
+    let mut steps = [Step {
+        kind: StepKind::Other,
+        index: 0,
+    }; MAX_ARGS];
+    for (step, input) in steps.iter_mut().zip(inputs) {
+        *step = Step {
+            kind: match (input.declared, input.widen) {
+                (Type::F64, false) => StepKind::F64,
+                (Type::I32, false) => StepKind::I32,
+                _ => StepKind::Other,
+            },
+            index: Registers::index_of(input.loc)?,
+        };
+    }
+    Some(steps)
 }
 
 /// The JS bytes a returned struct is copied into, decoded by lib/fn-ptr.ts after the call.
@@ -85,6 +125,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_val
             .ret()
             .structure()
             .is_some_and(|s| !s.string_offsets().is_empty());
+    let steps = steps_of(&sig);
     let plan = Box::into_raw(Box::new(CallPlan {
         address: address as usize,
         sig,
@@ -95,6 +136,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_val
         keeps_strings,
         kept: RefCell::new(Vec::new()),
         calls: ThreadCalls::current(),
+        steps,
     }));
     let mut function = ptr::null_mut();
     // SAFETY: on env's thread; the name's bytes are passed with their length. The plan is freed

@@ -246,3 +246,30 @@ test('messages stay small and quick whatever the input: a huge bigint address, a
   tt.throws(() => FnPtr.from(2n ** (2n ** 26n), sig(t.void, [])), { instanceOf: RangeError, message: 'FnPtr.from: the address a bigint beyond 2^128 in size is not an address' });
   tt.throws(() => t.array(t.u16, 2 ** 31 - 1), { instanceOf: RangeError, message: 't.array: a struct or array is at most 2147483647 bytes' });
 });
+
+test.serial("a 'nonblocking' BareFn's queue is bounded in bytes too: large struct arguments fill it sooner", async (tt) => {
+  // 100,000 queued calls with a 4 KiB struct took 421 MB; the default limit allowed 4.3 GB.
+  const Big = t.struct({ bytes: t.array(t.u8, 4096) });
+  const flood = lib.fn('tl_big_from_thread', sig(t.void, [t.pointer, t.u32]));
+  const delivered: number[] = [];
+  const errors: [string, string][] = [];
+  using onBig = new BareFn(sig(t.void, [Big]), (big) => void delivered.push(big.bytes[0]!), {
+    threading: 'nonblocking',
+    onError: (e, info) => void errors.push([(e as Error).message, info.kind]),
+  });
+  const limit = BareFn.queueLimit;
+  BareFn.queueLimit = 1000;
+  try {
+    // The JS thread waits in the join: the C thread's 2,000 calls are queued or dropped.
+    flood(onBig.address, 2000);
+  } finally {
+    BareFn.queueLimit = limit;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  // 1,000 calls' worth of bytes holds a few dozen calls of 4 KiB, not 1,000.
+  tt.true(delivered.length > 10 && delivered.length < 100, `${delivered.length} delivered`);
+  tt.deepEqual(delivered, Array.from({ length: delivered.length }, (_, i) => i % 256), 'the first ones, in order');
+  tt.is(errors.length, 1);
+  tt.is(errors[0]![1], 'queue-full');
+  tt.regex(errors[0]![0], /is full \(\d+ calls of \d+ bytes waiting, at most BareFn\.queueLimit × \d+ bytes\), so the call was dropped/);
+});

@@ -745,13 +745,21 @@ impl JsCallback {
     /// Queues a nonblocking call; one that finds the queue full is dropped and reported.
     fn queue_nonblocking(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         let job = self.queued_call(frame, None);
-        let Sent::Full(waiting) = self.dispatcher.send_bounded(job) else {
+        let Sent::Full { waiting, bytes } = self.dispatcher.send_bounded(job) else {
             return self.fallback; // queued, or the env is gone
         };
         let failure = || {
+            let full = match bytes {
+                None => format!("{waiting} calls waiting, BareFn.queueLimit"),
+                Some(bytes) => format!(
+                    "{waiting} calls of {bytes} bytes waiting, at most BareFn.queueLimit × {} \
+                     bytes",
+                    crate::dispatch::BYTES_PER_CALL
+                ),
+            };
             Failure::error(format!(
-                "BareFn {} called from thread {}: the queue to thread {} is full ({waiting} calls \
-                 waiting, BareFn.queueLimit), so the call was dropped",
+                "BareFn {} called from thread {}: the queue to thread {} is full ({full}), so \
+                 the call was dropped",
                 self.sig,
                 thread::os_id(),
                 self.dispatcher.owner_os_id(),

@@ -78,6 +78,23 @@ pub enum Job {
 }
 
 impl Job {
+    /// Bytes the job takes in a queue, with what it owns: the same each time it is asked (the
+    /// arguments do not change while it waits).
+    fn weight(&self) -> usize {
+        let owned = match self {
+            Job::Call { args, .. } => {
+                let strings: usize = args
+                    .strings
+                    .iter()
+                    .map(|s| s.as_bytes_with_nul().len())
+                    .sum();
+                args.bytes.capacity() + strings
+            }
+            _ => 0,
+        };
+        size_of::<Job>() + owned
+    }
+
     /// On the owning thread, with JS available.
     ///
     /// # Safety
@@ -158,6 +175,16 @@ const SHRINK_ABOVE: usize = 64 * BATCH;
 const DEFAULT_QUEUE_LIMIT: usize = 1 << 20;
 static QUEUE_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_QUEUE_LIMIT);
 
+/// Bytes a queue may hold per call of `BareFn.queueLimit` (the jobs and what they own: struct
+/// arguments, C strings): what a job of scalars takes, at least 256, so that the limit bounds
+/// memory as the README says whatever the signature (a 4 KiB struct argument made each job
+/// 4.4 KB: the default limit let a queue grow to 4.3 GB).
+pub const BYTES_PER_CALL: usize = if size_of::<Job>() > 256 {
+    size_of::<Job>()
+} else {
+    256
+};
+
 fn queue_limit() -> usize {
     QUEUE_LIMIT.load(Ordering::Relaxed)
 }
@@ -179,12 +206,18 @@ pub enum Sent {
     Queued,
     /// The env is gone: nobody will run it.
     Closed,
-    /// The queue holds `queue_limit()` jobs already; the job was dropped.
-    Full(usize),
+    /// The queue holds `queue_limit()` jobs, or their bytes (`bytes`: how many, when that was
+    /// the bound), already; the job was dropped.
+    Full {
+        waiting: usize,
+        bytes: Option<usize>,
+    },
 }
 
 struct Queue {
     jobs: VecDeque<Job>,
+    /// What the jobs weigh (`Job::weight`), in bytes.
+    bytes: usize,
     /// The JS thread has been woken for the jobs in the queue (and not yet taken them).
     woken: bool,
 }
@@ -237,6 +270,7 @@ impl Dispatcher {
             tsfn: RwLock::new(None),
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
+                bytes: 0,
                 woken: false,
             }),
             closed: AtomicBool::new(false),
@@ -395,9 +429,20 @@ impl Dispatcher {
             if self.is_closed() {
                 return Sent::Closed;
             }
-            if queue.jobs.len() >= limit {
-                return Sent::Full(queue.jobs.len());
+            let weight = job.weight();
+            let bytes = queue.bytes.saturating_add(weight);
+            let waiting = queue.jobs.len();
+            if waiting >= limit {
+                return Sent::Full {
+                    waiting,
+                    bytes: None,
+                };
             }
+            if bytes > limit.saturating_mul(BYTES_PER_CALL) {
+                let bytes = Some(queue.bytes);
+                return Sent::Full { waiting, bytes };
+            }
+            queue.bytes = bytes;
             queue.jobs.push_back(job);
             !std::mem::replace(&mut queue.woken, true)
         };
@@ -413,8 +458,13 @@ impl Dispatcher {
     pub fn withdraw(&self, completion: &Arc<Completion<Payload>>) {
         let mut queue = self.lock_queue();
         let mine = |job: &Job| matches!(job, Job::Call { completion: Some(c), .. } if Arc::ptr_eq(c, completion));
-        if let Some(at) = queue.jobs.iter().position(mine) {
-            let job = queue.jobs.remove(at);
+        if let Some(job) = queue
+            .jobs
+            .iter()
+            .position(mine)
+            .and_then(|at| queue.jobs.remove(at))
+        {
+            queue.bytes -= job.weight();
             drop(queue);
             drop(job); // outside the lock: it frees the job's strings
         }
@@ -449,6 +499,7 @@ impl Dispatcher {
             let mut queue = self.lock_queue();
             let take = queue.jobs.len().min(BATCH);
             let batch: Vec<Job> = queue.jobs.drain(..take).collect();
+            queue.bytes -= batch.iter().map(Job::weight).sum::<usize>();
             let more = !queue.jobs.is_empty();
             if !more && queue.jobs.capacity() > SHRINK_ABOVE {
                 // A flood left a large buffer behind (up to BareFn.queueLimit jobs of ~200
@@ -516,7 +567,11 @@ impl Dispatcher {
     /// libuv may be shut down; the env cleanup hook releases them if it runs (`close`).
     pub fn stop(&self) {
         self.closed.store(true, Ordering::Release);
-        let orphans = std::mem::take(&mut self.lock_queue().jobs);
+        let orphans = {
+            let mut queue = self.lock_queue();
+            queue.bytes = 0;
+            std::mem::take(&mut queue.jobs)
+        };
         orphans.into_iter().for_each(Job::retire);
     }
 

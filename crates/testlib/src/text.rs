@@ -1,5 +1,5 @@
-//! A struct with a C string inside, passed by value both ways: what a call must keep alive or
-//! copy when the string is the caller's.
+//! Structs passed by value that a queued call must copy well: one with a C string inside (what a
+//! call must keep alive or copy when the string is the caller's), and one of 4 KiB.
 
 use std::ffi::{c_char, CStr, CString};
 
@@ -45,6 +45,31 @@ pub unsafe extern "C" fn tl_text_from_thread(cb: unsafe extern "C" fn(Text), cal
             let mut bytes = owned.into_bytes_with_nul();
             bytes.fill(b'#');
             drop(bytes);
+        }
+    };
+    let _ = std::thread::spawn(run).join();
+}
+
+/// A struct of 4 KiB, the most bare-fn passes by value.
+#[repr(C)]
+pub struct Big {
+    pub bytes: [u8; 4096],
+}
+
+/// On a thread of its own, calls `cb` `calls` times with a `Big` whose first byte is the call's
+/// number (mod 256); returns when the thread is done (a 'nonblocking' callback's calls are then
+/// all queued, or dropped, if the JS thread waited here).
+///
+/// # Safety
+/// `cb` is callable from another thread.
+#[no_mangle]
+pub unsafe extern "C" fn tl_big_from_thread(cb: unsafe extern "C" fn(Big), calls: u32) {
+    let run = move || {
+        for i in 0..calls {
+            let mut big = Big { bytes: [0; 4096] };
+            big.bytes[0] = i as u8;
+            // SAFETY: the caller's contract.
+            unsafe { cb(big) };
         }
     };
     let _ = std::thread::spawn(run).join();

@@ -273,3 +273,16 @@ test.serial("a 'nonblocking' BareFn's queue is bounded in bytes too: large struc
   tt.is(errors[0]![1], 'queue-full');
   tt.regex(errors[0]![0], /is full \(\d+ calls of \d+ bytes waiting, at most BareFn\.queueLimit × \d+ bytes\), so the call was dropped/);
 });
+
+test('a syntax error quotes a window of its line, with the line and column, whatever the declaration', (tt) => {
+  // A 1 MB declaration came back whole in the message, and a multi-line one put the caret under
+  // the wrong line.
+  const long = `int f(${'int a, '.repeat(150_000)}bogus)`;
+  const error = tt.throws(() => sig.c(long), { instanceOf: TypeError })!;
+  tt.true(error.message.length < 300, `${error.message.length} characters`);
+  tt.is(
+    error.message,
+    `sig.c: unknown type "bogus" (a struct must be given in the types argument) at column ${long.indexOf('bogus') + 1}:\n  …${long.slice(long.indexOf('bogus') - 60, long.indexOf('bogus') + 6)}\n  ${' '.repeat(61)}^`,
+  );
+  tt.throws(() => sig.c('int\n  f(int,\n  @x)'), { instanceOf: TypeError, message: 'sig.c: unexpected "@" at line 3, column 3:\n    @x)\n    ^' });
+});

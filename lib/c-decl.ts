@@ -81,8 +81,24 @@ function tokenize(text: string, what: string): Token[] {
 }
 
 /** A TypeError showing the declaration with a caret under the offending place. */
+/** How many characters of the declaration a message shows on each side of the caret. */
+const WINDOW = 60;
+
+/** A syntax error at `at`: the line it is on (a window of it around the caret, `…` where it is
+ * cut: a long declaration would come back whole in every message), with its line (in a
+ * multi-line declaration) and column. */
 function syntax(what: string, text: string, at: number, problem: string): TypeError {
-  return new TypeError(`${what}: ${problem} at column ${at + 1}:\n  ${text}\n  ${' '.repeat(at)}^`);
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const newline = text.indexOf('\n', at);
+  const end = newline < 0 ? text.length : newline;
+  const from = Math.max(start, at - WINDOW);
+  const to = Math.min(end, at + WINDOW);
+  const before = from > start ? '…' : '';
+  const shown = `${before}${text.slice(from, to)}${to < end ? '…' : ''}`;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
+  const where = newline >= 0 || start > 0 ? `line ${line}, column ${at - start + 1}` : `column ${at + 1}`;
+  return new TypeError(`${what}: ${problem} at ${where}:\n  ${shown}\n  ${' '.repeat(before.length + at - from)}^`);
 }
 
 class Parser {

@@ -286,3 +286,11 @@ test('a syntax error quotes a window of its line, with the line and column, what
   );
   tt.throws(() => sig.c('int\n  f(int,\n  @x)'), { instanceOf: TypeError, message: 'sig.c: unexpected "@" at line 3, column 3:\n    @x)\n    ^' });
 });
+
+test('function pointer parameters nested deeper than 64 are an error naming the declaration, not a stack overflow', (tt) => {
+  const nest = (n: number): string => `void f(${'void (*)('.repeat(n)}int${')'.repeat(n)})`;
+  tt.is(String(sig.c(nest(64))), '(pointer) -> void');
+  for (const depth of [65, 5000]) {
+    tt.throws(() => sig.c(nest(depth)), { instanceOf: TypeError, message: /^sig\.c: function pointer parameters nest at most 64 deep at column 592:/ });
+  }
+});

@@ -101,8 +101,13 @@ function syntax(what: string, text: string, at: number, problem: string): TypeEr
   return new TypeError(`${what}: ${problem} at ${where}:\n  ${shown}\n  ${' '.repeat(before.length + at - from)}^`);
 }
 
+/** How deep function pointer parameters may nest in a declaration. */
+const MAX_NESTING = 64;
+
 class Parser {
   private next = 0;
+  /** Function pointer parameter lists open at `next`. */
+  private depth = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly text: string,
@@ -288,9 +293,13 @@ class Parser {
       this.expect('*');
       this.identifier();
       this.expect(')');
+      // Function pointers in parameters nest: bounded before JS's stack is (5,000 levels
+      // overflowed it with an error that did not name the declaration).
+      if (++this.depth > MAX_NESTING) throw this.fail(`function pointer parameters nest at most ${MAX_NESTING} deep`);
       this.expect('(');
       this.parameters();
       this.expect(')');
+      this.depth--;
       return t.pointer;
     }
     this.identifier();

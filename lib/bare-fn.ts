@@ -8,7 +8,7 @@ import type { Callee } from './arg-buffer.js';
 import { encodeAt } from './memory.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
 import { isStruct, type StructType } from './struct.js';
-import { describe, readOptions, type Type } from './types.js';
+import { describe, optionReader, type Type } from './types.js';
 
 /**
  * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
@@ -29,6 +29,7 @@ function encoded(type: StructType, value: unknown, what: string): Uint8Array {
 }
 
 const BARE_FN_OPTIONS = ['threading', 'timeoutMs', 'ref', 'fallback', 'onError'] as const;
+const readBareFnOptions = optionReader<BareFnOptions<Signature, Threading>>(BARE_FN_OPTIONS, 'new BareFn');
 
 /** The mode's code for createBareFn (its index in THREADINGS), -1 for anything else: compared
  * with each constant rather than searched in THREADINGS (`includes` and `indexOf` are builtin
@@ -222,7 +223,7 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
 
   constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
     // Each option is read once: a getter that changed between reads lost the onError it had.
-    const read = readOptions(optionsArg[0] as BareFnOptions<S, M> | undefined, BARE_FN_OPTIONS, 'new BareFn');
+    const read = readBareFnOptions(optionsArg[0] as BareFnOptions<S, M> | undefined) as BareFnOptions<S, M>;
     const { threading: threadingOption, timeoutMs: timeoutOption, ref, onError, fallback } = read;
     const { handle, wrap } = forBareFn(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {

@@ -8,7 +8,7 @@ import { type CTypes, parseDeclaration } from './c-decl.js';
 import { type Caller, type CSignature, handleOf, isSignature, MAX_ARGS, sig, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { NO_CLONE } from './no-clone.js';
-import { describe, isType, readOptions, t, type Type } from './types.js';
+import { describe, isType, optionReader, t, type Type } from './types.js';
 
 function checkAddress(address: unknown, what: string): bigint {
   if (typeof address !== 'bigint') {
@@ -227,7 +227,7 @@ export interface LibraryOptions {
   global?: boolean;
   deepBind?: boolean;
 }
-const LIBRARY_OPTIONS = ['lazy', 'global', 'deepBind'] as const;
+const readLibraryOptions = optionReader<LibraryOptions>(['lazy', 'global', 'deepBind'], 'Library.open');
 
 /** A loaded shared library (dlopen / LoadLibrary). */
 export class Library implements Disposable {
@@ -264,7 +264,7 @@ export class Library implements Disposable {
     // itself, or a shorter path.
     if (path === '') throw new TypeError('Library.open: the path is empty (dlopen would give the program itself)');
     checkNoNul(path, 'Library.open: the path');
-    const { lazy, global, deepBind } = readOptions(options, LIBRARY_OPTIONS, 'Library.open');
+    const { lazy, global, deepBind } = readLibraryOptions(options);
     for (const [name, value] of [['lazy', lazy], ['global', global], ['deepBind', deepBind]] as const) {
       if (value === undefined) continue;
       if (typeof value !== 'boolean') throw new TypeError(`Library.open: options.${name} must be a boolean; got ${describe(value)}`);

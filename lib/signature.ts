@@ -3,12 +3,12 @@ import { type Callee, wrapperFor } from './arg-buffer.js';
 import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
 import { binding } from './native.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
-import { checkType, describe, readOptions, type Type } from './types.js';
+import { checkType, describe, optionReader, type Type } from './types.js';
 
 /** Calling conventions, named as Rust's `extern "…"` ABI strings. */
 export type Abi = 'C' | 'system' | 'stdcall' | 'fastcall' | 'thiscall' | 'sysv64' | 'win64' | 'aapcs';
 const ABIS: readonly Abi[] = ['C', 'system', 'stdcall', 'fastcall', 'thiscall', 'sysv64', 'win64', 'aapcs'];
-const SIG_OPTIONS = ['abi', 'variadic'] as const;
+const readSigOptions = optionReader<{ abi?: Abi; variadic?: boolean }>(['abi', 'variadic'], 'sig');
 
 /** The most arguments a signature may have. */
 export const MAX_ARGS = 16;
@@ -151,7 +151,7 @@ export function sig<const R extends Param, const A extends readonly Param[], con
   }
   const params: Param[] = [];
   for (let i = 0; i < length; i++) params.push(checkParam(args[i], `sig: argument ${i}`));
-  const read = readOptions(options, SIG_OPTIONS, 'sig');
+  const read = readSigOptions(options);
   const abi = read.abi ?? 'C';
   if (!ABIS.includes(abi)) {
     throw new RangeError(`sig: options.abi must be one of ${ABIS.join(', ')}; got ${describe(abi)}`);

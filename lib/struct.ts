@@ -3,7 +3,7 @@
 // as bytes.
 import { binding } from './native.js';
 import { GETTERS, LAYOUTS, SETTERS, type Setter } from './scalars.js';
-import { describe, isType, t, type JsInput, type JsValue, type Type, type TypeName, readOptions } from './types.js';
+import { describe, isType, t, type JsInput, type JsValue, type Type, type TypeName, optionReader } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
 export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
@@ -104,7 +104,7 @@ interface Leaves {
   paths: string[];
 }
 
-const STRUCT_OPTIONS = ['pack'] as const;
+const readStructOptions = optionReader<{ pack?: 1 | 2 | 4 | 8 | 16 }>(['pack'], 't.struct');
 const PACKS = [1, 2, 4, 8, 16];
 /** Past this many characters a type's name is cut (in messages). */
 const NAME_MAX = 60;
@@ -268,7 +268,7 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
     throw new TypeError(`t.struct: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
   }
-  const { pack } = readOptions(options, STRUCT_OPTIONS, 't.struct');
+  const { pack } = readStructOptions(options);
   if (pack !== undefined && !PACKS.includes(pack)) {
     throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
   }

@@ -93,25 +93,30 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Checks that `options` (undefined: none given) is an object whose own keys are all in `known`
- * (options passed as a string, `'blocking'`, or with a misspelt key, `{ timeout: 50 }`, were
- * silently ignored), and returns its own properties of those names, each read once: nothing comes
- * from its prototypes (`Object.prototype.pack = 1` packed every struct), and a getter cannot give
- * one value to a check and another to its use.
+ * A reader of the options `known` of `what`: it checks that options (undefined: none given) are an
+ * object whose own keys are all known (options passed as a string, `'blocking'`, or with a
+ * misspelt key, `{ timeout: 50 }`, were silently ignored), and gives an object with every known
+ * key as an own property: the option's own value, read once, or undefined. Nothing comes from
+ * prototypes (`Object.prototype.pack = 1` packed every struct), a getter cannot give one value to
+ * a check and another to its use, and reads of the result are fast (a null-prototype object is
+ * a dictionary in V8: reading five options from one cost a tenth of a BareFn's creation).
  */
-export function readOptions<O extends object>(options: O | undefined, known: readonly (keyof O & string)[], what: string): Partial<O> {
-  const read: Partial<O> = Object.create(null) as Partial<O>;
-  if (options === undefined) return read;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${what}: options must be an object like { ${known[0]}: … }; got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(known as readonly string[]).includes(key)) {
-      throw new TypeError(`${what}: unknown option ${describe(key)}; the options are ${known.join(', ')}`);
+export function optionReader<O extends object>(known: readonly (keyof O & string)[], what: string): (options: O | undefined) => Partial<O> {
+  const none = Object.freeze(Object.fromEntries(known.map((key) => [key, undefined]))) as Partial<O>;
+  return (options) => {
+    if (options === undefined) return none;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new TypeError(`${what}: options must be an object like { ${known[0]}: … }; got ${describe(options)}`);
     }
-    read[key as keyof O] = options[key as keyof O];
-  }
-  return read;
+    for (const key of Object.keys(options)) {
+      if (!(known as readonly string[]).includes(key)) {
+        throw new TypeError(`${what}: unknown option ${describe(key)}; the options are ${known.join(', ')}`);
+      }
+    }
+    const read: Partial<O> = { ...none };
+    for (const key of known) if (Object.hasOwn(options, key)) read[key] = options[key];
+    return read;
+  };
 }
 
 /** `object[key]` if it is an own property, else undefined (nothing from its prototypes). */

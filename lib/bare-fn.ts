@@ -11,7 +11,7 @@ import { isStruct, type StructType } from './struct.js';
 import { describe, optionReader, type Type } from './types.js';
 
 /**
- * Where native code may call a BareFn from (DESIGN.md, Threading modes), like Rust's Send/Sync:
+ * Where native code may call a BareFn from (README.md, Threading modes), like Rust's Send/Sync:
  * - 'local' (default, `!Send`): only the thread that created it; calls from other threads are
  *   refused (the caller gets the fallback, the error is reported);
  * - 'blocking' (`Send + Sync`): other threads queue the call to the owning thread and wait for the

@@ -155,7 +155,7 @@ test('a BareFn exposes its address, signature and mode; dispose is idempotent', 
 test('structuredClone and postMessage refuse a BareFn or Library saying why; a signature clones as its data', (tt) => {
   const f = new BareFn(Compare, () => 0);
   const libc = Library.open(libcPath);
-  const why = /^Symbol\(bare-fn objects stay on the thread that made them: post a BareFn's \.address, a Library's \.path or a memory block's \.address, and rebuild it there\) could not be cloned\.$/;
+  const why = /^Symbol\(bare-fn objects stay on the thread that made them: post a BareFn's or block's \.address, a Library's \.path, and rebuild\) could not be cloned\.$/;
   // A DOMException, which ava's throws() does not take for an error.
   const refusal = (clone: () => unknown): unknown => {
     try {

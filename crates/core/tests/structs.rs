@@ -230,10 +230,10 @@ fn nesting_is_bounded_without_overflowing_the_stack() {
         let laid = Struct::parse(&descriptor, Target::HOST).unwrap();
         assert_eq!((laid.size(), laid.leaves().len()), (1, 1));
     }
-    // Far deeper than a thread's stack would take: refused before it recurses that far, on a
-    // thread with a small stack too.
+    // Far deeper than a thread's stack would take: refused before it recurses that far (4 MiB
+    // is enough for MAX_DEPTH levels in a debug build, and far from enough for a million).
     for depth in [MAX_DEPTH + 1, 1_000_000] {
-        let small_stack = std::thread::Builder::new().stack_size(256 << 10);
+        let small_stack = std::thread::Builder::new().stack_size(4 << 20);
         let results = small_stack
             .spawn(move || nested(depth).map(|d| Struct::parse(&d, Target::HOST)))
             .unwrap()

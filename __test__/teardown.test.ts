@@ -36,19 +36,53 @@ test('the process exits normally while native threads are calling BareFns of eve
   // The timeout only turns a hang into a failure: the process exits in well under a second here
   // (0.5 s; it took 2 s and 420 MB when each queued call refused at exit was reported, and did
   // not exit while the flood lasted when one event-loop turn ran the whole queue).
-  const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  tt.is(out.trim(), 'calls before exit: some');
+  const out = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
+  tt.deepEqual([out.status, out.signal, out.stdout.trim()], [0, null, 'calls before exit: some']);
+  // The threads were still calling after the main thread's JS ended: the calls are counted.
+  tt.regex(out.stderr, /^bare-fn: at exit, JS never ran \d+ calls (and never saw \d+ error reports? )?\(.*\): \d+ calls? of BareFn /m);
 });
 
-test('BareFns registered as C exit handlers answer with their fallback on every exit path, with the exit code asked for', (tt) => {
+/** The line on stderr at exit naming calls JS never ran (crates/napi/src/dropped.rs). */
+const neverRan = (total: string, of: string) =>
+  `bare-fn: at exit, JS never ran ${total} (their thread's JS had ended: process.exit(), an uncaught exception, a terminated worker, or calls after teardown): ${of}\n`;
+
+test('BareFns registered as C exit handlers answer with their fallback on every exit path, with the exit code asked for, and are named at exit', (tt) => {
   const script = path.join(__dirname, 'helpers', 'exit-handler.ts');
   const run = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8' });
+  // Exit handlers run in reverse order of registration: on_exit's first.
+  const named =
+    process.platform === 'linux'
+      ? neverRan('2 calls', "1 call of BareFn (i32, pointer) -> i32 ('local'); 1 call of BareFn (pointer) -> void ('local')")
+      : neverRan('1 call', "1 call of BareFn () -> void ('local')");
   for (const [mode, code] of [['end', 0], ['exit', 3]] as const) {
     const out = run(mode);
-    tt.deepEqual([out.status, out.signal, out.stdout, out.stderr], [code, null, '', ''], mode);
+    tt.deepEqual([out.status, out.signal, out.stdout, out.stderr], [code, null, '', named], mode);
   }
   const thrown = run('throw');
   tt.deepEqual([thrown.status, thrown.signal, thrown.stdout], [1, null, ''], 'throw');
   tt.true(thrown.stderr.includes('Error: uncaught on purpose'), thrown.stderr);
+  tt.true(thrown.stderr.endsWith(named), thrown.stderr);
   tt.false(/panicked|Segmentation|Aborted/.test(thrown.stderr), thrown.stderr);
+});
+
+test("calls and error reports other threads queued are delivered before a script ends, though nothing keeps the loop alive", (tt) => {
+  const script = path.join(__dirname, 'helpers', 'queued-at-end.ts');
+  const run = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8' });
+  // 1,000 nonblocking calls queued while JS waited in a native call that joined their thread.
+  const queued = run('queued');
+  tt.deepEqual([queued.status, queued.signal, queued.stdout, queued.stderr], [0, null, 'ran 1000 calls: text 0 .. text 999\n', '']);
+  // A 'local' BareFn called on a thread that a native call joined: the refusal is reported (an
+  // uncaught exception here: it has no onError) instead of vanishing with exit code 0.
+  const refused = run('refused');
+  tt.deepEqual([refused.status, refused.signal, refused.stdout], [1, null, 'called on another thread: -1\n']);
+  tt.regex(refused.stderr, /Error: BareFn \(i32, i32\) -> i32 called from thread \d+; it is 'local' to thread \d+/);
+});
+
+test('calls JS never ran because the process exited are summed up on stderr; the exit code stays the one asked for', (tt) => {
+  const script = path.join(__dirname, 'helpers', 'queued-at-end.ts');
+  const out = spawnSync(process.execPath, ['--import', 'tsx', script, 'exit'], { encoding: 'utf8' });
+  tt.deepEqual(
+    [out.status, out.signal, out.stdout, out.stderr],
+    [0, null, 'ran 0 calls\n', neverRan('1000 calls', "1000 calls of BareFn ({cstring,u32}) -> void ('nonblocking')")],
+  );
 });

@@ -134,6 +134,14 @@ const UNWATCHED_MAX = 1024;
 const functions = binding.bareFnFunctions();
 
 /**
+ * Calls and error reports that other threads queued for this thread are pending work, like a
+ * resolved promise's callbacks: they run before its event loop ends, even though the addon's
+ * wake-ups do not keep the loop alive (without `ref: true`). What this thread's JS never runs
+ * (after process.exit(), say) is summed up on stderr at exit (crates/napi/src/dropped.rs).
+ */
+process.on('beforeExit', () => binding.runQueued());
+
+/**
  * Reports BareFns garbage-collected without dispose (held value: the index). A
  * FinalizationRegistry rather than a Node-API finalizer, which costs about 160 bytes of native
  * memory per BareFn (a reference and a weak global handle) and more than the rest of a create +

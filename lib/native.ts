@@ -59,6 +59,7 @@ interface RawExports {
   bareFnCollected(index: number): string | undefined;
   bareFnFunctions(): unknown[];
   bareFnArgBuffer(): ArrayBuffer;
+  runQueued(): number;
   liveBareFns(): LiveBareFn[];
   createCaller(signature: unknown, address: bigint, name: string, out: Uint8Array | undefined, library: unknown): Function;
   librarySymbol(library: unknown, name: string): bigint;

@@ -177,6 +177,18 @@ pub unsafe fn functions(env: sys::napi_env, []: [Raw; 0]) -> Result<sys::napi_va
     unsafe { Ok(Dispatcher::of_env(env)?.functions(env)) }
 }
 
+/// `runQueued()`: runs the calls and error reports other threads queued for this env, at the end of
+/// its event loop (see `Dispatcher::run_pending`); returns how many ran.
+///
+/// # Safety
+/// As for `create`.
+pub unsafe fn run_queued(env: sys::napi_env, []: [Raw; 0]) -> Result<sys::napi_value, Failure> {
+    // SAFETY: on env's JS thread, in a callback's scope; the env is live (JS called).
+    let ran = unsafe { Dispatcher::of_env(env)?.run_pending(env) };
+    // SAFETY: as above.
+    Ok(unsafe { to_js(env, Type::F64, (ran as f64).to_bits()) })
+}
+
 /// A BareFn's index, as index.ts passes it.
 fn index_of(env: sys::napi_env, value: Raw) -> Result<u32, Failure> {
     let mut index = 0;

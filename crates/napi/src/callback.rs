@@ -14,6 +14,7 @@ use napi::sys;
 
 use crate::arg_buffer;
 use crate::dispatch::{Args, Dispatcher, Job, Payload, Sent};
+use crate::dropped;
 use crate::from_js::{convert_declined, exact};
 use crate::live;
 use crate::native_call::{self, JsScope};
@@ -500,6 +501,7 @@ impl JsCallback {
             // made a flooded process take seconds to exit. (On a foreign stack such as koffi's,
             // V8 leaves an exception pending: that is reported below.)
             self.dispatcher.stop();
+            self.dropped_call();
             return self.fallback;
         }
         let (error, kind) = if pending {
@@ -637,7 +639,9 @@ impl JsCallback {
         }
         let dispatcher = &self.dispatcher;
         if dispatcher.is_closed() {
-            return self.fallback; // the env is being torn down: JS can no longer run
+            // The env is being torn down (a C exit handler, say): JS can no longer run.
+            self.dropped_call();
+            return self.fallback;
         }
         let env = dispatcher.env();
         if !dispatcher.stack().contain_current() {
@@ -685,6 +689,13 @@ impl JsCallback {
 
     /// A native call on a thread other than the owning one.
     fn call_from_other_thread(self: Arc<Self>, frame: &mut Frame<'_>) -> u64 {
+        if self.dispatcher.is_closed() {
+            // Nothing to queue, copy or report: a thread flooding a BareFn whose env is gone gets
+            // the fallback at once (it queued and dropped a job per call, growing the process
+            // by 200 MB while it exited).
+            self.dropped_call();
+            return self.fallback;
+        }
         if self.disposed.load(Ordering::Acquire) {
             return self.post_failure(|| self.after_dispose_failure(), Kind::AfterDispose);
         }
@@ -705,6 +716,7 @@ impl JsCallback {
                 let completion = Arc::new(Completion::<Payload>::new());
                 let job = self.queued_call(frame, Some(completion.clone()));
                 if !self.dispatcher.send(job) {
+                    self.dropped_call(); // the env closed meanwhile
                     return self.fallback;
                 }
                 completion
@@ -745,8 +757,13 @@ impl JsCallback {
     /// Queues a nonblocking call; one that finds the queue full is dropped and reported.
     fn queue_nonblocking(self: &Arc<Self>, frame: &Frame<'_>) -> u64 {
         let job = self.queued_call(frame, None);
-        let Sent::Full { waiting, bytes } = self.dispatcher.send_bounded(job) else {
-            return self.fallback; // queued, or the env is gone
+        let (waiting, bytes) = match self.dispatcher.send_bounded(job) {
+            Sent::Queued => return self.fallback,
+            Sent::Closed => {
+                self.dropped_call(); // the env closed meanwhile
+                return self.fallback;
+            }
+            Sent::Full { waiting, bytes } => (waiting, bytes),
         };
         let failure = || {
             let full = match bytes {
@@ -836,9 +853,42 @@ impl JsCallback {
             kind,
         });
         if !sent {
-            // An env that is gone has nobody to tell; nothing is queued.
-            self.report_queued.store(false, Ordering::Release);
+            // An env that is gone has nobody to tell: counted for the line at exit.
+            self.report_dropped();
         }
         self.fallback
+    }
+
+    /// A call JS will never run: its env is gone (counted for the line at exit, `dropped`).
+    pub fn dropped_call(&self) {
+        self.dropped_calls(1);
+    }
+
+    pub fn dropped_calls(&self, calls: u64) {
+        dropped::count(self.key(), || self.describe(), calls, 0);
+    }
+
+    /// The queued report of this BareFn (and those coalesced into it) will never be seen.
+    pub fn report_dropped(&self) {
+        self.report_queued.store(false, Ordering::Release);
+        let reports = 1 + u64::from(self.reports_coalesced.swap(0, Ordering::AcqRel));
+        dropped::count(self.key(), || self.describe(), 0, reports);
+    }
+
+    fn key(&self) -> usize {
+        self as *const JsCallback as usize
+    }
+
+    /// "BareFn (i32) -> void ('nonblocking', created at …)", for the line at exit (where it was
+    /// created is known on its own thread only).
+    fn describe(&self) -> String {
+        // The site is the stack where it was created: its first frame names the place.
+        let site = live::site(self.index, self)
+            .and_then(|stack| {
+                let frame = stack.lines().next()?.trim();
+                Some(format!(", created {frame}"))
+            })
+            .unwrap_or_default();
+        format!("BareFn {} ('{}'{site})", self.sig, self.mode.name())
     }
 }

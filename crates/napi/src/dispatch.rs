@@ -127,17 +127,39 @@ impl Job {
             Job::ReleaseThunk(retired) => crate::bare_fn::release([retired]),
         }
     }
+}
 
-    /// The env is gone: a waiting caller gets the fallback; nothing else can be done.
-    fn retire(self) {
-        if let Job::Call {
-            callback,
-            completion: Some(completion),
-            ..
-        } = self
-        {
-            completion.complete(callback.fallback(), None);
+/// The env is gone: a waiting caller gets the fallback; calls and reports are counted for the
+/// line at exit (`dropped`), each run of calls of one BareFn at once (a flood leaves a million
+/// calls of one BareFn queued: counted one by one, they took 200 ms of the exit); nothing else
+/// can be done. The caller drops the jobs (or not, at process exit: `at_exit`).
+fn retire<'a>(jobs: impl IntoIterator<Item = &'a Job>) {
+    let mut run: Option<(&JsCallback, u64)> = None;
+    for job in jobs {
+        match job {
+            Job::Call {
+                callback,
+                completion,
+                ..
+            } => {
+                if let Some(completion) = completion {
+                    completion.complete(callback.fallback(), None);
+                }
+                match &mut run {
+                    Some((last, calls)) if ptr::eq(*last, &**callback) => *calls += 1,
+                    _ => {
+                        if let Some((last, calls)) = run.replace((callback, 1)) {
+                            last.dropped_calls(calls);
+                        }
+                    }
+                }
+            }
+            Job::Report { callback, .. } => callback.report_dropped(),
+            Job::Release(_) | Job::ReleaseThunk(_) => {}
         }
+    }
+    if let Some((last, calls)) = run {
+        last.dropped_calls(calls);
     }
 }
 
@@ -284,6 +306,7 @@ impl Dispatcher {
         });
         // SAFETY: forwarded.
         unsafe { dispatcher.install(env)? };
+        at_exit::watch(&dispatcher);
         CURRENT.with(|c| *c.borrow_mut() = Some(dispatcher.clone()));
         Ok(dispatcher)
     }
@@ -497,21 +520,62 @@ impl Dispatcher {
     unsafe fn run_batch(&self, env: sys::napi_env, via: usize) {
         let (batch, more) = {
             let mut queue = self.lock_queue();
-            let take = queue.jobs.len().min(BATCH);
-            let batch: Vec<Job> = queue.jobs.drain(..take).collect();
-            queue.bytes -= batch.iter().map(Job::weight).sum::<usize>();
+            let batch = Self::take(&mut queue, BATCH);
             let more = !queue.jobs.is_empty();
-            if !more && queue.jobs.capacity() > SHRINK_ABOVE {
-                // A flood left a large buffer behind (up to BareFn.queueLimit jobs of ~200
-                // bytes): give it back once drained.
-                queue.jobs.shrink_to(BATCH);
-            }
             queue.woken = more;
             (batch, more)
         };
         if more {
             self.wake(1 - via);
         }
+        // SAFETY: forwarded.
+        unsafe { self.run_jobs(env, batch) };
+    }
+
+    /// On the JS thread, when its event loop is about to end (process 'beforeExit'): runs the
+    /// jobs queued now, like a resolved promise's callbacks, which also run before a process
+    /// exits. Its threadsafe functions do not keep the loop alive (see the module's header), so
+    /// jobs queued while JS was busy would otherwise be lost at the end of a script. Jobs queued
+    /// meanwhile wait for the next end of the loop (when these schedule more work) or are
+    /// counted at exit: a thread that never stops calling does not keep the process alive.
+    /// Returns how many jobs ran.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    pub unsafe fn run_pending(&self, env: sys::napi_env) -> usize {
+        let mut left = self.lock_queue().jobs.len();
+        let mut ran = 0;
+        while left > 0 && !self.is_closed() {
+            let batch = Self::take(&mut self.lock_queue(), left.min(BATCH));
+            if batch.is_empty() {
+                break; // a pending wake-up ran them meanwhile
+            }
+            left -= batch.len();
+            ran += batch.len();
+            // SAFETY: forwarded.
+            unsafe { self.run_jobs(env, batch) };
+        }
+        ran
+    }
+
+    /// Takes up to `at_most` jobs from the front of `queue`.
+    fn take(queue: &mut Queue, at_most: usize) -> Vec<Job> {
+        let take = queue.jobs.len().min(at_most);
+        let batch: Vec<Job> = queue.jobs.drain(..take).collect();
+        queue.bytes -= batch.iter().map(Job::weight).sum::<usize>();
+        if queue.jobs.is_empty() && queue.jobs.capacity() > SHRINK_ABOVE {
+            // A flood left a large buffer behind (up to BareFn.queueLimit jobs of ~200 bytes):
+            // give it back once drained.
+            queue.jobs.shrink_to(BATCH);
+        }
+        batch
+    }
+
+    /// Runs `batch` in order; once JS can no longer run, the rest is retired.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    unsafe fn run_jobs(&self, env: sys::napi_env, batch: Vec<Job>) {
         // The jobs' calls share handle scopes and looked-up functions, as the calls made during
         // one JS -> native call do (`native_call`); their errors are not kept for a rethrow.
         let calls = NativeCall::enter(false);
@@ -525,7 +589,7 @@ impl Dispatcher {
                 break;
             }
         }
-        jobs.for_each(Job::retire);
+        retire(jobs.as_slice());
         // Closes the batch scope, innermost again: every job closed the scopes it opened.
         let kept = calls.finish(env);
         debug_assert!(kept.is_none(), "a batch of jobs keeps no error");
@@ -566,13 +630,19 @@ impl Dispatcher {
     /// threadsafe functions alone: after process.exit() this runs from C exit handlers, when
     /// libuv may be shut down; the env cleanup hook releases them if it runs (`close`).
     pub fn stop(&self) {
+        drop(self.stop_and_retire());
+    }
+
+    /// `stop`, giving back the retired jobs to be dropped.
+    fn stop_and_retire(&self) -> VecDeque<Job> {
         self.closed.store(true, Ordering::Release);
         let orphans = {
             let mut queue = self.lock_queue();
             queue.bytes = 0;
             std::mem::take(&mut queue.jobs)
         };
-        orphans.into_iter().for_each(Job::retire);
+        retire(&orphans);
+        orphans
     }
 
     /// Refuses further jobs and releases the threadsafe functions (the env is being torn down).
@@ -621,4 +691,48 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let dispatcher = unsafe { Arc::from_raw(arg as *const Dispatcher) };
     dispatcher.close();
     CURRENT.with(|c| c.borrow_mut().take());
+}
+
+/// What happens to the dispatchers' queues when the process exits.
+mod at_exit {
+    use std::sync::{Arc, Mutex, Once, Weak};
+
+    use super::Dispatcher;
+
+    /// Every env's dispatcher, while it lives.
+    static DISPATCHERS: Mutex<Vec<Weak<Dispatcher>>> = Mutex::new(Vec::new());
+
+    /// Keeps `dispatcher` for `stop_all`; the first time, registers it to run at exit. That is
+    /// before any BareFn exists: exit handlers run in reverse order of registration, so C exit
+    /// handlers registered later (a BareFn among them) run first and their calls are counted.
+    pub fn watch(dispatcher: &Arc<Dispatcher>) {
+        static REGISTER: Once = Once::new();
+        REGISTER.call_once(|| {
+            // SAFETY: `stop_all` is a plain function without arguments, valid for the process's
+            // life (Node never unloads an addon).
+            unsafe { libc::atexit(stop_all) };
+        });
+        let mut all = DISPATCHERS.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|d| d.strong_count() > 0);
+        all.push(Arc::downgrade(dispatcher));
+    }
+
+    /// The process exits: JS will never run the jobs still queued. process.exit() and an
+    /// uncaught exception exit without tearing the env down (no cleanup hook runs, no `close`),
+    /// so they are retired here (counted, a waiting caller gets the fallback); then the line of
+    /// what was dropped is printed (`dropped`).
+    extern "C" fn stop_all() {
+        let all: Vec<Arc<Dispatcher>> = DISPATCHERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for dispatcher in all {
+            // Not freed: the process is exiting, and the jobs of a flood took 100 ms to drop
+            // (their memory goes back to the system with the rest).
+            std::mem::forget(dispatcher.stop_and_retire());
+        }
+        crate::dropped::print();
+    }
 }

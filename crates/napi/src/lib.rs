@@ -10,6 +10,7 @@ mod arg_buffer;
 mod bare_fn;
 mod callback;
 mod dispatch;
+mod dropped;
 mod external;
 mod from_js;
 mod library;

@@ -77,6 +77,7 @@ raw_callbacks! {
     bare_fn_collected => bare_fn::collected;
     bare_fn_functions => bare_fn::functions;
     bare_fn_arg_buffer => bare_fn::arg_buffer;
+    run_queued => bare_fn::run_queued;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
     create_caller => outgoing::create_caller;
     library_symbol => library::symbol;
@@ -87,7 +88,7 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 13] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 14] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"memoryReadInto", Some(memory_read_into)),
@@ -98,6 +99,7 @@ pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
         (c"bareFnCollected", Some(bare_fn_collected)),
         (c"bareFnFunctions", Some(bare_fn_functions)),
         (c"bareFnArgBuffer", Some(bare_fn_arg_buffer)),
+        (c"runQueued", Some(run_queued)),
         (c"liveBareFns", Some(live_bare_fns)),
         (c"createCaller", Some(create_caller)),
         (c"librarySymbol", Some(library_symbol)),

@@ -247,6 +247,46 @@ test('messages stay small and quick whatever the input: a huge bigint address, a
   tt.throws(() => t.array(t.u16, 2 ** 31 - 1), { instanceOf: RangeError, message: 't.array: a struct or array is at most 2147483647 bytes' });
 });
 
+test('a 1 MB path, symbol or field name comes back as its first 40 characters and its length', (tt) => {
+  const long = 'x'.repeat(1_000_000);
+  const cut = `"${'x'.repeat(40)}"… (1000000 characters)`;
+  // Each came back whole, twice over (the OS's reason repeats it): 2 MB messages.
+  const open = tt.throws(() => Library.open(long), { instanceOf: RangeError });
+  tt.true(open.message.startsWith(`Library.open: cannot open path ${cut}: `), open.message);
+  tt.true(open.message.length < 400, `${open.message.length} characters`);
+  using libc = Library.open(libcPath);
+  for (const find of [() => libc.symbol(long), () => libc.fn(long, sig(t.i32, []))]) {
+    const error = tt.throws(find, { instanceOf: RangeError });
+    tt.true(error.message.startsWith(`Library ${JSON.stringify(libcPath)}: symbol ${cut} not found: `), error.message);
+    tt.true(error.message.length < 400, `${error.message.length} characters`);
+  }
+  tt.throws(() => t.struct({ [long]: 5 as never }), { instanceOf: TypeError, message: `t.struct: field "${'x'.repeat(40)}"… must be a type of t (a scalar, t.struct(…) or t.array(…)); got 5` });
+});
+
+test("a signature's long struct is named by its first fields and its size, not spelt out in every message", (tt) => {
+  const fields: Record<string, typeof t.u8> = {};
+  for (let i = 0; i < 4096; i++) fields[`f${i}`] = t.u8;
+  const Wide = t.struct(fields);
+  const fn = FnPtr.from(0x1000n, sig(t.void, [Wide]));
+  tt.is(fn.signature.toString(), '({u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,…, 4096 fields, 4096 bytes}) -> void');
+  // It spelt all 4,096 fields: 12 KB.
+  const error = tt.throws(() => (fn as (x: unknown) => void)(1), { instanceOf: TypeError });
+  tt.true(error.message.startsWith('FnPtr ({u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,…, 4096 fields, 4096 bytes}) -> void: argument 0: '), error.message);
+  tt.true(error.message.length < 300, `${error.message.length} characters`);
+});
+
+test('a C declaration naming a struct given as another type in types says what it is', (tt) => {
+  // It said "unknown struct Point (give it in the types argument)", which it was.
+  tt.throws(() => sig.c('struct Point f(void)', { Point: t.i32 } as never), {
+    instanceOf: TypeError,
+    message: 'sig.c: "struct Point" must be a struct: types.Point is t.i32, not t.struct(…) at column 8:\n  struct Point f(void)\n         ^',
+  });
+  tt.throws(() => sig.c('struct Point f(void)', { 'struct Point': t.array(t.u8, 2) } as never), {
+    instanceOf: TypeError,
+    message: 'sig.c: "struct Point" must be a struct: types["struct Point"] is [u8; 2], not t.struct(…) at column 8:\n  struct Point f(void)\n         ^',
+  });
+});
+
 test.serial("a 'nonblocking' BareFn's queue is bounded in bytes too: large struct arguments fill it sooner", async (tt) => {
   // 100,000 queued calls with a 4 KiB struct took 421 MB; the default limit allowed 4.3 GB.
   const Big = t.struct({ bytes: t.array(t.u8, 4096) });

@@ -5,8 +5,8 @@
 // at the type level where TypeScript can follow it (`CSignature`).
 import { LAYOUTS } from './scalars.js';
 import type { Abi } from './signature.js';
-import { isStruct, type StructType } from './struct.js';
-import { describe, own, t, type Type, type TypeName } from './types.js';
+import { isComposite, isStruct, type StructType } from './struct.js';
+import { describe, isType, own, t, type Type, type TypeName } from './types.js';
 
 /** What a declaration says. */
 export interface CDeclaration {
@@ -234,8 +234,16 @@ class Parser {
   }
 
   private struct(token: Token, name: string): StructType {
-    const type = own(this.types, name) ?? own(this.types, name.replace(/^struct /, ''));
-    if (type === undefined || !isStruct(type)) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${name.replace(/^struct /, '')}: t.struct(…) })`, token);
+    const tag = name.replace(/^struct /, '');
+    const key = own(this.types, name) !== undefined ? name : tag;
+    const type = own(this.types, key);
+    if (type === undefined) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${tag}: t.struct(…) })`, token);
+    if (!isStruct(type)) {
+      const given: unknown = type;
+      const what = isType(given) ? `t.${given.name}` : isComposite(given) ? given.name : describe(given);
+      const entry = /^[A-Za-z_$][\w$]*$/.test(key) ? `types.${key}` : `types[${JSON.stringify(key)}]`;
+      throw this.fail(`${describe(name)} must be a struct: ${entry} is ${what}, not t.struct(…)`, token);
+    }
     return type;
   }
 

@@ -50,12 +50,13 @@ impl Param {
     }
 }
 
-/// A scalar's name, or a struct's descriptor (`{f64,f64}`).
+/// A scalar's name, or a struct's descriptor (`{f64,f64}`), cut when long (`Struct::brief`): for
+/// messages, not to be parsed.
 impl fmt::Display for Param {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Param::Scalar(t) => t.fmt(f),
-            Param::Struct(s) => s.fmt(f),
+            Param::Struct(s) => f.write_str(&s.brief()),
         }
     }
 }

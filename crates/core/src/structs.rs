@@ -243,6 +243,37 @@ impl fmt::Display for Struct {
     }
 }
 
+/// How long a struct's descriptor may be in a message before it is cut (`Struct::brief`).
+const BRIEF: usize = 60;
+
+impl Struct {
+    /// The descriptor for messages: in full up to 60 characters, else its first members and the
+    /// count: `{u8,u8,u8,…, 4096 fields, 4096 bytes}` (a signature with a 4,096-field struct
+    /// spelled 12 KB into every message).
+    pub fn brief(&self) -> String {
+        let full = self.to_string();
+        if full.len() <= BRIEF {
+            return full;
+        }
+        // The last comma between members of this struct (depth 1) within the limit.
+        let mut depth = 0;
+        let mut cut = 1;
+        for (at, byte) in full.bytes().enumerate().take(BRIEF - 20) {
+            match byte {
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => depth -= 1,
+                b',' if depth == 1 => cut = at + 1,
+                _ => {}
+            }
+        }
+        let fields = match self.members.len() {
+            1 => "1 field".to_string(),
+            n => format!("{n} fields"),
+        };
+        format!("{}…, {fields}, {} bytes}}", &full[..cut], self.size())
+    }
+}
+
 impl fmt::Display for Member {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

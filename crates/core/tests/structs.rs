@@ -149,6 +149,25 @@ fn descriptors_print_back_as_parsed() {
 }
 
 #[test]
+fn messages_name_long_structs_briefly() {
+    let short = "{[{u8,u16}@1;3],cstring}@2";
+    assert_eq!(host(short).brief(), short);
+    let wide = format!("{{{}}}", vec!["u8"; 4096].join(","));
+    assert_eq!(
+        host(&wide).brief(),
+        "{u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,u8,…, 4096 fields, 4096 bytes}"
+    );
+    // Cut between members of the outer struct, not inside a nested one.
+    let nested = format!("{{{}}}", ["{f64,f64,f64}"; 10].join(","));
+    assert_eq!(
+        host(&nested).brief(),
+        "{{f64,f64,f64},{f64,f64,f64},…, 10 fields, 240 bytes}"
+    );
+    let one_member = format!("{{{{{}}}}}", vec!["u8"; 100].join(","));
+    assert_eq!(host(&one_member).brief(), "{…, 1 field, 100 bytes}");
+}
+
+#[test]
 fn bad_structs_are_errors_not_truncations() {
     let parse = |d: &str| Struct::parse(d, Target::HOST).unwrap_err();
     assert_eq!(parse("{}"), StructError::Empty);

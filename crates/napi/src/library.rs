@@ -7,7 +7,7 @@ use napi::{sys, Env, Result};
 use napi_derive::napi;
 
 use crate::external::{from_external, to_external, Tagged};
-use crate::raw::{read_string, throw_on_failure, Failure, Raw};
+use crate::raw::{mentioning, quoted, read_string, throw_on_failure, Failure, Raw};
 use crate::to_js::to_js;
 
 #[napi]
@@ -39,23 +39,26 @@ impl LibraryState {
         let library = self.library.lock().unwrap_or_else(PoisonError::into_inner);
         let library = library.as_ref().ok_or_else(|| {
             Failure::type_error(format!(
-                "Library {:?} is closed: cannot look up symbol {name:?}",
-                self.path
+                "Library {} is closed: cannot look up symbol {}",
+                quoted(&self.path),
+                quoted(name)
             ))
         })?;
         // SAFETY: the symbol is only turned into an address, never dereferenced here.
         let symbol = unsafe { library.get::<*const ()>(name.as_bytes()) }.map_err(|e| {
             Failure::range_error(format!(
-                "Library {:?}: symbol {name:?} not found: {}",
-                self.path,
-                with_cause(&e)
+                "Library {}: symbol {} not found: {}",
+                quoted(&self.path),
+                quoted(name),
+                mentioning(&with_cause(&e), name)
             ))
         })?;
         let address = *symbol as usize;
         if address == 0 {
             return Err(Failure::range_error(format!(
-                "Library {:?}: symbol {name:?} resolves to NULL",
-                self.path
+                "Library {}: symbol {} resolves to NULL",
+                quoted(&self.path),
+                quoted(name)
             )));
         }
         Ok(address)
@@ -112,8 +115,9 @@ impl NativeLibrary {
         }
         let loaded = load(&path, lazy, global, deep_bind).map_err(|e| {
             Failure::range_error(format!(
-                "Library.open: cannot open path {path:?}: {}",
-                with_cause(&e)
+                "Library.open: cannot open path {}: {}",
+                quoted(&path),
+                mentioning(&with_cause(&e), &path)
             ))
         });
         let library = throw_on_failure(env.raw(), loaded)?;

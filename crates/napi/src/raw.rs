@@ -176,6 +176,24 @@ pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<String>
 /// How many characters of a string a message quotes.
 const QUOTED_CHARS: usize = 40;
 
+/// `text` quoted for a message, its first 40 characters when longer (a 1 MB path or symbol name
+/// came back in a 2 MB message): `"abc"`, `"abcd…"…` with the length.
+pub fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}… ({} characters)", &text[..end], text.chars().count()),
+    }
+}
+
+/// `message` (an OS error's, which may repeat a path or name) with each `text` in it replaced by
+/// `quoted(text)` when that is shorter.
+pub fn mentioning(message: &str, text: &str) -> String {
+    if text.chars().nth(QUOTED_CHARS).is_none() {
+        return message.to_string();
+    }
+    message.replace(text, &quoted(text))
+}
+
 /// A short description of a JS value for error messages: `300`, `1.5`, `"abc"`, `12n`,
 /// `undefined`, `null`, `an object`, `a function`, `a symbol`. Bounded in size and cost whatever
 /// the value: a long string is cut (only its start is read), a bigint over 128 bits is described

@@ -1,5 +1,5 @@
 // Every type, as argument and as return value, in both directions, with the extreme values of
-// DESIGN.md. The other side of the boundary is always code bare-fn did not write: libffi (testlib's
+// each (README.md, Types). The other side of the boundary is always code bare-fn did not write: libffi (testlib's
 // dynamic caller and recorder) or rustc-compiled typed callers.
 import test from 'ava';
 

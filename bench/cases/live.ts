@@ -1,7 +1,7 @@
 // Case 5: live callbacks. Each contender creates up to 1,000,000 callbacks without releasing
 // them, in a child process of its own (so one contender's memory does not count against
 // another's); reported: how many it could create, the native memory per callback (outside the
-// JS heap: malloc'ed bytes and executable thunks, see live-child.ts; DESIGN.md's target is on
+// JS heap: malloc'ed bytes and executable thunks, see live-child.ts; the README's target is on
 // this one) and the resident memory per callback in all (RSS delta / count, including the JS
 // closures and wrappers).
 //   floor    per closure, the Node-API objects any addon holds to keep a JS function callable

@@ -217,7 +217,7 @@ pub fn get_queue_limit() -> u32 {
     queue_limit().try_into().unwrap_or(u32::MAX)
 }
 
-/// Changes the bound for queues of every env (index.ts checks the range).
+/// Changes the bound for queues of every env (lib/bare-fn.ts checks the range).
 #[napi_derive::napi(js_name = "setQueueLimit")]
 pub fn set_queue_limit(limit: u32) {
     QUEUE_LIMIT.store(limit as usize, Ordering::Relaxed);

@@ -90,7 +90,7 @@ fn address_at(
         base = pointer_arg(env, address, format_args!("{what}: address"))?;
     }
     let mut offset_value = 0i64;
-    // SAFETY: offset is an argument value (index.ts passes a checked safe integer).
+    // SAFETY: offset is an argument value (lib/memory.ts passes a checked safe integer).
     unsafe { sys::napi_get_value_int64(env, offset.0, &mut offset_value) };
     let offset = offset_value;
     if base == 0 {

@@ -1,4 +1,4 @@
-//! Where an error of a native -> JS call goes (DESIGN.md, Errors): to the BareFn's `onError`
+//! Where an error of a native -> JS call goes (README.md, Errors): to the BareFn's `onError`
 //! when it has one (if onError itself throws, its exception goes on as below); else, when JS is
 //! inside a call into native code through FnPtr/Library on this thread, it is rethrown from that
 //! call when it returns (the first error wins); else it becomes an uncaught exception of the

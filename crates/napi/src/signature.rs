@@ -23,7 +23,7 @@ impl NativeSignature {
 
 #[napi]
 impl NativeSignature {
-    /// Type and ABI names are validated by index.ts first; this re-checks them, and checks the
+    /// Type and ABI names are validated by lib/signature.ts first; this re-checks them, and checks the
     /// argument count and the calling convention on this target. A struct passed by value is
     /// given as its descriptor (`{f64,f64}`, crates/core structs.rs).
     /// `fixed`: a call of a variadic function, whose first `fixed` arguments are its fixed ones.

@@ -1,4 +1,4 @@
-//! Threading modes (DESIGN.md): where native code may call a BareFn from.
+//! Threading modes (README.md, Threading modes): where native code may call a BareFn from.
 
 use std::time::Duration;
 

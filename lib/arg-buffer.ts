@@ -14,7 +14,7 @@ import { encodeAt } from './memory.js';
 import { binding } from './native.js';
 import type { Param } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
-import type { Type } from './types.js';
+import { SCALARS, type Type } from './types.js';
 
 // Typed arrays use the platform's byte order, as the native side's u64 stores do.
 const buffer = binding.bareFnArgBuffer();
@@ -38,12 +38,12 @@ const passed: Reader = (value) => value;
 const UNSIGNED: readonly Reader[] = Array.from(unsigned, (_, position) => () => unsigned[position]);
 const SIGNED: readonly Reader[] = Array.from(signed, (_, position) => () => signed[position]);
 
-/** The same choice as arg_buffer.rs `passes`: the types whose JS values are bigints. */
+/** How an argument of `type` at `position` arrives: through the buffer when the addon's table
+ * says so (arg_buffer.rs `passes` decides), as a signed or unsigned bigint. */
 function readerOf(type: Type, position: number): Reader {
-  const name = type.name;
-  if (name === 'u64' || name === 'usize' || name === 'pointer') return UNSIGNED[position]!;
-  if (name === 'i64' || name === 'isize') return SIGNED[position]!;
-  return passed;
+  const { viaArgBuffer, signed } = SCALARS[type.name];
+  if (!viaArgBuffer) return passed;
+  return (signed ? SIGNED : UNSIGNED)[position]!;
 }
 
 /**

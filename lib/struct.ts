@@ -3,7 +3,7 @@
 // as bytes.
 import { binding } from './native.js';
 import { GETTERS, LAYOUTS, SETTERS, type Setter } from './scalars.js';
-import { describe, isType, t, type JsInput, type JsValue, type Type, type TypeName, optionReader } from './types.js';
+import { describe, isType, SCALARS, t, type JsInput, type JsValue, type Type, type TypeName, optionReader } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
 export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
@@ -243,18 +243,11 @@ function structWriter(names: readonly string[], offsets: readonly number[], writ
   );
 }
 
-const TYPED_ARRAYS: ReadonlyMap<Type, { new (length: number): ArrayBufferView & ArrayLike<unknown> }> = new Map<Type, never>([
-  [t.i8, Int8Array as never],
-  [t.u8, Uint8Array as never],
-  [t.i16, Int16Array as never],
-  [t.u16, Uint16Array as never],
-  [t.i32, Int32Array as never],
-  [t.u32, Uint32Array as never],
-  [t.f32, Float32Array as never],
-  [t.f64, Float64Array as never],
-  [t.i64, BigInt64Array as never],
-  [t.u64, BigUint64Array as never],
-]);
+/** The typed array of each scalar type that has one on every platform (the addon's table says
+ * which): an array field accepts one of its length as its value. */
+const TYPED_ARRAYS: ReadonlyMap<Type, { new (length: number): ArrayBufferView & ArrayLike<unknown> }> = new Map(
+  Object.values(SCALARS).flatMap(({ name, typedArray }) => (typedArray ? [[t[name], (globalThis as Record<string, unknown>)[typedArray] as never]] : [])),
+);
 
 /** A key JavaScript orders as an array index (before every other key of an object). */
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;

@@ -1,25 +1,68 @@
 // The scalar types (`t`), the JS types their values take, and argument checks shared by the API.
-/** Names of the scalar types, in the order of their native codes (crates/core Type::ALL). */
-const TYPE_NAMES = [
-  'void',
-  'bool',
-  'i8',
-  'u8',
-  'i16',
-  'u16',
-  'i32',
-  'u32',
-  'i64',
-  'u64',
-  'isize',
-  'usize',
-  'f32',
-  'f64',
-  'pointer',
-  'cstring',
-] as const;
+import { binding } from './native.js';
 
-export type TypeName = (typeof TYPE_NAMES)[number];
+/** The scalar types by name, with the JS type their values take: `TypeName`, `JsValue` and
+ * `JsInput` derive from it, and the addon's table (`SCALARS`), which says all else about each type
+ * (code, size, alignment), must agree with it. */
+const JS_TYPES = {
+  void: 'undefined',
+  bool: 'boolean',
+  i8: 'number',
+  u8: 'number',
+  i16: 'number',
+  u16: 'number',
+  i32: 'number',
+  u32: 'number',
+  i64: 'bigint',
+  u64: 'bigint',
+  isize: 'bigint',
+  usize: 'bigint',
+  f32: 'number',
+  f64: 'number',
+  pointer: 'bigint',
+  cstring: 'string',
+} as const;
+
+export type TypeName = keyof typeof JS_TYPES;
+const TYPE_NAMES = Object.keys(JS_TYPES) as TypeName[];
+
+/** One scalar type as the addon describes it (crates/napi scalar_types.rs). */
+export interface Scalar {
+  readonly name: TypeName;
+  /** The native type code. */
+  readonly code: number;
+  /** Bytes on this platform (void: 0). */
+  readonly size: number;
+  /** Alignment as a struct member on this platform. */
+  readonly align: number;
+  readonly js: 'undefined' | 'boolean' | 'number' | 'bigint' | 'string';
+  readonly signed: boolean;
+  /** Arguments of BareFns of this type come through the argument buffer (arg-buffer.ts). */
+  readonly viaArgBuffer: boolean;
+  /** The typed array whose elements are its values on every platform, if one is. */
+  readonly typedArray?: string | null;
+}
+
+/** The addon's table of scalar types, by name; the one source of what each type is. */
+export const SCALARS: Readonly<Record<TypeName, Scalar>> = (() => {
+  const records = binding.scalarTypes() as Scalar[];
+  const described = (list: readonly { readonly name: string; readonly js: string }[]) =>
+    list.map(({ name, js }) => `${name}: ${js}`).sort().join(', ');
+  const ours = described(TYPE_NAMES.map((name) => ({ name, js: JS_TYPES[name] })));
+  if (described(records) !== ours) {
+    throw new Error(
+      `bare-fn: the addon's scalar types (${described(records)}) are not this package's (${ours}): its native and JS files come from different builds`,
+    );
+  }
+  return Object.freeze(Object.fromEntries(records.map((record) => [record.name, Object.freeze(record)]))) as Record<TypeName, Scalar>;
+})();
+
+/** `values`, one per type name, placed at each type's code: the tables fast paths index by code. */
+export function byCode<V>(values: Readonly<Record<TypeName, V>>): readonly V[] {
+  const table: V[] = new Array<V>(TYPE_NAMES.length);
+  for (const name of TYPE_NAMES) table[SCALARS[name].code] = values[name];
+  return table;
+}
 
 /** A scalar C type. Use the members of `t`; other objects are rejected. */
 export interface Type<N extends TypeName = TypeName> {
@@ -28,19 +71,21 @@ export interface Type<N extends TypeName = TypeName> {
   readonly code: number;
 }
 
-type NumberTypes = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'f32' | 'f64';
-type BigIntTypes = 'i64' | 'u64' | 'isize' | 'usize' | 'pointer';
+/** The type names whose values are the JS type `J`. */
+type NamesOf<J> = { [N in TypeName]: (typeof JS_TYPES)[N] extends J ? N : never }[TypeName];
+type NumberTypes = NamesOf<'number'>;
+type BigIntTypes = NamesOf<'bigint'>;
 
 /** The JS type a native value of type N arrives as. */
-export type JsValue<N extends TypeName> = N extends 'void'
+export type JsValue<N extends TypeName> = N extends NamesOf<'undefined'>
   ? undefined
-  : N extends 'bool'
+  : N extends NamesOf<'boolean'>
     ? boolean
     : N extends NumberTypes
       ? number
       : N extends BigIntTypes
         ? bigint
-        : N extends 'cstring'
+        : N extends NamesOf<'string'>
           ? string | null
           : never;
 
@@ -49,10 +94,10 @@ export type JsInput<N extends TypeName> = N extends BigIntTypes ? bigint | numbe
 
 /** The members of `t` by code: a type is valid when it is the member its code names, which checks
  * identity with one indexed load (memory.read runs this per call). */
-const byCode: Type[] = [];
+const typeAt: Type[] = [];
 function makeType<N extends TypeName>(name: N): Type<N> {
-  const type = Object.freeze({ name, code: TYPE_NAMES.indexOf(name) });
-  byCode[type.code] = type;
+  const type = Object.freeze({ name, code: SCALARS[name].code });
+  typeAt[type.code] = type;
   return type;
 }
 
@@ -127,7 +172,7 @@ export function own<T>(object: Readonly<Record<string, T>>, key: string): T | un
 /** Whether `value` is a member of `t` (not a look-alike object). */
 export function isType(value: unknown): value is Type {
   const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
-  return typeof code === 'number' && byCode[code] === value;
+  return typeof code === 'number' && typeAt[code] === value;
 }
 
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */

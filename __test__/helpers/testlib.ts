@@ -10,10 +10,6 @@ import { testlibPath } from './platform.js';
 export { testlibPath };
 export const lib = Library.open(testlibPath);
 
-const TYPE_CODES: Record<TypeName, number> = {
-  void: 0, bool: 1, i8: 2, u8: 3, i16: 4, u16: 5, i32: 6, u32: 7,
-  i64: 8, u64: 9, isize: 10, usize: 11, f32: 12, f64: 13, pointer: 14, cstring: 15,
-};
 
 const f32Bits = new Uint32Array(1);
 const f32View = new Float32Array(f32Bits.buffer);
@@ -90,7 +86,7 @@ const recorderFree = lib.fn('tl_recorder_free', sig(t.void, [t.pointer]));
 type ScalarSignature = Signature<Type, readonly Type[]>;
 
 function codes(signature: ScalarSignature): Buffer {
-  return Buffer.from(signature.args.map((a) => TYPE_CODES[a.name]));
+  return Buffer.from(signature.args.map((a) => a.code));
 }
 
 /** Calls the function at `address` with signature `signature` through libffi; returns its result. */
@@ -102,7 +98,7 @@ function libffiCall(address: bigint, signature: ScalarSignature, args: readonly 
   const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
   const result = new BigUint64Array(1);
   return {
-    args: [address, TYPE_CODES[signature.ret.name], args.length, memory.addressOf(argCodes), memory.addressOf(raw), memory.addressOf(result)] as const,
+    args: [address, signature.ret.code, args.length, memory.addressOf(argCodes), memory.addressOf(raw), memory.addressOf(result)] as const,
     finish(status: number): unknown {
       void [keep, raw, argCodes]; // referenced until the call is over
       if (status !== 0) throw new Error(`testlib could not call ${signature}`);
@@ -151,7 +147,7 @@ export class Recorder implements Disposable {
     this.#signature = signature;
     const argCodes = Buffer.concat([codes(signature), Buffer.alloc(1)]);
     const ret = toRaw(signature.ret.name, returns, this.#keep);
-    this.#handle = recorderNew(TYPE_CODES[signature.ret.name], signature.args.length, memory.addressOf(argCodes), ret);
+    this.#handle = recorderNew(signature.ret.code, signature.args.length, memory.addressOf(argCodes), ret);
     if (this.#handle === 0n) throw new Error(`testlib could not make a recorder for ${signature}`);
   }
 

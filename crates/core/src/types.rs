@@ -82,6 +82,14 @@ impl Type {
         Type::ALL.into_iter().find(|t| t.name() == name)
     }
 
+    /// A signed integer type.
+    pub fn is_signed(self) -> bool {
+        matches!(
+            self,
+            Type::I8 | Type::I16 | Type::I32 | Type::I64 | Type::Isize
+        )
+    }
+
     pub fn class(self) -> Class {
         match self {
             Type::F32 | Type::F64 => Class::Float,

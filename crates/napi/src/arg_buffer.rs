@@ -25,8 +25,8 @@ use napi::sys;
 use crate::callback::OwnedRef;
 use crate::raw::{strong_ref, Failure};
 
-/// Whether an argument of type `ty` goes through the buffer. lib/arg-buffer.ts makes the same
-/// choice (its `KINDS`): the types whose JS values are bigints.
+/// Whether an argument of type `ty` goes through the buffer: the types whose JS values are
+/// bigints. lib/arg-buffer.ts reads the choice from the table of types (`scalar_types`).
 #[inline]
 pub fn passes(ty: Type) -> bool {
     matches!(

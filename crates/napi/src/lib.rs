@@ -22,6 +22,7 @@ mod owner_cell;
 mod raw;
 mod raw_exports;
 mod report;
+mod scalar_types;
 mod signature;
 mod stack;
 mod structs;

@@ -95,3 +95,22 @@ pub unsafe fn codes(codes: *const u8, n: u32) -> Option<Vec<Code>> {
         .map(|i| Code::from_u8(*codes.add(i)))
         .collect()
 }
+
+/// The name of type code `code` (`"pointer"`), NUL-terminated, or NULL for no code: the tests
+/// check that these codes are the addon's (api.test.ts), which numbers its types on its own.
+#[no_mangle]
+pub extern "C" fn tl_code_name(code: u8) -> *const std::ffi::c_char {
+    static NAMES: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (0..=u8::MAX)
+            .map_while(Code::from_u8)
+            .map(|code| {
+                let name = format!("{code:?}").to_lowercase();
+                std::ffi::CString::new(name).unwrap_or_default()
+            })
+            .collect()
+    });
+    names
+        .get(usize::from(code))
+        .map_or(std::ptr::null(), |name| name.as_ptr())
+}

@@ -39,7 +39,7 @@ test('the process exits normally while native threads are calling BareFns of eve
   const out = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 120_000 });
   tt.deepEqual([out.status, out.signal, out.stdout.trim()], [0, null, 'calls before exit: some']);
   // The threads were still calling after the main thread's JS ended: the calls are counted.
-  tt.regex(out.stderr, /^bare-fn: at exit, JS never ran \d+ calls (and never saw \d+ error reports? )?\(.*\): \d+ calls? of BareFn /m);
+  tt.regex(out.stderr, /^bare-fn: at exit, JS never ran \d+ calls (and never saw \d+ error reports? )?\(.*\): \d+ calls?( and \d+ error reports?)? of BareFn /m);
 });
 
 /** The line on stderr at exit naming calls JS never ran (crates/napi/src/dropped.rs). */
@@ -49,11 +49,14 @@ const neverRan = (total: string, of: string) =>
 test('BareFns registered as C exit handlers answer with their fallback on every exit path, with the exit code asked for, and are named at exit', (tt) => {
   const script = path.join(__dirname, 'helpers', 'exit-handler.ts');
   const run = (mode: string) => spawnSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8' });
-  // Exit handlers run in reverse order of registration: on_exit's first.
+  // Exit handlers run in reverse order of registration: on_exit's first, then __cxa_atexit's, then
+  // bare-fn's, which prints the line. On Windows each DLL's C runtime keeps its own table, run when
+  // the DLL is unloaded at exit, the C library's after the addon's (it was loaded first): its
+  // handler's call comes after the line, too late to be named (README, Threading modes: Teardown).
   const named =
     process.platform === 'linux'
       ? neverRan('2 calls', "1 call of BareFn (i32, pointer) -> i32 ('local'); 1 call of BareFn (pointer) -> void ('local')")
-      : neverRan('1 call', "1 call of BareFn () -> void ('local')");
+      : '';
   for (const [mode, code] of [['end', 0], ['exit', 3]] as const) {
     const out = run(mode);
     tt.deepEqual([out.status, out.signal, out.stdout, out.stderr], [code, null, '', named], mode);
@@ -83,6 +86,7 @@ test('calls JS never ran because the process exited are summed up on stderr; the
   const out = spawnSync(process.execPath, ['--import', 'tsx', script, 'exit'], { encoding: 'utf8' });
   tt.deepEqual(
     [out.status, out.signal, out.stdout, out.stderr],
-    [0, null, 'ran 0 calls\n', neverRan('1000 calls', "1000 calls of BareFn ({cstring,u32}) -> void ('nonblocking')")],
+    // Where the BareFn was created: the line of `new BareFn` in the script.
+    [0, null, 'ran 0 calls\n', neverRan('1000 calls', `1000 calls of BareFn ({cstring,u32}) -> void ('nonblocking', created at <anonymous> (${script}:16:19))`)],
   );
 });

@@ -5,7 +5,7 @@
 //! way round. Decoding and the binding layer never see which ABI filled it.
 
 use crate::layout::{Exit, Loc, Place, Return, FP_REGS, GP_REGS};
-use crate::signature::{Signature, StructInput};
+use crate::signature::{ScalarInput, Signature, StructInput};
 use crate::signature::{MAX_ARGS, MAX_BY_VALUE};
 use crate::structs::Struct;
 
@@ -214,3 +214,11 @@ pub(crate) fn bits(bytes: &[u8]) -> u64 {
 /// The largest stack argument area an outgoing call can need on any convention: Win64's shadow
 /// space, 8 bytes per argument, and the structs copied there (each padded by less than 8).
 pub const MAX_STACK_BYTES: usize = 32 + 16 * MAX_ARGS + MAX_BY_VALUE;
+
+impl ScalarInput {
+    /// The raw encoding of this argument in `frame`.
+    #[inline]
+    pub fn decode(&self, frame: &Frame<'_>) -> u64 {
+        self.extension.apply(frame.read(self.loc))
+    }
+}

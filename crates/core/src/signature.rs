@@ -4,7 +4,6 @@
 use std::fmt;
 
 use crate::abi::{AbiError, CallConv, Flavor, Target, X86Conv};
-use crate::frame::Frame;
 use crate::layout::{self, Layout, Loc, Place, Return};
 use crate::param::Param;
 use crate::types::{Class, Extension, Type};
@@ -139,14 +138,6 @@ pub struct ScalarInput {
     /// A variadic `f32`, promoted to `double` as C does: its raw value (f32 bits) travels as the
     /// f64 of the same value (outgoing calls only).
     pub widen: bool,
-}
-
-impl ScalarInput {
-    /// The raw encoding of this argument in `frame`.
-    #[inline]
-    pub fn decode(&self, frame: &Frame<'_>) -> u64 {
-        self.extension.apply(frame.read(self.loc))
-    }
 }
 
 /// A struct argument: its size and where its bytes travel (`Frame::read_struct`).

@@ -22,7 +22,7 @@ use std::ptr;
 use bare_fn_core::{Type, MAX_ARGS, MAX_BY_VALUE};
 use napi::sys;
 
-use crate::callback::OwnedRef;
+use crate::owned_ref::OwnedRef;
 use crate::raw::{strong_ref, Failure};
 
 /// Whether an argument of type `ty` goes through the buffer: the types whose JS values are

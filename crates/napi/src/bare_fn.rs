@@ -21,28 +21,11 @@ use crate::callback::{JsCallback, Options};
 use crate::dispatch::{Dispatcher, Job, Payload};
 use crate::external::from_external;
 use crate::from_js::from_js;
-use crate::live;
+use crate::live::{self, NativeBareFn};
 use crate::memory::encoded_struct;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::threading::{Mode, Timeout};
 use crate::to_js::to_js;
-
-/// A live BareFn: the thunk and, through it, the callback it calls (`callback`). Dispose retires
-/// the thunk into quarantine (holding the callback, whose JS function is released at once).
-pub struct NativeBareFn {
-    pub thunk: Thunk<JsCallback>,
-    /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
-    keep_alive: bool,
-    /// Garbage-collected without dispose: kept until the thread ends, its place never reused
-    /// (see `live`).
-    pub leaked: bool,
-}
-
-impl NativeBareFn {
-    pub fn callback(&self) -> &JsCallback {
-        self.thunk.handler()
-    }
-}
 
 /// Bits of createBareFn's `flags`, set by lib/bare-fn.ts: the mode (0/1/2: local/blocking/nonblocking)
 /// in bits 0-1, then whether `{ ref: true }` was asked and which optional arguments are given,
@@ -78,7 +61,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
     let keep_alive = flags & KEEP_ALIVE != 0;
     // SAFETY: on env's JS thread.
     let dispatcher = unsafe { Dispatcher::of_env(env) }?;
-    let site = (flags & HAS_SITE != 0)
+    let mut site = (flags & HAS_SITE != 0)
         .then(|| read_string(env, created_at.0))
         .flatten();
     let make = |index| {
@@ -87,6 +70,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
             fallback,
             fallback_payload,
             mode,
+            created_at: site.take(),
         };
         // SAFETY: on env's JS thread (the dispatcher's); bare-fn.ts puts the function at `index`
         // of the env's table before the address can be known.
@@ -100,7 +84,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
             leaked: false,
         })
     };
-    let index = live::add(make, site)?;
+    let index = live::add(make)?;
     if keep_alive {
         // SAFETY: on env's thread with its live env.
         unsafe { dispatcher.keep_alive(env, true) };
@@ -285,7 +269,7 @@ pub fn release(left: impl IntoIterator<Item = Retired>) {
         });
         match owner {
             // Dropped there, or here if its env has gone meanwhile (`send` drops the job).
-            Some(dispatcher) => drop(dispatcher.send(Job::ReleaseThunk(retired))),
+            Some(dispatcher) => drop(dispatcher.send(Job::Later(Box::new(|| release([retired]))))),
             None => drop(retired),
         }
     }

@@ -13,11 +13,11 @@ use bare_fn_core::{
 use napi::sys;
 
 use crate::arg_buffer;
-use crate::dispatch::{Args, Dispatcher, Job, Payload, Sent};
+use crate::dispatch::{Args, Dispatcher, Job, Payload, Recipient, Sent};
 use crate::dropped;
 use crate::from_js::{convert_declined, exact};
-use crate::live;
 use crate::native_call::{self, JsScope};
+use crate::owned_ref::OwnedRef;
 use crate::owner_cell::OwnerCell;
 use crate::raw::{type_of, Failure};
 use crate::report::{report, Kind};
@@ -60,38 +60,6 @@ impl Drop for Returned {
 // SAFETY: it owns its string (nothing else points to it once the call that returned it ended).
 unsafe impl Send for Returned {}
 
-/// A strong Node-API reference that may be handed to another thread to be passed back: only its
-/// owning thread dereferences or deletes it.
-pub struct OwnedRef(sys::napi_ref);
-
-// SAFETY: the pointer is only used on the owning thread (see above); other threads only move it.
-unsafe impl Send for OwnedRef {}
-unsafe impl Sync for OwnedRef {}
-
-impl OwnedRef {
-    pub fn new(reference: sys::napi_ref) -> OwnedRef {
-        OwnedRef(reference)
-    }
-
-    /// The referenced value.
-    ///
-    /// # Safety
-    /// On the owning thread of the reference, with its live env, in a handle scope.
-    pub unsafe fn value(&self, env: sys::napi_env) -> sys::napi_value {
-        let mut value = ptr::null_mut();
-        // SAFETY: forwarded.
-        unsafe { sys::napi_get_reference_value(env, self.0, &mut value) };
-        value
-    }
-
-    /// # Safety
-    /// On the owning thread of the reference, with its live env; once.
-    pub unsafe fn delete(self, env: sys::napi_env) {
-        // SAFETY: forwarded.
-        unsafe { sys::napi_delete_reference(env, self.0) };
-    }
-}
-
 /// What only some BareFns have (see `JsCallback::extras`).
 struct Extras {
     /// Strong reference to onError, used on the owning thread only; released when the last
@@ -99,6 +67,9 @@ struct Extras {
     on_error: Option<OwnedRef>,
     /// The fallback C string (owned: the raw fallback points to it), or the fallback struct.
     fallback_payload: Option<Payload>,
+    /// Where it was created (a stack): recorded for BareFns other threads may call ('blocking',
+    /// 'nonblocking'), whose errors show it, and for every BareFn with BARE_FN_TRACE.
+    created_at: Option<String>,
 }
 
 /// A BareFn's handler. A million live BareFns hold a million of these: keep it small (see the
@@ -138,6 +109,7 @@ pub struct Options {
     pub fallback: u64,
     pub fallback_payload: Option<Payload>,
     pub mode: Mode,
+    pub created_at: Option<String>,
 }
 
 /// Where the arguments of a call come from, and where a C string or struct it returns goes:
@@ -215,10 +187,14 @@ impl JsCallback {
             dispatcher,
             report_queued: AtomicBool::new(false),
             reports_coalesced: AtomicU32::new(0),
-            extras: (options.on_error.is_some() || options.fallback_payload.is_some()).then(|| {
+            extras: (options.on_error.is_some()
+                || options.fallback_payload.is_some()
+                || options.created_at.is_some())
+            .then(|| {
                 Box::new(Extras {
-                    on_error: options.on_error.map(OwnedRef),
+                    on_error: options.on_error.map(OwnedRef::new),
                     fallback_payload: options.fallback_payload,
+                    created_at: options.created_at,
                 })
             }),
             fallback: options.fallback,
@@ -237,6 +213,11 @@ impl JsCallback {
         });
     }
 
+    /// Where it was created (see `Extras::created_at`).
+    pub fn created_at(&self) -> Option<&str> {
+        self.extras.as_ref()?.created_at.as_deref()
+    }
+
     fn on_error(&self) -> Option<&OwnedRef> {
         self.extras.as_ref()?.on_error.as_ref()
     }
@@ -249,10 +230,6 @@ impl JsCallback {
         self.mode
     }
 
-    pub fn fallback(&self) -> u64 {
-        self.fallback
-    }
-
     pub fn dispatcher(&self) -> &Arc<Dispatcher> {
         &self.dispatcher
     }
@@ -260,35 +237,6 @@ impl JsCallback {
     /// Whether the current thread is the one that owns it (whose env it belongs to).
     pub fn on_owning_thread(&self) -> bool {
         self.returned.is_owner()
-    }
-
-    /// Runs a call queued by another thread, on the owning thread.
-    ///
-    /// # Safety
-    /// On the owning thread, with its live env.
-    pub unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64 {
-        if self.disposed.load(Ordering::Acquire) {
-            return self.after_dispose(env);
-        }
-        // SAFETY: forwarded; not disposed. The jobs of one wake-up share batch scopes
-        // (`Dispatcher::run_batch`).
-        unsafe { self.invoke(env, self.enter_scope(env), &mut { args }) }
-    }
-
-    /// Reports an error that happened on another thread, on the owning thread.
-    ///
-    /// # Safety
-    /// On the owning thread, with its live env.
-    pub unsafe fn report_failure(&self, env: sys::napi_env, mut failure: Failure, kind: Kind) {
-        self.report_queued.store(false, Ordering::Release);
-        let coalesced = self.reports_coalesced.swap(0, Ordering::AcqRel);
-        if coalesced > 0 {
-            failure.message += &format!(
-                " ({coalesced} more errors of this BareFn on other threads were not reported \
-                 separately)"
-            );
-        }
-        self.refuse(env, failure, kind);
     }
 
     /// The handle scope for one call on the owning thread.
@@ -522,7 +470,7 @@ impl JsCallback {
     }
 
     unsafe fn report(&self, env: sys::napi_env, error: sys::napi_value, kind: Kind) {
-        let on_error = self.on_error().map(|r| r.0);
+        let on_error = self.on_error().map(OwnedRef::raw);
         // SAFETY: forwarded; on_error is a live reference of env.
         unsafe { report(env, error, kind, &*self.sig, on_error) };
     }
@@ -572,14 +520,51 @@ impl JsCallback {
         // right after.
         unsafe {
             let scope = self.enter_scope(env);
-            let error = match live::site(self.index, self) {
-                Some(site) => failure.to_js_at(env, &site),
+            let error = match self.created_at() {
+                Some(site) => failure.to_js_at(env, site),
                 None => failure.to_js(env),
             };
             self.report(env, error, kind);
             scope.leave(env, self.dispatcher.native_calls());
         }
         self.fallback
+    }
+}
+
+impl Recipient for JsCallback {
+    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64 {
+        if self.disposed.load(Ordering::Acquire) {
+            return self.after_dispose(env);
+        }
+        // SAFETY: forwarded; not disposed. The jobs of one wake-up share batch scopes
+        // (`Dispatcher::run_batch`).
+        unsafe { self.invoke(env, self.enter_scope(env), &mut { args }) }
+    }
+
+    unsafe fn report_failure(&self, env: sys::napi_env, mut failure: Failure, kind: Kind) {
+        self.report_queued.store(false, Ordering::Release);
+        let coalesced = self.reports_coalesced.swap(0, Ordering::AcqRel);
+        if coalesced > 0 {
+            failure.message += &format!(
+                " ({coalesced} more errors of this BareFn on other threads were not reported \
+                 separately)"
+            );
+        }
+        self.refuse(env, failure, kind);
+    }
+
+    fn fallback(&self) -> u64 {
+        self.fallback
+    }
+
+    fn dropped_calls(&self, calls: u64) {
+        dropped::count(self.key(), || self.describe(), calls, 0);
+    }
+
+    fn report_dropped(&self) {
+        self.report_queued.store(false, Ordering::Release);
+        let reports = 1 + u64::from(self.reports_coalesced.swap(0, Ordering::AcqRel));
+        dropped::count(self.key(), || self.describe(), 0, reports);
     }
 }
 
@@ -864,17 +849,6 @@ impl JsCallback {
         self.dropped_calls(1);
     }
 
-    pub fn dropped_calls(&self, calls: u64) {
-        dropped::count(self.key(), || self.describe(), calls, 0);
-    }
-
-    /// The queued report of this BareFn (and those coalesced into it) will never be seen.
-    pub fn report_dropped(&self) {
-        self.report_queued.store(false, Ordering::Release);
-        let reports = 1 + u64::from(self.reports_coalesced.swap(0, Ordering::AcqRel));
-        dropped::count(self.key(), || self.describe(), 0, reports);
-    }
-
     fn key(&self) -> usize {
         self as *const JsCallback as usize
     }
@@ -883,7 +857,8 @@ impl JsCallback {
     /// created is known on its own thread only).
     fn describe(&self) -> String {
         // The site is the stack where it was created: its first frame names the place.
-        let site = live::site(self.index, self)
+        let site = self
+            .created_at()
             .and_then(|stack| {
                 let frame = stack.lines().next()?.trim();
                 Some(format!(", created {frame}"))

@@ -29,12 +29,12 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use bare_fn_core::{Retired, MAX_ARGS};
+use bare_fn_core::MAX_ARGS;
 use napi::sys;
 
 use crate::arg_buffer::ArgBuffer;
-use crate::callback::{JsCallback, OwnedRef};
 use crate::native_call::{NativeCall, NativeCalls, ThreadCalls};
+use crate::owned_ref::OwnedRef;
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
 use crate::stack::Bounds;
@@ -57,24 +57,49 @@ pub enum Payload {
     Struct(Vec<u8>),
 }
 
+/// The BareFn a queued call or error report is for (callback.rs's `JsCallback`): what the queue
+/// asks of it. A trait, so that the queue does not depend on the callback that uses it.
+pub trait Recipient: Send + Sync {
+    /// Runs a call queued by another thread; its raw result.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64;
+
+    /// Reports an error that happened on another thread.
+    ///
+    /// # Safety
+    /// On the owning thread, with its live env.
+    unsafe fn report_failure(&self, env: sys::napi_env, failure: Failure, kind: Kind);
+
+    /// What a caller gets when the call cannot run.
+    fn fallback(&self) -> u64;
+
+    /// `calls` calls JS will never run: counted for the line at exit (`dropped`).
+    fn dropped_calls(&self, calls: u64);
+
+    /// Its queued error report will never be seen (counted for the line at exit).
+    fn report_dropped(&self);
+}
+
 pub enum Job {
     /// Run the callback with `args`; deliver the result to `completion` if a caller waits.
     Call {
-        callback: Arc<JsCallback>,
+        callback: Arc<dyn Recipient>,
         args: Args,
         completion: Option<Arc<Completion<Payload>>>,
     },
     /// Report an error that happened on another thread.
     Report {
-        callback: Arc<JsCallback>,
+        callback: Arc<dyn Recipient>,
         failure: Failure,
         kind: Kind,
     },
     /// Delete a reference that was let go of on another thread.
     Release(OwnedRef),
-    /// Release a thunk that left quarantine, on the thread that owns its callback, when no call
-    /// runs JS there (`bare_fn::release`).
-    ReleaseThunk(Retired),
+    /// Work for the owning thread once it is back in its event loop, which the env's teardown
+    /// drops undone (a thunk leaving quarantine, released where no call runs JS: `bare_fn::release`).
+    Later(Box<dyn FnOnce() + Send>),
 }
 
 impl Job {
@@ -124,7 +149,7 @@ impl Job {
             } => unsafe { callback.report_failure(env, failure, kind) },
             // SAFETY: forwarded; the reference belongs to this env.
             Job::Release(reference) => unsafe { reference.delete(env) },
-            Job::ReleaseThunk(retired) => crate::bare_fn::release([retired]),
+            Job::Later(work) => work(),
         }
     }
 }
@@ -134,7 +159,7 @@ impl Job {
 /// calls of one BareFn queued: counted one by one, they took 200 ms of the exit); nothing else
 /// can be done. The caller drops the jobs (or not, at process exit: `at_exit`).
 fn retire<'a>(jobs: impl IntoIterator<Item = &'a Job>) {
-    let mut run: Option<(&JsCallback, u64)> = None;
+    let mut run: Option<(&dyn Recipient, u64)> = None;
     for job in jobs {
         match job {
             Job::Call {
@@ -146,16 +171,16 @@ fn retire<'a>(jobs: impl IntoIterator<Item = &'a Job>) {
                     completion.complete(callback.fallback(), None);
                 }
                 match &mut run {
-                    Some((last, calls)) if ptr::eq(*last, &**callback) => *calls += 1,
+                    Some((last, calls)) if ptr::addr_eq(*last, &**callback) => *calls += 1,
                     _ => {
-                        if let Some((last, calls)) = run.replace((callback, 1)) {
+                        if let Some((last, calls)) = run.replace((&**callback, 1)) {
                             last.dropped_calls(calls);
                         }
                     }
                 }
             }
             Job::Report { callback, .. } => callback.report_dropped(),
-            Job::Release(_) | Job::ReleaseThunk(_) => {}
+            Job::Release(_) | Job::Later(_) => {}
         }
     }
     if let Some((last, calls)) = run {

@@ -18,6 +18,7 @@ mod live;
 mod memory;
 mod native_call;
 mod outgoing;
+mod owned_ref;
 mod owner_cell;
 mod raw;
 mod raw_exports;

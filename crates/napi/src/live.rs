@@ -5,17 +5,32 @@
 //! leak reports run there).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ptr;
 use std::sync::Mutex;
 
 use bare_fn_core::{Thunk, Type};
 use napi::sys;
 
-use crate::bare_fn::NativeBareFn;
 use crate::callback::JsCallback;
 use crate::raw::{string, Failure};
 use crate::to_js::to_js;
+
+/// A live BareFn: the thunk and, through it, the callback it calls (`callback`). Dispose retires
+/// the thunk into quarantine (holding the callback, whose JS function is released at once).
+pub struct NativeBareFn {
+    pub thunk: Thunk<JsCallback>,
+    /// Created with `{ ref: true }`: counted in its env's keep-alive until disposed.
+    pub keep_alive: bool,
+    /// Garbage-collected without dispose: kept until the thread ends, its place never reused
+    /// (see `live`).
+    pub leaked: bool,
+}
+
+impl NativeBareFn {
+    pub fn callback(&self) -> &JsCallback {
+        self.thunk.handler()
+    }
+}
 
 /// A slab: adding and removing cost no hashing, and the JS object needs only the index.
 #[derive(Default)]
@@ -26,9 +41,6 @@ struct Registry {
     places: Vec<Option<NativeBareFn>>,
     /// Indexes of places without a BareFn, reused first.
     free: Vec<u32>,
-    /// Where BareFns were created, by index: traced ones (BARE_FN_TRACE) and those other threads
-    /// may call ('blocking', 'nonblocking'), whose errors show it.
-    sites: HashMap<u32, String>,
 }
 
 // A place is 24 bytes (a thunk's code address and slot, two flags; `None` in the slot's niche):
@@ -58,10 +70,7 @@ impl Drop for Registry {
 /// Registers the BareFn `make` builds for the index it is given (which its callback needs, to find
 /// its JS function); that index, for `take`, `mark_leaked` and `list`. `make` must not add or
 /// remove BareFns (it runs no JS).
-pub fn add(
-    make: impl FnOnce(u32) -> Result<NativeBareFn, Failure>,
-    created_at: Option<String>,
-) -> Result<u32, Failure> {
+pub fn add(make: impl FnOnce(u32) -> Result<NativeBareFn, Failure>) -> Result<u32, Failure> {
     let index = LIVE.with(|live| {
         let mut live = live.borrow_mut();
         match live.free.pop() {
@@ -79,9 +88,6 @@ pub fn add(
         match made {
             Ok(bare_fn) => {
                 live.places[index as usize] = Some(bare_fn);
-                if let Some(site) = created_at {
-                    live.sites.insert(index, site);
-                }
                 Ok(index)
             }
             Err(failure) => {
@@ -103,24 +109,8 @@ pub fn take(index: u32) -> Option<NativeBareFn> {
         }
         let bare_fn = place.take()?;
         live.free.push(index);
-        if !live.sites.is_empty() {
-            live.sites.remove(&index);
-        }
         Some(bare_fn)
     })
-}
-
-/// Where the BareFn of `callback` was created, if it is still live at `index` and that was
-/// recorded (BARE_FN_TRACE, or a BareFn other threads may call: lib/bare-fn.ts). A disposed
-/// BareFn's index may serve another since: its site is not this one's.
-pub fn site(index: u32, callback: &JsCallback) -> Option<String> {
-    LIVE.try_with(|live| {
-        let live = live.borrow();
-        let bare_fn = live.places.get(index as usize)?.as_ref()?;
-        std::ptr::eq(bare_fn.callback(), callback).then(|| live.sites.get(&index).cloned())?
-    })
-    .ok()
-    .flatten()
 }
 
 /// The thunk address of the BareFn at `index`, if it is live.
@@ -137,7 +127,7 @@ pub fn address(index: u32) -> Option<u64> {
 /// if it is not live or already marked.
 pub fn mark_leaked(index: u32) -> Option<String> {
     LIVE.with(|live| {
-        let Registry { places, sites, .. } = &mut *live.borrow_mut();
+        let Registry { places, .. } = &mut *live.borrow_mut();
         let bare_fn = places.get_mut(index as usize)?.as_mut()?;
         if bare_fn.leaked {
             return None;
@@ -146,7 +136,7 @@ pub fn mark_leaked(index: u32) -> Option<String> {
         let callback = bare_fn.callback();
         let (signature, mode) = (callback.signature(), callback.mode().name());
         let address = bare_fn.thunk.address();
-        let whereabouts = match sites.get(&index) {
+        let whereabouts = match callback.created_at() {
             Some(site) => format!("\nCreated {}", site.trim_start()),
             None => " Set BARE_FN_TRACE=1 to record where BareFns are created.".into(),
         };
@@ -179,15 +169,14 @@ pub unsafe fn list(env: sys::napi_env) -> sys::napi_value {
         let live = live.borrow();
         live.places
             .iter()
-            .enumerate()
-            .filter_map(|(i, place)| {
+            .filter_map(|place| {
                 let bare_fn = place.as_ref()?;
                 let callback = bare_fn.callback();
                 Some(Entry {
                     signature: callback.signature().to_string(),
                     threading: callback.mode().name(),
                     address: bare_fn.thunk.address() as u64,
-                    created_at: live.sites.get(&(i as u32)).cloned(),
+                    created_at: callback.created_at().map(str::to_owned),
                     leaked: bare_fn.leaked,
                 })
             })

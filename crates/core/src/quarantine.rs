@@ -13,7 +13,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use crate::thunk::{Handler, Retired, Thunk};
+use crate::capture::Handler;
+use crate::thunk::{Retired, Thunk};
 
 /// Thunks retired but not yet freed, oldest first.
 pub struct Quarantine {

@@ -22,9 +22,9 @@ use closure_ffi::JitAllocError;
 
 use super::{FP, FRAME_SIZE, GP, RESULT, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
-use crate::call::Registers;
+use crate::capture::{dispatcher, jit, Captured, Handler, Slot, Template};
 use crate::frame::RawFrame;
-use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
+use crate::registers::Registers;
 
 /// Makes a thunk of `flavor` calling the handler in `slot`; returns its code address.
 pub(crate) fn new_code<H: Handler>(

@@ -21,9 +21,9 @@ use closure_ffi::JitAllocError;
 
 use super::{FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
-use crate::call::Registers;
+use crate::capture::{dispatcher, jit, Captured, Handler, Slot, Template};
 use crate::frame::RawFrame;
-use crate::thunk::{dispatcher, jit, Captured, Handler, Slot, Template};
+use crate::registers::Registers;
 
 const X87: usize = std::mem::offset_of!(RawFrame, x87);
 const CALLEE_POPS: usize = std::mem::offset_of!(RawFrame, callee_pops);

@@ -1,0 +1,148 @@
+//! What a BareFn call could not do, reported: the callback threw or Node-API refused to run it,
+//! a call after dispose or on a foreign stack, and calls JS will never run (the line at exit).
+
+use std::ptr;
+use std::sync::Arc;
+
+use napi::sys;
+
+use super::JsCallback;
+use crate::dispatch::Recipient;
+use crate::native_call;
+use crate::owned_ref::OwnedRef;
+use crate::raw::Failure;
+use crate::report::{report, Kind};
+
+/// `napi_cannot_run_js` (Node-API 10), which Node returns instead of `napi_pending_exception`
+/// when an addon declares that version; the binding's napi-sys does not name it.
+const CANNOT_RUN_JS: sys::napi_status = 23;
+
+impl JsCallback {
+    /// The callback threw, or Node-API refused to run it: report why.
+    pub(super) unsafe fn fail_with_pending(
+        &self,
+        env: sys::napi_env,
+        status: sys::napi_status,
+    ) -> u64 {
+        let mut pending = false;
+        let mut error = ptr::null_mut();
+        // SAFETY: env live; the exception (if any) is taken out of the env.
+        unsafe {
+            sys::napi_is_exception_pending(env, &mut pending);
+            if pending {
+                sys::napi_get_and_clear_last_exception(env, &mut error);
+            }
+        }
+        if !pending && (status == sys::Status::napi_pending_exception || status == CANNOT_RUN_JS) {
+            // Refused without an exception: Node no longer lets JS run in this env, which only
+            // happens once it is being torn down (worker termination, process exit, after which
+            // C exit handlers may still call). From now on the BareFns of this env answer with
+            // their fallback at once (`Dispatcher::stop`), touching neither V8 nor thread-locals
+            // that may be gone; nobody can be told, and formatting a message per queued call
+            // made a flooded process take seconds to exit. (On a foreign stack such as koffi's,
+            // V8 leaves an exception pending: that is reported below.)
+            self.dispatcher.stop();
+            self.dropped_call();
+            return self.fallback;
+        }
+        let (error, kind) = if pending {
+            (error, Kind::Threw)
+        } else {
+            // Seen when the native caller runs on a stack V8 does not know, e.g. inside a koffi
+            // call (koffi runs native code on a stack of its own).
+            let failure = Failure::error(format!(
+                "BareFn {}: Node-API refused to call into JS (status {status}); the native \
+                 caller runs where JS cannot, e.g. on a foreign stack such as koffi's",
+                self.sig
+            ));
+            (failure.to_js(env), Kind::Refused)
+        };
+        // SAFETY: in the open scope.
+        unsafe { self.report(env, error, kind) };
+        self.fallback
+    }
+
+    pub(super) unsafe fn report(&self, env: sys::napi_env, error: sys::napi_value, kind: Kind) {
+        let on_error = self.on_error().map(OwnedRef::raw);
+        // SAFETY: forwarded; on_error is a live reference of env.
+        unsafe { report(env, error, kind, &*self.sig, on_error) };
+    }
+
+    /// Native code called a disposed BareFn on its owning thread.
+    pub(super) fn after_dispose(&self, env: sys::napi_env) -> u64 {
+        self.refuse(env, self.after_dispose_failure(), Kind::AfterDispose)
+    }
+
+    pub(super) fn after_dispose_failure(&self) -> Failure {
+        Failure::error(format!("BareFn {} called after dispose", self.sig))
+    }
+
+    /// Native code called on the owning thread, but on a stack V8 cannot run JS on: no JS can
+    /// run now, so the error is rethrown by an enclosing FnPtr call (without onError) or queued
+    /// for the event loop.
+    pub(super) fn foreign_stack(self: &Arc<Self>, env: sys::napi_env) -> u64 {
+        let failure = Failure::error(format!(
+            "BareFn {} was called on a foreign stack (e.g. inside a koffi call, which runs native \
+             code on a stack of its own); V8 cannot run JS there, so the call was refused",
+            self.sig
+        ));
+        if self.on_error().is_none() {
+            let mut scope = ptr::null_mut();
+            // SAFETY: creating values and references runs no JS; the scope is closed right after.
+            let stored = unsafe {
+                sys::napi_open_handle_scope(env, &mut scope);
+                let stored = native_call::store_error(env, failure.to_js(env));
+                sys::napi_close_handle_scope(env, scope);
+                stored
+            };
+            if stored {
+                return self.fallback; // rethrown by the enclosing FnPtr call
+            }
+        }
+        // onError, or an uncaught exception, once the event loop runs JS again.
+        self.post_failure(|| failure, Kind::Refused)
+    }
+
+    /// Reports `failure` without having run the callback; returns the fallback. On the owning
+    /// thread, with the dispatcher open (its callers check, or run from it).
+    pub(super) fn refuse(&self, env: sys::napi_env, failure: Failure, kind: Kind) -> u64 {
+        // A scope entered as for a call: onError (or an 'uncaughtException' handler) is JS, and
+        // while it runs, a native -> JS call made through other native code must not reuse a
+        // batch scope that is not the innermost one.
+        // SAFETY: env is live (this is its owning thread), the dispatcher open; the scope is left
+        // right after.
+        unsafe {
+            let scope = self.enter_scope(env);
+            let error = match self.created_at() {
+                Some(site) => failure.to_js_at(env, site),
+                None => failure.to_js(env),
+            };
+            self.report(env, error, kind);
+            scope.leave(env, self.dispatcher.native_calls());
+        }
+        self.fallback
+    }
+
+    /// A call JS will never run: its env is gone (counted for the line at exit, `dropped`).
+    pub fn dropped_call(&self) {
+        self.dropped_calls(1);
+    }
+
+    pub(super) fn key(&self) -> usize {
+        self as *const JsCallback as usize
+    }
+
+    /// "BareFn (i32) -> void ('nonblocking', created at …)", for the line at exit (where it was
+    /// created is known on its own thread only).
+    pub(super) fn describe(&self) -> String {
+        // The site is the stack where it was created: its first frame names the place.
+        let site = self
+            .created_at()
+            .and_then(|stack| {
+                let frame = stack.lines().next()?.trim();
+                Some(format!(", created {frame}"))
+            })
+            .unwrap_or_default();
+        format!("BareFn {} ('{}'{site})", self.sig, self.mode.name())
+    }
+}

@@ -14,6 +14,7 @@
  */
 import * as bareFn from './lib/bare-fn.js';
 import * as fnPtr from './lib/fn-ptr.js';
+import * as library from './lib/library.js';
 import * as mem from './lib/memory.js';
 import * as signature from './lib/signature.js';
 import * as structs from './lib/struct.js';
@@ -27,7 +28,7 @@ export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, CSignature, Fallback, Signature } from './lib/signature.js';
 export type { CTypes } from './lib/c-decl.js';
 export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
-export type { LibraryOptions } from './lib/fn-ptr.js';
+export type { LibraryOptions } from './lib/library.js';
 
 /** The types of signatures and of `memory`: the scalars, `t.struct` and `t.array`, and C's
  * `sizeof`, `alignof` and `offsetof`. */
@@ -51,8 +52,8 @@ export type BareFn<S extends Signature = Signature, M extends Threading = 'local
 export const DEFAULT_TIMEOUT_MS = bareFn.DEFAULT_TIMEOUT_MS;
 export const FnPtr = fnPtr.FnPtr;
 export type FnPtr<S extends Signature = Signature> = fnPtr.FnPtr<S>;
-export const Library = fnPtr.Library;
-export type Library = fnPtr.Library;
+export const Library = library.Library;
+export type Library = library.Library;
 export const errno = fnPtr.errno;
 export const lastError = fnPtr.lastError;
 /** Reads and writes of scalars, structs and bytes at native addresses, the address of JS-owned

@@ -96,24 +96,12 @@ impl Drop for LibraryState {
 
 #[napi]
 impl NativeLibrary {
-    /// dlopen's flags where there is dlopen (lib/fn-ptr.ts has checked the options are booleans,
-    /// given only where they mean something): `lazy` RTLD_LAZY (default) or RTLD_NOW, `global`
-    /// RTLD_GLOBAL or RTLD_LOCAL (default), `deep_bind` RTLD_DEEPBIND (glibc only).
+    /// Loads `path` with `options` (lib/library.ts has checked that each given is a boolean);
+    /// an option this platform's loader does not have is refused here, the one place that knows.
     #[napi(factory)]
-    pub fn open(
-        env: Env,
-        path: String,
-        lazy: Option<bool>,
-        global: Option<bool>,
-        deep_bind: Option<bool>,
-    ) -> Result<Self> {
-        if deep_bind == Some(true) && !has_deep_bind() {
-            let failure = Failure::type_error(
-                "Library.open: options.deepBind needs RTLD_DEEPBIND, which only glibc's dlopen has",
-            );
-            return Err(failure.throw(env.raw()));
-        }
-        let loaded = load(&path, lazy, global, deep_bind).map_err(|e| {
+    pub fn open(env: Env, path: String, options: OpenOptions) -> Result<Self> {
+        throw_on_failure(env.raw(), options.check())?;
+        let loaded = load(&path, &options).map_err(|e| {
             Failure::range_error(format!(
                 "Library.open: cannot open path {}: {}",
                 quoted(&path),
@@ -176,26 +164,65 @@ pub unsafe fn symbol(
     Ok(unsafe { to_js(env, bare_fn_core::Type::Pointer, address as u64) })
 }
 
-/// Loads `path` with the flags asked (each None: the default).
+/// `Library.open`'s options: dlopen's flags, each None when not given (the default).
+#[napi(object)]
+pub struct OpenOptions {
+    /// RTLD_LAZY (default) or RTLD_NOW.
+    pub lazy: Option<bool>,
+    /// RTLD_GLOBAL or RTLD_LOCAL (default).
+    pub global: Option<bool>,
+    /// RTLD_DEEPBIND (glibc only).
+    pub deep_bind: Option<bool>,
+}
+
+impl OpenOptions {
+    /// Refuses an option this platform's loader does not have.
+    fn check(&self) -> std::result::Result<(), Failure> {
+        let given = [
+            ("lazy", self.lazy),
+            ("global", self.global),
+            ("deepBind", self.deep_bind),
+        ];
+        if cfg!(windows) {
+            if let Some((name, _)) = given.iter().find(|(_, value)| value.is_some()) {
+                return Err(Failure::type_error(format!(
+                    "Library.open: options.{name} is a dlopen flag; Windows' LoadLibrary has none"
+                )));
+            }
+        }
+        if self.deep_bind == Some(true) && !has_deep_bind() {
+            let libc = if cfg!(target_os = "linux") {
+                "musl"
+            } else {
+                std::env::consts::OS
+            };
+            return Err(Failure::type_error(format!(
+                "Library.open: options.deepBind needs RTLD_DEEPBIND, which only glibc's dlopen \
+                 has (not {libc}'s)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Loads `path` with the flags asked.
 #[cfg(unix)]
 fn load(
     path: &str,
-    lazy: Option<bool>,
-    global: Option<bool>,
-    deep_bind: Option<bool>,
+    options: &OpenOptions,
 ) -> std::result::Result<libloading::Library, libloading::Error> {
     use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
-    let mut flags = if lazy.unwrap_or(true) {
+    let mut flags = if options.lazy.unwrap_or(true) {
         RTLD_LAZY
     } else {
         RTLD_NOW
     };
-    flags |= if global.unwrap_or(false) {
+    flags |= if options.global.unwrap_or(false) {
         RTLD_GLOBAL
     } else {
         RTLD_LOCAL
     };
-    if deep_bind == Some(true) {
+    if options.deep_bind == Some(true) {
         flags |= deep_bind_flag();
     }
     // SAFETY: loading a library runs its initializers; that is what the user asks for.
@@ -214,19 +241,16 @@ fn deep_bind_flag() -> i32 {
 }
 
 /// Whether dlopen here has RTLD_DEEPBIND (glibc).
-#[napi]
-pub fn has_deep_bind() -> bool {
+fn has_deep_bind() -> bool {
     cfg!(all(target_os = "linux", target_env = "gnu"))
 }
 
 #[cfg(windows)]
 fn load(
     path: &str,
-    _lazy: Option<bool>,
-    _global: Option<bool>,
-    _deep_bind: Option<bool>,
+    _options: &OpenOptions,
 ) -> std::result::Result<libloading::Library, libloading::Error> {
-    // LoadLibrary has none of dlopen's flags (fn-ptr.ts refuses them on Windows).
+    // LoadLibrary has none of dlopen's flags (`OpenOptions::check` refuses them on Windows).
     // SAFETY: as above.
     unsafe { libloading::Library::new(path) }
 }

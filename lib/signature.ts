@@ -33,6 +33,8 @@ export interface Signature<R extends Param = Param, A extends readonly Param[] =
 interface NativeParts {
   readonly handle: unknown;
   readonly text: string;
+  /** How an error about what a BareFn of it returned starts ("BareFn (i32) -> i32 returned"). */
+  readonly returned: string;
 }
 const natives = new WeakMap<Signature, NativeParts>();
 
@@ -53,7 +55,7 @@ function nativeParts(ret: string, args: readonly string[], abi: Abi, fixed: numb
   let parts = byContent.get(key);
   if (parts === undefined) {
     const native = new binding.NativeSignature(ret, [...args], abi, fixed);
-    parts = { handle: native.handle(), text: native.toString() };
+    parts = { handle: native.handle(), text: native.toString(), returned: native.returnedWhat() };
     if (byContent.size >= CACHED_SIGNATURES) byContent.clear();
     byContent.set(key, parts);
   }
@@ -94,14 +96,14 @@ export function handleOf(signature: unknown, what: () => string): unknown {
 
 /** What `new BareFn` needs of the signature. */
 export function forBareFn(signature: unknown, what: string): ForBareFn {
-  const { handle, text } = lookup(natives, signature, what);
+  const { handle, text, returned } = lookup(natives, signature, what);
   const checked = signature as Signature;
   if (checked.variadic) {
     throw new TypeError(`${what} is variadic (${text}): a BareFn cannot be one (a thunk cannot read C's va_list); declare the arguments it receives`);
   }
   let made = forBareFns.get(checked);
   if (made === undefined) {
-    made = { handle, wrap: wrapperFor(checked.args, checked.ret, `BareFn ${text} returned`) };
+    made = { handle, wrap: wrapperFor(checked.args, checked.ret, returned) };
     forBareFns.set(checked, made);
   }
   return made;

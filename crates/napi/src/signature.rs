@@ -21,6 +21,12 @@ impl NativeSignature {
     }
 }
 
+/// What an error about the value a BareFn of `sig` returned starts with, here (scalars,
+/// callback/owning.rs) and in lib/arg-buffer.ts (structs, which JS encodes): `returnedWhat()`.
+pub fn returned_what(sig: &Signature) -> String {
+    format!("BareFn {sig} returned")
+}
+
 #[napi]
 impl NativeSignature {
     /// Type and ABI names are validated by lib/signature.ts first; this re-checks them, and checks the
@@ -45,6 +51,12 @@ impl NativeSignature {
     #[allow(clippy::inherent_to_string)]
     pub fn to_string(&self) -> String {
         self.inner.to_string()
+    }
+
+    /// See `returned_what`.
+    #[napi]
+    pub fn returned_what(&self) -> String {
+        returned_what(&self.inner)
     }
 
     /// An External holding this signature, for the plain Node-API functions (`createBareFn`,

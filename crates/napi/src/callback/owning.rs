@@ -14,6 +14,7 @@ use crate::from_js::{convert_declined, exact};
 use crate::native_call::JsScope;
 use crate::raw::type_of;
 use crate::report::Kind;
+use crate::signature::returned_what;
 use crate::to_js::{cstr_to_js, to_js};
 
 /// Where the arguments of a call come from, and where a C string or struct it returns goes:
@@ -252,7 +253,7 @@ impl JsCallback {
                 raw
             }
             Err(failure) => {
-                let failure = failure.context(format_args!("BareFn {} returned", self.sig));
+                let failure = failure.context(returned_what(&self.sig));
                 // SAFETY: in the open scope.
                 unsafe { self.report(env, failure.to_js(env), Kind::BadReturn) };
                 self.fallback

@@ -2,7 +2,7 @@
 // offending argument and value, and nothing crashes.
 import test from 'ava';
 
-import { BareFn, FnPtr, Library, MAX_ARGS, memory, sig, t, type Abi, type Signature } from '../index.js';
+import { BareFn, FnPtr, Library, MAX_ARGS, memory, sig, t, type Abi, type Signature } from '../src/index.js';
 
 import { libcPath, targetAbis, targetName } from './helpers/platform.js';
 

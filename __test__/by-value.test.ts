@@ -9,7 +9,7 @@ import path from 'node:path';
 import test from 'ava';
 import koffi from 'koffi';
 
-import { BareFn, FnPtr, memory, sig, t, type FieldType, type StructType } from '../index.js';
+import { BareFn, FnPtr, memory, sig, t, type FieldType, type StructType } from '../src/index.js';
 
 import { byValue, records } from './helpers/by-value.js';
 import { SHAPES } from './helpers/struct-shapes.js';

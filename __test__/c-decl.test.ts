@@ -3,7 +3,7 @@
 // pointing at the token at fault.
 import test from 'ava';
 
-import { Library, memory, sig, t, type Type } from '../index.js';
+import { Library, memory, sig, t, type Type } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
 
 const windows = process.platform === 'win32';

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import { FnPtr, Library, memory, sig, t } from '../index.js';
+import { FnPtr, Library, memory, sig, t } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
 
 const libc = Library.open(libcPath);
@@ -162,7 +162,7 @@ test('functions that the garbage collector takes free their plans, struct result
 test('a worker that made and called functions ends: their plans are freed with its env, nothing else changes', async (tt) => {
   const script = `
     const { parentPort } = require('node:worker_threads');
-    const { Library, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))});
+    const { Library, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'build', 'index.js'))});
     const libc = Library.open(${JSON.stringify(libcPath)});
     const Div = t.struct({ quot: t.i32, rem: t.i32 });
     const fns = [];

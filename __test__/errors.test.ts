@@ -3,7 +3,7 @@
 // else it is rethrown from the bare-fn call (FnPtr / Library function) that entered native code.
 import test from 'ava';
 
-import { BareFn, Library, memory, sig, t, type TypeName } from '../index.js';
+import { BareFn, Library, memory, sig, t, type TypeName } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
 import { callViaLibffi, lib } from './helpers/testlib.js';
 

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { BareFn, FnPtr, Library, memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t } from '../src/index.js';
 import { byValue } from './helpers/by-value.js';
 import { libcPath } from './helpers/platform.js';
 import { lib } from './helpers/testlib.js';
@@ -14,7 +14,7 @@ test('structs nested deeper than 256 levels are refused where they are made, eve
   // 10,000 levels crashed a worker with its default stack in native recursion, 2,000 with 1 MB.
   const script = `
     const { parentPort } = require('node:worker_threads');
-    const { t, memory } = require(${JSON.stringify(path.join(__dirname, '..', 'index.js'))});
+    const { t, memory } = require(${JSON.stringify(path.join(__dirname, '..', 'build', 'index.js'))});
     const report = [];
     let s = t.struct({ v: t.u8 });
     try {

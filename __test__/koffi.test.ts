@@ -8,7 +8,7 @@ import path from 'node:path';
 import test from 'ava';
 import koffi from 'koffi';
 
-import { FnPtr, memory, sig, t } from '../index.js';
+import { FnPtr, memory, sig, t } from '../src/index.js';
 import { KOFFI_NAMES, fromKoffi } from './helpers/koffi-types.js';
 import { EXTREMES, VALUE_TYPES, lib, testlibPath, typeOf } from './helpers/testlib.js';
 

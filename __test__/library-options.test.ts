@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 
 import test from 'ava';
 
-import { Library, memory, sig, t } from '../index.js';
+import { Library, memory, sig, t } from '../src/index.js';
 
 const glibc = process.platform === 'linux' && (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime !== undefined;
 const onGlibc = glibc ? test : undefined;

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { BareFn, type ErrorInfo, sig, t } from '../index.js';
+import { BareFn, type ErrorInfo, sig, t } from '../src/index.js';
 import { callOnThread, lib } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
@@ -122,11 +122,11 @@ test.serial('a thunk pushed out of the quarantine by another thread is released 
 test('BARE_FN_QUARANTINE must be an integer: blank and other text are errors, not 0 or NaN', (tt) => {
   for (const value of ['', ' ', 'abc', '1.5']) {
     const error = tt.throws(() =>
-      execFileSync(process.execPath, ['-e', "require('./index.js')"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: value }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync(process.execPath, ['-e', "require('./build/index.js')"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: value }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     tt.true((error as Error & { stderr: string }).stderr.includes(`RangeError: BARE_FN_QUARANTINE must be an integer from 0 to 10000000; got ${JSON.stringify(value)}`), value);
   }
-  const out = execFileSync(process.execPath, ['-e', "console.log(require('./index.js').BareFn.quarantine)"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: ' 7 ' }, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['-e', "console.log(require('./build/index.js').BareFn.quarantine)"], { cwd: path.join(__dirname, '..'), env: { ...process.env, BARE_FN_QUARANTINE: ' 7 ' }, encoding: 'utf8' });
   tt.is(out.trim(), '7');
 });
 
@@ -224,7 +224,7 @@ test.serial('a refused call from another thread, without onError, is an uncaught
   // `at <anonymous_script>:0`.
   const script = `
     require('tsx/cjs');
-    const { BareFn, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'index.ts'))});
+    const { BareFn, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.ts'))});
     const { runThreadsBlocking } = require(${JSON.stringify(path.join(__dirname, 'helpers', 'testlib.ts'))});
     process.on('uncaughtException', (e) => { console.log(e.stack); process.exit(0); });
     function makeTheBareFn() {
@@ -245,7 +245,7 @@ test.serial('a refused call from another thread, without onError, is an uncaught
 test.serial('an error of a call from another thread, without onError, is an uncaught exception of the owning thread', (tt) => {
   const script = `
     require('tsx/cjs');
-    const { BareFn, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'index.ts'))});
+    const { BareFn, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.ts'))});
     process.on('uncaughtException', (e) => { console.log('uncaught: ' + e.message); process.exit(0); });
     const cb = new BareFn(sig(t.i32, [t.i32, t.i32]), () => { throw new RangeError('boom from a queued call'); }, { threading: 'blocking', fallback: -4 });
     setTimeout(() => {}, 5000);

@@ -1,10 +1,10 @@
 // memory.read serves reads inside memory passed to memory.addressOf from a JS view of the same
-// bytes (lib/memory.ts). These tests hold that path to what a native read gives, at its edges:
+// bytes (src/lib/memory.ts). These tests hold that path to what a native read gives, at its edges:
 // region bounds, offsets, NULL, addresses that wrap modulo 2^64, misalignment, detached buffers.
 import test from 'ava';
 import koffi from 'koffi';
 
-import { memory, t } from '../index.js';
+import { memory, t } from '../src/index.js';
 import { KOFFI_NAMES, fromKoffi } from './helpers/koffi-types.js';
 import { VALUE_TYPES, typeOf } from './helpers/testlib.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-const index = JSON.stringify(path.resolve(__dirname, '..', 'index.js'));
+const index = JSON.stringify(path.resolve(__dirname, '..', 'build', 'index.js'));
 const program = `
   const { BareFn, sig, t } = require(${index});
   let seen;

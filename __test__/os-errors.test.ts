@@ -3,7 +3,7 @@ import fs from 'node:fs';
 
 import test from 'ava';
 
-import { errno, lastError, Library, sig, t } from '../index.js';
+import { errno, lastError, Library, sig, t } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
 
 const ENOENT = 2;

@@ -56,11 +56,11 @@ const tarballs = (() => {
 
 test('the main package ships the JS, the types and the loader, and no native binary', (tt) => {
   const files = tarList(tarballs.main);
-  // Every module of lib/ (its sources), compiled, with its declarations.
-  const modules = readdirSync(path.join(root, 'lib')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  // Every module of src/lib/, compiled into build/lib/, with its declarations.
+  const modules = readdirSync(path.join(root, 'src', 'lib')).filter((f) => f.endsWith('.ts'));
   tt.true(modules.length >= 7);
-  const lib = modules.flatMap((m) => [`package/lib/${m.replace(/\.ts$/, '.d.ts')}`, `package/lib/${m.replace(/\.ts$/, '.js')}`]);
-  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/index.d.ts', 'package/index.js', ...lib, 'package/package.json'].sort());
+  const lib = modules.flatMap((m) => [`package/build/lib/${m.replace(/\.ts$/, '.d.ts')}`, `package/build/lib/${m.replace(/\.ts$/, '.js')}`]);
+  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/build/index.d.ts', 'package/build/index.js', ...lib, 'package/package.json'].sort());
   tt.deepEqual(tarList(tarballs.platform), [
     'package/README.md',
     `package/bare-fn.${platformName}.node`,
@@ -84,7 +84,7 @@ test('installed from the tarballs, offline and without Rust: TypeScript, CommonJ
   writeFileSync(path.join(dir, 'cjs.cjs'), "const { BareFn, sig, t } = require('bare-fn'); const f = new BareFn(sig(t.i32, []), () => 7); console.log(typeof f.address); f.dispose();");
   tt.is(run(dir, process.execPath, ['cjs.cjs']).trim(), 'bigint');
   // Loads from the exports object (`bareFn.memory.read(bareFn.t.i32, p)` in compiled TS, per
-  // native call) are only optimised while it keeps fast properties (index.ts explains).
+  // native call) are only optimised while it keeps fast properties (src/index.ts explains).
   writeFileSync(path.join(dir, 'fast.cjs'), "console.log(%HasFastProperties(require('bare-fn')), Object.keys(require('bare-fn')).join());");
   tt.is(run(dir, process.execPath, ['--allow-natives-syntax', 'fast.cjs']).trim(), 'true t,MAX_ARGS,sig,BareFn,DEFAULT_TIMEOUT_MS,FnPtr,Library,errno,lastError,memory');
   writeFileSync(path.join(dir, 'esm.mjs'), "import { BareFn, FnPtr, sig, t } from 'bare-fn'; const f = new BareFn(sig(t.i32, [t.i32]), (x) => x * 2); console.log(FnPtr.from(f.address, f.signature)(21)); f.dispose();");

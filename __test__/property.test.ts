@@ -4,7 +4,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 
-import { BareFn, type ErrorInfo, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../index.js';
+import { BareFn, type ErrorInfo, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../src/index.js';
 import { Recorder, VALUE_TYPES, callViaLibffi, callViaLibffiOnKoffiThread, type ValueType } from './helpers/testlib.js';
 
 const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {

@@ -3,7 +3,7 @@
 // callbacks, and recurse through native code, checking every value.
 import test from 'ava';
 
-import { BareFn, memory, sig, t } from '../index.js';
+import { BareFn, memory, sig, t } from '../src/index.js';
 import { callViaLibffi, lib } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);

@@ -3,7 +3,7 @@
 // dynamic caller and recorder) or rustc-compiled typed callers.
 import test from 'ava';
 
-import { BareFn, FnPtr, sig, t } from '../index.js';
+import { BareFn, FnPtr, sig, t } from '../src/index.js';
 import { EXTREMES, Recorder, VALUE_TYPES, callViaLibffi, typeOf } from './helpers/testlib.js';
 
 for (const name of VALUE_TYPES) {

@@ -3,8 +3,8 @@
 // types values take must agree, so that a type added to one layer and not another fails here.
 import test from 'ava';
 
-import { memory, sig, t, type Type } from '../index.js';
-import { SCALARS, type TypeName } from '../lib/types.js';
+import { memory, sig, t, type Type } from '../src/index.js';
+import { SCALARS, type TypeName } from '../src/lib/types.js';
 
 import { lib } from './helpers/testlib.js';
 

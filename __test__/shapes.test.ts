@@ -4,7 +4,7 @@
 // written in assembly (testlib).
 import test from 'ava';
 
-import { BareFn, FnPtr, memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, memory, sig, t } from '../src/index.js';
 import { callerFor, targetAbis } from './helpers/platform.js';
 import { callViaLibffi, lib, toRaw } from './helpers/testlib.js';
 
@@ -106,7 +106,7 @@ test('every convention of this platform is called by, and calls, code compiled f
 
 test('every argument count from 0 to 16 reaches the callback in order', (tt) => {
   // 64-bit, size and pointer arguments come through the argument buffer and a wrapper per arity
-  // (lib/arg-buffer.ts): every arity has some, signed and unsigned, at moving positions.
+  // (src/lib/arg-buffer.ts): every arity has some, signed and unsigned, at moving positions.
   const kinds = [t.u32, t.pointer, t.f32, t.i64, t.u32, t.isize, t.usize, t.u64] as const;
   const typeAt = (i: number) => kinds[(i + Math.floor(i / 8)) % kinds.length]!;
   const valueOf = (i: number): unknown => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import test from 'ava';
 import koffi from 'koffi';
 
-import { Library, memory, sig, t, type FieldType, type StructType } from '../index.js';
+import { Library, memory, sig, t, type FieldType, type StructType } from '../src/index.js';
 
 import { testlibC } from './helpers/by-value-c.js';
 import { libcPath } from './helpers/platform.js';
@@ -210,7 +210,7 @@ test('memory.alloc: zero-filled, typed or sized, freed once; the address is an e
 
 test('a block garbage-collected without dispose is reported, like a leaked BareFn', (tt) => {
   const script = `
-    const { memory } = require(${JSON.stringify(path.join(root, 'index.js'))});
+    const { memory } = require(${JSON.stringify(path.join(root, 'build', 'index.js'))});
     process.on('warning', (w) => console.log(w.name + ': ' + w.message));
     (() => { memory.alloc(48); })();
     // Collected at some gc; the warning comes from the registry's callback after it.

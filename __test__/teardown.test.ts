@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { sig, t } from '../index.js';
+import { sig, t } from '../src/index.js';
 import { callOnThread, lib, runThreads } from './helpers/testlib.js';
 
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));

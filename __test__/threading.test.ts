@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import test from 'ava';
 
-import { BareFn, type ErrorInfo, sig, t } from '../index.js';
+import { BareFn, type ErrorInfo, sig, t } from '../src/index.js';
 import { callOnThread, expectedOnThread, expectedTextOnThread, lib, runThreads, runThreadsBlocking, wideArgs } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);

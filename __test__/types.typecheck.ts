@@ -1,6 +1,6 @@
 // Type-level tests, checked by `tsc --noEmit` (npm run test:types). Every @ts-expect-error line
 // must stay an error: if one compiles, tsc reports the directive as unused and the check fails.
-import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type CSignature, type JsValue, type Signature, type Type } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type CSignature, type JsValue, type Signature, type Type } from '../src/index.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 const OnEvent = sig(t.void, [t.u32, t.f64], { abi: 'system' });

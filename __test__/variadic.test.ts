@@ -3,7 +3,7 @@
 // doubles than registers; errors for what cannot be passed.
 import test from 'ava';
 
-import { BareFn, FnPtr, Library, memory, sig, t } from '../index.js';
+import { BareFn, FnPtr, Library, memory, sig, t } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
 
 const windows = process.platform === 'win32';

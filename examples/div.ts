@@ -2,7 +2,7 @@
 // a div_t / lldiv_t ({ quot, rem }), inet_ntoa takes a struct in_addr (POSIX; Windows: the
 // Universal C Runtime, whose msvcrt.dll predecessor has no lldiv). Run: npm run
 // example:div -- 17 5
-import { Library, sig, t } from '../index.js';
+import { Library, sig, t } from '../src/index.js';
 
 const libcPath = { win32: 'ucrtbase.dll', darwin: '/usr/lib/libSystem.B.dylib' }[process.platform as string] ?? 'libc.so.6';
 const libc = Library.open(libcPath);

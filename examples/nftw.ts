@@ -1,6 +1,6 @@
 // Walks a directory tree with libc's nftw, reading the `struct stat` and `struct FTW` it hands
 // each callback with memory.read (Linux; run: npm run example:nftw -- <dir>).
-import { BareFn, Library, memory, sig, t } from '../index.js';
+import { BareFn, Library, memory, sig, t } from '../src/index.js';
 
 import { FTW, Stat } from './stat.js';
 

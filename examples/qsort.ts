@@ -2,7 +2,7 @@
 // TypeScript function passed as a plain C function pointer.
 //
 //   npm run demo
-import { BareFn, Library, memory, sig, t } from '../index.js';
+import { BareFn, Library, memory, sig, t } from '../src/index.js';
 
 const N = 1_000_000;
 

@@ -2,7 +2,7 @@
 // Their layout differs between architectures (x86-64 kept an older layout; arm64 uses the generic
 // one), so each is declared per architecture, with every field, in the order of the headers.
 // __test__/structs.test.ts checks sizeof and every offsetof against gcc's for this platform.
-import { t } from '../index.js';
+import { t } from '../src/index.js';
 
 const timespec = t.struct({ tv_sec: t.i64, tv_nsec: t.i64 });
 

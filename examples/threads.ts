@@ -4,7 +4,7 @@
 // JS thread while its native thread waits, and the value it returns comes back to that thread as
 // the thread's result, which pthread_join (GetExitCodeThread) hands over. Run:
 //   npm run example:threads
-import { BareFn, Library, memory, sig, t } from '../index.js';
+import { BareFn, Library, memory, sig, t } from '../src/index.js';
 
 const THREADS = 64;
 const windows = process.platform === 'win32';

@@ -3,7 +3,7 @@
 'use strict';
 const path = require('node:path');
 const { app } = require('electron');
-const { BareFn, Library, memory, sig, t } = require(path.join(__dirname, '..', 'index.js'));
+const { BareFn, Library, memory, sig, t } = require(path.join(__dirname, '..', 'build', 'index.js'));
 
 function smoke() {
   const libc = Library.open('libc.so.6');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds what `npm run demo` and `npm run bench` need when it is missing: the native addon,
-// the test library the benchmarks call through, and index.js compiled from index.ts (also when
+// the test library the benchmarks call through, and build/index.js compiled from src/index.ts (also when
 // a TS source is newer than its output: the benchmarks measure the compiled package, as users
 // load it); with the argument `bench`, also the Node-API floor's addon (crates/bench-floor).
 'use strict';
@@ -12,17 +12,17 @@ const root = path.join(__dirname, '..');
 const steps = [
   ['binding.js', 'build:native'],
   ['target/release/libbare_fn_testlib.so', 'build:testlib'],
-  ['index.js', 'build:ts'],
+  ['build/index.js', 'build:ts'],
   ...(process.argv[2] === 'bench' ? [['target/release/libbare_fn_bench_floor.so', 'build:bench-floor']] : []),
 ];
 const addon = readdirSync(root).some((f) => f.startsWith('bare-fn.') && f.endsWith('.node'));
 /** A TS source of the package compiled after its output. */
 function staleTs() {
-  const lib = path.join(root, 'lib');
-  const sources = ['index.ts', ...readdirSync(lib).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join('lib', f))];
+  const lib = path.join(root, 'src', 'lib');
+  const sources = ['index.ts', ...readdirSync(lib).filter((f) => f.endsWith('.ts')).map((f) => path.join('lib', f))];
   return sources.some((source) => {
-    const output = path.join(root, source.replace(/\.ts$/, '.js'));
-    return !existsSync(output) || statSync(path.join(root, source)).mtimeMs > statSync(output).mtimeMs;
+    const output = path.join(root, 'build', source.replace(/\.ts$/, '.js'));
+    return !existsSync(output) || statSync(path.join(root, 'src', source)).mtimeMs > statSync(output).mtimeMs;
   });
 }
 for (const [artifact, script] of steps) {

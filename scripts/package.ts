@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import os from 'node:os';
 import path from 'node:path';
 
-import { platformTriple } from '../lib/platform.js';
+import { platformTriple } from '../src/lib/platform.js';
 
 const root = path.resolve(__dirname, '..');
 
@@ -33,7 +33,7 @@ function pack(dir: string, out: string, env: NodeJS.ProcessEnv): string {
 export function packageCheckout(out: string, env: NodeJS.ProcessEnv = process.env): { main: string; platform: string } {
   const platform = platformTriple();
   const addon = path.join(root, `bare-fn.${platform}.node`);
-  if (!existsSync(addon) || !existsSync(path.join(root, 'index.js'))) throw new Error('build first: npm run build:native && npm run build:ts');
+  if (!existsSync(addon) || !existsSync(path.join(root, 'build', 'index.js'))) throw new Error('build first: npm run build:native && npm run build:ts');
   const stage = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-stage-'));
   try {
     const main = path.join(stage, 'main');

@@ -7,7 +7,7 @@
 // loop, so a loop that never yields holds all of them until it ends.
 //
 //   npm run soak            (SOAK_COUNT to change the count)
-import { BareFn, sig, t } from '../index.js';
+import { BareFn, sig, t } from '../src/index.js';
 import { lib } from '../__test__/helpers/testlib.js';
 
 const COUNT = Number(process.env.SOAK_COUNT ?? 1_000_000);

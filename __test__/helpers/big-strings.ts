@@ -3,7 +3,7 @@
 // the calls of one native call share handle scopes. Prints the most the JS heap grew, in MiB.
 import v8 from 'node:v8';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { lib } from './testlib.js';
 
 declare const gc: () => void;

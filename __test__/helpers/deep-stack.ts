@@ -3,7 +3,7 @@
 // foreign one such as koffi's). Posts [how deep in MiB, the call's result].
 import { parentPort } from 'node:worker_threads';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { lib } from './testlib.js';
 
 const position = lib.fn('tl_stack_position', sig(t.usize, []));

@@ -4,7 +4,7 @@
 // by the main thread when done.
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { lib } from './testlib.js';
 
 const { flags } = workerData as { flags: Int32Array };

@@ -2,7 +2,7 @@
 // __cxa_atexit, which atexit calls, and on_exit; atexit elsewhere) run after JS is gone, on every exit path: argv[2] is 'end'
 // (the script ends), 'exit' (process.exit(3)) or 'throw' (an uncaught exception). They must
 // answer with their fallback without touching V8 or destroyed thread-locals.
-import { BareFn, Library, sig, t } from '../../index.js';
+import { BareFn, Library, sig, t } from '../../src/index.js';
 import { libcPath } from './platform.js';
 
 const libc = Library.open(libcPath);

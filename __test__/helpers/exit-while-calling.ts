@@ -1,7 +1,7 @@
 // Child process of teardown.test.ts: native threads keep calling BareFns of every mode while the
 // main thread finishes its script and the process exits. It must exit with code 0, no crash, no
 // hang. Prints how many calls the threads had made by then.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { expectedOnThread, lib } from './testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);

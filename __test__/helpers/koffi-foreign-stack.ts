@@ -6,7 +6,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 
 import koffi from 'koffi';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { lib, testlibPath } from './testlib.js';
 
 async function inWorkers(count: number): Promise<void> {

@@ -3,7 +3,7 @@
 // in bare-fn) in shapes.h, and in layouts.c tables of gcc's sizeof, _Alignof and offsetof for them.
 // `npm run gen:layouts` writes them (and by_value.c, by-value-c.ts); structs.test.ts checks the
 // files are current and compares the tables with bare-fn's.
-import { type ArrayType, type FieldType, type StructType } from '../../index.js';
+import { type ArrayType, type FieldType, type StructType } from '../../src/index.js';
 
 import { SHAPES, SYSTEM } from './struct-shapes.js';
 

@@ -1,6 +1,6 @@
 // Child process of lifetime.test.ts (run with --expose-gc): leak detection is attached late (see
 // BareFn.#watchLater), so check what that must not change. Prints, as JSON, what each step saw.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 
 const S = sig(t.i32, [t.i32]);
 const warnings: string[] = [];

@@ -1,6 +1,6 @@
 // Child process of lifetime.test.ts (run with --expose-gc): a BareFn that becomes unreachable
 // without dispose is reported once as a leak, stays listed by BareFn.live(), and stays callable.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { lib } from './testlib.js';
 
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));

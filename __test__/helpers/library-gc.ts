@@ -1,7 +1,7 @@
 // Child process of lifetime.test.ts (--expose-gc): the only Library object of testlib in this
 // process becomes garbage after an address was taken from it; garbage collection must not unload
 // the library under the address. Prints the call's result.
-import { FnPtr, Library, sig, t } from '../../index.js';
+import { FnPtr, Library, sig, t } from '../../src/index.js';
 import { testlibPath } from './platform.js';
 
 declare const gc: () => void;

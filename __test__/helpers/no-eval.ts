@@ -1,7 +1,7 @@
 // Run by by-value.test.ts in a Node started with --disallow-code-generation-from-strings, as an
 // Electron renderer under a Content Security Policy without 'unsafe-eval' is: structs then go
 // through bare-fn's loops instead of generated readers and writers. Prints what it got as JSON.
-import { BareFn, FnPtr, memory, sig, t } from '../../index.js';
+import { BareFn, FnPtr, memory, sig, t } from '../../src/index.js';
 
 import { byValue } from './by-value.js';
 

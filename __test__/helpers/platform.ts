@@ -3,8 +3,8 @@
 // where with BARE_FN_TESTLIB.
 import path from 'node:path';
 
-import type { Abi } from '../../index.js';
-import { platformTriple } from '../../lib/platform.js';
+import type { Abi } from '../../src/index.js';
+import { platformTriple } from '../../src/lib/platform.js';
 
 const root = path.resolve(__dirname, '..', '..');
 

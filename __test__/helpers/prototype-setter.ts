@@ -1,7 +1,7 @@
 // Child process of lifetime.test.ts: a setter on Object.prototype that creates a BareFn must not
 // run while BareFn.live() builds its list (it made the addon panic on its registry). Prints the
 // number of entries live() saw and whether the setter ran.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 
 let setterRan = false;
 const made: BareFn<ReturnType<typeof sig>>[] = [];

@@ -3,7 +3,7 @@
 // - 'queued': 1,000 calls of a 'nonblocking' BareFn; they must run before the process exits;
 // - 'refused': a 'local' BareFn called on another thread; the refusal must be reported;
 // - 'exit': as 'queued', then process.exit(0) before they can run: the line at exit names them.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { callOnThread, lib } from './testlib.js';
 
 const mode = process.argv[2];

@@ -1,7 +1,7 @@
 // Child process of lifetime.test.ts (run with --expose-gc): dispose() releases a BareFn's JS
 // functions, the callback at once and onError when the thunk leaves quarantine, while the BareFn
 // object itself is still reachable.
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 
 const S = sig(t.i32, []);
 BareFn.quarantine = 0;

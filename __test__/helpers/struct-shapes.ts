@@ -3,7 +3,7 @@
 // scripts/gen-layouts.ts: every shape that changes classification or layout, random shapes (the
 // property test: a fixed seed, so the C and the tests agree), and the system structs of
 // examples/stat.ts. Order matters: it is the order of the C tables.
-import { t, type StructType } from '../../index.js';
+import { t, type StructType } from '../../src/index.js';
 import { FTW, StatArm64, StatX64 } from '../../examples/stat.js';
 
 import { randomStruct, SCALARS, seeded } from './struct-values.js';

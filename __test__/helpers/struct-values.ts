@@ -1,6 +1,6 @@
 // Values and shapes for struct tests: a deterministic value of any struct or array type, the
 // value as bare-fn reads it back, and random struct shapes (nested, arrays, packed).
-import { type FieldType, type StructType, t } from '../../index.js';
+import { type FieldType, type StructType, t } from '../../src/index.js';
 
 /** A deterministic value for every field of a type, different per seed. */
 export function sample(type: FieldType, seed: number): unknown {

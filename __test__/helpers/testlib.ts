@@ -3,7 +3,7 @@
 // and the benchmarks.
 import koffi from 'koffi';
 
-import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../index.js';
+import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../src/index.js';
 
 import { testlibPath } from './platform.js';
 

@@ -2,7 +2,7 @@
 // terminated (teardown.test.ts). The blocking one has ref: true, which keeps the worker alive.
 import { parentPort } from 'node:worker_threads';
 
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { expectedOnThread } from './testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);

@@ -2,7 +2,7 @@
 // and from testlib threads, then reports (electron.test.ts runs several at once).
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { BareFn, memory, sig, t } from '../../index.js';
+import { BareFn, memory, sig, t } from '../../src/index.js';
 import { expectedOnThread, lib, runThreads } from './testlib.js';
 
 const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));

@@ -5,7 +5,7 @@
 // emulated timings mean nothing).
 //   System V  testlib's C loop calling a BareFn made with abi 'sysv64'
 //   Win64     the same loop compiled as extern "win64", calling a BareFn made with abi 'win64'
-import { BareFn, Library, sig, t } from '../../index.js';
+import { BareFn, Library, sig, t } from '../../src/index.js';
 import { testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, nsPer } from '../harness.js';
 

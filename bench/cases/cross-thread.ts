@@ -12,7 +12,7 @@ import os from 'node:os';
 import koffi from 'koffi';
 
 import { floor } from '../floor.js';
-import { BareFn, sig, t } from '../../index.js';
+import { BareFn, sig, t } from '../../src/index.js';
 import { expectedOnThread, join, runThreads, spawnVoid, testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, median } from '../harness.js';
 

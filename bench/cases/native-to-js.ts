@@ -8,7 +8,7 @@
 import koffi from 'koffi';
 
 import { floor } from '../floor.js';
-import { BareFn, Library, type Signature, sig, t } from '../../index.js';
+import { BareFn, Library, type Signature, sig, t } from '../../src/index.js';
 import { testlibPath } from '../../__test__/helpers/testlib.js';
 import { type CaseResult, interleaved, nsPer } from '../harness.js';
 

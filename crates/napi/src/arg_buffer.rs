@@ -7,7 +7,7 @@
 //! pointers per call were a sixth of the whole call (bench/README.md). So for each such argument
 //! the call writes the raw 64 bits into the env's argument buffer at the argument's position and
 //! passes `undefined` in its place; the BareFn's JS function is then a wrapper made by
-//! lib/arg-buffer.ts that reads those positions from the buffer and calls the callback with them.
+//! src/lib/arg-buffer.ts that reads those positions from the buffer and calls the callback with them.
 //!
 //! The buffer is one ArrayBuffer per env, allocated by V8 (Electron forbids external buffers),
 //! held by a strong reference; its backing store does not move and is never detached (nothing
@@ -26,7 +26,7 @@ use crate::owned_ref::OwnedRef;
 use crate::raw::{strong_ref, Failure};
 
 /// Whether an argument of type `ty` goes through the buffer: the types whose JS values are
-/// bigints. lib/arg-buffer.ts reads the choice from the table of types (`scalar_types`).
+/// bigints. src/lib/arg-buffer.ts reads the choice from the table of types (`scalar_types`).
 #[inline]
 pub fn passes(ty: Type) -> bool {
     matches!(
@@ -38,7 +38,7 @@ pub fn passes(ty: Type) -> bool {
 /// The buffer's layout: MAX_ARGS u64 slots, one per argument position; then the bytes of the
 /// struct arguments of a call, each at the next multiple of 8 in argument order (`STRUCTS_AT`,
 /// room for MAX_BY_VALUE bytes and that padding); then a returned struct (`RETURN_AT`), which
-/// the JS wrapper writes. lib/arg-buffer.ts finds the two offsets through `argBufferLayout`.
+/// the JS wrapper writes. src/lib/arg-buffer.ts finds the two offsets through `argBufferLayout`.
 pub const STRUCTS_AT: usize = MAX_ARGS * size_of::<u64>();
 pub const RETURN_AT: usize = STRUCTS_AT + MAX_BY_VALUE + 8 * MAX_ARGS;
 const SIZE: usize = RETURN_AT + MAX_BY_VALUE;
@@ -125,7 +125,7 @@ impl ArgBuffer {
     }
 }
 
-/// `[STRUCTS_AT, RETURN_AT]`, for lib/arg-buffer.ts.
+/// `[STRUCTS_AT, RETURN_AT]`, for src/lib/arg-buffer.ts.
 #[napi_derive::napi]
 pub fn arg_buffer_layout() -> Vec<u32> {
     vec![STRUCTS_AT as u32, RETURN_AT as u32]

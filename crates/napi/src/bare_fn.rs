@@ -1,5 +1,5 @@
 //! A BareFn's native half: a thunk and the JS callback it calls, owned by this thread's live
-//! registry (`live`); the `BareFn` of lib/bare-fn.ts holds its index. Created, queried, disposed
+//! registry (`live`); the `BareFn` of src/lib/bare-fn.ts holds its index. Created, queried, disposed
 //! and reported leaked through plain Node-API callbacks (raw_exports.rs): napi-rs's class
 //! machinery (object wrap, registry, option-object parsing) cost most of a create + dispose.
 //!
@@ -27,7 +27,7 @@ use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
 use crate::threading::{Mode, Timeout};
 use crate::to_js::to_js;
 
-/// Bits of createBareFn's `flags`, set by lib/bare-fn.ts: the mode (0/1/2: local/blocking/nonblocking)
+/// Bits of createBareFn's `flags`, set by src/lib/bare-fn.ts: the mode (0/1/2: local/blocking/nonblocking)
 /// in bits 0-1, then whether `{ ref: true }` was asked and which optional arguments are given,
 /// so that only those are read (a Node-API call each).
 const MODE_BITS: u32 = 3;
@@ -36,7 +36,7 @@ const HAS_ON_ERROR: u32 = 8;
 const HAS_FALLBACK: u32 = 16;
 const HAS_SITE: u32 = 32;
 
-/// `createBareFn(signature, flags, timeoutMs, onError, fallback, createdAt)`: lib/bare-fn.ts has checked
+/// `createBareFn(signature, flags, timeoutMs, onError, fallback, createdAt)`: src/lib/bare-fn.ts has checked
 /// every argument's type. Returns the BareFn's index in the live registry, where bare-fn.ts then
 /// puts its JS function in the env's function table.
 ///
@@ -100,7 +100,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
 /// # Safety
 /// As for `create`.
 pub unsafe fn address(env: sys::napi_env, [index]: [Raw; 1]) -> Result<sys::napi_value, Failure> {
-    // lib/bare-fn.ts reads the address before dispose only.
+    // src/lib/bare-fn.ts reads the address before dispose only.
     let address = live::address(index_of(env, index)?)
         .ok_or_else(|| Failure::type_error("BareFn: address read after dispose"))?;
     // SAFETY: in the callback's scope.
@@ -173,7 +173,7 @@ pub unsafe fn run_queued(env: sys::napi_env, []: [Raw; 0]) -> Result<sys::napi_v
     Ok(unsafe { to_js(env, Type::F64, (ran as f64).to_bits()) })
 }
 
-/// A BareFn's index, as lib/bare-fn.ts passes it.
+/// A BareFn's index, as src/lib/bare-fn.ts passes it.
 fn index_of(env: sys::napi_env, value: Raw) -> Result<u32, Failure> {
     let mut index = 0;
     // SAFETY: value is an argument of the current call; a non-number gives a status.
@@ -186,7 +186,7 @@ fn index_of(env: sys::napi_env, value: Raw) -> Result<u32, Failure> {
 
 fn number(env: sys::napi_env, value: Raw) -> f64 {
     let mut out = 0.0;
-    // SAFETY: value is an argument of the current call (a number, checked by lib/bare-fn.ts).
+    // SAFETY: value is an argument of the current call (a number, checked by src/lib/bare-fn.ts).
     unsafe { sys::napi_get_value_double(env, value.0, &mut out) };
     out
 }
@@ -240,7 +240,7 @@ pub fn quarantine_capacity() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-/// Changes the quarantine bound (lib/bare-fn.ts checks the range); shrinking releases the oldest when
+/// Changes the quarantine bound (src/lib/bare-fn.ts checks the range); shrinking releases the oldest when
 /// no call can be inside their handlers (`release`).
 #[napi(js_name = "setQuarantineCapacity")]
 pub fn set_quarantine_capacity(capacity: u32) {

@@ -242,7 +242,7 @@ pub fn get_queue_limit() -> u32 {
     queue_limit().try_into().unwrap_or(u32::MAX)
 }
 
-/// Changes the bound for queues of every env (lib/bare-fn.ts checks the range).
+/// Changes the bound for queues of every env (src/lib/bare-fn.ts checks the range).
 #[napi_derive::napi(js_name = "setQueueLimit")]
 pub fn set_queue_limit(limit: u32) {
     QUEUE_LIMIT.store(limit as usize, Ordering::Relaxed);
@@ -286,7 +286,7 @@ pub struct Dispatcher {
     /// The env thread's stack (see `stack`).
     stack: Bounds,
     /// The env's function table: a JS array holding each live BareFn's JS function at its index
-    /// in the live registry (lib/bare-fn.ts puts it there and clears it on dispose). One strong
+    /// in the live registry (src/lib/bare-fn.ts puts it there and clears it on dispose). One strong
     /// reference for the env, which frees it at teardown; never used after `close`.
     functions: OwnedRef,
     /// Where 64-bit, size and pointer arguments go (see `arg_buffer`).

@@ -2,7 +2,7 @@
 //! because their env was gone (`process.exit()`, an uncaught exception, a terminated worker, calls
 //! arriving after teardown), summed up in one line on stderr when the process exits.
 //!
-//! Work queued when the event loop ends is not lost: lib/bare-fn.ts runs it at 'beforeExit'
+//! Work queued when the event loop ends is not lost: src/lib/bare-fn.ts runs it at 'beforeExit'
 //! (`Dispatcher::run_pending`). What remains is only what JS could no longer run; without this
 //! line a script whose nonblocking calls vanished would end with code 0 and no word.
 //!

@@ -1,4 +1,4 @@
-//! The Node-API binding of bare-fn. lib/*.ts wrap these classes and functions into the public
+//! The Node-API binding of bare-fn. src/lib/*.ts wrap these classes and functions into the public
 //! API; nothing here is meant to be used directly.
 
 // Under clippy, napi-derive's export registration does not count as a use, so every #[napi]

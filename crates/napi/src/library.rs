@@ -96,7 +96,7 @@ impl Drop for LibraryState {
 
 #[napi]
 impl NativeLibrary {
-    /// Loads `path` with `options` (lib/library.ts has checked that each given is a boolean);
+    /// Loads `path` with `options` (src/lib/library.ts has checked that each given is a boolean);
     /// an option this platform's loader does not have is refused here, the one place that knows.
     #[napi(factory)]
     pub fn open(env: Env, path: String, options: OpenOptions) -> Result<Self> {

@@ -1,7 +1,7 @@
 //! The live BareFns of this thread's env, which own their native halves (`NativeBareFn`): every
 //! BareFn from creation to dispose, and forever once leaked (its thunk is never freed). A BareFn's
 //! JS object holds its index here, and its JS function is at the same index of the env's function
-//! table (lib/bare-fn.ts, `functions`). Touched only on the owning JS thread (create, dispose and
+//! table (src/lib/bare-fn.ts, `functions`). Touched only on the owning JS thread (create, dispose and
 //! leak reports run there).
 
 use std::cell::RefCell;
@@ -36,7 +36,7 @@ impl NativeBareFn {
 #[derive(Default)]
 struct Registry {
     /// The BareFns by index; `None` for a place without one. Nothing reports a disposed BareFn
-    /// as leaked (its leak watch is taken back by dispose, lib/bare-fn.ts), so a place needs no
+    /// as leaked (its leak watch is taken back by dispose, src/lib/bare-fn.ts), so a place needs no
     /// generation.
     places: Vec<Option<NativeBareFn>>,
     /// Indexes of places without a BareFn, reused first.

@@ -17,7 +17,7 @@ use crate::from_js::from_js;
 use crate::raw::{describe, read_string, throw_on_failure, undefined, Failure, Raw};
 use crate::to_js::to_js;
 
-/// The type code argument (lib/memory.ts passes `t.*.code`). Arguments here are taken raw and read
+/// The type code argument (src/lib/memory.ts passes `t.*.code`). Arguments here are taken raw and read
 /// with one Node-API call each: napi-rs's typed arguments check each value's type first, which
 /// was most of the cost of a read.
 fn type_from_code(env: sys::napi_env, code: Raw, what: &str) -> std::result::Result<Type, Failure> {
@@ -90,7 +90,7 @@ fn address_at(
         base = pointer_arg(env, address, format_args!("{what}: address"))?;
     }
     let mut offset_value = 0i64;
-    // SAFETY: offset is an argument value (lib/memory.ts passes a checked safe integer).
+    // SAFETY: offset is an argument value (src/lib/memory.ts passes a checked safe integer).
     unsafe { sys::napi_get_value_int64(env, offset.0, &mut offset_value) };
     let offset = offset_value;
     if base == 0 {
@@ -109,7 +109,7 @@ fn address_at(
 }
 
 /// The native range `length` bytes at `address + offset` and the JS-owned `view`'s bytes, for a
-/// copy between them (`[address, offset, view, length, what]`: lib/memory.ts passes a checked
+/// copy between them (`[address, offset, view, length, what]`: src/lib/memory.ts passes a checked
 /// length, and what the call is, for errors). The length is checked here against the view's real
 /// size too: a `byteLength` property can be made to say anything.
 fn byte_range(
@@ -248,10 +248,10 @@ unsafe fn write_raw(ty: Type, at: usize, raw: u64) {
 }
 
 /// `size` zero-filled bytes from the C heap (`calloc`: aligned for any C type), for
-/// `memory.alloc`; lib/block.ts frees them once with `memoryFree`.
+/// `memory.alloc`; src/lib/block.ts frees them once with `memoryFree`.
 #[napi(js_name = "memoryAlloc")]
 pub fn memory_alloc(env: Env, size: u32) -> Result<Raw> {
-    // SAFETY: calloc with a non-zero size (lib/block.ts checks it) returns memory or NULL.
+    // SAFETY: calloc with a non-zero size (src/lib/block.ts checks it) returns memory or NULL.
     let block = unsafe { libc::calloc(1, size as usize) };
     if block.is_null() {
         let failure = Failure::range_error(format!("memory.alloc: cannot allocate {size} bytes"));
@@ -263,7 +263,7 @@ pub fn memory_alloc(env: Env, size: u32) -> Result<Raw> {
     }))
 }
 
-/// Frees a block of `memoryAlloc` (lib/block.ts calls it once per block).
+/// Frees a block of `memoryAlloc` (src/lib/block.ts calls it once per block).
 #[napi(js_name = "memoryFree")]
 pub fn memory_free(env: Env, address: Raw) -> Result<()> {
     let env = env.raw();
@@ -271,7 +271,7 @@ pub fn memory_free(env: Env, address: Raw) -> Result<()> {
     let at = throw_on_failure(env, unsafe {
         from_js(env, Type::Pointer, address.0, &mut Vec::new())
     })?;
-    // SAFETY: `at` came from calloc in memory_alloc and is freed once (lib/block.ts).
+    // SAFETY: `at` came from calloc in memory_alloc and is freed once (src/lib/block.ts).
     unsafe { libc::free(at as usize as *mut c_void) };
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! thread-local push/pop and allocations), which cost most of a `memory.read` (about 90 of
 //! 130 ns), and its classes add an object registry and wrap per instance, most of a BareFn's
 //! create + dispose. The hot functions here take their arguments raw and do the same checks
-//! themselves. Their types are declared by hand in lib/native.ts (`RawExports`).
+//! themselves. Their types are declared by hand in src/lib/native.ts (`RawExports`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;

@@ -1,6 +1,6 @@
 //! `scalarTypes()`: every scalar type as one record, the table the TypeScript layer and the tests
-//! derive theirs from (lib/types.ts reads codes by name, lib/scalars.ts its readers and writers,
-//! lib/struct.ts the typed arrays, lib/arg-buffer.ts which arguments come through the buffer).
+//! derive theirs from (src/lib/types.ts reads codes by name, src/lib/scalars.ts its readers and writers,
+//! src/lib/struct.ts the typed arrays, src/lib/arg-buffer.ts which arguments come through the buffer).
 //! Adding a scalar type is a row in core's `Type`, its conversions here, and its names there.
 
 use bare_fn_core::abi::Target;

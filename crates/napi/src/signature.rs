@@ -22,14 +22,14 @@ impl NativeSignature {
 }
 
 /// What an error about the value a BareFn of `sig` returned starts with, here (scalars,
-/// callback/owning.rs) and in lib/arg-buffer.ts (structs, which JS encodes): `returnedWhat()`.
+/// callback/owning.rs) and in src/lib/arg-buffer.ts (structs, which JS encodes): `returnedWhat()`.
 pub fn returned_what(sig: &Signature) -> String {
     format!("BareFn {sig} returned")
 }
 
 #[napi]
 impl NativeSignature {
-    /// Type and ABI names are validated by lib/signature.ts first; this re-checks them, and checks the
+    /// Type and ABI names are validated by src/lib/signature.ts first; this re-checks them, and checks the
     /// argument count and the calling convention on this target. A struct passed by value is
     /// given as its descriptor (`{f64,f64}`, crates/core structs.rs).
     /// `fixed`: a call of a variadic function, whose first `fixed` arguments are its fixed ones.
@@ -60,7 +60,7 @@ impl NativeSignature {
     }
 
     /// An External holding this signature, for the plain Node-API functions (`createBareFn`,
-    /// `createCaller`), which cannot unwrap napi-rs classes. lib/signature.ts makes one per
+    /// `createCaller`), which cannot unwrap napi-rs classes. src/lib/signature.ts makes one per
     /// signature.
     #[napi]
     pub fn handle(&self, env: Env) -> Result<Raw> {

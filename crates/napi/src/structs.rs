@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use crate::raw::{throw_on_failure, Failure};
 
-/// `[size, align, ...offsets]` of the struct `descriptor` describes, on this platform. lib/struct.ts
+/// `[size, align, ...offsets]` of the struct `descriptor` describes, on this platform. src/lib/struct.ts
 /// checks fields first, naming them; these errors, starting with `what`, are for what only the
 /// layout can tell.
 #[napi(js_name = "structLayout")]

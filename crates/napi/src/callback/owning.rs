@@ -217,7 +217,7 @@ impl JsCallback {
             &Param::Scalar(ty) => unsafe { exact(env, ty, result) }
                 .unwrap_or_else(|| self.convert_result(env, ty, result, source)),
             Param::Struct(s) => {
-                // The wrapper encoded the result (lib/arg-buffer.ts) and gave undefined, or the
+                // The wrapper encoded the result (src/lib/arg-buffer.ts) and gave undefined, or the
                 // error saying why it could not.
                 if type_of(env, result) != sys::ValueType::napi_undefined {
                     // SAFETY: in the open scope of `invoke`.

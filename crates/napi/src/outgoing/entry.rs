@@ -170,7 +170,7 @@ impl CallPlan {
         }
         CallFrame::with(sig, |frame| {
             for (i, (input, &value)) in sig.inputs().iter().zip(argv).enumerate() {
-                // SAFETY (both arms): forwarded; a struct's bytes are those lib/fn-ptr.ts
+                // SAFETY (both arms): forwarded; a struct's bytes are those src/lib/fn-ptr.ts
                 // encoded, in a view of this call's scope.
                 let converted = match input {
                     Input::Scalar(scalar) => {

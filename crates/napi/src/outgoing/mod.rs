@@ -3,7 +3,7 @@
 //! library it came from, where a returned struct goes. A call (`entry`) reads its arguments from
 //! Node-API into the stack, converts them by the signature, calls through `call_raw_into` and
 //! converts the result: no napi-rs wrapper, no JS wrapper for a scalar signature, no heap
-//! allocation. lib/fn-ptr.ts adds `.address` and `.signature`, and wraps only what native code
+//! allocation. src/lib/fn-ptr.ts adds `.address` and `.signature`, and wraps only what native code
 //! cannot do itself: encoding and decoding structs, and the type/value pairs of variadic calls.
 
 mod cstrings;

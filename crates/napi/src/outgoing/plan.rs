@@ -30,7 +30,7 @@ pub struct CallPlan {
     pub name: Box<str>,
     /// Where a returned struct goes.
     pub result: Option<StructResult>,
-    /// The returned struct has C strings and the arguments do too: lib/fn-ptr.ts decodes the
+    /// The returned struct has C strings and the arguments do too: src/lib/fn-ptr.ts decodes the
     /// struct after the call returns, and its strings may point into the arguments' (strchr
     /// would), so those are kept until the next call (`kept`) instead of freed on return.
     pub keeps_strings: bool,
@@ -80,7 +80,7 @@ fn steps_of(sig: &Signature) -> Option<[Step; MAX_ARGS]> {
     Some(steps)
 }
 
-/// The JS bytes a returned struct is copied into, decoded by lib/fn-ptr.ts after the call.
+/// The JS bytes a returned struct is copied into, decoded by src/lib/fn-ptr.ts after the call.
 pub struct StructResult {
     /// A strong reference to the view, so that `data` stays valid while the plan lives; deleted
     /// by the plan's finalizer.
@@ -92,7 +92,7 @@ pub struct StructResult {
 /// `createCaller(signature, address, name, out, library)`: a function that calls `address` as
 /// `signature` (an External of `NativeSignature.handle()`), named `name`. `out` is the view a
 /// returned struct is stored into (undefined for a scalar result); `library` is the External of
-/// `NativeLibrary.handle()` the address was looked up in, or undefined. lib/fn-ptr.ts has checked
+/// `NativeLibrary.handle()` the address was looked up in, or undefined. src/lib/fn-ptr.ts has checked
 /// the address (not NULL, aligned for code) and the library (open).
 ///
 /// # Safety

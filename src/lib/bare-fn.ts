@@ -64,7 +64,7 @@ type ThreadingOf<S extends Signature, M extends Threading> = M extends 'nonblock
  * whatever the context expects, so that passing one where a thread-safe BareFn is required says
  * "'BareFn<…, \"local\">' is not assignable to 'BareFn<…, \"blocking\" | \"nonblocking\">'"
  * (TypeScript inferred the mode from that context and asked for a third argument); with
- * another mode, that mode. index.ts exports BareFn with these.
+ * another mode, that mode. src/index.ts exports BareFn with these.
  */
 export type BareFnConstructor = Omit<typeof BareFn, never> & {
   new <S extends Signature>(signature: S, callback: Callback<S>, options?: BareFnOptions<S, 'local'>): BareFn<S, 'local'>;

@@ -45,7 +45,7 @@ export const MAX_ARGS = signature.MAX_ARGS;
 /** A signature from types (`sig(t.i32, [t.pointer, t.pointer])`), or from a C declaration
  * (`sig.c('int (*)(const void *, const void *)')`). */
 export const sig = Object.assign(signature.sig, { c: signature.sigFromC });
-/** A JS function as a real C function pointer (see lib/bare-fn.ts; its constructor's signatures:
+/** A JS function as a real C function pointer (see src/lib/bare-fn.ts; its constructor's signatures:
  * `BareFnConstructor`). */
 export const BareFn: bareFn.BareFnConstructor = bareFn.BareFn;
 export type BareFn<S extends Signature = Signature, M extends Threading = 'local'> = bareFn.BareFn<S, M>;

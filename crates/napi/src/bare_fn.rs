@@ -22,10 +22,10 @@ use crate::dispatch::{Dispatcher, Job, Payload};
 use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::live::{self, NativeBareFn};
-use crate::memory::encoded_struct;
 use crate::raw::{read_string, string, strong_ref, undefined, Failure, Raw};
-use crate::threading::{Mode, Timeout};
+use crate::threading_mode::{Mode, Timeout};
 use crate::to_js::to_js;
+use crate::views::encoded_struct;
 
 /// Bits of createBareFn's `flags`, set by src/lib/bare-fn.ts: the mode (0/1/2: local/blocking/nonblocking)
 /// in bits 0-1, then whether `{ ref: true }` was asked and which optional arguments are given,

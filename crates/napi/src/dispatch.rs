@@ -33,7 +33,7 @@ use bare_fn_core::MAX_ARGS;
 use napi::sys;
 
 use crate::arg_buffer::ArgBuffer;
-use crate::native_call::{NativeCall, NativeCalls, ThreadCalls};
+use crate::calls_in_progress::{NativeCall, NativeCalls, ThreadCalls};
 use crate::owned_ref::OwnedRef;
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
@@ -322,7 +322,7 @@ impl Dispatcher {
             }),
             closed: AtomicBool::new(false),
             keep_alive: AtomicUsize::new(0),
-            owner_os_id: crate::thread::os_id(),
+            owner_os_id: crate::os_thread::os_id(),
             native_calls: ThreadCalls::current(),
             env: Env(env),
             stack: Bounds::current(),
@@ -404,7 +404,7 @@ impl Dispatcher {
     /// # Safety
     /// On the env's thread, before the dispatcher is closed: an owner check alone is not enough
     /// once the env is torn down, as its thread may have exited and its id been reused by
-    /// another (see `thread::current`), whose thread-locals are elsewhere.
+    /// another (see `os_thread::current`), whose thread-locals are elsewhere.
     #[inline]
     pub unsafe fn native_calls(&self) -> &NativeCalls {
         // SAFETY: taken on the env's thread, where the caller is, and that thread still runs.
@@ -602,7 +602,7 @@ impl Dispatcher {
     /// On the owning thread, with its live env.
     unsafe fn run_jobs(&self, env: sys::napi_env, batch: Vec<Job>) {
         // The jobs' calls share handle scopes and looked-up functions, as the calls made during
-        // one JS -> native call do (`native_call`); their errors are not kept for a rethrow.
+        // one JS -> native call do (`calls_in_progress`); their errors are not kept for a rethrow.
         let calls = NativeCall::enter(false);
         let mut jobs = batch.into_iter();
         for job in jobs.by_ref() {

@@ -2,7 +2,7 @@
 
 use std::cell::UnsafeCell;
 
-use crate::thread;
+use crate::os_thread;
 
 /// A cell whose contents are only accessed on the thread that created it.
 ///
@@ -22,7 +22,7 @@ unsafe impl<T: Send> Sync for OwnerCell<T> {}
 impl<T> OwnerCell<T> {
     pub fn new(value: T) -> OwnerCell<T> {
         OwnerCell {
-            owner: thread::current(),
+            owner: os_thread::current(),
             value: UnsafeCell::new(value),
         }
     }
@@ -30,7 +30,7 @@ impl<T> OwnerCell<T> {
     /// Whether the current thread is the owner.
     #[inline]
     pub fn is_owner(&self) -> bool {
-        thread::current() == self.owner
+        os_thread::current() == self.owner
     }
 
     /// Runs `f` on the contents if called on the owning thread.

@@ -8,7 +8,7 @@ use std::ptr;
 
 use napi::sys;
 
-use crate::native_call;
+use crate::calls_in_progress;
 use crate::raw::{string, undefined};
 
 /// What went wrong, as `info.kind` tells `onError`.
@@ -66,7 +66,7 @@ pub unsafe fn report(
         None => error,
     };
     // SAFETY: forwarded contract.
-    if !unsafe { native_call::store_error(env, error) } {
+    if !unsafe { calls_in_progress::store_error(env, error) } {
         // SAFETY: env is live; the exception is delivered as 'uncaughtException'.
         unsafe { sys::napi_fatal_exception(env, error) };
     }

@@ -12,10 +12,10 @@ use bare_fn_core::{Frame, Input, Param, Type, MAX_ARGS};
 
 use super::{JsCallback, Payload};
 use crate::dispatch::{Args, Job, Recipient, Sent};
+use crate::os_thread;
 use crate::raw::Failure;
 use crate::report::Kind;
-use crate::thread;
-use crate::threading::Mode;
+use crate::threading_mode::Mode;
 
 thread_local! {
     /// On a thread that calls 'blocking' BareFns of another (JS) thread: the C string the last call
@@ -66,7 +66,7 @@ impl JsCallback {
                     Failure::error(format!(
                         "BareFn {} called from thread {}; it is 'local' to thread {}",
                         self.sig,
-                        thread::os_id(),
+                        os_thread::os_id(),
                         self.dispatcher.owner_os_id()
                     ))
                 };
@@ -104,7 +104,7 @@ impl JsCallback {
                                  within {} ms (busy, or blocked waiting for the calling thread); \
                                  the caller got the fallback",
                                 self.sig,
-                                thread::os_id(),
+                                os_thread::os_id(),
                                 self.dispatcher.owner_os_id(),
                                 timeout.ms()
                             ))
@@ -139,7 +139,7 @@ impl JsCallback {
                 "BareFn {} called from thread {}: the queue to thread {} is full ({full}), so \
                  the call was dropped",
                 self.sig,
-                thread::os_id(),
+                os_thread::os_id(),
                 self.dispatcher.owner_os_id(),
             ))
         };

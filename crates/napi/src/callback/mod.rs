@@ -21,7 +21,7 @@ use crate::owned_ref::OwnedRef;
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
 use crate::report::Kind;
-use crate::threading::Mode;
+use crate::threading_mode::Mode;
 
 /// The C string the last call returned, kept alive until the next call or dispose; touched only
 /// on the owning thread. Held by a thin pointer (`CString::into_raw`): 8 bytes where an

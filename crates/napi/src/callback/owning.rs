@@ -9,9 +9,9 @@ use napi::sys;
 
 use super::{JsCallback, Payload};
 use crate::arg_buffer;
+use crate::calls_in_progress::JsScope;
 use crate::dispatch::Args;
 use crate::from_js::{convert_declined, exact};
-use crate::native_call::JsScope;
 use crate::raw::type_of;
 use crate::report::Kind;
 use crate::signature::returned_what;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use napi::sys;
 
 use super::JsCallback;
+use crate::calls_in_progress;
 use crate::dispatch::Recipient;
-use crate::native_call;
 use crate::owned_ref::OwnedRef;
 use crate::raw::Failure;
 use crate::report::{report, Kind};
@@ -91,7 +91,7 @@ impl JsCallback {
             // SAFETY: creating values and references runs no JS; the scope is closed right after.
             let stored = unsafe {
                 sys::napi_open_handle_scope(env, &mut scope);
-                let stored = native_call::store_error(env, failure.to_js(env));
+                let stored = calls_in_progress::store_error(env, failure.to_js(env));
                 sys::napi_close_handle_scope(env, scope);
                 stored
             };

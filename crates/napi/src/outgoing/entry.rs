@@ -11,11 +11,11 @@ use std::ptr;
 use bare_fn_core::{CallFrame, Input, Outcome, Registers, Signature, Type, MAX_ARGS, MAX_BY_VALUE};
 use napi::sys;
 
+use crate::calls_in_progress::NativeCall;
 use crate::from_js::{exact, from_js, CStrings};
-use crate::memory::encoded_struct;
-use crate::native_call::NativeCall;
 use crate::raw::{define_data, Failure, Raw};
 use crate::to_js::to_js;
+use crate::views::encoded_struct;
 
 use super::cstrings::{CallStrings, NoStrings, STACK_BYTES};
 use super::plan::{CallPlan, StepKind, StructResult};

@@ -4,7 +4,7 @@
 
 use napi_derive::napi;
 
-use crate::native_call::ThreadCalls;
+use crate::calls_in_progress::ThreadCalls;
 
 /// `errno` as the last FnPtr/Library call on this thread left it (0 before any).
 #[napi]

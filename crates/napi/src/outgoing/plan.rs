@@ -8,12 +8,12 @@ use std::sync::Arc;
 use bare_fn_core::{Param, Registers, Signature, Type, MAX_ARGS};
 use napi::sys;
 
+use crate::calls_in_progress::ThreadCalls;
 use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::library::LibraryState;
-use crate::memory::encoded_struct;
-use crate::native_call::ThreadCalls;
 use crate::raw::{read_string, strong_ref, type_of, Failure, Raw};
+use crate::views::encoded_struct;
 
 use super::entry::CALLBACKS;
 

@@ -65,6 +65,14 @@ cmp(1n);
 // @ts-expect-error the result is a number, not a string
 const wrong: string = cmp(1n, 2n);
 void wrong;
+// .async: the same arguments, the result as a Promise.
+const later: Promise<number> = cmp.async(1n, 2n);
+void later;
+// @ts-expect-error the async call's arguments are typed as the call's
+void cmp.async('a', 2n);
+// @ts-expect-error its result is a Promise of a number
+const notAwaited: number = cmp.async(1n, 2n);
+void notAwaited;
 
 const libc = Library.open('libc.so.6');
 const strlen = libc.fn('strlen', sig(t.usize, [t.cstring]));
@@ -163,6 +171,8 @@ new BareFn(Scale, (p) => ({ x: p.x, y: p.y, z: 0 }));
 const scaleFn = FnPtr.from(1n, Scale);
 const scaled: { x: number; y: number } = scaleFn({ x: 1, y: 2 }, 3);
 void scaled;
+const scaledLater: Promise<{ x: number; y: number }> = scaleFn.async({ x: 1, y: 2 }, 3);
+void scaledLater;
 // @ts-expect-error an FnPtr struct argument missing a field
 scaleFn({ x: 1 }, 3);
 // @ts-expect-error arrays are not passed by value

@@ -18,6 +18,11 @@ function checkAddress(address: unknown, what: string): bigint {
 export type FnPtr<S extends Signature = Signature> = Caller<S> & {
   readonly address: bigint;
   readonly signature: S;
+  /** The same call made on a thread of libuv's pool, so that a slow or blocking C function does
+   * not hold the JS thread: its result, or its argument's error, as a Promise. The C strings and
+   * structs passed are copied first; what a pointer argument points to must stay valid until the
+   * Promise settles. */
+  readonly async: (...args: Parameters<Caller<S>>) => Promise<ReturnType<Caller<S>>>;
 };
 
 /** A function made by `binding.createCaller`: calls the C function with its arguments as they
@@ -67,22 +72,8 @@ function nativeCaller(handle: unknown, origin: Origin, out?: Uint8Array): Native
  * function and overwrite an argument already encoded: such a nested call encodes into fresh
  * bytes. */
 function structCaller(signature: Signature, handle: unknown, origin: Origin): Native {
-  const what = `FnPtr ${signature.toString()}`;
   let encoding = false;
-  const encoders: [number, (value: unknown, fresh: boolean) => Uint8Array][] = [];
-  signature.args.forEach((type, i) => {
-    if (!isStruct(type)) return;
-    const shared = new Uint8Array(type.size);
-    const sharedView = new DataView(shared.buffer);
-    encoders.push([
-      i,
-      (value, fresh) => {
-        const bytes = fresh ? new Uint8Array(type.size) : shared;
-        encodeAt(type, value, fresh ? new DataView(bytes.buffer) : sharedView, 0, `${what}: argument ${i}`);
-        return bytes;
-      },
-    ]);
-  });
+  const encoders = structEncoders(signature);
   const ret = signature.ret;
   const out = isStruct(ret) ? new Uint8Array(ret.size) : undefined;
   const outView = out && new DataView(out.buffer);
@@ -119,6 +110,27 @@ function structCaller(signature: Signature, handle: unknown, origin: Origin): Na
   };
 }
 
+/** An encoder per struct argument of `signature`, with its position: into bytes the function
+ * shares from call to call, or into fresh ones (`fresh`). */
+function structEncoders(signature: Signature): [number, (value: unknown, fresh: boolean) => Uint8Array][] {
+  const what = `FnPtr ${signature.toString()}`;
+  const encoders: [number, (value: unknown, fresh: boolean) => Uint8Array][] = [];
+  signature.args.forEach((type, i) => {
+    if (!isStruct(type)) return;
+    const shared = new Uint8Array(type.size);
+    const sharedView = new DataView(shared.buffer);
+    encoders.push([
+      i,
+      (value, fresh) => {
+        const bytes = fresh ? new Uint8Array(type.size) : shared;
+        encodeAt(type, value, fresh ? new DataView(bytes.buffer) : sharedView, 0, `${what}: argument ${i}`);
+        return bytes;
+      },
+    ]);
+  });
+  return encoders;
+}
+
 /** The most distinct lists of variadic types a variadic function keeps native functions for. */
 const VARIADIC_SIGNATURES = 64;
 
@@ -132,34 +144,15 @@ interface VariadicNode {
  * per list of variadic types, made on first use and kept (looked up by type code, without
  * building a key). */
 function variadicCaller(signature: Signature, origin: Origin): Native {
-  const what = `FnPtr ${signature.toString()}`;
   const fixed = signature.args.length;
   let root: VariadicNode = { next: [] };
   let made = 0;
   /** This call's variadic types (reused from call to call). */
   const types: Type[] = [];
   return (...args) => {
-    const length = args.length;
-    const rest = length - fixed;
-    if (rest < 0 || rest % 2 !== 0) {
-      throw new TypeError(`${what} takes its ${fixed} fixed arguments, then a type and a value per variadic argument (t.i32, 5, t.f64, 1.5); got ${length} arguments`);
-    }
-    const count = rest / 2;
-    if (fixed + count > MAX_ARGS) {
-      throw new RangeError(`${what}: a call takes at most ${MAX_ARGS} arguments, fixed and variadic; got ${fixed + count}`);
-    }
+    const count = variadicTypes(signature, args, types);
     let node = root;
-    for (let k = 0; k < count; k++) {
-      const type = args[fixed + 2 * k];
-      if (!isType(type) || type === t.void) {
-        throw new TypeError(`${what}: variadic argument ${k} must be preceded by its type, a scalar of t but void (pass a struct by pointer); got ${describe(type)}`);
-      }
-      types[k] = type;
-      node = node.next[type.code] ??= { next: [] };
-      // The values move down over the types: the first fixed + count of args are the native
-      // call's arguments.
-      args[fixed + k] = args[fixed + 2 * k + 1];
-    }
+    for (let k = 0; k < count; k++) node = node.next[types[k]!.code] ??= { next: [] };
     let native = node.native;
     if (native === undefined) {
       if (made === VARIADIC_SIGNATURES) {
@@ -176,6 +169,57 @@ function variadicCaller(signature: Signature, origin: Origin): Native {
   };
 }
 
+/** Checks a variadic call's arguments (the fixed ones, then a type and a value per variadic
+ * one), puts its variadic types into `types` and moves the values down over the types, so that
+ * the first fixed + count of `args` are the native call's arguments; returns the count. */
+function variadicTypes(signature: Signature, args: unknown[], types: Type[]): number {
+  const what = `FnPtr ${signature.toString()}`;
+  const fixed = signature.args.length;
+  const length = args.length;
+  const rest = length - fixed;
+  if (rest < 0 || rest % 2 !== 0) {
+    throw new TypeError(`${what} takes its ${fixed} fixed arguments, then a type and a value per variadic argument (t.i32, 5, t.f64, 1.5); got ${length} arguments`);
+  }
+  const count = rest / 2;
+  if (fixed + count > MAX_ARGS) {
+    throw new RangeError(`${what}: a call takes at most ${MAX_ARGS} arguments, fixed and variadic; got ${fixed + count}`);
+  }
+  for (let k = 0; k < count; k++) {
+    const type = args[fixed + 2 * k];
+    if (!isType(type) || type === t.void) {
+      throw new TypeError(`${what}: variadic argument ${k} must be preceded by its type, a scalar of t but void (pass a struct by pointer); got ${describe(type)}`);
+    }
+    types[k] = type;
+    args[fixed + k] = args[fixed + 2 * k + 1];
+  }
+  return count;
+}
+
+/** `fn.async` (crates/napi/src/outgoing/async_call.rs): the arguments converted now, the call
+ * made on a pool thread. Struct arguments are encoded into bytes of their own (the call runs
+ * later), a struct result decoded from the bytes the Promise gets; an argument's error rejects. */
+function asyncCaller(signature: Signature, handle: unknown, origin: Origin): (...args: unknown[]) => Promise<unknown> {
+  const encoders = structEncoders(signature);
+  const ret = signature.ret;
+  const read = isStruct(ret) ? codecOf(ret).read : undefined;
+  const types: Type[] = [];
+  return (...args) => {
+    try {
+      let target = handle;
+      if (signature.variadic) {
+        const count = variadicTypes(signature, args, types);
+        target = variadicCall(signature, types.slice(0, count));
+        args.length = signature.args.length + count;
+      }
+      for (const [i, encode] of encoders) if (i < args.length) args[i] = encode(args[i], true);
+      const started = binding.callAsync(target, origin.address, origin.name, origin.library, args);
+      return read === undefined ? started : started.then((bytes) => read(new DataView((bytes as Uint8Array).buffer), 0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+}
+
 export function makeCaller<S extends Signature>(signature: S, origin: Origin, what: () => string): FnPtr<S> {
   const handle = handleOf(signature, what);
   const structs = isStruct(signature.ret) || signature.args.some(isStruct);
@@ -188,9 +232,10 @@ export function makeCaller<S extends Signature>(signature: S, origin: Origin, wh
       ? structCaller(signature, handle, origin)
       : nativeCaller(handle, origin);
   // Plain stores (readonly in the types): defining them took a tenth of a lib.fn.
-  const made = call as Native & { address: bigint; signature: S };
+  const made = call as Native & { address: bigint; signature: S; async: unknown };
   made.address = origin.address;
   made.signature = signature;
+  made.async = asyncCaller(signature, handle, origin);
   return made as unknown as FnPtr<S>;
 }
 

@@ -1,6 +1,6 @@
 //! `NativeLibrary`: dlopen/LoadLibrary and symbol lookup.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use napi::{sys, Env, Result};
@@ -20,8 +20,13 @@ pub struct NativeLibrary {
 pub struct LibraryState {
     path: String,
     closed: AtomicBool,
-    /// `None` once closed.
+    /// `None` once unloaded.
     library: Mutex<Option<libloading::Library>>,
+    /// Async calls of its functions started and not yet settled (`outgoing/async_call.rs`):
+    /// while any runs on a pool thread, `close` only marks it closed, and the last to settle
+    /// unloads it (unloading under a running call would crash the process). Changed on the JS
+    /// thread only (a call starts and settles there, `close` runs there).
+    in_flight: AtomicUsize,
 }
 
 impl LibraryState {
@@ -30,8 +35,24 @@ impl LibraryState {
         self.closed.load(Ordering::Relaxed)
     }
 
-    pub fn path(&self) -> &str {
-        &self.path
+    /// Why a call of its function `name` is refused once it is closed.
+    pub fn closed_failure(&self, name: &str) -> Failure {
+        Failure::type_error(format!(
+            "Library {} is closed: cannot call {name}",
+            quoted(&self.path),
+        ))
+    }
+
+    /// An async call of one of its functions starts: the library stays loaded until it settles.
+    pub fn begin_async(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An async call settled; the last one of a closed library unloads it.
+    pub fn end_async(&self) {
+        if self.in_flight.fetch_sub(1, Ordering::Relaxed) == 1 && self.is_closed() {
+            self.unload();
+        }
     }
 
     /// The address of an exported symbol.
@@ -64,9 +85,16 @@ impl LibraryState {
         Ok(address)
     }
 
-    /// Unloads the library; its functions' calls are refused from now on.
+    /// Refuses its functions' calls from now on, and unloads it unless async calls are running
+    /// (then the last to settle does).
     fn close(&self) {
         self.closed.store(true, Ordering::Relaxed);
+        if self.in_flight.load(Ordering::Relaxed) == 0 {
+            self.unload();
+        }
+    }
+
+    fn unload(&self) {
         drop(
             self.library
                 .lock()
@@ -114,6 +142,7 @@ impl NativeLibrary {
                 path,
                 closed: AtomicBool::new(false),
                 library: Mutex::new(Some(library)),
+                in_flight: AtomicUsize::new(0),
             }),
         })
     }

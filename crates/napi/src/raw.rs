@@ -176,10 +176,14 @@ pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<String>
 /// How many characters of a string a message quotes.
 const QUOTED_CHARS: usize = 40;
 
-/// `text` quoted for a message, its first 40 characters when longer (a 1 MB path or symbol name
-/// came back in a 2 MB message): `"abc"`, `"abcd…"…` with the length.
+/// How many characters of a name (a path, a symbol) a message quotes: every real one, but not a
+/// megabyte of them.
+const NAME_CHARS: usize = 256;
+
+/// `text` quoted for a message, its first 256 characters when longer (a 1 MB path or symbol name
+/// came back in a 2 MB message): `"abc"`, `"abcd…"… (1000000 characters)`.
 pub fn quoted(text: &str) -> String {
-    match text.char_indices().nth(QUOTED_CHARS) {
+    match text.char_indices().nth(NAME_CHARS) {
         None => format!("{text:?}"),
         Some((end, _)) => format!("{:?}… ({} characters)", &text[..end], text.chars().count()),
     }
@@ -188,7 +192,7 @@ pub fn quoted(text: &str) -> String {
 /// `message` (an OS error's, which may repeat a path or name) with each `text` in it replaced by
 /// `quoted(text)` when that is shorter.
 pub fn mentioning(message: &str, text: &str) -> String {
-    if text.chars().nth(QUOTED_CHARS).is_none() {
+    if text.chars().nth(NAME_CHARS).is_none() {
         return message.to_string();
     }
     message.replace(text, &quoted(text))

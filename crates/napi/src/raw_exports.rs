@@ -80,6 +80,7 @@ raw_callbacks! {
     run_queued => bare_fn::run_queued;
     live_bare_fns => |env, []: [Raw; 0]| Ok(live::list(env));
     create_caller => outgoing::create_caller;
+    call_async => outgoing::call_async;
     library_symbol => library::symbol;
 }
 
@@ -88,7 +89,7 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 14] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 15] = [
         (c"memoryRead", Some(memory_read)),
         (c"memoryWrite", Some(memory_write)),
         (c"memoryReadInto", Some(memory_read_into)),
@@ -102,6 +103,7 @@ pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
         (c"runQueued", Some(run_queued)),
         (c"liveBareFns", Some(live_bare_fns)),
         (c"createCaller", Some(create_caller)),
+        (c"callAsync", Some(call_async)),
         (c"librarySymbol", Some(library_symbol)),
     ];
     for (name, callback) in functions {

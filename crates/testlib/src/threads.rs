@@ -245,3 +245,11 @@ pub unsafe extern "C" fn tl_call_on_thread_i32(cb: I32I32I32, a: i32, b: i32) ->
         .join()
         .unwrap_or(i32::MIN)
 }
+
+/// Sleeps `ms` milliseconds and returns `ms`: a slow C function for calls made off the JS thread
+/// (`fn.async`).
+#[no_mangle]
+pub extern "C" fn tl_sleep_ms(ms: u32) -> u32 {
+    std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)));
+    ms
+}

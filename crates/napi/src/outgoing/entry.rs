@@ -87,16 +87,10 @@ impl CallPlan {
         argc: usize,
     ) -> sys::napi_value {
         if let Some(library) = self.library.as_ref().filter(|l| l.is_closed()) {
-            let message = format!(
-                "Library {:?} is closed: cannot call {}",
-                library.path(),
-                self.name
-            );
-            return throw(env, Failure::type_error(message));
+            return throw(env, library.closed_failure(&self.name));
         }
         if argc != ARITY {
-            let message = format!("FnPtr {} takes {ARITY} arguments, got {argc}", self.sig);
-            return throw(env, Failure::type_error(message));
+            return throw(env, argument_count_failure(&self.sig, argc));
         }
         // SAFETY: forwarded.
         unsafe {
@@ -251,9 +245,16 @@ impl CallPlan {
     }
 }
 
+/// A call with `argc` arguments of a function of `sig`, which takes another number.
+#[cold]
+pub fn argument_count_failure(sig: &Signature, argc: usize) -> Failure {
+    let arity = sig.args().len();
+    Failure::type_error(format!("FnPtr {sig} takes {arity} arguments, got {argc}"))
+}
+
 /// The error of argument `i`, naming it.
 #[cold]
-fn argument_failure(sig: &Signature, i: usize, failure: Failure) -> Failure {
+pub fn argument_failure(sig: &Signature, i: usize, failure: Failure) -> Failure {
     let param = &sig.args()[i];
     failure.context(format_args!("FnPtr {sig}: argument {i} ({param})"))
 }

@@ -6,9 +6,11 @@
 //! allocation. src/lib/fn-ptr.ts adds `.address` and `.signature`, and wraps only what native code
 //! cannot do itself: encoding and decoding structs, and the type/value pairs of variadic calls.
 
+mod async_call;
 mod cstrings;
 mod entry;
 mod errno;
 mod plan;
 
+pub use async_call::call_async;
 pub use plan::create as create_caller;

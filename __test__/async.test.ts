@@ -1,0 +1,88 @@
+// fn.async: FnPtr and Library functions called on a thread of libuv's pool, their results as
+// Promises, the JS thread free meanwhile. The C functions are libc's and testlib's.
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import test from 'ava';
+
+import { Library, memory, sig, t } from '../src/index.js';
+
+import { libcPath } from './helpers/platform.js';
+import { lib, testlibPath } from './helpers/testlib.js';
+
+const libc = Library.open(libcPath);
+const abs = libc.fn('abs', sig(t.i32, [t.i32]));
+const sleepMs = lib.fn('tl_sleep_ms', sig(t.u32, [t.u32]));
+
+test('a 300 ms C call through .async leaves the JS thread running its event loop', async (tt) => {
+  let turns = 0;
+  const ticking = setInterval(() => turns++, 5);
+  try {
+    const slept = await sleepMs.async(300);
+    tt.is(slept, 300);
+  } finally {
+    clearInterval(ticking);
+  }
+  // Synchronously (sleepMs(300)) no timer could run during the call.
+  tt.true(turns > 0, `${turns} timer turns while the call ran`);
+});
+
+test('1,000 concurrent .async calls resolve with their own values', async (tt) => {
+  const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => abs.async(-i)));
+  tt.deepEqual(results, Array.from({ length: 1000 }, (_, i) => i));
+});
+
+test('C strings, a struct result and a variadic call through .async', async (tt) => {
+  const strlen = libc.fn('size_t strlen(const char *)');
+  tt.is(await strlen.async('héllo'), 6n, 'UTF-8 bytes');
+  const Div = t.struct({ quot: t.i32, rem: t.i32 });
+  const div = libc.fn('div', sig(Div, [t.i32, t.i32]));
+  tt.deepEqual(await Promise.all([div.async(7, 2), div.async(-9, 4)]), [
+    { quot: 3, rem: 1 },
+    { quot: -2, rem: -1 },
+  ]);
+  const snprintf = libc.fn(process.platform === 'win32' ? '_snprintf' : 'snprintf', sig(t.i32, [t.pointer, t.usize, t.cstring], { variadic: true }));
+  const buffer = Buffer.alloc(32);
+  const written = await snprintf.async(memory.addressOf(buffer), 32n, '%d|%s|%.2f', t.i32, -42, t.cstring, 'text', t.f64, 1.5);
+  tt.is(buffer.toString('latin1', 0, written), '-42|text|1.50');
+});
+
+test("an argument that does not fit rejects with the synchronous call's error", async (tt) => {
+  await tt.throwsAsync(abs.async('x' as never), { instanceOf: TypeError, message: 'FnPtr (i32) -> i32: argument 0 (i32): expected a number (i32), got "x"' });
+  await tt.throwsAsync((abs.async as (...args: unknown[]) => Promise<number>)(), { instanceOf: TypeError, message: 'FnPtr (i32) -> i32 takes 1 arguments, got 0' });
+});
+
+test('a library closed while its async call runs stays loaded until the call settles', async (tt) => {
+  // A copy of testlib of its own, so that closing it really unloads it (the tests' handle keeps
+  // the original loaded); unloaded under the sleeping call, the process would crash.
+  const copy = path.join(mkdtempSync(path.join(tmpdir(), 'bare-fn-async-')), path.basename(testlibPath));
+  copyFileSync(testlibPath, copy);
+  const own = Library.open(copy);
+  const sleep = own.fn('tl_sleep_ms', sig(t.u32, [t.u32]));
+  const running = sleep.async(200);
+  own.close();
+  tt.true(own.closed);
+  await tt.throwsAsync(sleep.async(1), { instanceOf: TypeError, message: `Library ${JSON.stringify(copy)} is closed: cannot call tl_sleep_ms` });
+  tt.is(await running, 200);
+});
+
+test('a worker terminated while its async calls run ends cleanly', async (tt) => {
+  const worker = new Worker(
+    `require('tsx/cjs');
+    const { Library, sig, t } = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'index.ts'))});
+    const lib = Library.open(${JSON.stringify(testlibPath)});
+    const sleep = lib.fn('tl_sleep_ms', sig(t.u32, [t.u32]));
+    for (let i = 0; i < 4; i++) void sleep.async(300);
+    require('node:worker_threads').parentPort.postMessage('started');`,
+    { eval: true },
+  );
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  tt.is(await worker.terminate(), 1);
+  // This thread's own async calls still work.
+  tt.is(await abs.async(-5), 5);
+});

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 
 import test from 'ava';
 
-import { Library, memory, sig, t } from '../src/index.js';
+import { BareFn, type ErrorInfo, Library, memory, sig, t } from '../src/index.js';
 
 import { libcPath } from './helpers/platform.js';
 import { lib, testlibPath } from './helpers/testlib.js';
@@ -85,4 +85,29 @@ test('a worker terminated while its async calls run ends cleanly', async (tt) =>
   tt.is(await worker.terminate(), 1);
   // This thread's own async calls still work.
   tt.is(await abs.async(-5), 5);
+});
+
+test("BareFns the async call's C function calls: 'blocking' ones run on the JS thread, and an error of theirs rejects the Promise with the call's result", async (tt) => {
+  const callI32 = lib.fn('tl_call_i32_i32_i32', sig(t.i32, [t.pointer, t.i32, t.i32]));
+  const I32x2 = sig(t.i32, [t.i32, t.i32]);
+  using adding = new BareFn(I32x2, (a, b) => a + b, { threading: 'blocking' });
+  tt.is(await callI32.async(adding.address, 20, 22), 42);
+  using throwing = new BareFn(I32x2, () => {
+    throw new RangeError('refused in JS');
+  }, { threading: 'blocking', fallback: -7 });
+  const error = await tt.throwsAsync(callI32.async(throwing.address, 1, 2), { instanceOf: RangeError, message: 'refused in JS' });
+  tt.is((error as Error & { returnValue?: unknown }).returnValue, -7, "the C function's result: the fallback it got");
+  // With onError the error goes there, as for a synchronous call, and the Promise resolves.
+  const seen: string[] = [];
+  using reported = new BareFn(I32x2, () => {
+    throw new Error('to onError');
+  }, { threading: 'blocking', fallback: -1, onError: (e: unknown, info: ErrorInfo) => void seen.push(`${info.kind}: ${(e as Error).message}`) });
+  tt.is(await callI32.async(reported.address, 1, 2), -1);
+  tt.deepEqual(seen, ['threw: to onError']);
+  // A 'local' BareFn is refused on the pool thread as on any other.
+  const refused: string[] = [];
+  using local = new BareFn(I32x2, (a, b) => a + b, { fallback: -2, onError: (_e: unknown, info: ErrorInfo) => void refused.push(info.kind) });
+  tt.is(await callI32.async(local.address, 1, 2), -2);
+  await new Promise((resolve) => setImmediate(resolve));
+  tt.deepEqual(refused, ['wrong-thread']);
 });

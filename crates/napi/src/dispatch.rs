@@ -34,6 +34,7 @@ use napi::sys;
 
 use crate::arg_buffer::ArgBuffer;
 use crate::calls_in_progress::{NativeCall, NativeCalls, ThreadCalls};
+use crate::outgoing::AsyncErrors;
 use crate::owned_ref::OwnedRef;
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
@@ -49,6 +50,9 @@ pub struct Args {
     pub bytes: Vec<u8>,
     /// The C string or struct the call returned, for the waiting caller (`Completion`).
     pub returned: RefCell<Option<Payload>>,
+    /// The async call (`fn.async`) whose C function made this blocking call on its pool thread:
+    /// the callback's error, without `onError`, rejects its Promise.
+    pub origin: Option<Arc<AsyncErrors>>,
 }
 
 /// What a blocking call returns besides its raw value: a C string it owns, or a struct's bytes.
@@ -118,6 +122,14 @@ impl Job {
             _ => 0,
         };
         size_of::<Job>() + owned
+    }
+
+    /// The async call a queued call was made for (`Args::origin`).
+    fn origin(&self) -> Option<Arc<AsyncErrors>> {
+        match self {
+            Job::Call { args, .. } => args.origin.clone(),
+            _ => None,
+        }
     }
 
     /// On the owning thread, with JS available.
@@ -606,8 +618,21 @@ impl Dispatcher {
         let calls = NativeCall::enter(false);
         let mut jobs = batch.into_iter();
         for job in jobs.by_ref() {
-            // SAFETY: forwarded.
-            unsafe { job.run(env) };
+            match job.origin() {
+                // As inside a JS -> native call: an error without onError is kept, here for the
+                // async call's Promise.
+                Some(origin) => {
+                    let call = NativeCall::enter(true);
+                    // SAFETY: forwarded.
+                    unsafe { job.run(env) };
+                    if let Some(error) = call.finish(env) {
+                        // SAFETY: on the JS thread, the error of the batch's open scope.
+                        unsafe { origin.keep(env, error) };
+                    }
+                }
+                // SAFETY: forwarded.
+                None => unsafe { job.run(env) },
+            }
             if self.is_closed() {
                 // JS cannot run here any more (process exit or worker termination has begun,
                 // `stop`): the rest of the batch is retired as at teardown.

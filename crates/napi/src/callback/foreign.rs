@@ -157,6 +157,8 @@ impl JsCallback {
             strings: Vec::new(),
             bytes: Vec::new(),
             returned: RefCell::new(None),
+            // A waiting caller on the pool thread of an async call: its errors reject that call.
+            origin: completion.as_ref().and(crate::outgoing::running_async()),
         };
         for (slot, input) in args.raw.iter_mut().zip(self.sig.inputs()) {
             let input = match input {

@@ -14,10 +14,11 @@
 //! of the pool's threads; more calls than threads wait in libuv's queue, so nothing here bounds
 //! them. A library whose function runs is not unloaded under it (`LibraryState::begin_async`).
 
+use std::cell::RefCell;
 use std::ffi::{c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bare_fn_core::{call_raw_into, Input, Outcome, Param, Signature, Type, MAX_ARGS};
 use napi::sys;
@@ -25,11 +26,66 @@ use napi::sys;
 use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::library::LibraryState;
-use crate::raw::{read_string, string, type_of, Failure, Raw};
+use crate::owned_ref::OwnedRef;
+use crate::raw::{read_string, string, strong_ref, type_of, Failure, Raw};
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
 
-use super::entry::{argument_count_failure, argument_failure};
+use super::entry::{argument_count_failure, argument_failure, attach_return_value};
+
+/// The error that rejects an async call's Promise: the first one, without `onError`, of a
+/// 'blocking' BareFn its C function called (run on the JS thread while the pool thread waited;
+/// `dispatch.rs` keeps it here). A synchronous call rethrows such an error; this is its
+/// asynchronous form.
+#[derive(Default)]
+pub struct AsyncErrors {
+    first: Mutex<Option<OwnedRef>>,
+}
+
+impl AsyncErrors {
+    /// Keeps `error` unless one is kept already.
+    ///
+    /// # Safety
+    /// On the JS thread of the call, `error` a value of its open scope.
+    pub unsafe fn keep(&self, env: sys::napi_env, error: sys::napi_value) {
+        let mut first = self.first.lock().unwrap_or_else(|e| e.into_inner());
+        if first.is_none() {
+            *first = Some(OwnedRef::new(strong_ref(env, error)));
+        }
+    }
+
+    /// The error kept, taken out.
+    ///
+    /// # Safety
+    /// As for `keep`.
+    unsafe fn take(&self, env: sys::napi_env) -> Option<sys::napi_value> {
+        let kept = self
+            .first
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        // SAFETY: forwarded; the reference is deleted once, here.
+        unsafe {
+            let error = kept.value(env);
+            kept.delete(env);
+            Some(error)
+        }
+    }
+}
+
+thread_local! {
+    /// On a pool thread, while it runs an async call: that call's errors (`running`).
+    static RUNNING: RefCell<Option<Arc<AsyncErrors>>> = const { RefCell::new(None) };
+}
+
+/// The errors of the async call this (pool) thread is running, if any: a 'blocking' BareFn it
+/// calls carries them to the JS thread with its job.
+pub fn running() -> Option<Arc<AsyncErrors>> {
+    RUNNING
+        .try_with(|running| running.borrow().clone())
+        .ok()
+        .flatten()
+}
 
 /// One async call, from its start on the JS thread to its settling there.
 struct AsyncCall {
@@ -45,6 +101,7 @@ struct AsyncCall {
     out: Box<[u8]>,
     /// What the call gave; None until it ran, or when it panicked.
     outcome: Option<Outcome>,
+    errors: Arc<AsyncErrors>,
     deferred: sys::napi_deferred,
     work: sys::napi_async_work,
 }
@@ -86,6 +143,7 @@ pub unsafe fn call_async(
         strings: Vec::new(),
         structs: Vec::new(),
         outcome: None,
+        errors: Arc::default(),
         deferred: ptr::null_mut(),
         work: ptr::null_mut(),
     });
@@ -184,9 +242,16 @@ impl AsyncCall {
                     "bare-fn: internal error (a panic) in an async native call",
                 )),
             };
-            match settled {
-                Ok(value) => sys::napi_resolve_deferred(env, self.deferred, value),
-                Err(failure) => sys::napi_reject_deferred(env, self.deferred, failure.to_js(env)),
+            match (settled, self.errors.take(env)) {
+                (Ok(value), None) => sys::napi_resolve_deferred(env, self.deferred, value),
+                (Ok(value), Some(error)) => {
+                    // As a synchronous call rethrows it: with the call's result.
+                    attach_return_value(env, error, value);
+                    sys::napi_reject_deferred(env, self.deferred, error)
+                }
+                (Err(failure), _) => {
+                    sys::napi_reject_deferred(env, self.deferred, failure.to_js(env))
+                }
             };
         }
     }
@@ -220,6 +285,7 @@ unsafe extern "C" fn execute(_env: sys::napi_env, data: *mut c_void) {
     // SAFETY: `data` is the call `call_async` queued; only this thread touches it now.
     let call = unsafe { &mut *(data as *mut AsyncCall) };
     let n = call.sig.args().len();
+    RUNNING.with(|running| *running.borrow_mut() = Some(call.errors.clone()));
     call.outcome = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the user declared that `address` has this signature (the one unchecked
         // promise of an FFI); the strings and structs the arguments point to live in `call`; the
@@ -227,6 +293,7 @@ unsafe extern "C" fn execute(_env: sys::napi_env, data: *mut c_void) {
         unsafe { call_raw_into(call.address, &call.sig, &call.raw[..n], &mut call.out) }
     }))
     .ok();
+    RUNNING.with(|running| running.borrow_mut().take());
 }
 
 /// Back on the JS thread: settles the Promise.

@@ -286,7 +286,11 @@ unsafe fn rethrow(
 ///
 /// # Safety
 /// `env` live; `error` and `value` belong to its open scope.
-unsafe fn attach_return_value(env: sys::napi_env, error: sys::napi_value, value: sys::napi_value) {
+pub unsafe fn attach_return_value(
+    env: sys::napi_env,
+    error: sys::napi_value,
+    value: sys::napi_value,
+) {
     let kind = crate::raw::type_of(env, error);
     if kind != sys::ValueType::napi_object && kind != sys::ValueType::napi_function {
         return;

@@ -12,5 +12,5 @@ mod entry;
 mod errno;
 mod plan;
 
-pub use async_call::call_async;
+pub use async_call::{call_async, running as running_async, AsyncErrors};
 pub use plan::create as create_caller;

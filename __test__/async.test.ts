@@ -111,3 +111,18 @@ test("BareFns the async call's C function calls: 'blocking' ones run on the JS t
   await new Promise((resolve) => setImmediate(resolve));
   tt.deepEqual(refused, ['wrong-thread']);
 });
+
+test("asyncWithErrno gives each call's own errno, whatever other calls left", async (tt) => {
+  // strtol sets errno to ERANGE (34 on Linux, macOS and Windows' CRT) on overflow; a call that
+  // succeeds leaves errno as its pool thread had it, so only the overflowing call's is checked.
+  const strtol = libc.fn('long strtol(const char *, char **, int)');
+  const [big, small] = await Promise.all([strtol.asyncWithErrno('99999999999999999999999', 0n, 10), strtol.asyncWithErrno('42', 0n, 10)]);
+  tt.is(big.errno, 34, 'ERANGE');
+  tt.is(big.value, process.platform === 'win32' ? 2147483647 : 9223372036854775807n);
+  tt.is(small.value, process.platform === 'win32' ? 42 : 42n);
+  tt.is(typeof big.lastError, process.platform === 'win32' ? 'number' : 'undefined');
+  tt.deepEqual(Object.keys(big), ['value', 'errno', 'lastError']);
+  // A struct result is decoded in the object too.
+  const div = libc.fn('div', sig(t.struct({ quot: t.i32, rem: t.i32 }), [t.i32, t.i32]));
+  tt.deepEqual((await div.asyncWithErrno(9, 4)).value, { quot: 2, rem: 1 });
+});

@@ -52,6 +52,7 @@ export type BareFn<S extends Signature = Signature, M extends Threading = 'local
 export const DEFAULT_TIMEOUT_MS = bareFn.DEFAULT_TIMEOUT_MS;
 export const FnPtr = fnPtr.FnPtr;
 export type FnPtr<S extends Signature = Signature> = fnPtr.FnPtr<S>;
+export type { WithErrno } from './lib/fn-ptr.js';
 export const Library = library.Library;
 export type Library = library.Library;
 export const errno = fnPtr.errno;

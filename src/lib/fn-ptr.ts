@@ -23,7 +23,18 @@ export type FnPtr<S extends Signature = Signature> = Caller<S> & {
    * structs passed are copied first; what a pointer argument points to must stay valid until the
    * Promise settles. */
   readonly async: (...args: Parameters<Caller<S>>) => Promise<ReturnType<Caller<S>>>;
+  /** `async`, resolving with what this call left in errno and, on Windows, GetLastError
+   * (`errno()` tells the last synchronous call's only: async calls run concurrently). */
+  readonly asyncWithErrno: (...args: Parameters<Caller<S>>) => Promise<WithErrno<ReturnType<Caller<S>>>>;
 };
+
+/** The result of `fn.asyncWithErrno`. */
+export interface WithErrno<R> {
+  readonly value: R;
+  readonly errno: number;
+  /** GetLastError() on Windows; undefined elsewhere. */
+  readonly lastError: number | undefined;
+}
 
 /** A function made by `binding.createCaller`: calls the C function with its arguments as they
  * are, converted natively (crates/napi/src/outgoing). */
@@ -198,10 +209,12 @@ function variadicTypes(signature: Signature, args: unknown[], types: Type[]): nu
 /** `fn.async` (crates/napi/src/outgoing/async_call.rs): the arguments converted now, the call
  * made on a pool thread. Struct arguments are encoded into bytes of their own (the call runs
  * later), a struct result decoded from the bytes the Promise gets; an argument's error rejects. */
-function asyncCaller(signature: Signature, handle: unknown, origin: Origin): (...args: unknown[]) => Promise<unknown> {
+function asyncCaller(signature: Signature, handle: unknown, origin: Origin, withErrno: boolean): (...args: unknown[]) => Promise<unknown> {
   const encoders = structEncoders(signature);
   const ret = signature.ret;
   const read = isStruct(ret) ? codecOf(ret).read : undefined;
+  const decode = read && ((bytes: unknown) => read(new DataView((bytes as Uint8Array).buffer), 0));
+  const settle = decode && withErrno ? (result: unknown) => ({ ...(result as WithErrno<unknown>), value: decode((result as WithErrno<unknown>).value) }) : decode;
   const types: Type[] = [];
   return (...args) => {
     try {
@@ -212,8 +225,8 @@ function asyncCaller(signature: Signature, handle: unknown, origin: Origin): (..
         args.length = signature.args.length + count;
       }
       for (const [i, encode] of encoders) if (i < args.length) args[i] = encode(args[i], true);
-      const started = binding.callAsync(target, origin.address, origin.name, origin.library, args);
-      return read === undefined ? started : started.then((bytes) => read(new DataView((bytes as Uint8Array).buffer), 0));
+      const started = binding.callAsync(target, origin.address, origin.name, origin.library, args, withErrno);
+      return settle === undefined ? started : started.then(settle);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -232,10 +245,11 @@ export function makeCaller<S extends Signature>(signature: S, origin: Origin, wh
       ? structCaller(signature, handle, origin)
       : nativeCaller(handle, origin);
   // Plain stores (readonly in the types): defining them took a tenth of a lib.fn.
-  const made = call as Native & { address: bigint; signature: S; async: unknown };
+  const made = call as Native & { address: bigint; signature: S; async: unknown; asyncWithErrno: unknown };
   made.address = origin.address;
   made.signature = signature;
-  made.async = asyncCaller(signature, handle, origin);
+  made.async = asyncCaller(signature, handle, origin, false);
+  made.asyncWithErrno = asyncCaller(signature, handle, origin, true);
   return made as unknown as FnPtr<S>;
 }
 

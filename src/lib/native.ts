@@ -62,7 +62,7 @@ interface RawExports {
   runQueued(): number;
   liveBareFns(): LiveBareFn[];
   createCaller(signature: unknown, address: bigint, name: string, out: Uint8Array | undefined, library: unknown): Function;
-  callAsync(signature: unknown, address: bigint, name: string, library: unknown, args: unknown[]): Promise<unknown>;
+  callAsync(signature: unknown, address: bigint, name: string, library: unknown, args: unknown[], withErrno: boolean): Promise<unknown>;
   librarySymbol(library: unknown, name: string): bigint;
 }
 

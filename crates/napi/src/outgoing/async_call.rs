@@ -20,14 +20,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Arc, Mutex};
 
-use bare_fn_core::{call_raw_into, Input, Outcome, Param, Signature, Type, MAX_ARGS};
+use bare_fn_core::{call_raw_into, Input, OsErrors, Outcome, Param, Signature, Type, MAX_ARGS};
 use napi::sys;
 
 use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::library::LibraryState;
 use crate::owned_ref::OwnedRef;
-use crate::raw::{read_string, string, strong_ref, type_of, Failure, Raw};
+use crate::raw::{define_data, read_string, string, strong_ref, type_of, undefined, Failure, Raw};
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
 
@@ -102,6 +102,8 @@ struct AsyncCall {
     /// What the call gave; None until it ran, or when it panicked.
     outcome: Option<Outcome>,
     errors: Arc<AsyncErrors>,
+    /// Resolve with `{ value, errno, lastError }` (`fn.asyncWithErrno`) instead of the value.
+    with_os_errors: bool,
     deferred: sys::napi_deferred,
     work: sys::napi_async_work,
 }
@@ -111,17 +113,18 @@ struct AsyncCall {
 // handles in it are used on the JS thread only.
 unsafe impl Send for AsyncCall {}
 
-/// `callAsync(signature, address, name, library, args)`: starts a call of `address` as
+/// `callAsync(signature, address, name, library, args, withErrno)`: starts a call of `address` as
 /// `signature` (an External of `NativeSignature.handle()`) with the array `args`, named `name`
 /// for messages, `library` the External of the library it was looked up in (or undefined);
-/// returns its Promise. src/lib/fn-ptr.ts has encoded struct arguments into bytes and checked the
+/// returns its Promise, of `{ value, errno, lastError }` when `withErrno` is true: what this
+/// call left in errno and GetLastError, which `errno()` cannot tell among concurrent calls. src/lib/fn-ptr.ts has encoded struct arguments into bytes and checked the
 /// address.
 ///
 /// # Safety
 /// `env` is live on this thread, the arguments belong to its open scope.
 pub unsafe fn call_async(
     env: sys::napi_env,
-    [signature, address, name, library, args]: [Raw; 5],
+    [signature, address, name, library, args, with_os_errors]: [Raw; 6],
 ) -> Result<sys::napi_value, Failure> {
     // SAFETY (all calls): forwarded.
     let sig = unsafe { from_external::<Signature>(env, signature) }?;
@@ -144,6 +147,9 @@ pub unsafe fn call_async(
         structs: Vec::new(),
         outcome: None,
         errors: Arc::default(),
+        // SAFETY: a value of this call's scope (fn-ptr.ts passes a boolean).
+        with_os_errors: unsafe { from_js(env, Type::Bool, with_os_errors.0, &mut Vec::new()) }?
+            != 0,
         deferred: ptr::null_mut(),
         work: ptr::null_mut(),
     });
@@ -243,7 +249,15 @@ impl AsyncCall {
                 )),
             };
             match (settled, self.errors.take(env)) {
-                (Ok(value), None) => sys::napi_resolve_deferred(env, self.deferred, value),
+                (Ok(value), None) => {
+                    let resolved = match self.outcome {
+                        Some(outcome) if self.with_os_errors => {
+                            with_os_errors(env, value, outcome.os_errors)
+                        }
+                        _ => value,
+                    };
+                    sys::napi_resolve_deferred(env, self.deferred, resolved)
+                }
                 (Ok(value), Some(error)) => {
                     // As a synchronous call rethrows it: with the call's result.
                     attach_return_value(env, error, value);
@@ -255,6 +269,35 @@ impl AsyncCall {
             };
         }
     }
+}
+
+/// `{ value, errno, lastError }`: `lastError` is GetLastError on Windows, undefined elsewhere.
+///
+/// # Safety
+/// `env` live on this thread, in a handle scope; `value` of it.
+unsafe fn with_os_errors(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    errors: OsErrors,
+) -> sys::napi_value {
+    let mut object = ptr::null_mut();
+    let attributes = sys::PropertyAttributes::writable
+        | sys::PropertyAttributes::enumerable
+        | sys::PropertyAttributes::configurable;
+    // SAFETY: a fresh plain object of this scope; defining data properties runs no JS.
+    unsafe {
+        sys::napi_create_object(env, &mut object);
+        let last_error = if cfg!(windows) {
+            to_js(env, Type::U32, u64::from(errors.last_error))
+        } else {
+            undefined(env)
+        };
+        let errno = to_js(env, Type::I32, errors.errno as i64 as u64);
+        define_data(env, object, c"value", value, attributes);
+        define_data(env, object, c"errno", errno, attributes);
+        define_data(env, object, c"lastError", last_error, attributes);
+    }
+    object
 }
 
 /// A Uint8Array holding a copy of `bytes`.

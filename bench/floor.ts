@@ -14,6 +14,7 @@ export interface Floor {
   benchFloorRefPair(func: Raw): void;
   benchFloorLive(func: Raw): Raw;
   floorAbs(x: number): number;
+  floorAbsAsync(x: number): Promise<number>;
   floorAtoi(s: string): number;
   floorFma(a: number, b: number, c: number): number;
   floorMemset(p: bigint, c: number, n: bigint): bigint;

@@ -21,6 +21,7 @@ const CASES: { name: string; module: string }[] = [
   { name: 'conventions', module: 'conventions' },
   { name: 'structs', module: 'structs' },
   { name: 'JS -> native', module: 'js-to-native' },
+  { name: 'async calls', module: 'async-calls' },
 ];
 
 function runCase(module: string): CaseResult[] {

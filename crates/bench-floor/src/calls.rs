@@ -17,7 +17,7 @@ unsafe extern "C" {
 ///
 /// # Safety
 /// `env` and `info` are those Node-API passed to the callback.
-unsafe fn args<const N: usize>(
+pub unsafe fn args<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> [sys::napi_value; N] {
@@ -112,8 +112,9 @@ unsafe extern "C" fn floor_memset(
 }
 
 /// The floor functions, by the names bench/floor.ts declares.
-pub const FUNCTIONS: [(&CStr, sys::napi_callback); 4] = [
+pub const FUNCTIONS: [(&CStr, sys::napi_callback); 5] = [
     (c"floorAbs", Some(floor_abs)),
+    (c"floorAbsAsync", Some(crate::async_work::floor_abs_async)),
     (c"floorAtoi", Some(floor_atoi)),
     (c"floorFma", Some(floor_fma)),
     (c"floorMemset", Some(floor_memset)),

@@ -3,6 +3,7 @@
 //! threadsafe function fed by a thread, the floor for calls from other threads. An addon of its
 //! own (bench/floor.ts loads it beside bare-fn's), so that the shipped addon has none of this.
 
+mod async_work;
 mod calls;
 
 use std::ffi::c_void;

@@ -94,6 +94,8 @@ export function wrapperFor(args: readonly Param[], ret: Param, returned: string)
   // the callback, not in every wrapper: a step more in the wrappers of every signature cost a
   // qsort comparator about 4% (V8 inlines less of a larger wrapper).
   const encoded = (result: unknown): unknown => {
+    // A Promise cannot be encoded (nor waited for here): native code reports it by name.
+    if (result instanceof Promise) return result;
     try {
       encodeAt(ret, result, view, RETURN_AT, returned);
       return undefined;

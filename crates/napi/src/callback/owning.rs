@@ -212,7 +212,14 @@ impl JsCallback {
         source: &mut A,
     ) -> u64 {
         match self.sig.ret() {
-            Param::Scalar(Type::Void) => 0,
+            Param::Scalar(Type::Void) => {
+                // An async function's Promise: its rejection is reported (`watch_rejection`).
+                if type_of(env, result) == sys::ValueType::napi_object {
+                    // SAFETY: in the open scope of `invoke`, on the owning thread.
+                    unsafe { self.watch_rejection(env, result) };
+                }
+                0
+            }
             // SAFETY: result belongs to the open scope of `invoke`.
             &Param::Scalar(ty) => unsafe { exact(env, ty, result) }
                 .unwrap_or_else(|| self.convert_result(env, ty, result, source)),
@@ -220,7 +227,11 @@ impl JsCallback {
                 // The wrapper encoded the result (src/lib/arg-buffer.ts) and gave undefined, or the
                 // error saying why it could not.
                 if type_of(env, result) != sys::ValueType::napi_undefined {
-                    // SAFETY: in the open scope of `invoke`.
+                    // SAFETY (both): in the open scope of `invoke`, on the owning thread. The
+                    // wrapper hands a Promise back as it is.
+                    if unsafe { self.watch_rejection(env, result) } {
+                        return self.returned_promise(env);
+                    }
                     unsafe { self.report(env, result, Kind::BadReturn) };
                     return self.fallback;
                 }
@@ -243,6 +254,10 @@ impl JsCallback {
         result: sys::napi_value,
         source: &dyn ArgSource,
     ) -> u64 {
+        // SAFETY: in the open scope of `invoke`, on the owning thread.
+        if unsafe { self.watch_rejection(env, result) } {
+            return self.returned_promise(env);
+        }
         let mut strings = Vec::new();
         // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.
         match unsafe { convert_declined(env, ret, result, &mut strings) } {

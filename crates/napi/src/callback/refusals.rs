@@ -1,6 +1,7 @@
 //! What a BareFn call could not do, reported: the callback threw or Node-API refused to run it,
 //! a call after dispose or on a foreign stack, and calls JS will never run (the line at exit).
 
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
@@ -10,8 +11,9 @@ use super::JsCallback;
 use crate::calls_in_progress;
 use crate::dispatch::Recipient;
 use crate::owned_ref::OwnedRef;
-use crate::raw::Failure;
+use crate::raw::{undefined, Failure};
 use crate::report::{report, Kind};
+use crate::signature::returned_what;
 
 /// `napi_cannot_run_js` (Node-API 10), which Node returns instead of `napi_pending_exception`
 /// when an addon declares that version; the binding's napi-sys does not name it.
@@ -145,4 +147,115 @@ impl JsCallback {
             .unwrap_or_default();
         format!("BareFn {} ('{}'{site})", self.sig, self.mode.name())
     }
+
+    /// The callback returned a Promise where a value was needed: reported; the caller gets the
+    /// fallback.
+    pub(super) fn returned_promise(&self, env: sys::napi_env) -> u64 {
+        let failure = Failure::type_error(format!(
+            "{} a Promise: its native caller needs the value when the callback returns, and the \
+             thread that owns the BareFn cannot wait for a Promise (return the value itself)",
+            returned_what(&self.sig)
+        ));
+        // SAFETY: on the owning thread, in the open scope of the call.
+        unsafe { self.report(env, failure.to_js(env), Kind::BadReturn) };
+        self.fallback
+    }
+
+    /// If `value` (a callback's result, on the owning thread) is a Promise, which that thread
+    /// cannot wait for, reports its rejection like a throw (to onError, else uncaught) instead of
+    /// leaving it unhandled (which ends the process); true for a Promise.
+    ///
+    /// # Safety
+    /// On the owning thread, in an open handle scope; `value` of it.
+    pub(super) unsafe fn watch_rejection(
+        &self,
+        env: sys::napi_env,
+        value: sys::napi_value,
+    ) -> bool {
+        let mut is_promise = false;
+        // SAFETY: forwarded.
+        unsafe { sys::napi_is_promise(env, value, &mut is_promise) };
+        if !is_promise {
+            return false;
+        }
+        // SAFETY: every JsCallback lives in an Arc (a thunk holds `Arc<JsCallback>`, and so does
+        // each job queued for it): one count more is handed to the handler, given back by its
+        // finalizer.
+        let data = unsafe {
+            Arc::increment_strong_count(self as *const JsCallback);
+            self as *const JsCallback as *mut c_void
+        };
+        let mut handler = ptr::null_mut();
+        let mut then = ptr::null_mut();
+        let mut ignored = ptr::null_mut();
+        // SAFETY: on the owning thread, in the scope; `then` of a native Promise is the builtin,
+        // but a subclass's may be JS that throws: its exception is cleared (the Promise then goes
+        // unwatched, as JS would leave it).
+        unsafe {
+            let name = c"bare-fn rejection";
+            let made = sys::napi_create_function(
+                env,
+                name.as_ptr(),
+                name.count_bytes() as isize,
+                Some(on_rejected),
+                data,
+                &mut handler,
+            );
+            if made != sys::Status::napi_ok
+                || sys::napi_add_finalizer(
+                    env,
+                    handler,
+                    data,
+                    Some(release_callback),
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                ) != sys::Status::napi_ok
+            {
+                drop(Arc::from_raw(data as *const JsCallback));
+                return true;
+            }
+            sys::napi_get_named_property(env, value, c"then".as_ptr(), &mut then);
+            let argv = [undefined(env), handler];
+            let status = sys::napi_call_function(env, value, then, 2, argv.as_ptr(), &mut ignored);
+            if status != sys::Status::napi_ok {
+                let mut pending = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut pending);
+            }
+        }
+        true
+    }
+}
+
+/// A Promise a callback returned on the owning thread was rejected: reported like a throw.
+unsafe extern "C" fn on_rejected(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut argc = 1;
+    let mut reason = ptr::null_mut();
+    let mut data = ptr::null_mut();
+    // SAFETY: called by Node-API with its env and info; `data` is the callback `watch_rejection`
+    // gave one count of, alive until the finalizer runs.
+    unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            &mut reason,
+            ptr::null_mut(),
+            &mut data,
+        );
+        let callback = &*(data as *const JsCallback);
+        if argc == 0 {
+            reason = undefined(env);
+        }
+        callback.report(env, reason, Kind::Threw);
+    }
+    undefined(env)
+}
+
+/// The rejection handler is gone: its count of the callback is given back.
+unsafe extern "C" fn release_callback(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: the count `watch_rejection` took, given back once.
+    drop(unsafe { Arc::from_raw(data as *const JsCallback) });
 }

@@ -178,8 +178,12 @@ pub unsafe fn call_async(
         let work = call.work;
         let call = Box::into_raw(call);
         if sys::napi_queue_async_work(env, work) != sys::Status::napi_ok {
+            // Never queued: the work and the call go, the Promise with them, unsettled.
             let call = Box::from_raw(call);
-            call.finish(env);
+            if let Some(library) = &call.library {
+                library.end_async();
+            }
+            sys::napi_delete_async_work(env, work);
             return Err(Failure::error("bare-fn: cannot start an async call"));
         }
     }

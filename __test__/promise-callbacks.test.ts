@@ -65,3 +65,17 @@ test('a Promise that rejects after being refused as a value is reported too', as
   await settled();
   tt.deepEqual(seen, [`bad-return: BareFn (i32, i32) -> i32 returned ${NEEDS_VALUE}`, 'threw: no value']);
 });
+
+test("a 'nonblocking' callback's rejected Promise, for a call from another thread, is reported like a throw", async (tt) => {
+  const { seen, onError } = recorder();
+  const Text = t.struct({ text: t.cstring, len: t.u32 });
+  const rejecting = async (text: { text: string | null }) => {
+    await null;
+    if (text.text === 'text 1') throw new Error(`rejected ${text.text}`);
+  };
+  using queued = new BareFn(sig(t.void, [Text]), rejecting, { threading: 'nonblocking', onError });
+  // Calls it twice on a thread of its own and joins it: both calls are queued to this thread.
+  lib.fn('tl_text_from_thread', sig(t.void, [t.pointer, t.u32]))(queued.address, 2);
+  for (let i = 0; i < 5 && seen.length === 0; i++) await settled();
+  tt.deepEqual(seen, ['threw: rejected text 1']);
+});

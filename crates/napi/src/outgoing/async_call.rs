@@ -9,8 +9,9 @@
 //!
 //! Why libuv's pool, through Node-API async work, rather than threads of the addon's own: Node
 //! already sizes it (`UV_THREADPOOL_SIZE`, 4 by default), keeps the event loop alive while work
-//! is in flight (as for `fs` calls), and at a worker's teardown waits for the work it started
-//! before freeing anything. The cost is the same as `fs`'s: a call that blocks for long holds one
+//! is in flight (as for `fs` calls), and tears it down with a worker (whatever it does with
+//! work in flight, `execute` touches only the call's own memory, and `complete` settles nothing
+//! without an env). The cost is the same as `fs`'s: a call that blocks for long holds one
 //! of the pool's threads; more calls than threads wait in libuv's queue, so nothing here bounds
 //! them. A library whose function runs is not unloaded under it (`LibraryState::begin_async`).
 

@@ -120,6 +120,27 @@ impl Failure {
 }
 
 /// The napi-rs result of a binding function whose errors are `Failure`s.
+/// What Node-API passed a callback: fills the `capacity` slots at `argv` (the missing arguments
+/// with undefined) and gives how many arguments were passed (more than `capacity` too) and the
+/// callback's data pointer.
+///
+/// # Safety
+/// `env` and `info` are those Node-API passed to the callback; `argv` points to `capacity`
+/// writable slots.
+#[inline(always)]
+pub unsafe fn callback_info(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    argv: *mut sys::napi_value,
+    capacity: usize,
+) -> (usize, *mut std::ffi::c_void) {
+    let mut argc = capacity;
+    let mut data = ptr::null_mut();
+    // SAFETY: forwarded.
+    unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv, ptr::null_mut(), &mut data) };
+    (argc, data)
+}
+
 pub fn throw_on_failure<T>(env: sys::napi_env, result: Result<T, Failure>) -> napi::Result<T> {
     result.map_err(|f| f.throw(env))
 }

@@ -13,7 +13,7 @@ use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 
-use crate::raw::{Failure, Raw};
+use crate::raw::{callback_info, Failure, Raw};
 use crate::{bare_fn, library, live, memory, outgoing};
 
 /// The body of a raw callback: its arguments (missing ones are `undefined`), a result or a
@@ -32,18 +32,8 @@ unsafe fn dispatch<const N: usize>(
     body: Body<N>,
 ) -> sys::napi_value {
     let mut argv = [ptr::null_mut(); N];
-    let mut argc = N;
-    // SAFETY: argv holds argc slots; Node-API fills missing ones with undefined.
-    unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-        )
-    };
+    // SAFETY: argv holds N slots; Node-API fills missing ones with undefined.
+    unsafe { callback_info(env, info, argv.as_mut_ptr(), N) };
     // SAFETY: forwarded; the arguments are values of this callback.
     let outcome = catch_unwind(AssertUnwindSafe(|| unsafe { body(env, argv.map(Raw)) }));
     let failure = match outcome {

@@ -11,7 +11,7 @@ use super::JsCallback;
 use crate::calls_in_progress;
 use crate::dispatch::Recipient;
 use crate::owned_ref::OwnedRef;
-use crate::raw::{undefined, Failure};
+use crate::raw::{callback_info, undefined, Failure};
 use crate::report::{report, Kind};
 use crate::signature::returned_what;
 
@@ -231,24 +231,12 @@ unsafe extern "C" fn on_rejected(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> sys::napi_value {
-    let mut argc = 1;
     let mut reason = ptr::null_mut();
-    let mut data = ptr::null_mut();
-    // SAFETY: called by Node-API with its env and info; `data` is the callback `watch_rejection`
-    // gave one count of, alive until the finalizer runs.
+    // SAFETY: called by Node-API with its env and info (a missing reason reads as undefined);
+    // `data` is the callback `watch_rejection` gave one count of, alive until the finalizer runs.
     unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            &mut reason,
-            ptr::null_mut(),
-            &mut data,
-        );
+        let (_, data) = callback_info(env, info, &mut reason, 1);
         let callback = &*(data as *const JsCallback);
-        if argc == 0 {
-            reason = undefined(env);
-        }
         callback.report(env, reason, Kind::Threw);
     }
     undefined(env)

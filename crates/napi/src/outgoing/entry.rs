@@ -13,7 +13,7 @@ use napi::sys;
 
 use crate::calls_in_progress::NativeCall;
 use crate::from_js::{exact, from_js, CStrings};
-use crate::raw::{define_data, Failure, Raw};
+use crate::raw::{callback_info, define_data, Failure, Raw};
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
 
@@ -41,19 +41,8 @@ unsafe extern "C" fn call<const ARITY: usize>(
     // Node-API writes the first ARITY, filling missing ones with undefined, and sets argc to the
     // number of arguments given (more than ARITY too). Only those it wrote are read.
     let mut argv = [const { MaybeUninit::<sys::napi_value>::uninit() }; MAX_ARGS];
-    let mut argc = ARITY;
-    let mut data = ptr::null_mut();
-    // SAFETY: argv holds at least argc slots.
-    unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr().cast(),
-            ptr::null_mut(),
-            &mut data,
-        )
-    };
+    // SAFETY: argv holds at least ARITY slots.
+    let (argc, data) = unsafe { callback_info(env, info, argv.as_mut_ptr().cast(), ARITY) };
     // SAFETY: the data of this function is its plan, freed only after the function is gone.
     let plan = unsafe { &*(data as *const CallPlan) };
     debug_assert_eq!(plan.sig.args().len(), ARITY);

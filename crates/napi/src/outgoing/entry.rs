@@ -129,7 +129,7 @@ impl CallPlan {
         let sig = &*self.sig;
         if let (Some(steps), Some(inputs)) = (&self.steps, sig.scalar_inputs()) {
             // Most calls: every argument in a register, a scalar result.
-            let mut registers = Registers::new();
+            let mut registers = Registers::unset();
             for (i, (step, &value)) in steps.iter().zip(argv).enumerate() {
                 // SAFETY (all three): forwarded.
                 let common = match step.kind {

@@ -158,7 +158,9 @@ impl JsCallback {
             bytes: Vec::new(),
             returned: RefCell::new(None),
             // A waiting caller on the pool thread of an async call: its errors reject that call.
-            origin: completion.as_ref().and(crate::outgoing::running_async()),
+            origin: completion
+                .as_ref()
+                .and_then(|_| crate::outgoing::running_async()),
         };
         for (slot, input) in args.raw.iter_mut().zip(self.sig.inputs()) {
             let input = match input {

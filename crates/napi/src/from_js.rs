@@ -80,7 +80,7 @@ pub unsafe fn from_js(
 /// # Safety
 /// As for `from_js`.
 #[inline(always)]
-unsafe fn cstring(
+pub unsafe fn cstring(
     env: sys::napi_env,
     value: sys::napi_value,
     strings: &mut impl CStrings,

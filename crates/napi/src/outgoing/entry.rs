@@ -12,7 +12,7 @@ use bare_fn_core::{CallFrame, Input, Outcome, Registers, Signature, Type, MAX_AR
 use napi::sys;
 
 use crate::calls_in_progress::NativeCall;
-use crate::from_js::{exact, from_js, CStrings};
+use crate::from_js::{cstring, exact, from_js, CStrings};
 use crate::raw::{callback_info, define_data, Failure, Raw};
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
@@ -135,6 +135,10 @@ impl CallPlan {
                 let common = match step.kind {
                     StepKind::F64 => unsafe { exact(env, Type::F64, value) },
                     StepKind::I32 => unsafe { exact(env, Type::I32, value) },
+                    StepKind::CString => match unsafe { cstring(env, value, strings) } {
+                        Ok(address) => Some(address),
+                        Err(failure) => return throw(env, argument_failure(sig, i, failure)),
+                    },
                     StepKind::Other => None,
                 };
                 if let Some(raw) = common {
@@ -151,6 +155,24 @@ impl CallPlan {
             // promise of an FFI); the C strings live in `strings` until after the call.
             return unsafe { self.complete(env, || registers.call(sig, self.address)) };
         }
+        // SAFETY: forwarded.
+        unsafe { self.run_in_frame(env, argv, strings) }
+    }
+
+    /// `run` for the calls not all in registers, or with struct arguments or result: each
+    /// argument converted into a `CallFrame`. Kept out of line: the common calls stay small enough
+    /// to be inlined whole into their Node-API callback.
+    ///
+    /// # Safety
+    /// As for `call`.
+    #[inline(never)]
+    unsafe fn run_in_frame<const ARITY: usize>(
+        &self,
+        env: sys::napi_env,
+        argv: &[sys::napi_value; ARITY],
+        strings: &mut impl CStrings,
+    ) -> sys::napi_value {
+        let sig = &*self.sig;
         CallFrame::with(sig, |frame| {
             for (i, (input, &value)) in sig.inputs().iter().zip(argv).enumerate() {
                 // SAFETY (both arms): forwarded; a struct's bytes are those src/lib/fn-ptr.ts

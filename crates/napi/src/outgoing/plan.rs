@@ -44,8 +44,9 @@ pub struct CallPlan {
 }
 
 /// How one argument of a call in registers is converted, in the common case: a number that is an
-/// f64 or an exact i32 goes straight to its register; anything else (other types, a value that
-/// needs checking or an error, a variadic f32 to widen) takes the general conversion.
+/// f64 or an exact i32, or a C string's address, goes straight to its register; anything else
+/// (other types, a value that needs checking or an error, a variadic f32 to widen) takes the
+/// general conversion.
 #[derive(Clone, Copy)]
 pub struct Step {
     pub kind: StepKind,
@@ -57,6 +58,8 @@ pub struct Step {
 pub enum StepKind {
     F64,
     I32,
+    /// A `cstring` argument: a string encoded into the call's strings, or null.
+    CString,
     Other,
 }
 
@@ -72,6 +75,7 @@ fn steps_of(sig: &Signature) -> Option<[Step; MAX_ARGS]> {
             kind: match (input.declared, input.widen) {
                 (Type::F64, false) => StepKind::F64,
                 (Type::I32, false) => StepKind::I32,
+                (Type::CString, false) => StepKind::CString,
                 _ => StepKind::Other,
             },
             index: Registers::index_of(input.loc)?,

@@ -72,7 +72,7 @@ test('options must be objects with known keys, argument arrays must not have hol
   });
   tt.throws(() => new BareFn(Compare, () => 0, { threading: 'blocking', timeout: 50 } as never), {
     instanceOf: TypeError,
-    message: 'new BareFn: unknown option "timeout"; the options are threading, timeoutMs, ref, fallback, onError',
+    message: 'new BareFn: unknown option "timeout"; the options are threading, timeoutMs, settleTimeoutMs, ref, fallback, onError',
   });
 });
 

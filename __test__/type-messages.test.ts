@@ -23,10 +23,11 @@ test('misuse is refused by tsc with messages that say what is wrong', (tt) => {
     if (at) current = /\/\* (\S+) \*\//.exec(lines[Number(at[1]) - 1]!)?.[1];
     if (current !== undefined) byLabel.set(current, `${byLabel.get(current) ?? ''}${line}\n`);
   }
-  tt.deepEqual([...byLabel.keys()].sort(), ['local-where-thread-safe', 'nonblocking-result', 'seventeen', 'timeout-not-blocking', 'void-argument'], stdout);
+  tt.deepEqual([...byLabel.keys()].sort(), ['local-where-thread-safe', 'nonblocking-result', 'promise-local', 'seventeen', 'timeout-not-blocking', 'void-argument'], stdout);
   tt.regex(byLabel.get('nonblocking-result')!, /Type '"nonblocking"' is not assignable to type '"'nonblocking' needs a void return type: the caller does not wait for a result"'/);
   tt.regex(byLabel.get('timeout-not-blocking')!, /Type 'number' is not assignable to type '"timeoutMs is only for threading 'blocking'"'/);
   tt.regex(byLabel.get('local-where-thread-safe')!, /Argument of type 'BareFn<.*, "local">' is not assignable to parameter of type 'BareFn<.*, "blocking" \| "nonblocking">'/);
+  tt.regex(byLabel.get('promise-local')!, /a Promise: only a 'blocking' BareFn's callers on other threads wait for one; return the value itself/);
   tt.regex(byLabel.get('void-argument')!, /Type 'Type<"void">' is not assignable to type '"void is only a return type"'/);
   tt.regex(byLabel.get('seventeen')!, /Type 'Type<"i32">' is not assignable to type '"a signature takes at most 16 arguments"'/);
 });

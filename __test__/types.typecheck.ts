@@ -126,6 +126,16 @@ void blockingFn;
 new BareFn(Compare, () => 0, { threading: 'nonblocking' });
 // @ts-expect-error timeoutMs is only for 'blocking'
 new BareFn(Tick, () => {}, { threading: 'nonblocking', timeoutMs: 5 });
+// A 'blocking' callback may return a Promise of its value: callers on other threads wait for it.
+new BareFn(Compare, async () => 0, { threading: 'blocking', settleTimeoutMs: 1000 });
+new BareFn(sig(t.cstring, [t.u32]), async (n) => `${n}`, { threading: 'blocking' });
+// @ts-expect-error a 'local' one must return the value itself
+new BareFn(Compare, async () => 0);
+// @ts-expect-error a Promise of the wrong value
+new BareFn(Compare, async () => 'zero', { threading: 'blocking' });
+// A void callback may be async in every mode (a rejection is reported like a throw).
+new BareFn(Tick, async () => {});
+new BareFn(Tick, async () => {}, { threading: 'nonblocking' });
 
 // Structs: memory.read infers the JS shape, memory.write checks it.
 const Point = t.struct({ x: t.f64, y: t.f64 });

@@ -1,7 +1,8 @@
 // Case 6: calls from other threads (testlib threads), side by side in one process.
-//   blocking: round trips from 1 and 4 calling threads, bare-fn 'blocking' vs a koffi registered
-//     callback (koffi blocks the calling thread until JS ran), on an idle machine and with a
-//     busy process on every CPU; the note gives the process CPU time per call;
+//   blocking: round trips from 1 and 4 calling threads, bare-fn 'blocking' (and one whose callback
+//     is async: the caller waits for its Promise) vs a koffi registered callback (koffi blocks the
+//     calling thread until JS ran), on an idle machine and with a busy process on every CPU; the
+//     note gives the process CPU time per call;
 //   nonblocking: void calls from 1 thread delivered to JS, bare-fn 'nonblocking' vs the floor,
 //     a bare Node-API threadsafe function fed by a thread of the addon (one call per item), idle
 //     and with every CPU busy.
@@ -37,11 +38,12 @@ const LOADED_TITLE = ', every CPU busy with another process';
 export async function run(): Promise<CaseResult[]> {
   const I32x2 = sig(t.i32, [t.i32, t.i32]);
   using blocking = new BareFn(I32x2, expectedOnThread, { threading: 'blocking', fallback: -1 });
+  using awaited = new BareFn(I32x2, async (th, i) => expectedOnThread(th, i), { threading: 'blocking', fallback: -1 });
   koffi.load(testlibPath);
   const kcb = koffi.register(expectedOnThread, koffi.pointer(koffi.proto('int32_t KCross(int32_t, int32_t)'))) as bigint;
   const results: CaseResult[] = [];
   for (const [threads, loaded] of [[1, false], [4, false], [1, true], [4, true]] as const) {
-    const cpu: Record<string, number[]> = { 'bare-fn': [], koffi: [] };
+    const cpu: Record<string, number[]> = { 'bare-fn': [], 'bare-fn, async callback': [], koffi: [] };
     const roundTrip = (name: string, address: bigint) => async () => {
       const before = process.cpuUsage();
       const r = await runThreads(address, threads, BLOCKING_CALLS / threads, 'i32');
@@ -50,7 +52,11 @@ export async function run(): Promise<CaseResult[]> {
       cpu[name]!.push((used.user + used.system) / BLOCKING_CALLS);
       return (r.ms * 1e3) / BLOCKING_CALLS;
     };
-    const samples = await underLoad(loaded, () => interleaved({ 'bare-fn': roundTrip('bare-fn', blocking.address), koffi: roundTrip('koffi', kcb) }));
+    const samples = await underLoad(loaded, () => interleaved({
+        'bare-fn': roundTrip('bare-fn', blocking.address),
+        'bare-fn, async callback': roundTrip('bare-fn, async callback', awaited.address),
+        koffi: roundTrip('koffi', kcb),
+      }));
     results.push({
       id: `cross-thread-blocking-${threads}${loaded ? '-loaded' : ''}`,
       title: `blocking calls from ${threads} other thread${threads > 1 ? 's' : ''}, (i32, i32) -> i32 round trips${loaded ? LOADED_TITLE : ''}`,

@@ -10,7 +10,7 @@
 // order, as crates/napi callback.rs does), the wrapper decodes it in place, and a returned struct
 // is encoded by the wrapper at RETURN_AT, where native code copies it from when the call returns
 // (the wrapper returns undefined, or the error saying why the result could not be encoded).
-import { encodeAt } from './memory.js';
+import { encodeAt, encodedBytes } from './memory.js';
 import { binding } from './native.js';
 import type { Param } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
@@ -94,8 +94,10 @@ export function wrapperFor(args: readonly Param[], ret: Param, returned: string)
   // the callback, not in every wrapper: a step more in the wrappers of every signature cost a
   // qsort comparator about 4% (V8 inlines less of a larger wrapper).
   const encoded = (result: unknown): unknown => {
-    // A Promise cannot be encoded (nor waited for here): native code reports it by name.
-    if (result instanceof Promise) return result;
+    // A Promise (or thenable) is handed back as one of the struct's bytes, or of the error saying
+    // why its value cannot be encoded: a caller on another thread waits for it
+    // (crates/napi/src/callback/settle.rs); on the owning thread native code reports it by name.
+    if (isThenable(result)) return Promise.resolve(result).then(encodedOrError);
     try {
       encodeAt(ret, result, view, RETURN_AT, returned);
       return undefined;
@@ -103,5 +105,17 @@ export function wrapperFor(args: readonly Param[], ret: Param, returned: string)
       return error;
     }
   };
+  const encodedOrError = (value: unknown): unknown => {
+    try {
+      return encodedBytes(ret, value, returned);
+    } catch (error) {
+      return error;
+    }
+  };
   return (callback) => wrap((...args) => encoded(callback(...args)), readers);
+}
+
+/** Whether `value` is a Promise or another object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function');
 }

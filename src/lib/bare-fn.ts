@@ -5,9 +5,9 @@
 import { binding } from './native.js';
 import { NO_CLONE } from './no-clone.js';
 import type { Callee } from './arg-buffer.js';
-import { encodeAt } from './memory.js';
+import { encodedBytes } from './memory.js';
 import { type Callback, type Fallback, forBareFn, type Signature } from './signature.js';
-import { isStruct, type StructType } from './struct.js';
+import { isStruct } from './struct.js';
 import { describe, optionReader, type Type } from './types.js';
 
 /**
@@ -21,14 +21,8 @@ import { describe, optionReader, type Type } from './types.js';
  */
 export type Threading = 'local' | 'blocking' | 'nonblocking';
 const THREADINGS: readonly Threading[] = ['local', 'blocking', 'nonblocking'];
-/** `value` encoded as a `type`, in bytes of its own. */
-function encoded(type: StructType, value: unknown, what: string): Uint8Array {
-  const bytes = new Uint8Array(type.size);
-  encodeAt(type, value, new DataView(bytes.buffer), 0, what);
-  return bytes;
-}
 
-const BARE_FN_OPTIONS = ['threading', 'timeoutMs', 'ref', 'fallback', 'onError'] as const;
+const BARE_FN_OPTIONS = ['threading', 'timeoutMs', 'settleTimeoutMs', 'ref', 'fallback', 'onError'] as const;
 const readBareFnOptions = optionReader<BareFnOptions<Signature, Threading>>(BARE_FN_OPTIONS, 'new BareFn');
 
 /** The mode's code for createBareFn (its index in THREADINGS), -1 for anything else: compared
@@ -40,6 +34,24 @@ function modeCode(threading: unknown): number {
 
 /** How long a 'blocking' call from another thread waits, by default, for the owning thread. */
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** How long a 'blocking' call from another thread waits, by default, for the Promise its callback
+ * returned to settle: long enough for a network request or a file read, short enough that a
+ * Promise that never settles (a bug) shows up as a 'timeout' report instead of a native thread
+ * stuck for good. A user's answer (a dialog) can take longer: give settleTimeoutMs: Infinity. */
+export const DEFAULT_SETTLE_TIMEOUT_MS = 30_000;
+
+/** A 'blocking' BareFn's wait option `name` (`value`, undefined: `fallback`), checked. */
+function waitOption(name: string, value: unknown, fallback: number, threading: Threading): number {
+  if (value !== undefined && threading !== 'blocking') {
+    throw new TypeError(`new BareFn: options.${name} is only for threading 'blocking'; this one is ${describe(threading)}`);
+  }
+  const ms = value ?? fallback;
+  if (typeof ms !== 'number' || !(ms >= 0)) {
+    throw new RangeError(`new BareFn: options.${name} must be a number >= 0 or Infinity; got ${describe(ms)}`);
+  }
+  return ms;
+}
 
 /**
  * The options argument of `new BareFn`: optional for 'local'; a BareFn typed with another mode must
@@ -68,7 +80,7 @@ type ThreadingOf<S extends Signature, M extends Threading> = M extends 'nonblock
  */
 export type BareFnConstructor = Omit<typeof BareFn, never> & {
   new <S extends Signature>(signature: S, callback: Callback<S>, options?: BareFnOptions<S, 'local'>): BareFn<S, 'local'>;
-  new <S extends Signature, const M extends Threading>(signature: S, callback: Callback<S>, options: Omit<BareFnOptions<S, M>, 'threading'> & { threading: ThreadingOf<S, M> }): BareFn<S, M>;
+  new <S extends Signature, const M extends Threading>(signature: S, callback: Callback<S, M>, options: Omit<BareFnOptions<S, M>, 'threading'> & { threading: ThreadingOf<S, M> }): BareFn<S, M>;
 };
 
 /** Passed to `onError` with the error. */
@@ -79,7 +91,8 @@ export interface ErrorInfo {
    * 'after-dispose': native code called it after dispose; 'refused': Node-API refused to enter JS
    * from where native code called (e.g. a foreign stack); 'wrong-thread': a 'local' BareFn was
    * called from another thread; 'timeout': a 'blocking' call from another thread was not taken by
-   * the owning thread within timeoutMs; 'queue-full': a 'nonblocking' call from another thread was
+   * the owning thread within timeoutMs, or the Promise its callback returned did not settle within
+   * settleTimeoutMs; 'queue-full': a 'nonblocking' call from another thread was
    * dropped because the queue to the owning thread held `BareFn.queueLimit` calls. */
   readonly kind: 'threw' | 'bad-return' | 'after-dispose' | 'refused' | 'wrong-thread' | 'timeout' | 'queue-full';
 }
@@ -91,6 +104,11 @@ export interface BareFnOptions<S extends Signature, M extends Threading = 'local
    * rounded up; Infinity, or 2^32 - 1 ms (49.7 days) and more, waits forever, which can deadlock,
    * see README). */
   timeoutMs?: M extends 'blocking' ? number : "timeoutMs is only for threading 'blocking'";
+  /** 'blocking' only: when the callback returns a Promise (or thenable) to a call from another
+   * thread, how long that caller waits for it to settle before it gets the fallback and a
+   * 'timeout' report (default DEFAULT_SETTLE_TIMEOUT_MS, 30 s; rounded and unbounded as
+   * timeoutMs). */
+  settleTimeoutMs?: M extends 'blocking' ? number : "settleTimeoutMs is only for threading 'blocking'";
   /** Keep the event loop alive while this BareFn is not disposed (default false). */
   ref?: boolean;
   /** The value native code gets when no JS result can be delivered. Default: zero / NULL. */
@@ -229,10 +247,10 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     binding.setQueueLimit(checkCount(limit, 'BareFn.queueLimit', 1, MAX_QUEUE_LIMIT));
   }
 
-  constructor(signature: S, callback: Callback<S>, ...optionsArg: OptionsArg<S, M>) {
+  constructor(signature: S, callback: Callback<S, M>, ...optionsArg: OptionsArg<S, M>) {
     // Each option is read once: a getter that changed between reads lost the onError it had.
     const read = readBareFnOptions(optionsArg[0] as BareFnOptions<S, M> | undefined) as BareFnOptions<S, M>;
-    const { threading: threadingOption, timeoutMs: timeoutOption, ref, onError, fallback } = read;
+    const { threading: threadingOption, timeoutMs: timeoutOption, settleTimeoutMs: settleOption, ref, onError, fallback } = read;
     const { handle, wrap } = forBareFn(signature, 'new BareFn: the signature');
     if (typeof callback !== 'function') {
       throw new TypeError(`new BareFn: the callback must be a function; got ${describe(callback)}`);
@@ -242,13 +260,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
     if (mode < 0) {
       throw new RangeError(`new BareFn: options.threading must be one of ${THREADINGS.join(', ')}; got ${describe(threading)}`);
     }
-    const timeoutMs = timeoutOption ?? DEFAULT_TIMEOUT_MS;
-    if (timeoutOption !== undefined && threading !== 'blocking') {
-      throw new TypeError(`new BareFn: options.timeoutMs is only for threading 'blocking'; this one is ${describe(threading)}`);
-    }
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      throw new RangeError(`new BareFn: options.timeoutMs must be a number >= 0 or Infinity; got ${describe(timeoutMs)}`);
-    }
+    const timeoutMs = waitOption('timeoutMs', timeoutOption, DEFAULT_TIMEOUT_MS, threading);
+    const settleTimeoutMs = waitOption('settleTimeoutMs', settleOption, DEFAULT_SETTLE_TIMEOUT_MS, threading);
     if (ref !== undefined && typeof ref !== 'boolean') {
       throw new TypeError(`new BareFn: options.ref must be a boolean; got ${describe(ref)}`);
     }
@@ -268,8 +281,8 @@ export class BareFn<S extends Signature = Signature, M extends Threading = 'loca
       (site !== undefined ? CREATE_SITE : 0);
     const ret = signature.ret;
     // A struct's fallback goes native as its bytes, encoded (and checked) here.
-    const fallbackValue = isStruct(ret) && fallback !== undefined ? encoded(ret, fallback, 'new BareFn: options.fallback') : fallback;
-    const index = binding.createBareFn(handle, flags, timeoutMs, onError, fallbackValue, site);
+    const fallbackValue = isStruct(ret) && fallback !== undefined ? encodedBytes(ret, fallback, 'new BareFn: options.fallback') : fallback;
+    const index = binding.createBareFn(handle, flags, timeoutMs, settleTimeoutMs, onError, fallbackValue, site);
     functions[index] = wrap === undefined ? callback : wrap(callback as Callee);
     this.#index = index;
     this.signature = signature;

@@ -282,6 +282,13 @@ export function encodeAt(type: StructType | ArrayType, value: unknown, view: Dat
   new Uint8Array(view.buffer, view.byteOffset + at, type.size).set(encoded);
 }
 
+/** `value` encoded as a `type`, in bytes of its own (`encodeAt`). */
+export function encodedBytes(type: StructType, value: unknown, what: string): Uint8Array {
+  const bytes = new Uint8Array(type.size);
+  encodeAt(type, value, new DataView(bytes.buffer), 0, what);
+  return bytes;
+}
+
 /** The bytes of `value` as a `type`, each scalar converted natively (in a copy of `bytes`, which
  * `encodeAt` may be filling). */
 function encodeNatively(type: StructType | ArrayType, value: unknown, what: string): Uint8Array {

@@ -50,6 +50,7 @@ interface RawExports {
     signature: unknown,
     flags: number,
     timeoutMs: number,
+    settleTimeoutMs: number,
     onError: unknown,
     fallback: unknown,
     createdAt: string | undefined,

@@ -198,12 +198,19 @@ type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldVal
 type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldInput<A[K]> };
 
 /** The JS function a BareFn of signature S calls (none for a variadic signature). */
-export type Callback<S extends Signature> =
+export type Callback<S extends Signature, M = 'local'> =
   S extends Signature<infer R, infer A, infer V>
     ? V extends true
       ? 'a BareFn cannot be variadic'
-      : (...args: JsValues<A>) => R extends Type<'void'> ? void : FieldInput<R>
+      : (...args: JsValues<A>) => R extends Type<'void'> ? void : M extends 'blocking' ? FieldInput<R> | PromiseLike<FieldInput<R>> : FieldInput<R> | NotAPromise
     : never;
+
+/** What a callback that must return its value now is told when it returns a Promise instead
+ * (TypeScript shows the text): on the owning thread nothing can wait for one. A void callback may
+ * be async in every mode (a rejection is reported like a throw). */
+interface NotAPromise {
+  readonly then: "a Promise: only a 'blocking' BareFn's callers on other threads wait for one; return the value itself";
+}
 
 /** The JS function FnPtr.from gives for signature S: of a variadic function, the fixed arguments
  * then a type and a value per variadic argument (`t.i32, 5, t.f64, 1.5`; checked at run time). */

@@ -3,7 +3,9 @@
 //!
 //! The deadline bounds how long the caller waits for the owning thread to *take* the call. Once
 //! JS has taken it (`claim`), the caller waits for it to finish: the callback may be reading the
-//! caller's arguments (pointers into its memory), so the caller must not return under it.
+//! caller's arguments (pointers into its memory), so the caller must not return under it. A
+//! callback that returned a Promise has finished running (`settling`): the caller then waits for
+//! the Promise to settle, at most its settle timeout.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -12,8 +14,20 @@ use std::time::{Duration, Instant};
 const WAITING: u32 = 0;
 const RUNNING: u32 = 1;
 const DONE: u32 = 2;
-/// The deadline passed before JS took the call; it must not run any more.
+/// The deadline passed before JS took the call (it must not run any more), or before the Promise
+/// its callback returned settled (its result goes nowhere).
 const ABANDONED: u32 = 3;
+/// The callback returned a Promise; the result comes when it settles.
+const SETTLING: u32 = 4;
+
+/// Why a caller stopped waiting without a value (`Completion::wait`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unfinished {
+    /// The owning thread did not take the call in time, or is gone: the call will not run.
+    NotTaken,
+    /// The Promise the callback returned did not settle in time, or the owning thread is gone.
+    NotSettled,
+}
 
 /// The longest a caller spins before it sleeps. A round trip through the owning thread's event
 /// loop takes microseconds to tens of microseconds; a sleeping waiter adds a futex wake-up on top.
@@ -145,10 +159,23 @@ impl<P> Completion<P> {
             .is_ok()
     }
 
+    /// The claimed call's callback returned a Promise: its caller now waits for `complete`, at
+    /// most its settle timeout (`wait`).
+    pub fn settling(&self) {
+        // Under the lock, as `complete`: the caller sleeps without a deadline while the call runs
+        // and must see the change.
+        let guard = self.lock();
+        let _ = self
+            .state
+            .compare_exchange(RUNNING, SETTLING, Ordering::AcqRel, Ordering::Acquire);
+        drop(guard);
+        self.wake.notify_one();
+    }
+
     /// Delivers the raw return value of a claimed call, and its payload (the C string it
     /// points to, the struct it returned), or ends an unclaimed one with `value` (the env is going
-    /// away) unless the caller already gave up.
-    pub fn complete(&self, value: u64, payload: Option<P>) {
+    /// away) unless the caller already gave up. Whether the caller gets them (false: it gave up).
+    pub fn complete(&self, value: u64, payload: Option<P>) -> bool {
         // One lock for all of it: the payload is set before DONE (a caller that sees DONE finds
         // it, `take_payload`), and a waiter's last check of the state and its sleep happen under
         // the lock, so the wake-up below cannot fall between them.
@@ -158,10 +185,16 @@ impl<P> Completion<P> {
         if self.state.swap(DONE, Ordering::AcqRel) == ABANDONED {
             self.state.store(ABANDONED, Ordering::Release);
             drop(guard.take()); // nobody will read it
-            return;
+            return false;
         }
         drop(guard);
         self.wake.notify_one();
+        true
+    }
+
+    /// Whether the caller gave up waiting (what it is told then is its own).
+    pub fn abandoned(&self) -> bool {
+        self.state.load(Ordering::Acquire) == ABANDONED
     }
 
     /// After `wait` returned a value: the payload of the call, if any, now the caller's.
@@ -174,45 +207,58 @@ impl<P> Completion<P> {
         self.lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for the value. None when `timeout` (None: no limit) passed, or `gone()` became true
-    /// (checked every `POLL`), before the owning thread took the call; the call is then
-    /// abandoned and will not run.
+    /// Waits for the value. `Err(NotTaken)` when `take` (None: no limit) passed, or `gone()`
+    /// became true (checked every `POLL`), before the owning thread took the call: the call is
+    /// then abandoned and will not run. Once taken, the caller waits for the callback to return;
+    /// if it returned a Promise (`settling`), at most `settle` more for it to settle, and while
+    /// `gone()` is false: else `Err(NotSettled)`, and the result, when it comes, goes nowhere.
     pub fn wait(
         &self,
         policy: &SpinPolicy,
-        timeout: Option<Duration>,
+        take: Option<Duration>,
+        settle: Option<Duration>,
         gone: impl Fn() -> bool,
-    ) -> Option<u64> {
-        let mut deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    ) -> Result<u64, Unfinished> {
+        let mut deadline = take.and_then(|t| Instant::now().checked_add(t));
         if policy.spin_until_done(&self.state) {
-            return Some(self.value.load(Ordering::Relaxed));
+            return Ok(self.value.load(Ordering::Relaxed));
         }
+        let mut settling_seen = false;
         let mut guard = self.lock();
         loop {
-            match (self.state.load(Ordering::Acquire), deadline) {
-                (DONE, _) => return Some(self.value.load(Ordering::Relaxed)),
-                (RUNNING, _) => {
+            let state = self.state.load(Ordering::Acquire);
+            match state {
+                DONE => return Ok(self.value.load(Ordering::Relaxed)),
+                RUNNING => {
                     deadline = None;
                     guard = self.wake.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    continue;
                 }
-                (_, at) => {
-                    let now = Instant::now();
-                    let expired = at.is_some_and(|at| now >= at) || gone();
-                    if !expired {
-                        let slice = at.map_or(POLL, |at| (at - now).min(POLL));
-                        guard = self
-                            .wake
-                            .wait_timeout(guard, slice)
-                            .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                    } else if self
-                        .state
-                        .compare_exchange(WAITING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
-                    {
-                        return None;
-                    }
+                SETTLING if !settling_seen => {
+                    settling_seen = true;
+                    deadline = settle.and_then(|t| Instant::now().checked_add(t));
                 }
+                _ => {}
+            }
+            let now = Instant::now();
+            let expired = deadline.is_some_and(|at| now >= at) || gone();
+            if !expired {
+                let slice = deadline.map_or(POLL, |at| (at - now).min(POLL));
+                guard = self
+                    .wake
+                    .wait_timeout(guard, slice)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            } else if self
+                .state
+                .compare_exchange(state, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return Err(if state == SETTLING {
+                    Unfinished::NotSettled
+                } else {
+                    Unfinished::NotTaken
+                });
             }
         }
     }

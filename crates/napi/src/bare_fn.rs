@@ -36,14 +36,15 @@ const HAS_ON_ERROR: u32 = 8;
 const HAS_FALLBACK: u32 = 16;
 const HAS_SITE: u32 = 32;
 
-/// `createBareFn(signature, flags, timeoutMs, onError, fallback, createdAt)`: src/lib/bare-fn.ts has checked
+/// `createBareFn(signature, flags, timeoutMs, settleTimeoutMs, onError, fallback, createdAt)`:
+/// src/lib/bare-fn.ts has checked
 /// every argument's type. Returns the BareFn's index in the live registry, where bare-fn.ts then
 /// puts its JS function in the env's function table.
 ///
 /// # Safety
 /// On `env`'s thread, in a callback's scope; the arguments are values of it.
-pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_value, Failure> {
-    let [signature, flags, timeout_ms, on_error, fallback, created_at] = args;
+pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_value, Failure> {
+    let [signature, flags, timeout_ms, settle_ms, on_error, fallback, created_at] = args;
     // SAFETY: forwarded.
     let sig = unsafe { from_external::<bare_fn_core::Signature>(env, signature) }?;
     if sig.is_variadic() {
@@ -57,7 +58,9 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 6]) -> Result<sys::napi_val
         0 => (0, None),
         _ => fallback_value(env, sig.ret(), fallback)?,
     };
-    let mode = mode_of(&sig, flags & MODE_BITS, || number(env, timeout_ms))?;
+    let mode = mode_of(&sig, flags & MODE_BITS, || {
+        (number(env, timeout_ms), number(env, settle_ms))
+    })?;
     let keep_alive = flags & KEEP_ALIVE != 0;
     // SAFETY: on env's JS thread.
     let dispatcher = unsafe { Dispatcher::of_env(env) }?;
@@ -191,12 +194,21 @@ fn number(env: sys::napi_env, value: Raw) -> f64 {
     out
 }
 
-fn mode_of(sig: &Signature, code: u32, timeout_ms: impl FnOnce() -> f64) -> Result<Mode, Failure> {
+/// The mode of code `code`; `timeouts_ms` gives a 'blocking' one's (timeoutMs, settleTimeoutMs).
+fn mode_of(
+    sig: &Signature,
+    code: u32,
+    timeouts_ms: impl FnOnce() -> (f64, f64),
+) -> Result<Mode, Failure> {
     match code {
         0 => Ok(Mode::Local),
-        1 => Ok(Mode::Blocking {
-            timeout: Timeout::from_ms(timeout_ms()),
-        }),
+        1 => {
+            let (timeout, settle) = timeouts_ms();
+            Ok(Mode::Blocking {
+                timeout: Timeout::from_ms(timeout),
+                settle: Timeout::from_ms(settle),
+            })
+        }
         2 if sig.ret().is_void() => Ok(Mode::Nonblocking),
         2 => Err(Failure::type_error(format!(
             "new BareFn: 'nonblocking' needs a void return type (the caller does not wait for \

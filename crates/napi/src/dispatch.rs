@@ -64,11 +64,24 @@ pub enum Payload {
 /// The BareFn a queued call or error report is for (callback.rs's `JsCallback`): what the queue
 /// asks of it. A trait, so that the queue does not depend on the callback that uses it.
 pub trait Recipient: Send + Sync {
-    /// Runs a call queued by another thread; its raw result.
+    /// Runs a call queued by another thread that does not wait for it.
     ///
     /// # Safety
     /// On the owning thread, with its live env.
-    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64;
+    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args);
+
+    /// Runs a call queued by another thread that waits for it, and delivers its result to
+    /// `completion`, which it has claimed: at once, or when the Promise its callback returned
+    /// settles.
+    ///
+    /// # Safety
+    /// As for `run_queued`.
+    unsafe fn run_waited(
+        &self,
+        env: sys::napi_env,
+        args: &Args,
+        completion: &Arc<Completion<Payload>>,
+    );
 
     /// Reports an error that happened on another thread.
     ///
@@ -145,8 +158,7 @@ impl Job {
             } => {
                 if completion.claim() {
                     // SAFETY: forwarded.
-                    let raw = unsafe { callback.run_queued(env, &args) };
-                    completion.complete(raw, args.returned.take());
+                    unsafe { callback.run_waited(env, &args, &completion) };
                 }
             }
             Job::Call { callback, args, .. } => {

@@ -1,6 +1,7 @@
 //! Thin, checked access to raw Node-API values: the binding's hot paths call Node-API directly
 //! instead of going through napi-rs's typed wrappers.
 
+use std::ffi::{c_void, CStr};
 use std::ptr;
 
 use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
@@ -174,6 +175,72 @@ pub fn type_of(env: sys::napi_env, value: sys::napi_value) -> sys::napi_valuetyp
     // SAFETY: value belongs to env's current handle scope.
     unsafe { sys::napi_typeof(env, value, &mut t) };
     t
+}
+
+/// A JS function named `name` that calls `callback` with `data`, and `finalize` with `data` when it
+/// is collected (or its env torn down). None if Node-API made no such function: the caller still
+/// owns `data`.
+///
+/// # Safety
+/// On env's thread, in an open handle scope; `data` valid until `finalize` runs.
+pub unsafe fn function_with_data(
+    env: sys::napi_env,
+    name: &CStr,
+    callback: unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value,
+    data: *mut c_void,
+    finalize: unsafe extern "C" fn(sys::napi_env, *mut c_void, *mut c_void),
+) -> Option<sys::napi_value> {
+    let mut function = ptr::null_mut();
+    // SAFETY: forwarded; the name's length is passed.
+    unsafe {
+        let made = sys::napi_create_function(
+            env,
+            name.as_ptr(),
+            name.count_bytes() as isize,
+            Some(callback),
+            data,
+            &mut function,
+        );
+        let finalized = made == sys::Status::napi_ok
+            && sys::napi_add_finalizer(
+                env,
+                function,
+                data,
+                Some(finalize),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ) == sys::Status::napi_ok;
+        finalized.then_some(function)
+    }
+}
+
+/// Whether `value` is a Promise, or another object or function with a callable `then` (a
+/// thenable, which `await` treats alike). Reading `then` may run a getter: only for values that
+/// are not plain results (a callback's result that did not convert).
+///
+/// # Safety
+/// `value` belongs to env's current handle scope, on its thread; JS may run.
+pub unsafe fn is_thenable(env: sys::napi_env, value: sys::napi_value) -> bool {
+    let mut is_promise = false;
+    // SAFETY: forwarded.
+    unsafe { sys::napi_is_promise(env, value, &mut is_promise) };
+    let kind = type_of(env, value);
+    if is_promise {
+        return true;
+    }
+    if kind != sys::ValueType::napi_object && kind != sys::ValueType::napi_function {
+        return false;
+    }
+    let mut then = ptr::null_mut();
+    // SAFETY: forwarded; a getter that throws leaves an exception, cleared: not a thenable.
+    let status = unsafe { sys::napi_get_named_property(env, value, c"then".as_ptr(), &mut then) };
+    if status != sys::Status::napi_ok {
+        let mut pending = ptr::null_mut();
+        // SAFETY: forwarded.
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut pending) };
+        return false;
+    }
+    type_of(env, then) == sys::ValueType::napi_function
 }
 
 /// Reads a JS string as UTF-8.

@@ -7,7 +7,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bare_fn_core::rendezvous::{Completion, SpinPolicy};
+use bare_fn_core::rendezvous::{Completion, SpinPolicy, Unfinished};
 use bare_fn_core::{Frame, Input, Param, Type, MAX_ARGS};
 
 use super::{JsCallback, Payload};
@@ -73,17 +73,20 @@ impl JsCallback {
                 self.post_failure(failure, Kind::WrongThread)
             }
             Mode::Nonblocking => self.queue_nonblocking(frame),
-            Mode::Blocking { timeout } => {
+            Mode::Blocking { timeout, settle } => {
                 let completion = Arc::new(Completion::<Payload>::new());
                 let job = self.queued_call(frame, Some(completion.clone()));
                 if !self.dispatcher.send(job) {
                     self.dropped_call(); // the env closed meanwhile
                     return self.fallback;
                 }
-                completion
-                    .wait(SpinPolicy::process(), timeout.duration(), || {
-                        self.dispatcher.is_closed()
-                    })
+                let waited = completion.wait(
+                    SpinPolicy::process(),
+                    timeout.duration(),
+                    settle.duration(),
+                    || self.dispatcher.is_closed(),
+                );
+                waited
                     .inspect(|_| match completion.take_payload() {
                         Some(Payload::String(string)) => self.keep_returned_here(Some(string)),
                         Some(Payload::Struct(bytes)) => {
@@ -94,19 +97,32 @@ impl JsCallback {
                         }
                         None => {}
                     })
-                    .unwrap_or_else(|| {
-                        // Its job must not wait in the queue for nobody (a thread that timed out
-                        // calls again, and the queue grew by a job per timeout while JS was busy).
-                        self.dispatcher.withdraw(&completion);
+                    .unwrap_or_else(|unfinished| {
+                        let failure = match unfinished {
+                            Unfinished::NotTaken => {
+                                // Its job must not wait in the queue for nobody (a thread that
+                                // timed out calls again, and the queue grew by a job per timeout
+                                // while JS was busy).
+                                self.dispatcher.withdraw(&completion);
+                                format!(
+                                    "thread {} did not take the call within {} ms (busy, or \
+                                     blocked waiting for the calling thread)",
+                                    self.dispatcher.owner_os_id(),
+                                    timeout.ms()
+                                )
+                            }
+                            Unfinished::NotSettled => format!(
+                                "the Promise its callback returned did not settle within {} ms \
+                                 (settleTimeoutMs)",
+                                settle.ms()
+                            ),
+                        };
                         let failure = || {
                             Failure::error(format!(
-                                "BareFn {} called from thread {}: thread {} did not take the call \
-                                 within {} ms (busy, or blocked waiting for the calling thread); \
-                                 the caller got the fallback",
+                                "BareFn {} called from thread {}: {failure}; the caller got the \
+                                 fallback",
                                 self.sig,
                                 os_thread::os_id(),
-                                self.dispatcher.owner_os_id(),
-                                timeout.ms()
                             ))
                         };
                         self.post_failure(failure, Kind::Timeout)

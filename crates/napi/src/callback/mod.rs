@@ -1,17 +1,20 @@
 //! The handler behind every BareFn thunk: turns one native call into one JS call. This file holds
 //! the callback's state and where a call enters (`Handler::call`); the rest is split by path:
 //! `owning` runs the JS function on its own thread, `foreign` serves calls from other threads
-//! (queued, or refused), `refusals` reports what could not run.
+//! (queued, or refused), `settle` lets a waiting caller have the Promise its callback returned,
+//! `refusals` reports what could not run.
 
 mod foreign;
 mod owning;
 mod refusals;
+mod settle;
 
 use std::ffi::{c_char, CString};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
+use bare_fn_core::rendezvous::Completion;
 use bare_fn_core::{Frame, Handler, Param, Signature, MAX_BY_VALUE};
 use napi::sys;
 
@@ -22,6 +25,7 @@ use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
 use crate::report::Kind;
 use crate::threading_mode::Mode;
+use settle::Awaited;
 
 /// The C string the last call returned, kept alive until the next call or dispose; touched only
 /// on the owning thread. Held by a thin pointer (`CString::into_raw`): 8 bytes where an
@@ -181,13 +185,32 @@ impl JsCallback {
 }
 
 impl Recipient for JsCallback {
-    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) -> u64 {
+    unsafe fn run_queued(&self, env: sys::napi_env, args: &Args) {
         if self.disposed.load(Ordering::Acquire) {
-            return self.after_dispose(env);
+            self.after_dispose(env);
+            return;
         }
         // SAFETY: forwarded; not disposed. The jobs of one wake-up share batch scopes
         // (`Dispatcher::run_batch`).
-        unsafe { self.invoke(env, self.enter_scope(env), &mut { args }) }
+        unsafe { self.invoke(env, self.enter_scope(env), &mut { args }) };
+    }
+
+    unsafe fn run_waited(
+        &self,
+        env: sys::napi_env,
+        args: &Args,
+        completion: &Arc<Completion<Payload>>,
+    ) {
+        if self.disposed.load(Ordering::Acquire) {
+            completion.complete(self.after_dispose(env), None);
+            return;
+        }
+        let mut source = Awaited::new(args, completion);
+        // SAFETY: as in `run_queued`.
+        let raw = unsafe { self.invoke(env, self.enter_scope(env), &mut source) };
+        if !source.pending() {
+            completion.complete(raw, args.returned.take());
+        }
     }
 
     unsafe fn report_failure(&self, env: sys::napi_env, mut failure: Failure, kind: Kind) {

@@ -12,7 +12,7 @@ use crate::arg_buffer;
 use crate::calls_in_progress::JsScope;
 use crate::dispatch::Args;
 use crate::from_js::{convert_declined, exact};
-use crate::raw::type_of;
+use crate::raw::{is_thenable, type_of};
 use crate::report::Kind;
 use crate::signature::returned_what;
 use crate::to_js::{cstr_to_js, to_js};
@@ -29,6 +29,29 @@ pub(super) trait ArgSource {
     fn keep_returned(&self, callback: &JsCallback, string: Option<CString>);
     /// Makes `bytes` the struct the call returns.
     fn return_struct(&mut self, callback: &JsCallback, bytes: &[u8]);
+    /// The callback returned `promise` (a Promise or thenable): whether this call waits for it to
+    /// settle. Only a call queued by a thread that waits for its result does (`Awaited`, which
+    /// hands it to `settle`); the others need the value now.
+    ///
+    /// # Safety
+    /// On the owning thread, in the call's open scope; `promise` a value of it.
+    unsafe fn await_promise(
+        &mut self,
+        _callback: &JsCallback,
+        _env: sys::napi_env,
+        _promise: sys::napi_value,
+    ) -> bool {
+        false
+    }
+}
+
+/// What `accept` found in a callback's result that was an object.
+pub(super) enum PromiseResult {
+    NotAPromise,
+    /// Its caller waits for it (`ArgSource::await_promise`).
+    Awaited,
+    /// Nobody can wait for it: its rejection is reported like a throw (`watch_rejection`).
+    Watched,
 }
 
 impl ArgSource for Frame<'_> {
@@ -213,10 +236,11 @@ impl JsCallback {
     ) -> u64 {
         match self.sig.ret() {
             Param::Scalar(Type::Void) => {
-                // An async function's Promise: its rejection is reported (`watch_rejection`).
+                // An async function's Promise: waited for by a caller that can, else its
+                // rejection is reported.
                 if type_of(env, result) == sys::ValueType::napi_object {
                     // SAFETY: in the open scope of `invoke`, on the owning thread.
-                    unsafe { self.watch_rejection(env, result) };
+                    unsafe { self.promise_result(env, result, source) };
                 }
                 0
             }
@@ -228,9 +252,11 @@ impl JsCallback {
                 // error saying why it could not.
                 if type_of(env, result) != sys::ValueType::napi_undefined {
                     // SAFETY (both): in the open scope of `invoke`, on the owning thread. The
-                    // wrapper hands a Promise back as it is.
-                    if unsafe { self.watch_rejection(env, result) } {
-                        return self.returned_promise(env);
+                    // wrapper hands a Promise back as one of the encoded bytes.
+                    match unsafe { self.promise_result(env, result, source) } {
+                        PromiseResult::Awaited => return self.fallback,
+                        PromiseResult::Watched => return self.returned_promise(env),
+                        PromiseResult::NotAPromise => {}
                     }
                     unsafe { self.report(env, result, Kind::BadReturn) };
                     return self.fallback;
@@ -244,6 +270,28 @@ impl JsCallback {
         }
     }
 
+    /// If the callback's `result` is a Promise or thenable: handed to a caller that waits for
+    /// it, else its rejection reported like a throw.
+    ///
+    /// # Safety
+    /// On the owning thread, in the open scope of `invoke`; `result` a value of it.
+    unsafe fn promise_result<A: ArgSource + ?Sized>(
+        &self,
+        env: sys::napi_env,
+        result: sys::napi_value,
+        source: &mut A,
+    ) -> PromiseResult {
+        // SAFETY (all): forwarded.
+        if !unsafe { is_thenable(env, result) } {
+            PromiseResult::NotAPromise
+        } else if unsafe { source.await_promise(self, env, result) } {
+            PromiseResult::Awaited
+        } else {
+            unsafe { self.watch_rejection(env, result) };
+            PromiseResult::Watched
+        }
+    }
+
     /// `accept` for what `exact` declined, out of line: the frequent cases stay a few
     /// instructions (no registers saved for the general conversion and its errors).
     #[inline(never)]
@@ -252,11 +300,13 @@ impl JsCallback {
         env: sys::napi_env,
         ret: Type,
         result: sys::napi_value,
-        source: &dyn ArgSource,
+        source: &mut dyn ArgSource,
     ) -> u64 {
         // SAFETY: in the open scope of `invoke`, on the owning thread.
-        if unsafe { self.watch_rejection(env, result) } {
-            return self.returned_promise(env);
+        match unsafe { self.promise_result(env, result, source) } {
+            PromiseResult::Awaited => return self.fallback,
+            PromiseResult::Watched => return self.returned_promise(env),
+            PromiseResult::NotAPromise => {}
         }
         let mut strings = Vec::new();
         // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.

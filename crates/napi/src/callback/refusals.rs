@@ -11,7 +11,7 @@ use super::JsCallback;
 use crate::calls_in_progress;
 use crate::dispatch::Recipient;
 use crate::owned_ref::OwnedRef;
-use crate::raw::{callback_info, undefined, Failure};
+use crate::raw::{callback_info, function_with_data, undefined, Failure};
 use crate::report::{report, Kind};
 use crate::signature::returned_what;
 
@@ -161,23 +161,13 @@ impl JsCallback {
         self.fallback
     }
 
-    /// If `value` (a callback's result, on the owning thread) is a Promise, which that thread
-    /// cannot wait for, reports its rejection like a throw (to onError, else uncaught) instead of
-    /// leaving it unhandled (which ends the process); true for a Promise.
+    /// Reports the rejection of `value`, a Promise or thenable a callback returned that nobody
+    /// waits for, like a throw (to onError, else uncaught) instead of leaving it unhandled (which
+    /// ends the process).
     ///
     /// # Safety
     /// On the owning thread, in an open handle scope; `value` of it.
-    pub(super) unsafe fn watch_rejection(
-        &self,
-        env: sys::napi_env,
-        value: sys::napi_value,
-    ) -> bool {
-        let mut is_promise = false;
-        // SAFETY: forwarded.
-        unsafe { sys::napi_is_promise(env, value, &mut is_promise) };
-        if !is_promise {
-            return false;
-        }
+    pub(super) unsafe fn watch_rejection(&self, env: sys::napi_env, value: sys::napi_value) {
         // SAFETY: every JsCallback lives in an Arc (a thunk holds `Arc<JsCallback>`, and so does
         // each job queued for it): one count more is handed to the handler, given back by its
         // finalizer.
@@ -185,45 +175,55 @@ impl JsCallback {
             Arc::increment_strong_count(self as *const JsCallback);
             self as *const JsCallback as *mut c_void
         };
-        let mut handler = ptr::null_mut();
-        let mut then = ptr::null_mut();
-        let mut ignored = ptr::null_mut();
-        // SAFETY: on the owning thread, in the scope; `then` of a native Promise is the builtin,
-        // but a subclass's may be JS that throws: its exception is cleared (the Promise then goes
-        // unwatched, as JS would leave it).
+        // SAFETY: on the owning thread, in the scope; the function's finalizer gives the count
+        // back, or it is given back here when there is no function.
         unsafe {
-            let name = c"bare-fn rejection";
-            let made = sys::napi_create_function(
+            match function_with_data(
                 env,
-                name.as_ptr(),
-                name.count_bytes() as isize,
-                Some(on_rejected),
+                c"bare-fn rejection",
+                on_rejected,
                 data,
-                &mut handler,
-            );
-            if made != sys::Status::napi_ok
-                || sys::napi_add_finalizer(
-                    env,
-                    handler,
-                    data,
-                    Some(release_callback),
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                ) != sys::Status::napi_ok
-            {
-                drop(Arc::from_raw(data as *const JsCallback));
-                return true;
-            }
-            sys::napi_get_named_property(env, value, c"then".as_ptr(), &mut then);
-            let argv = [undefined(env), handler];
-            let status = sys::napi_call_function(env, value, then, 2, argv.as_ptr(), &mut ignored);
-            if status != sys::Status::napi_ok {
-                let mut pending = ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut pending);
+                release_callback,
+            ) {
+                Some(handler) => {
+                    then_call(env, value, undefined(env), handler);
+                }
+                None => drop(Arc::from_raw(data as *const JsCallback)),
             }
         }
-        true
     }
+}
+
+/// Calls `value.then(on_fulfilled, on_rejected)`. `then` of a native Promise is the builtin, but
+/// a subclass's or a thenable's may be JS that throws: its exception is cleared (the value then
+/// goes unwatched, as JS would leave it).
+///
+/// # Safety
+/// On env's thread, in an open handle scope; the values of it.
+pub(super) unsafe fn then_call(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    on_fulfilled: sys::napi_value,
+    on_rejected: sys::napi_value,
+) -> bool {
+    let mut then = ptr::null_mut();
+    let mut ignored = ptr::null_mut();
+    let argv = [on_fulfilled, on_rejected];
+    // SAFETY: forwarded.
+    let status = unsafe {
+        match sys::napi_get_named_property(env, value, c"then".as_ptr(), &mut then) {
+            sys::Status::napi_ok => {
+                sys::napi_call_function(env, value, then, 2, argv.as_ptr(), &mut ignored)
+            }
+            failed => failed,
+        }
+    };
+    if status != sys::Status::napi_ok {
+        let mut pending = ptr::null_mut();
+        // SAFETY: forwarded.
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut pending) };
+    }
+    status == sys::Status::napi_ok
 }
 
 /// A Promise a callback returned on the owning thread was rejected: reported like a throw.

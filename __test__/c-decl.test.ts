@@ -3,8 +3,10 @@
 // pointing at the token at fault.
 import test from 'ava';
 
+import { C_TYPEDEFS, WIN32_TYPEDEFS } from '../src/lib/c-typedefs.js';
 import { Library, memory, sig, t, type Type } from '../src/index.js';
 import { libcPath } from './helpers/platform.js';
+import { lib } from './helpers/testlib.js';
 
 const windows = process.platform === 'win32';
 const long64 = t.sizeof(t.pointer) === 8 && !windows;
@@ -41,14 +43,14 @@ test('structs by the names given, passed by value', (tt) => {
   const Point = t.struct({ x: t.f64, y: t.f64 });
   const s = sig.c('struct Point scale(struct Point p, double k, Point *out)', { Point });
   tt.deepEqual([s.ret, ...s.args], [Point, Point, t.f64, t.pointer]);
-  tt.throws(() => sig.c('Rect f(void)', { Point }), { instanceOf: TypeError, message: /^sig\.c: unknown type "Rect" \(a struct must be given in the types argument\) at column 1:/ });
+  tt.throws(() => sig.c('Rect f(void)', { Point }), { instanceOf: TypeError, message: /^sig\.c: unknown type "Rect" \(give it in the types argument: \{ Rect: t\.… \}\) at column 1:/ });
   tt.throws(() => sig.c('struct Rect f(void)', { Point }), { instanceOf: TypeError, message: /unknown struct "struct Rect" \(give it in the types argument: \{ Rect: t\.struct\(…\) \}\) at column 8/ });
 });
 
 test('bad declarations point at the token at fault', (tt) => {
   const fails = (declaration: string, problem: string, column: number) =>
     tt.throws(() => sig.c(declaration), { instanceOf: TypeError, message: `sig.c: ${problem} at column ${column}:\n  ${declaration}\n  ${' '.repeat(column - 1)}^` });
-  fails('int f(strng s)', 'unknown type "strng" (a struct must be given in the types argument)', 7);
+  fails('int f(strng s)', 'unknown type "strng" (give it in the types argument: { strng: t.… })', 7);
   fails('int f(int, void)', 'void is only a return type (or alone: (void))', 12);
   fails('int f(...)', 'a variadic function needs a fixed argument before ...', 7);
   fails('int f(int', 'expected ")", found the end', 10);
@@ -71,4 +73,62 @@ test('lib.fn with a prototype calls the C library', (tt) => {
   tt.is(buf.toString('utf8', 0, 3), 'x=7');
   tt.throws(() => libc.fn('int (*)(int)'), { instanceOf: TypeError, message: 'Library.fn("int (*)(int)"): the declaration must name the function, as in \'int strcmp(const char *a, const char *b)\'' });
   tt.throws(() => libc.fn('int no_such_function_here(void)'), { instanceOf: RangeError, message: /symbol "no_such_function_here" not found/ });
+});
+
+test("the platform's typedefs by name, each of the C compiler's size and signedness (testlib's c/typedefs.c)", (tt) => {
+  const cTypedef = lib.fn('tl_c_typedef', sig(t.cstring, [t.u32, t.pointer, t.pointer]));
+  const out = new Uint32Array(2);
+  const at = memory.addressOf(out);
+  const seen: string[] = [];
+  for (let index = 0; ; index++) {
+    const name = cTypedef(index, at, at + 4n);
+    if (name === null) break;
+    seen.push(name);
+    const [size, kind] = out as unknown as [number, number];
+    const type = sig.c(`${name} f(void)`).ret as Type;
+    const read = `${t.sizeof(type as never)} bytes, ${type === t.pointer || type === t.cstring ? 'pointer' : /^[if]/.test(type.name) ? 'signed' : 'unsigned'}`;
+    tt.is(read, `${size} bytes, ${['unsigned', 'signed', 'pointer'][kind]}`, `${name} is t.${type.name}`);
+  }
+  // Every name bare-fn knows here is in the C table (the POSIX names Windows lacks are refused).
+  const known = [...Object.keys(C_TYPEDEFS), ...(windows ? Object.keys(WIN32_TYPEDEFS) : [])].filter((name) => !(windows && ['pid_t', 'suseconds_t', 'uid_t', 'gid_t'].includes(name)));
+  tt.deepEqual([...seen].sort(), known.sort());
+  if (windows) tt.throws(() => sig.c('uid_t f(void)'), { instanceOf: TypeError, message: /unknown type "uid_t"/ });
+  else tt.throws(() => sig.c('DWORD f(void)'), { instanceOf: TypeError, message: /unknown type "DWORD"/ });
+});
+
+test('typedefs in prototypes as headers write them, with a C library', (tt) => {
+  using libc = Library.open(libcPath);
+  const time = libc.fn('time_t time(time_t *tloc)');
+  const now = time(0n);
+  tt.is(typeof now, t.sizeof(sig.c('time_t f(void)').ret as never) === 8 ? 'bigint' : 'number');
+  tt.true(Number(now) > 1_700_000_000, `time() = ${now}`);
+  if (!windows) {
+    const getpid = libc.fn('pid_t getpid(void)');
+    tt.is(getpid(), process.pid);
+  }
+});
+
+test('the types argument takes any type by name: scalars, opaque handles, structs and signatures', (tt) => {
+  const Point = t.struct({ x: t.f64, y: t.f64 });
+  const Handler = sig(t.void, [t.pointer, t.cstring]);
+  const s = sig.c('XML_Status parse(XML_Parser p, const XML_Char *s, gint len, Point at, XML_Handler h)', {
+    XML_Status: t.i32,
+    XML_Parser: t.pointer,
+    XML_Char: t.u8,
+    gint: t.i32,
+    Point,
+    XML_Handler: Handler,
+  });
+  tt.deepEqual([s.ret, ...s.args], [t.i32, t.pointer, t.pointer, t.i32, Point, t.pointer]);
+  // A name given in types wins over a built-in one.
+  tt.is(sig.c('off_t f(void)', { off_t: t.i64 }).ret, t.i64);
+  tt.throws(() => sig.c('int f(Bad b)', { Bad: 42 } as never), {
+    instanceOf: TypeError,
+    message: 'sig.c: types.Bad is 42: a type (t.i32, t.pointer, …), a t.struct(…) or a signature at column 7:\n  int f(Bad b)\n        ^',
+  });
+  tt.throws(() => sig.c('int f(Nothing n)', { Nothing: t.void }), { instanceOf: TypeError, message: /^sig\.c: types\.Nothing is t\.void, which is only a return type at column 7/ });
+  tt.throws(() => sig.c('struct H f(void)', { H: Handler } as never), {
+    instanceOf: TypeError,
+    message: /^sig\.c: "struct H" must be a struct: types\.H is the signature \(pointer, cstring\) -> void, not t\.struct\(…\)/,
+  });
 });

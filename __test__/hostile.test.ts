@@ -322,7 +322,7 @@ test('a syntax error quotes a window of its line, with the line and column, what
   tt.true(error.message.length < 300, `${error.message.length} characters`);
   tt.is(
     error.message,
-    `sig.c: unknown type "bogus" (a struct must be given in the types argument) at column ${long.indexOf('bogus') + 1}:\n  …${long.slice(long.indexOf('bogus') - 60, long.indexOf('bogus') + 6)}\n  ${' '.repeat(61)}^`,
+    `sig.c: unknown type "bogus" (give it in the types argument: { bogus: t.… }) at column ${long.indexOf('bogus') + 1}:\n  …${long.slice(long.indexOf('bogus') - 60, long.indexOf('bogus') + 6)}\n  ${' '.repeat(61)}^`,
   );
   tt.throws(() => sig.c('int\n  f(int,\n  @x)'), { instanceOf: TypeError, message: 'sig.c: unexpected "@" at line 3, column 3:\n    @x)\n    ^' });
 });

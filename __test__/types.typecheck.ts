@@ -236,7 +236,12 @@ const cReadings: [
   Same<Reads<'  unsigned\tlong long\n(*  handler )( int , double ) '>, Signature<Type<'u64'>, [Type<'i32'>, Type<'f64'>], false>>,
   Same<Reads<'int printf(const char *format, ...)'>, Signature<Type<'i32'>, [Type<'cstring'>], true>>,
   Same<Reads<'int f(strng s)'>, Signature>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  Same<Reads<'pid_t getpid(void)'>, Signature<Type<'i32'>, [], false>>,
+  Same<Reads<'size_t f(uint_least8_t a, char16_t b, HANDLE h, LPCSTR s)'>, Signature<Type<'usize'>, [Type<'u8'>, Type<'u16'>, Type<'pointer'>, Type<'cstring'>], false>>,
+  // A platform's choice is either name, as for long.
+  Same<Reads<'time_t time(time_t *t)'>, Signature<Type<'i32' | 'i64'>, [Type<'pointer'>], false>>,
+  Same<CSignature<'XML_Status f(XML_Parser p, XML_Handler h)', { XML_Status: Type<'i32'>; XML_Parser: Type<'pointer'>; XML_Handler: Signature }>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'pointer'>], false>>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void cReadings;
 // @ts-expect-error a bare name is not a declaration: give the signature
 libc.fn('strcmp');

@@ -3,8 +3,10 @@
 // and function pointer types are written in (not of C: no macros, no nested declarators beyond
 // a function pointer parameter), its errors pointing at the token at fault; and the same reading
 // at the type level where TypeScript can follow it (`CSignature`).
+import { C_TYPEDEFS, typedefTarget, type TypedefTargets, WIN32_TYPEDEFS } from './c-typedefs.js';
 import { LAYOUTS } from './scalars.js';
-import type { Abi } from './signature.js';
+import type { Abi, Signature } from './signature.js';
+import { isMadeSignature } from './signatures-made.js';
 import { isComposite, isStruct, type StructType } from './struct.js';
 import { describe, isType, own, t, type Type, type TypeName } from './types.js';
 
@@ -17,8 +19,10 @@ export interface CDeclaration {
   abi: Abi | undefined;
 }
 
-/** Struct types a declaration may name: `Point` or `struct Point`. */
-export type CTypes = Readonly<Record<string, StructType>>;
+/** Types a declaration may name, by name: a scalar (`{ gint: t.i32 }`), a pointer (`{ XML_Parser:
+ * t.pointer }`, an opaque handle), a struct (`Point` or `struct Point`), or a signature (a
+ * function pointer typedef: a parameter of that type is a pointer). */
+export type CTypes = Readonly<Record<string, Type | StructType | Signature>>;
 
 interface Token {
   text: string;
@@ -58,9 +62,19 @@ function choose(spelling: CSpelling): Type {
   return t[names[second ? 1 : 0]!];
 }
 
-/** Single-word spellings that are not integer keywords (`size_t`, `double`, …). */
-function isNamed(word: string): word is CSpelling {
-  return Object.hasOwn(C_SCALARS, word) && !INTEGER_WORDS.has(word);
+/** Single-word spellings that are not integer keywords (`size_t`, `double`, …), and the
+ * platform's typedefs (c-typedefs.ts). */
+function isNamed(word: string): boolean {
+  return (Object.hasOwn(C_SCALARS, word) && !INTEGER_WORDS.has(word)) || typedefTarget(word) !== undefined;
+}
+
+/** The type of a single-word spelling (`isNamed`). */
+function namedType(word: string): Type {
+  const target = typedefTarget(word);
+  if (target === undefined) return choose(word as CSpelling);
+  if (target === 'void *') return t.pointer;
+  if (target === 'const char *') return t.cstring;
+  return choose(target as CSpelling);
 }
 
 const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', 'extern', 'static', 'inline']);
@@ -205,12 +219,12 @@ class Parser {
         if (tag === undefined || !/^[A-Za-z_]/.test(tag.text)) throw this.fail('expected a struct name');
         this.next++;
         // A pointer to a struct needs no layout (`struct sqlite3 **`).
-        named = this.pointerFollows() ? OPAQUE : this.struct(tag, `struct ${tag.text}`);
-      } else if (isNamed(word) && named === undefined && words.length === 0) {
-        named = choose(word);
-        this.next++;
+        named = this.pointerFollows() ? OPAQUE : this.given(tag, `struct ${tag.text}`, true);
       } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
-        named = this.struct(token, word);
+        named = this.given(token, word, false);
+        this.next++;
+      } else if (isNamed(word) && named === undefined && words.length === 0) {
+        named = namedType(word);
         this.next++;
       } else if (named === undefined && words.length === 0 && /^[A-Za-z_]/.test(word) && this.tokens[this.next + 1]?.text === '*') {
         // A type this parser does not know, pointed to (`FILE *`, `CURL *`): a pointer.
@@ -223,7 +237,10 @@ class Parser {
     if (named !== undefined) return { base: { type: named, char: false, isConst }, abi };
     if (words.length === 0) {
       const token = this.peek();
-      throw this.fail(token && /^[A-Za-z_]/.test(token.text) ? `unknown type ${describe(token.text)} (a struct must be given in the types argument)` : 'expected a type', token ?? start);
+      throw this.fail(
+        token && /^[A-Za-z_]/.test(token.text) ? `unknown type ${describe(token.text)} (give it in the types argument: { ${token.text}: t.… })` : 'expected a type',
+        token ?? start,
+      );
     }
     return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
   }
@@ -233,18 +250,23 @@ class Parser {
     return this.peek()?.text === '*';
   }
 
-  private struct(token: Token, name: string): StructType {
+  /** The type the types argument gives `name` (`struct Point` or `Point`): a struct where the
+   * declaration says `struct` (`structOnly`), else any type; a signature is a function pointer. */
+  private given(token: Token, name: string, structOnly: boolean): Type | StructType {
     const tag = name.replace(/^struct /, '');
     const key = own(this.types, name) !== undefined ? name : tag;
-    const type = own(this.types, key);
+    const type: unknown = own(this.types, key);
+    const entry = /^[A-Za-z_$][\w$]*$/.test(key) ? `types.${key}` : `types[${JSON.stringify(key)}]`;
     if (type === undefined) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${tag}: t.struct(…) })`, token);
-    if (!isStruct(type)) {
-      const given: unknown = type;
-      const what = isType(given) ? `t.${given.name}` : isComposite(given) ? given.name : describe(given);
-      const entry = /^[A-Za-z_$][\w$]*$/.test(key) ? `types.${key}` : `types[${JSON.stringify(key)}]`;
-      throw this.fail(`${describe(name)} must be a struct: ${entry} is ${what}, not t.struct(…)`, token);
+    if (isStruct(type)) return type;
+    const what = isType(type) ? `t.${type.name}` : isComposite(type) ? type.name : isMadeSignature(type) ? `the signature ${String(type)}` : describe(type);
+    if (structOnly) throw this.fail(`${describe(name)} must be a struct: ${entry} is ${what}, not t.struct(…)`, token);
+    if (isType(type)) {
+      if (type === t.void) throw this.fail(`${entry} is t.void, which is only a return type`, token);
+      return type;
     }
-    return type;
+    if (isMadeSignature(type)) return t.pointer;
+    throw this.fail(`${entry} is ${what}: a type (t.i32, t.pointer, …), a t.struct(…) or a signature`, token);
   }
 
   /** `unsigned long long` and friends. */
@@ -334,7 +356,7 @@ interface Base {
 export function parseDeclaration(text: unknown, types: unknown, what: string): CDeclaration {
   if (typeof text !== 'string') throw new TypeError(`${what}: the declaration must be a string; got ${describe(text)}`);
   if (types !== undefined && (typeof types !== 'object' || types === null || Array.isArray(types))) {
-    throw new TypeError(`${what}: the types must be an object of struct types like { Point }; got ${describe(types)}`);
+    throw new TypeError(`${what}: the types must be an object of types by name like { Point, HANDLE: t.pointer }; got ${describe(types)}`);
   }
   return new Parser(tokenize(text, what), text, what, (types ?? {}) as CTypes).declaration();
 }
@@ -364,19 +386,26 @@ type Words<S extends string, Out extends string = ''> =
         ? Trim<S>
         : `${Out} ${Trim<S>}`;
 
-/** Scalars by their C spelling: `C_SCALARS` (a platform's choice as either name). */
-type CScalars = { [K in CSpelling]: (typeof C_SCALARS)[K][number] };
+/** Scalars by their C spelling: `C_SCALARS` and the typedefs (a platform's choice as either
+ * name; the Win32 names too, which the parser knows on Windows only). */
+type CScalars = { [K in CSpelling]: (typeof C_SCALARS)[K][number] } & { [K in keyof Typedefs]: TargetName<TypedefTargets<Typedefs[K]>> };
+type Typedefs = typeof C_TYPEDEFS & typeof WIN32_TYPEDEFS;
+type TargetName<X> = X extends 'void *' ? 'pointer' : X extends 'const char *' ? 'cstring' : X extends CSpelling ? (typeof C_SCALARS)[X][number] : never;
+
+/** A type given in the types argument as a declaration reads it: a signature is a function
+ * pointer. */
+type Given<X> = X extends Signature ? Type<'pointer'> : X;
 
 /** The last word dropped (a parameter's name). */
 type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : '';
 
 /** A type's words (no `*`), maybe ending with a parameter name; `unknown` if not known. */
-type Named<W extends string, T extends CTypes, Tried = false> = W extends keyof CScalars
-  ? Type<CScalars[W]>
-  : W extends `struct ${infer N extends keyof T & string}`
-    ? T[N]
-    : W extends keyof T & string
-      ? T[W]
+type Named<W extends string, T extends CTypes, Tried = false> = W extends `struct ${infer N extends keyof T & string}`
+  ? T[N]
+  : W extends keyof T & string
+    ? Given<T[W]>
+    : W extends keyof CScalars
+      ? Type<CScalars[W]>
       : Tried extends false
         ? Named<DropLast<W>, T, true>
         : unknown;

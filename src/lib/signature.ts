@@ -2,6 +2,7 @@
 import { type Callee, wrapperFor } from './arg-buffer.js';
 import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
 import { binding } from './native.js';
+import { madeSignature } from './signatures-made.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
 import { checkType, describe, optionReader, type Type } from './types.js';
 
@@ -176,6 +177,7 @@ export function sig<const R extends Param, const A extends readonly Param[], con
     Object.defineProperty({ ret, args: Object.freeze(params) as unknown as A, abi, variadic: variadic as V }, 'toString', { value: () => text }),
   ) as Signature<R, A, V>;
   natives.set(signature, parts);
+  madeSignature(signature);
   if (scalars) {
     if (byScalars.size >= CACHED_SIGNATURES) byScalars.clear();
     byScalars.set(key, signature);

@@ -98,7 +98,8 @@ test("the platform's typedefs by name, each of the C compiler's size and signedn
 
 test('typedefs in prototypes as headers write them, with a C library', (tt) => {
   using libc = Library.open(libcPath);
-  const time = libc.fn('time_t time(time_t *tloc)');
+  // time_t is 64-bit with the Microsoft CRT, whose plain `time` export is the 32-bit one.
+  const time = libc.fn(windows ? 'time_t _time64(time_t *tloc)' : 'time_t time(time_t *tloc)');
   const now = time(0n);
   tt.is(typeof now, t.sizeof(sig.c('time_t f(void)').ret as never) === 8 ? 'bigint' : 'number');
   tt.true(Number(now) > 1_700_000_000, `time() = ${now}`);

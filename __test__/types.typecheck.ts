@@ -212,6 +212,14 @@ const cOrder: number = cStrcmp('a', 'b');
 void cOrder;
 // @ts-expect-error const char * is a string
 cStrcmp(1n, 'b');
+// A pointer argument takes an address, the bytes of a buffer, or null.
+const cMemset = libc.fn('void *memset(void *s, int c, size_t n)');
+cMemset(new Uint8Array(4), 0, 4n);
+cMemset(Buffer.alloc(4), 0, 4n);
+cMemset(new DataView(new ArrayBuffer(4)), 0, 4n);
+cMemset(null, 0, 0n);
+// @ts-expect-error not a string
+cMemset('four', 0, 4n);
 const cStrchr = libc.fn('const char *strchr(const char *s, int c)');
 const cFound: string | null = cStrchr('abc', 98);
 void cFound;

@@ -197,7 +197,11 @@ export function variadicCall(signature: Signature, variadic: readonly Type[]): u
 }
 
 type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldValue<A[K]> };
-type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldInput<A[K]> };
+type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: ArgInput<A[K]> };
+
+/** What a call takes for an argument of type P: what a field takes, and for a pointer also the
+ * bytes of a buffer (their address for the duration of the call) or null (NULL). */
+type ArgInput<P extends Param> = P extends Type<'pointer'> ? FieldInput<P> | ArrayBufferView | ArrayBuffer | null : FieldInput<P>;
 
 /** The JS function a BareFn of signature S calls (none for a variadic signature). */
 export type Callback<S extends Signature, M = 'local'> =

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use bare_fn_core::{call_raw_into, Input, OsErrors, Outcome, Param, Signature, Type, MAX_ARGS};
 use napi::sys;
 
+use super::arguments::argument;
 use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::library::LibraryState;
@@ -98,6 +99,9 @@ struct AsyncCall {
     raw: [u64; MAX_ARGS],
     strings: Vec<CString>,
     structs: Vec<Box<[u8]>>,
+    /// The buffers whose bytes pointer arguments point to (`arguments.rs`), referenced until the
+    /// call settles: the caller may drop them meanwhile.
+    buffers: Buffers,
     /// A returned struct's bytes (empty for a scalar result).
     out: Box<[u8]>,
     /// What the call gave; None until it ran, or when it panicked.
@@ -146,6 +150,10 @@ pub unsafe fn call_async(
         raw: [0; MAX_ARGS],
         strings: Vec::new(),
         structs: Vec::new(),
+        buffers: Buffers {
+            env,
+            refs: Vec::new(),
+        },
         outcome: None,
         errors: Arc::default(),
         // SAFETY: a value of this call's scope (fn-ptr.ts passes a boolean).
@@ -210,9 +218,15 @@ impl AsyncCall {
             unsafe { sys::napi_get_element(env, args.0, i as u32, &mut value) };
             let raw = match input {
                 // SAFETY: forwarded; a C string argument is copied into `strings`.
-                Input::Scalar(scalar) => unsafe {
-                    from_js(env, scalar.declared, value, &mut self.strings)
-                },
+                Input::Scalar(scalar) => {
+                    // SAFETY: forwarded.
+                    let raw = unsafe { argument(env, scalar.declared, value, &mut self.strings) };
+                    if raw.is_ok() && type_of(env, value) == sys::ValueType::napi_object {
+                        // The bytes of a buffer: kept alive until the call settles.
+                        self.buffers.refs.push(strong_ref(env, value));
+                    }
+                    raw
+                }
                 Input::Struct(arg) => {
                     encoded_struct(env, Raw(value), arg.size, "a struct").map(|(data, len)| {
                         // SAFETY: a view of `len` bytes, read before any JS runs.
@@ -233,11 +247,13 @@ impl AsyncCall {
     ///
     /// # Safety
     /// On the JS thread that started the call, with its env (NULL at teardown: nothing settles).
-    unsafe fn finish(self: Box<Self>, env: sys::napi_env) {
+    unsafe fn finish(mut self: Box<Self>, env: sys::napi_env) {
         if let Some(library) = &self.library {
             library.end_async();
         }
         if env.is_null() {
+            // Torn down: the env freed its references with it.
+            self.buffers.refs.clear();
             return;
         }
         // SAFETY (all calls): env is live on its thread; the deferred is settled once, here.
@@ -272,6 +288,23 @@ impl AsyncCall {
                     sys::napi_reject_deferred(env, self.deferred, failure.to_js(env))
                 }
             };
+        }
+    }
+}
+
+/// Strong references to the buffers an async call's pointer arguments point into, deleted when
+/// it is dropped: on the JS thread of `env`, which is live then (`finish` empties it at
+/// teardown, when the env has freed them).
+struct Buffers {
+    env: sys::napi_env,
+    refs: Vec<sys::napi_ref>,
+}
+
+impl Drop for Buffers {
+    fn drop(&mut self) {
+        for reference in self.refs.drain(..) {
+            // SAFETY: a reference of `env`, deleted once, on its thread (see above).
+            unsafe { sys::napi_delete_reference(self.env, reference) };
         }
     }
 }

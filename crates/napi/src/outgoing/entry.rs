@@ -12,11 +12,12 @@ use bare_fn_core::{CallFrame, Input, Outcome, Registers, Signature, Type, MAX_AR
 use napi::sys;
 
 use crate::calls_in_progress::NativeCall;
-use crate::from_js::{cstring, exact, from_js, CStrings};
+use crate::from_js::{cstring, exact, CStrings};
 use crate::raw::{callback_info, define_data, Failure, Raw};
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
 
+use super::arguments::argument;
 use super::cstrings::{CallStrings, NoStrings, STACK_BYTES};
 use super::plan::{CallPlan, StepKind, StructResult};
 
@@ -146,7 +147,7 @@ impl CallPlan {
                     continue;
                 }
                 let input = &inputs[i];
-                match unsafe { from_js(env, input.declared, value, strings) } {
+                match unsafe { argument(env, input.declared, value, strings) } {
                     Ok(raw) => registers.scalar(input, raw),
                     Err(failure) => return throw(env, argument_failure(sig, i, failure)),
                 }
@@ -179,7 +180,7 @@ impl CallPlan {
                 // encoded, in a view of this call's scope.
                 let converted = match input {
                     Input::Scalar(scalar) => {
-                        unsafe { from_js(env, scalar.declared, value, strings) }
+                        unsafe { argument(env, scalar.declared, value, strings) }
                             .map(|raw| frame.scalar(scalar, raw))
                     }
                     Input::Struct(arg) => encoded_struct(env, Raw(value), arg.size, "a struct")

@@ -6,6 +6,7 @@
 //! allocation. src/lib/fn-ptr.ts adds `.address` and `.signature`, and wraps only what native code
 //! cannot do itself: encoding and decoding structs, and the type/value pairs of variadic calls.
 
+mod arguments;
 mod async_call;
 mod cstrings;
 mod entry;

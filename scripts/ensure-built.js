@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds what `npm run demo` and `npm run bench` need when it is missing: the native addon,
-// the test library the benchmarks call through, and build/index.js compiled from src/index.ts (also when
-// a TS source is newer than its output: the benchmarks measure the compiled package, as users
-// load it); with the argument `bench`, also the Node-API floor's addon (crates/bench-floor).
+// Builds what `npm run demo` and `npm run bench` need when it is missing: the native addon and
+// build/index.js compiled from src/index.ts (also when a TS source is newer than its output: the
+// benchmarks measure the compiled package, as users load it); with the argument `bench`, also
+// the test library the benchmarks call through and the Node-API floor's addon
+// (crates/bench-floor). The demo calls the C library only: it builds neither.
 'use strict';
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { execSync } = require('node:child_process');
@@ -11,9 +12,13 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const steps = [
   ['binding.js', 'build:native'],
-  ['target/release/libbare_fn_testlib.so', 'build:testlib'],
   ['build/index.js', 'build:ts'],
-  ...(process.argv[2] === 'bench' ? [['target/release/libbare_fn_bench_floor.so', 'build:bench-floor']] : []),
+  ...(process.argv[2] === 'bench'
+    ? [
+        ['target/release/libbare_fn_testlib.so', 'build:testlib'],
+        ['target/release/libbare_fn_bench_floor.so', 'build:bench-floor'],
+      ]
+    : []),
 ];
 const addon = readdirSync(root).some((f) => f.startsWith('bare-fn.') && f.endsWith('.node'));
 /** A TS source of the package compiled after its output. */

@@ -212,6 +212,15 @@ const cOrder: number = cStrcmp('a', 'b');
 void cOrder;
 // @ts-expect-error const char * is a string
 cStrcmp(1n, 'b');
+// A prototype with a function pointer parameter keeps its types.
+const cQsort = libc.fn('void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))');
+cQsort(new Int32Array(4), 4n, 4n, new BareFn(CCompare, () => 0).address);
+// @ts-expect-error nmemb is a size_t
+cQsort(new Int32Array(4), 'four', 4n, 0n);
+// A declaration held in a string variable is the general signature.
+const declared: string = 'int abs(int)';
+const general = libc.fn(declared);
+general(1);
 // A pointer argument takes an address, the bytes of a buffer, or null.
 const cMemset = libc.fn('void *memset(void *s, int c, size_t n)');
 cMemset(new Uint8Array(4), 0, 4n);
@@ -233,9 +242,13 @@ cPrintf('%d', t.i32, 1);
 type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 type Reads<D extends string> = CSignature<D>;
 const cReadings: [
-  Same<Reads<'void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))'>, Signature>,
-  Same<Reads<'int atexit(void (*function)(void))'>, Signature>,
-  Same<Reads<'int pipe(int pipefd[2])'>, Signature>,
+  // Function pointer and array parameters are pointers.
+  Same<Reads<'void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))'>, Signature<Type<'void'>, [Type<'pointer'>, Type<'usize'>, Type<'usize'>, Type<'pointer'>], false>>,
+  Same<Reads<'int atexit(void (*function)(void))'>, Signature<Type<'i32'>, [Type<'pointer'>], false>>,
+  Same<Reads<'int pipe(int pipefd[2])'>, Signature<Type<'i32'>, [Type<'pointer'>], false>>,
+  Same<Reads<'int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg)'>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'cstring'>, Type<'pointer'>, Type<'pointer'>, Type<'pointer'>], false>>,
+  Same<Reads<'void f(void (__stdcall *cb)(int (*inner)(void), int), ...)'>, Signature<Type<'void'>, [Type<'pointer'>], true>>,
+  Same<Reads<'int f(int (*)(int)'>, Signature>,
   Same<Reads<'const char **f(void)'>, Signature<Type<'pointer'>, [], false>>,
   Same<Reads<'const char *const *f(void)'>, Signature<Type<'pointer'>, [], false>>,
   Same<Reads<'extern const char *gnu_get_libc_version(void);'>, Signature<Type<'cstring'>, [], false>>,
@@ -249,7 +262,7 @@ const cReadings: [
   // A platform's choice is either name, as for long.
   Same<Reads<'time_t time(time_t *t)'>, Signature<Type<'i32' | 'i64'>, [Type<'pointer'>], false>>,
   Same<CSignature<'XML_Status f(XML_Parser p, XML_Handler h)', { XML_Status: Type<'i32'>; XML_Parser: Type<'pointer'>; XML_Handler: Signature }>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'pointer'>], false>>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void cReadings;
 // @ts-expect-error a bare name is not a declaration: give the signature
 libc.fn('strcmp');

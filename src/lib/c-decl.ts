@@ -413,10 +413,22 @@ type Named<W extends string, T extends CTypes, Tried = false> = W extends `struc
 /** Whether the words of S include `const`. */
 type HasConst<S extends string> = ` ${Spaces<S>} ` extends `${string} const ${string}` ? true : false;
 
-/** One parameter or return type (text without parentheses or brackets). */
-type CParam<S extends string, T extends CTypes> = S extends `${string}${'(' | '['}${string}`
-  ? unknown
-  : S extends `${infer Base}*${infer Rest}`
+/** One parameter or return type: a function pointer parameter (`int (*cmp)(const void *, const
+ * void *)`) and an array parameter (`int fds[2]`) are pointers, as the parser reads them. */
+type CParam<S extends string, T extends CTypes> = S extends `${string}(${infer Inner})${string}(${string})`
+  ? Trim<Spaces<Inner>> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
+    ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
+      ? unknown
+      : Type<'pointer'>
+    : unknown
+  : S extends `${string}${'(' | ')'}${string}`
+    ? unknown
+    : S extends `${string}[${string}]`
+      ? Type<'pointer'>
+      : CValue<S, T>;
+
+/** A parameter or return type without parentheses or brackets. */
+type CValue<S extends string, T extends CTypes> = S extends `${infer Base}*${infer Rest}`
     ? Words<Spaces<Base>> extends 'char'
       ? Rest extends `${string}*${string}`
         ? Type<'pointer'>
@@ -427,26 +439,44 @@ type CParam<S extends string, T extends CTypes> = S extends `${string}${'(' | '[
     : Named<Words<Spaces<S>>, T>;
 
 /** A parameter list: its types, and whether it ends with `...`; `unknown` if a parameter is. */
-type CParams<S extends string, T extends CTypes, Out extends readonly unknown[] = []> =
-  Trim<Spaces<S>> extends '' | 'void'
-    ? [Out, false]
-    : Trim<S> extends `${infer P},${infer Rest}`
-      ? Trim<Rest> extends '...'
-        ? [[...Out, CParam<P, T>], true]
-        : CParams<Rest, T, [...Out, CParam<P, T>]>
-      : [[...Out, CParam<Trim<S>, T>], false];
+type CParams<S extends string, T extends CTypes> = Trim<Spaces<S>> extends '' | 'void' ? [[], false] : ParamList<Regroup<Pieces<S>>, T>;
+
+/** The text between commas. */
+type Pieces<S extends string, Out extends string[] = []> = S extends `${infer A},${infer B}` ? Pieces<B, [...Out, A]> : [...Out, S];
+/** How many times C occurs in S, as a tuple's length. */
+type Occurrences<S extends string, C extends string, N extends 0[] = []> = S extends `${string}${C}${infer R}` ? Occurrences<R, C, [...N, 0]> : N['length'];
+type Balanced<S extends string> = Occurrences<S, '('> extends Occurrences<S, ')'> ? true : false;
+/** Pieces joined again where a comma was inside parentheses (a function pointer's parameters):
+ * one step per comma, not per character. */
+type Regroup<P extends string[], Open extends string | undefined = undefined, Out extends string[] = []> = P extends [
+  infer H extends string,
+  ...infer R extends string[],
+]
+  ? (Open extends string ? `${Open},${H}` : H) extends infer J extends string
+    ? Balanced<J> extends true
+      ? Regroup<R, undefined, [...Out, J]>
+      : Regroup<R, J, Out>
+    : never
+  : Open extends string
+    ? [...Out, Open]
+    : Out;
+type ParamList<P extends string[], T extends CTypes, Out extends readonly unknown[] = []> = P extends [infer H extends string, ...infer R extends string[]]
+  ? R extends []
+    ? Trim<H> extends '...'
+      ? [Out, true]
+      : [[...Out, CParam<Trim<H>, T>], false]
+    : ParamList<R, T, [...Out, CParam<Trim<H>, T>]>
+  : [Out, false];
 
 /** Whether every element is a parameter type. */
 type AllKnown<A extends readonly unknown[]> = A extends readonly [infer H, ...infer R] ? ([H] extends [Type | StructType] ? AllKnown<R> : false) : true;
 
 type Build<Ret, Params extends string, T extends CTypes> =
-  Params extends `${string}(${string}`
-    ? unknown
-    : CParams<Params, T> extends [infer A extends readonly unknown[], infer V extends boolean]
-      ? AllKnown<[Ret, ...A]> extends true
-        ? [Ret, A, V]
-        : unknown
-      : unknown;
+  CParams<Params, T> extends [infer A extends readonly unknown[], infer V extends boolean]
+    ? AllKnown<[Ret, ...A]> extends true
+      ? [Ret, A, V]
+      : unknown
+    : unknown;
 
 /** The return type of a prototype: the text before the name (every `*` counted). */
 type ReturnOf<S extends string> = S extends `${infer B}*${infer Rest}` ? `${B}*${ReturnStars<Rest>}` : DropLast<Words<Spaces<S>>>;
@@ -461,13 +491,17 @@ export type CReading<S extends string, T extends CTypes> =
   IsLiteral<S> extends false
     ? unknown
     : CReadingOf<S, T>;
-type CReadingOf<S extends string, T extends CTypes> =
-  Trim<S> extends `${infer Ret}(${infer Inner})(${infer Params})`
-    ? Trim<Inner> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
-      ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
-        ? unknown
-        : Build<CParam<Ret, T>, Params, T>
-      : unknown
-    : Trim<S> extends `${infer RetName}(${infer Params})`
-      ? Build<CParam<ReturnOf<RetName>, T>, Params, T>
-      : unknown;
+type CReadingOf<S extends string, T extends CTypes> = PointerType<Trim<S>, T> extends infer R ? (R extends 'prototype' ? Prototype<Trim<S>, T> : R) : never;
+
+/** A function pointer type (`int (*)(int)`, `void (__stdcall *name)(void)`), or 'prototype'
+ * when S is not written as one. */
+type PointerType<S extends string, T extends CTypes> = S extends `${infer Ret}(${infer Inner})(${infer Params})`
+  ? Trim<Inner> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
+    ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
+      ? unknown
+      : Build<CValue<Ret, T>, Params, T>
+    : 'prototype'
+  : 'prototype';
+
+/** A prototype (`int strcmp(const char *a, const char *b)`). */
+type Prototype<S extends string, T extends CTypes> = S extends `${infer RetName}(${infer Params})` ? Build<CValue<ReturnOf<RetName>, T>, Params, T> : unknown;

@@ -85,6 +85,9 @@ export class Library implements Disposable {
    * without types), it is the same function. Calls after close() are a TypeError. */
   fn<S extends Signature>(name: string, signature: S): FnPtr<S>;
   fn<const D extends `${string}(${string}`, const T extends CTypes = Record<never, never>>(declaration: D, types?: T): FnPtr<CSignature<D, T>>;
+  /** A declaration held in a `string` (not a literal TypeScript can read): the general signature,
+   * read at run time. */
+  fn<D extends string>(declaration: string extends D ? D : never, types?: CTypes): FnPtr;
   fn(nameOrDeclaration: string, signatureOrTypes?: Signature | CTypes): FnPtr {
     if (isSignature(signatureOrTypes) || typeof nameOrDeclaration !== 'string' || !nameOrDeclaration.includes('(')) {
       return this.#function(nameOrDeclaration, signatureOrTypes as Signature);

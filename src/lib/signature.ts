@@ -1,6 +1,7 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
-import { type CReading, type CTypes, parseDeclaration } from './c-decl.js';
+import { type CTypes, parseDeclaration } from './c-decl.js';
+import type { CReading } from './c-reading.js';
 import { binding } from './native.js';
 import { madeSignature } from './signatures-made.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';

@@ -86,7 +86,7 @@ test('installed from the tarballs, offline and without Rust: TypeScript, CommonJ
   // Loads from the exports object (`bareFn.memory.read(bareFn.t.i32, p)` in compiled TS, per
   // native call) are only optimised while it keeps fast properties (src/index.ts explains).
   writeFileSync(path.join(dir, 'fast.cjs'), "console.log(%HasFastProperties(require('bare-fn')), Object.keys(require('bare-fn')).join());");
-  tt.is(run(dir, process.execPath, ['--allow-natives-syntax', 'fast.cjs']).trim(), 'true t,MAX_ARGS,sig,BareFn,DEFAULT_TIMEOUT_MS,FnPtr,Library,errno,lastError,memory');
+  tt.is(run(dir, process.execPath, ['--allow-natives-syntax', 'fast.cjs']).trim(), 'true t,MAX_ARGS,sig,BareFn,DEFAULT_TIMEOUT_MS,DEFAULT_SETTLE_TIMEOUT_MS,cdef,FnPtr,Library,errno,lastError,memory');
   writeFileSync(path.join(dir, 'esm.mjs'), "import { BareFn, FnPtr, sig, t } from 'bare-fn'; const f = new BareFn(sig(t.i32, [t.i32]), (x) => x * 2); console.log(FnPtr.from(f.address, f.signature)(21)); f.dispose();");
   tt.is(run(dir, process.execPath, ['esm.mjs']).trim(), '42');
 });

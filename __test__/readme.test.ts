@@ -1,6 +1,7 @@
 // The README's TypeScript samples run as written: each ```ts block is a file of a fresh project
 // that has bare-fn (this checkout, built) in node_modules and the README's own tsconfig.json, `tsc`
-// compiles them all, and Node runs each output. (Linux x64: the samples name libc.so.6 and GLib.)
+// compiles them all, and Node runs each output. (Linux x64: the samples name libc.so.6, expat and
+// GLib.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ const PRINTS: [string, string][] = [
   ["sig.c('int (*)(const void *, const void *)')", '(pointer, pointer) -> i32 true ({f64,f64}, f64) -> {f64,f64} true\n'],
   ["sig(t.usize, [t.cstring])", '6n\nstrlen (cstring) -> usize\n'],
   ['snprintf(buf', '5 1.5 x\n'],
+  ["Library.open('libexpat.so.1').cdef", "true [ 'a', 'b' ]\n"],
   ['let peak', ''],
   ['g_thread_pool_new', ''],
 ];

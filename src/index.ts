@@ -13,6 +13,7 @@
  * (bench/README.md, qsort); a test checks that the exports object keeps fast properties.
  */
 import * as bareFn from './lib/bare-fn.js';
+import * as cdefs from './lib/cdef.js';
 import * as fnPtr from './lib/fn-ptr.js';
 import * as library from './lib/library.js';
 import * as mem from './lib/memory.js';
@@ -27,6 +28,7 @@ export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput,
 export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, CSignature, Fallback, Signature } from './lib/signature.js';
 export type { CTypes } from './lib/c-decl.js';
+export type { CDefinitions } from './lib/cdef.js';
 export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
 export type { LibraryOptions } from './lib/library.js';
 
@@ -50,6 +52,10 @@ export const sig = Object.assign(signature.sig, { c: signature.sigFromC });
 export const BareFn: bareFn.BareFnConstructor = bareFn.BareFn;
 export type BareFn<S extends Signature = Signature, M extends Threading = 'local'> = bareFn.BareFn<S, M>;
 export const DEFAULT_TIMEOUT_MS = bareFn.DEFAULT_TIMEOUT_MS;
+export const DEFAULT_SETTLE_TIMEOUT_MS = bareFn.DEFAULT_SETTLE_TIMEOUT_MS;
+/** The types and constants of a block of C declarations (typedefs, struct and enum definitions,
+ * `#define`d integers, prototypes), usable as the `types` of any declaration. */
+export const cdef = cdefs.cdef;
 export const FnPtr = fnPtr.FnPtr;
 export type FnPtr<S extends Signature = Signature> = fnPtr.FnPtr<S>;
 export type { WithErrno } from './lib/fn-ptr.js';

@@ -7,7 +7,7 @@ import { typedefTarget } from './c-typedefs.js';
 import { LAYOUTS } from './scalars.js';
 import type { Abi, Signature } from './signature.js';
 import { isMadeSignature } from './signatures-made.js';
-import { isComposite, isStruct, type StructType } from './struct.js';
+import { type FieldType, isComposite, isStruct, type StructType } from './struct.js';
 import { describe, isType, own, t, type Type, type TypeName } from './types.js';
 
 /** What a declaration says. */
@@ -22,10 +22,11 @@ export interface CDeclaration {
 /** Types a declaration may name, by name: a scalar (`{ gint: t.i32 }`), a pointer (`{ XML_Parser:
  * t.pointer }`, an opaque handle), a struct (`Point` or `struct Point`), or a signature (a
  * function pointer typedef: a parameter of that type is a pointer). */
-export type CTypes = Readonly<Record<string, Type | StructType | Signature>>;
+export type CTypes = Readonly<Record<string, Type | StructType | FieldType | Signature | number | bigint>>;
 
-interface Token {
+export interface Token {
   text: string;
+  /** Where it starts in the text. */
   at: number;
 }
 
@@ -81,11 +82,15 @@ const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', 'exte
 const CONVENTIONS: Readonly<Record<string, Abi>> = { __cdecl: 'C', __stdcall: 'stdcall', __fastcall: 'fastcall', __thiscall: 'thiscall' };
 const INTEGER_WORDS = new Set(['signed', 'unsigned', 'char', 'short', 'int', 'long']);
 
-function tokenize(text: string, what: string): Token[] {
+/** The tokens of `text` from `start` to `end`: names, numbers (`16`, `0x1F`, `10u`), `...`, `<<`
+ * and punctuation. */
+export function tokenize(text: string, what: string, start = 0, end = text.length): Token[] {
   const tokens: Token[] = [];
-  const pattern = /\s*(?:([A-Za-z_]\w*)|(\.\.\.)|([*(),[\];])|(\d+)|(\S))/y;
+  const pattern = /\s*(?:([A-Za-z_]\w*)|(\.\.\.|<<)|([*(),[\];{}=:|+\-~])|((?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)|(\S))/y;
+  pattern.lastIndex = start;
+  const source = text.slice(0, end);
   let match: RegExpExecArray | null;
-  while (pattern.lastIndex < text.length && (match = pattern.exec(text)) !== null) {
+  while (pattern.lastIndex < end && (match = pattern.exec(source)) !== null) {
     const at = match.index + match[0].length - (match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? '').length;
     if (match[5] !== undefined) throw syntax(what, text, at, `unexpected ${describe(match[5])}`);
     const token = match[1] ?? match[2] ?? match[3] ?? match[4];
@@ -101,7 +106,7 @@ const WINDOW = 60;
 /** A syntax error at `at`: the line it is on (a window of it around the caret, `…` where it is
  * cut: a long declaration would come back whole in every message), with its line (in a
  * multi-line declaration) and column. */
-function syntax(what: string, text: string, at: number, problem: string): TypeError {
+export function syntax(what: string, text: string, at: number, problem: string): TypeError {
   const start = text.lastIndexOf('\n', at - 1) + 1;
   const newline = text.indexOf('\n', at);
   const end = newline < 0 ? text.length : newline;
@@ -118,37 +123,47 @@ function syntax(what: string, text: string, at: number, problem: string): TypeEr
 /** How deep function pointer parameters may nest in a declaration. */
 const MAX_NESTING = 64;
 
-class Parser {
-  private next = 0;
-  /** Function pointer parameter lists open at `next`. */
-  private depth = 0;
+/** A reader of C declarations over tokens (of one declaration, or of a whole header: cdef.ts's
+ * `HeaderParser` extends it with definitions, typedefs and constants). */
+export class Parser {
+  protected next = 0;
+  /** Function pointer parameter lists (and struct bodies) open at `next`. */
+  protected depth = 0;
   constructor(
-    private readonly tokens: Token[],
-    private readonly text: string,
-    private readonly what: string,
-    private readonly types: CTypes,
+    protected readonly tokens: Token[],
+    protected readonly text: string,
+    protected readonly what: string,
+    protected readonly types: CTypes,
   ) {}
 
-  private peek(): Token | undefined {
+  protected peek(): Token | undefined {
     return this.tokens[this.next];
   }
 
-  private fail(problem: string, token = this.peek()): TypeError {
+  protected fail(problem: string, token = this.peek()): TypeError {
     return syntax(this.what, this.text, token?.at ?? this.text.length, token === undefined ? `${problem}, found the end` : problem);
   }
 
-  private eat(text: string): boolean {
+  protected eat(text: string): boolean {
     if (this.peek()?.text !== text) return false;
     this.next++;
     return true;
   }
 
-  private expect(text: string): void {
+  protected expect(text: string): void {
     if (!this.eat(text)) throw this.fail(`expected ${describe(text)}${this.peek() ? `, found ${describe(this.peek()!.text)}` : ''}`);
   }
 
   /** The whole declaration. */
   declaration(): CDeclaration {
+    const declared = this.prototype();
+    this.eat(';'); // as copied from a header
+    if (this.peek() !== undefined) throw this.fail(`unexpected ${describe(this.peek()!.text)} after the declaration`);
+    return declared;
+  }
+
+  /** A prototype or function pointer type, up to its closing parenthesis. */
+  protected prototype(): CDeclaration {
     const { base, abi: leading } = this.specifiers();
     const ret = this.pointers(base);
     let name: string | undefined;
@@ -165,14 +180,12 @@ class Parser {
     this.expect('(');
     const { args, variadic } = this.parameters();
     this.expect(')');
-    this.eat(';'); // as copied from a header
-    if (this.peek() !== undefined) throw this.fail(`unexpected ${describe(this.peek()!.text)} after the declaration`);
     return { name, ret, args, variadic, abi };
   }
 
   /** The convention after a calling convention keyword, if one is next (read), given the one
    * found before: two different ones are an error at the second (`__stdcall __cdecl`). */
-  private convention(before: Abi | undefined): Abi | undefined {
+  protected convention(before: Abi | undefined): Abi | undefined {
     const token = this.peek();
     if (token === undefined || !Object.hasOwn(CONVENTIONS, token.text)) return before;
     const abi = CONVENTIONS[token.text]!;
@@ -184,23 +197,26 @@ class Parser {
     return abi;
   }
 
-  private identifier(): string | undefined {
+  protected identifier(): string | undefined {
     const token = this.peek();
     if (token === undefined || !/^[A-Za-z_]/.test(token.text) || this.isTypeWord(token.text)) return undefined;
     this.next++;
     return token.text;
   }
 
-  private isTypeWord(word: string): boolean {
-    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || isNamed(word) || word === 'struct' || Object.hasOwn(CONVENTIONS, word) || Object.hasOwn(this.types, word);
+  protected isTypeWord(word: string): boolean {
+    return QUALIFIERS.has(word) || INTEGER_WORDS.has(word) || isNamed(word) || word === 'struct' || word === 'union' || word === 'enum' || Object.hasOwn(CONVENTIONS, word) || Object.hasOwn(this.types, word);
   }
 
   /** Type specifiers and qualifiers: the base type (before any `*`), whether it is plain or
    * const `char` (a `const char *` is a C string), and a calling convention keyword. */
-  private specifiers(): { base: Base; abi: Abi | undefined } {
+  protected specifiers(): { base: Base; abi: Abi | undefined } {
     const start = this.peek();
     const words: string[] = [];
     let named: Type | StructType | undefined;
+    /** `named` is a typedef of plain char (`typedef char XML_Char`): `const XML_Char *` is a C
+     * string. */
+    let namedChar = false;
     let isConst = false;
     let abi: Abi | undefined;
     for (let token = this.peek(); token !== undefined; token = this.peek()) {
@@ -213,15 +229,24 @@ class Parser {
       } else if (INTEGER_WORDS.has(word) && named === undefined) {
         words.push(word);
         this.next++;
-      } else if (word === 'struct' && named === undefined && words.length === 0) {
+      } else if ((word === 'struct' || word === 'union') && named === undefined && words.length === 0) {
         this.next++;
-        const tag = this.peek();
-        if (tag === undefined || !/^[A-Za-z_]/.test(tag.text)) throw this.fail('expected a struct name');
-        this.next++;
+        const tag = this.peek()?.text === '{' ? undefined : this.peek();
+        if (tag !== undefined) {
+          if (!/^[A-Za-z_]/.test(tag.text)) throw this.fail(`expected a ${word} name`);
+          this.next++;
+        }
+        if (this.peek()?.text === '{') named = this.definition(word, tag, token);
         // A pointer to a struct needs no layout (`struct sqlite3 **`).
-        named = this.pointerFollows() ? OPAQUE : this.given(tag, `struct ${tag.text}`, true);
+        else if (this.pointerFollows()) named = OPAQUE;
+        else if (word === 'union') throw this.fail('unions are not supported yet: pass one by pointer', token);
+        else named = this.given(tag!, `struct ${tag!.text}`, true);
+      } else if (word === 'enum' && named === undefined && words.length === 0) {
+        this.next++;
+        named = this.enumeration(token);
       } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
         named = this.given(token, word, false);
+        namedChar = CHAR_ALIASES.get(this.types)?.has(word) === true;
         this.next++;
       } else if (isNamed(word) && named === undefined && words.length === 0) {
         named = namedType(word);
@@ -234,7 +259,7 @@ class Parser {
         break;
       }
     }
-    if (named !== undefined) return { base: { type: named, char: false, isConst }, abi };
+    if (named !== undefined) return { base: { type: named, char: namedChar, isConst }, abi };
     if (words.length === 0) {
       const token = this.peek();
       throw this.fail(
@@ -245,14 +270,30 @@ class Parser {
     return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
   }
 
+  /** A struct (or union) body at `{`, after `struct Tag`: read by cdef only. */
+  protected definition(kind: string, _tag: Token | undefined, at: Token): StructType {
+    throw this.fail(`a ${kind} is defined in a cdef() block, not in a declaration`, at);
+  }
+
+  /** An enum's type, after `enum`: `enum Tag` is an int (or the type a cdef block gave it); its
+   * enumerators are read by cdef only. */
+  protected enumeration(at: Token): Type {
+    const tag = this.peek();
+    if (tag === undefined || tag.text === '{' || tag.text === ':') throw this.fail('an enum is defined in a cdef() block, not in a declaration', at);
+    this.next++;
+    if (this.peek()?.text === '{' || this.peek()?.text === ':') throw this.fail('an enum is defined in a cdef() block, not in a declaration', at);
+    const known: unknown = own(this.types, `enum ${tag.text}`);
+    return isType(known) ? known : t.i32;
+  }
+
   /** Whether the next token is a `*` (after the current one was consumed). */
-  private pointerFollows(): boolean {
+  protected pointerFollows(): boolean {
     return this.peek()?.text === '*';
   }
 
   /** The type the types argument gives `name` (`struct Point` or `Point`): a struct where the
    * declaration says `struct` (`structOnly`), else any type; a signature is a function pointer. */
-  private given(token: Token, name: string, structOnly: boolean): Type | StructType {
+  protected given(token: Token, name: string, structOnly: boolean): Type | StructType {
     const tag = name.replace(/^struct /, '');
     const key = own(this.types, name) !== undefined ? name : tag;
     const type: unknown = own(this.types, key);
@@ -270,7 +311,7 @@ class Parser {
   }
 
   /** `unsigned long long` and friends. */
-  private integer(words: string[], at: Token): Type {
+  protected integer(words: string[], at: Token): Type {
     const count = (w: string) => words.filter((x) => x === w).length;
     if (count('unsigned') + count('signed') > 1) throw this.fail('signed and unsigned together', at);
     const longs = count('long');
@@ -284,7 +325,7 @@ class Parser {
   }
 
   /** `*`s after a base type: a pointer (a `const char *`, a C string). */
-  private pointers(base: Base): Type | StructType {
+  protected pointers(base: Base): Type | StructType {
     let depth = 0;
     while (this.eat('*')) {
       depth++;
@@ -294,7 +335,7 @@ class Parser {
     return depth === 1 && base.char && base.isConst ? t.cstring : t.pointer;
   }
 
-  private parameters(): { args: (Type | StructType)[]; variadic: boolean } {
+  protected parameters(): { args: (Type | StructType)[]; variadic: boolean } {
     const args: (Type | StructType)[] = [];
     if (this.peek()?.text === ')') return { args, variadic: false };
     if (this.peek()?.text === 'void' && this.tokens[this.next + 1]?.text === ')') {
@@ -315,7 +356,7 @@ class Parser {
 
   /** One parameter: a type, maybe a name, maybe `[n]` (a pointer, as C adjusts it), or a function
    * pointer (a pointer). */
-  private parameter(): Type | StructType {
+  protected parameter(): Type | StructType {
     const { base } = this.specifiers();
     let type = this.pointers(base);
     if (this.eat('(')) {
@@ -342,10 +383,26 @@ class Parser {
   }
 }
 
+/** The typedef names of plain `char` in a types record (cdef.ts marks them): a `const` pointer to
+ * one is a C string, as `const char *` is. */
+const CHAR_ALIASES = new WeakMap<object, Set<string>>();
+
+/** Marks `name` as a typedef of plain `char` in `types`. */
+export function markCharAlias(types: object, name: string): void {
+  let names = CHAR_ALIASES.get(types);
+  if (names === undefined) CHAR_ALIASES.set(types, (names = new Set()));
+  names.add(name);
+}
+
+/** The char typedefs of `from`, marked in `to` too. */
+export function copyCharAliases(from: object, to: object): void {
+  for (const name of CHAR_ALIASES.get(from) ?? []) markCharAlias(to, name);
+}
+
 /** A type known only by name, behind a pointer (its layout is never needed). */
 const OPAQUE = t.pointer;
 
-interface Base {
+export interface Base {
   type: Type | StructType;
   /** plain, signed or unsigned `char` alone */
   char: boolean;

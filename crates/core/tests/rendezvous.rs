@@ -174,10 +174,11 @@ fn callers_beyond_the_spinning_limit_sleep_at_once_and_leave_the_budget_alone() 
 fn a_caller_waits_for_a_settling_call_past_its_take_deadline_and_gets_the_settled_value() {
     let policy = SpinPolicy::new(1);
     let completion = Arc::new(Completion::<CString>::new());
+    // Taken before the caller waits: only what follows is timed.
+    assert!(completion.claim());
     let owner = {
         let completion = completion.clone();
         thread::spawn(move || {
-            assert!(completion.claim());
             thread::sleep(Duration::from_millis(10));
             completion.settling();
             // Settles later than the take deadline, within the settle timeout.

@@ -52,6 +52,10 @@ test('typedefs, struct and enum definitions, #define constants and arrays sized 
   tt.is(t.sizeof(Node), t.sizeof(written));
   if (t.sizeof(t.pointer) === 8) tt.deepEqual(offsets(Node), { id: 0, name: 4, weights: 24, next: 72, pair: 80, color: 84, visit: 88, label: 96 });
   tt.is(String(h.Compare), '(pointer, pointer) -> i32');
+  // An array typedef is a field's array and, as C adjusts it, a parameter's pointer.
+  const named = cdef('typedef char Label[8];\nstruct Tagged { Label label; int n; };');
+  tt.is((named['struct Tagged'] as StructType).descriptor, `{[${charType().name};8],i32}`);
+  tt.is(String(sig.c('int f(Label l)', named)), '(pointer) -> i32');
   // Usable as the types of any declaration, and its function pointer typedefs as signatures.
   tt.is(String(sig.c('Id first(IdList ids, Compare cmp, enum Color c)', h)), '(pointer, pointer, i32) -> u32');
   using order = new BareFn(h.Compare as ReturnType<typeof sig.c<'int (*)(const void *, const void *)'>>, () => 0);
@@ -183,4 +187,47 @@ onLinuxX64?.("expat parses a document through lib.cdef, its handlers BareFns of 
   tt.is(x.XML_Parse(parser, doc, Buffer.byteLength(doc), 1), x.XML_STATUS_OK);
   x.XML_ParserFree(parser);
   tt.deepEqual(seen, ['<list kind>', '<item>', '</item>', '<item>', '</item>', '</list>']);
+});
+
+const SQLITE3_H = `
+#define SQLITE_API
+typedef struct sqlite3 sqlite3;
+SQLITE_API int sqlite3_open(
+  const char *filename,   /* Database filename (UTF-8) */
+  sqlite3 **ppDb          /* OUT: SQLite db handle */
+);
+SQLITE_API int sqlite3_close(sqlite3*);
+typedef int (*sqlite3_callback)(void*,int,char**, char**);
+SQLITE_API int sqlite3_exec(
+  sqlite3*,                                  /* An open database */
+  const char *sql,                           /* SQL to be evaluated */
+  int (*callback)(void*,int,char**,char**),  /* Callback function */
+  void *,                                    /* 1st argument to callback */
+  char **errmsg                              /* Error msg written here */
+);
+SQLITE_API void sqlite3_free(void*);
+#define SQLITE_OK           0   /* Successful result */
+#define SQLITE_ABORT        4   /* Callback routine requested an abort */
+`;
+
+onLinuxX64?.("SQLite's sqlite3_exec through lib.cdef: rows to a BareFn of sqlite3.h's callback typedef, an abort, the error message", (tt) => {
+  using sqlite = Library.open('libsqlite3.so.0');
+  const s = sqlite.cdef(SQLITE3_H);
+  tt.throws(() => cdef('typedef struct sqlite3 sqlite3;\nint f(sqlite3 db);'), { instanceOf: TypeError, message: /^cdef: "sqlite3" is an incomplete struct: only a pointer to it can be passed at line 2, column 7/ });
+  const out = new BigUint64Array(1);
+  tt.is(s.sqlite3_open(':memory:', out), s.SQLITE_OK);
+  const db = out[0]!;
+  const rows: string[] = [];
+  using onRow = new BareFn(s.sqlite3_callback, ((_arg: bigint, n: number, values: bigint, names: bigint) => {
+    const read = (array: bigint, i: number) => memory.readCString(memory.read(t.pointer, array, i * t.sizeof(t.pointer)));
+    rows.push(Array.from({ length: n }, (_, i) => `${read(names, i)}=${read(values, i)}`).join(' '));
+    return rows.length < 2 ? 0 : 1; // the third row aborts
+  }) as never);
+  const sql = "create table t(a, b); insert into t values (1, 'one'), (2, 'two'), (3, 'three'); select * from t;";
+  const error = new BigUint64Array(1);
+  tt.is(s.sqlite3_exec(db, sql, onRow.address, null, error), s.SQLITE_ABORT);
+  tt.deepEqual(rows, ['a=1 b=one', 'a=2 b=two']);
+  tt.is(memory.readCString(error[0]!), 'query aborted');
+  s.sqlite3_free(error[0]!);
+  tt.is(s.sqlite3_close(db), s.SQLITE_OK);
 });

@@ -240,7 +240,7 @@ export class Parser {
         // A pointer to a struct needs no layout (`struct sqlite3 **`).
         else if (this.pointerFollows()) named = OPAQUE;
         else if (word === 'union') throw this.fail('unions are not supported yet: pass one by pointer', token);
-        else named = this.given(tag!, `struct ${tag!.text}`, true);
+        else named = this.structNamed(tag!);
       } else if (word === 'enum' && named === undefined && words.length === 0) {
         this.next++;
         named = this.enumeration(token);
@@ -268,6 +268,11 @@ export class Parser {
       );
     }
     return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
+  }
+
+  /** `struct Tag` (not pointed to): the struct the types give. */
+  protected structNamed(tag: Token): Type | StructType {
+    return this.given(tag, `struct ${tag.text}`, true);
   }
 
   /** A struct (or union) body at `{`, after `struct Tag`: read by cdef only. */
@@ -300,6 +305,13 @@ export class Parser {
     const entry = /^[A-Za-z_$][\w$]*$/.test(key) ? `types.${key}` : `types[${JSON.stringify(key)}]`;
     if (type === undefined) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${tag}: t.struct(…) })`, token);
     if (isStruct(type)) return type;
+    if (type === INCOMPLETE) {
+      // `typedef struct sqlite3 sqlite3;`: only pointed to.
+      if (this.tokens[this.next + 1]?.text === '*') return OPAQUE;
+      throw this.fail(`${describe(key)} is an incomplete struct: only a pointer to it can be passed`, token);
+    }
+    // An array typedef: a struct field's type (a parameter of it is a pointer, `parameter`).
+    if (isComposite(type) && !structOnly) return type as unknown as StructType;
     const what = isType(type) ? `t.${type.name}` : isComposite(type) ? type.name : isMadeSignature(type) ? `the signature ${String(type)}` : describe(type);
     if (structOnly) throw this.fail(`${describe(name)} must be a struct: ${entry} is ${what}, not t.struct(…)`, token);
     if (isType(type)) {
@@ -359,6 +371,8 @@ export class Parser {
   protected parameter(): Type | StructType {
     const { base } = this.specifiers();
     let type = this.pointers(base);
+    // An array typedef's parameter is a pointer, as C adjusts it.
+    if (isComposite(type) && !isStruct(type)) type = t.pointer;
     if (this.eat('(')) {
       this.convention(undefined);
       this.expect('*');
@@ -398,6 +412,10 @@ export function markCharAlias(types: object, name: string): void {
 export function copyCharAliases(from: object, to: object): void {
   for (const name of CHAR_ALIASES.get(from) ?? []) markCharAlias(to, name);
 }
+
+/** What a cdef block's `typedef struct Tag Name;` of a struct it never defines gives `Name`: a
+ * type only pointed to. */
+export const INCOMPLETE: { readonly incomplete: true } = Object.freeze({ incomplete: true });
 
 /** A type known only by name, behind a pointer (its layout is never needed). */
 const OPAQUE = t.pointer;

@@ -3,7 +3,7 @@
 // a record of types and constants usable as the `types` of any declaration, and lib.cdef's
 // functions. The declarations themselves are read by c-decl.ts's parser; this file adds what only
 // a header has. Errors point at the line and column in the block.
-import { type Base, type CDeclaration, copyCharAliases, type CTypes, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
+import { type Base, type CDeclaration, copyCharAliases, type CTypes, INCOMPLETE, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
 import { sig, type Signature } from './signature.js';
 import { array, type FieldType, isComposite, struct, type StructType } from './struct.js';
 import { describe, isType, t, type Type } from './types.js';
@@ -82,9 +82,14 @@ class HeaderParser extends Parser {
     this.next++;
   }
 
+  /** Reading a typedef's type (where `struct Tag` may be incomplete). */
+  private inTypedef = false;
+
   /** `typedef <type> <declarator>, …;`: each name becomes a type of the block. */
   private typedef(): void {
+    this.inTypedef = true;
     const { base } = this.specifiers();
+    this.inTypedef = false;
     do {
       const { name, type, at } = this.declarator(base);
       if (name === undefined) throw this.fail('expected the name a typedef gives', at);
@@ -128,10 +133,21 @@ class HeaderParser extends Parser {
     return { name, type, at };
   }
 
+  /** `struct Tag` of a tag the block has not defined: in a typedef (`typedef struct sqlite3
+   * sqlite3;`) an incomplete type, only pointed to. */
+  protected override structNamed(tag: Token): Type | StructType {
+    const known = this.scope[`struct ${tag.text}`] ?? this.scope[tag.text];
+    if (known === undefined && this.inTypedef) return INCOMPLETE as unknown as StructType;
+    return super.structNamed(tag);
+  }
+
   /** A struct body at `{`: its fields, laid out as the platform's C compiler does. */
   protected override definition(kind: string, tag: Token | undefined, at: Token): StructType {
     if (kind === 'union') throw this.fail('unions are not supported yet: pass one by pointer', at);
     this.expect('{');
+    // A field's struct must be complete, in a typedef's struct too.
+    const inTypedef = this.inTypedef;
+    this.inTypedef = false;
     if (++this.depth > MAX_NESTING) throw this.fail(`struct bodies nest at most ${MAX_NESTING} deep`);
     const fields: Record<string, FieldType> = {};
     while (!this.eat('}')) {
@@ -149,6 +165,7 @@ class HeaderParser extends Parser {
       this.expect(';');
     }
     this.depth--;
+    this.inTypedef = inTypedef;
     if (Object.keys(fields).length === 0) throw this.fail('a struct needs at least one field', at);
     const type = struct(fields);
     if (tag !== undefined) this.scope[`struct ${tag.text}`] = type;

@@ -49,6 +49,8 @@ export const C_TYPEDEFS = {
   uint_least16_t: 'uint16_t',
   uint_least32_t: 'uint32_t',
   uint_least64_t: 'uint64_t',
+  // Windows: MSVC's stdint.h (int), the convention of the shipped win32-*-msvc packages; MinGW's
+  // makes the 16-bit ones short, which c-decl.test.ts sees in testlib (built with MinGW there).
   int_fast8_t: 'int8_t',
   int_fast16_t: { win32: 'int', darwin: 'int16_t', musl: 'int32_t', other: 'intptr_t' },
   int_fast32_t: { win32: 'int', darwin: 'int32_t', musl: 'int32_t', other: 'intptr_t' },

@@ -5,6 +5,7 @@ import test from 'ava';
 
 import { C_TYPEDEFS, WIN32_TYPEDEFS } from '../src/lib/c-typedefs.js';
 import { Library, memory, sig, t, type Type } from '../src/index.js';
+import { SCALARS } from '../src/lib/types.js';
 import { libcPath } from './helpers/platform.js';
 import { lib } from './helpers/testlib.js';
 
@@ -88,7 +89,7 @@ test("the platform's typedefs by name, each of the C compiler's size and signedn
     seen.push(name);
     const [compiled, kind] = out as unknown as [number, number];
     const type = sig.c(`${name} f(void)`).ret as Type;
-    const read = `${t.sizeof(type as never)} bytes, ${type === t.pointer || type === t.cstring ? 'pointer' : /^[if]/.test(type.name) ? 'signed' : 'unsigned'}`;
+    const read = `${t.sizeof(type as never)} bytes, ${type === t.pointer || SCALARS[type.name].js === 'string' ? 'pointer' : /^[if]/.test(type.name) ? 'signed' : 'unsigned'}`;
     // testlib is compiled by MinGW gcc on Windows, whose int_fast16_t is short; bare-fn follows
     // MSVC's (int), the compiler of the shipped packages: compared with MSVC's size there.
     const msvc = windows && MINGW_FAST16.includes(name);

@@ -182,7 +182,9 @@ onLinuxX64?.("expat parses a document through lib.cdef, its handlers BareFns of 
   using end = new BareFn(x.XML_EndElementHandler, ((_user: bigint, name: string | null) => void seen.push(`</${name}>`)) as never);
   tt.is(String(x.XML_StartElementHandler), '(pointer, cstring, pointer) -> void', 'const XML_Char * is a C string: XML_Char is char');
   const parser = x.XML_ParserCreate('UTF-8');
-  x.XML_SetElementHandler(parser, start.address, end.address);
+  // A parameter of a handler typedef takes the BareFn itself (checked against the typedef).
+  x.XML_SetElementHandler(parser, start, end);
+  tt.throws(() => x.XML_SetElementHandler(parser, end, start), { instanceOf: TypeError, message: /argument 1 is a function pointer called as \(pointer, cstring, pointer\) -> void; got a BareFn of \(pointer, cstring\) -> void$/ });
   const doc = '<list kind="a"><item/><item>x</item></list>';
   tt.is(x.XML_Parse(parser, doc, Buffer.byteLength(doc), 1), x.XML_STATUS_OK);
   x.XML_ParserFree(parser);
@@ -225,7 +227,7 @@ onLinuxX64?.("SQLite's sqlite3_exec through lib.cdef: rows to a BareFn of sqlite
   }) as never);
   const sql = "create table t(a, b); insert into t values (1, 'one'), (2, 'two'), (3, 'three'); select * from t;";
   const error = new BigUint64Array(1);
-  tt.is(s.sqlite3_exec(db, sql, onRow.address, null, error), s.SQLITE_ABORT);
+  tt.is(s.sqlite3_exec(db, sql, onRow, null, error), s.SQLITE_ABORT);
   tt.deepEqual(rows, ['a=1 b=one', 'a=2 b=two']);
   tt.is(memory.readCString(error[0]!), 'query aborted');
   s.sqlite3_free(error[0]!);

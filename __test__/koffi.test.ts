@@ -11,26 +11,30 @@ import koffi from 'koffi';
 import { FnPtr, memory, sig, t } from '../src/index.js';
 import { KOFFI_NAMES, fromKoffi } from './helpers/koffi-types.js';
 import { EXTREMES, VALUE_TYPES, lib, testlibPath, typeOf } from './helpers/testlib.js';
+import { SCALARS } from '../src/lib/types.js';
 
 const klib = koffi.load(testlibPath);
 
 let protoCount = 0;
 for (const name of VALUE_TYPES) {
-  test(`FnPtr -> koffi callback: ${name} as argument${name === 'cstring' ? '' : ' and return value'}`, (tt) => {
+  const text = SCALARS[name].js === 'string';
+  test(`FnPtr -> koffi callback: ${name} as argument${text ? '' : ' and return value'}`, (tt) => {
     const kt = KOFFI_NAMES[name];
-    // koffi does not keep a string returned by a callback alive, so cstring is only an argument.
-    const ret = name === 'cstring' ? 'int32_t' : kt;
+    // koffi does not keep a string returned by a callback alive, so strings are only arguments.
+    const ret = text ? 'int32_t' : kt;
     const proto = koffi.proto(`${ret} KEcho${protoCount++}(${kt})`);
     const seen: unknown[] = [];
     const kcb = koffi.register((x: unknown) => {
       seen.push(fromKoffi(name, x));
-      return name === 'cstring' ? 7 : x;
+      return text ? 7 : x;
     }, koffi.pointer(proto));
     try {
       const type = typeOf(name);
-      const call = FnPtr.from(kcb as bigint, sig(name === 'cstring' ? t.i32 : type, [type])) as unknown as (v: unknown) => unknown;
-      for (const value of EXTREMES[name]) {
-        tt.is(call(value), name === 'cstring' ? 7 : value, `return of ${String(value)}`);
+      const call = FnPtr.from(kcb as bigint, sig(text ? t.i32 : type, [type])) as unknown as (v: unknown) => unknown;
+      // koffi 3.3.4 reads an empty UTF-32 string as null (koffi.decode of a lone NUL as 'str32'
+      // too): '' is left to wide-strings.test.ts, where wcslen('') is 0.
+      for (const value of EXTREMES[name].filter((v) => !(name === 'cstring32' && v === ''))) {
+        tt.is(call(value), text ? 7 : value, `return of ${String(value)}`);
         tt.is(seen.at(-1), value, `koffi received ${String(value)}`);
       }
     } finally {
@@ -70,7 +74,7 @@ test('koffi and bare-fn Library agree on testlib targets', (tt) => {
 test('koffi reads back what memory.write stored, for every writable scalar', (tt) => {
   const buf = new BigUint64Array(2);
   const at = memory.addressOf(buf);
-  for (const name of VALUE_TYPES.filter((n) => n !== 'cstring')) {
+  for (const name of VALUE_TYPES.filter((n) => SCALARS[n].js !== 'string')) {
     for (const value of EXTREMES[name]) {
       memory.write(typeOf(name) as never, at, value as never, 8);
       tt.is(fromKoffi(name, koffi.decode(at, 8, KOFFI_NAMES[name])), value, `${name} ${String(value)}`);

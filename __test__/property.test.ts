@@ -25,6 +25,8 @@ function valueOf(type: ValueType): fc.Arbitrary<unknown> {
     case 'f64':
       return fc.double();
     case 'cstring':
+    case 'cstring16':
+    case 'cstring32':
       return fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replaceAll('\0', '')), { nil: null });
     default: // u64, usize, pointer
       return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });

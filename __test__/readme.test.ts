@@ -28,7 +28,7 @@ const PRINTS: [string, string][] = [
   ['const Rect =', '16 5\n3\n'],
   ["libc.fn('div'", '{ quot: 3, rem: 2 }\n{ x: 3, y: 2 }\n'],
   ["sig.c('int (*)(const void *, const void *)')", '(pointer, pointer) -> i32 true ({f64,f64}, f64) -> {f64,f64} true\n'],
-  ["sig(t.usize, [t.cstring])", '6n\nstrlen (cstring) -> usize\n'],
+  ["sig(t.usize, [t.cstring])", '6n\nstrlen (cstring) -> usize\n7n\n'],
   ['snprintf(buf', '5 1.5 x\n'],
   ["Library.open('libexpat.so.1').cdef", "true [ 'a', 'b' ]\n"],
   ['let peak', ''],

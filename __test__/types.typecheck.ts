@@ -1,6 +1,6 @@
 // Type-level tests, checked by `tsc --noEmit` (npm run test:types). Every @ts-expect-error line
 // must stay an error: if one compiles, tsc reports the directive as unused and the check fails.
-import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type CSignature, type JsValue, type Signature, type Type } from '../src/index.js';
+import { BareFn, FnPtr, Library, memory, sig, t, type Callback, type CSignature, type FunctionPointer, type JsValue, type Signature, type Type } from '../src/index.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 const OnEvent = sig(t.void, [t.u32, t.f64], { abi: 'system' });
@@ -215,6 +215,13 @@ cStrcmp(1n, 'b');
 // A prototype with a function pointer parameter keeps its types.
 const cQsort = libc.fn('void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))');
 cQsort(new Int32Array(4), 4n, 4n, new BareFn(CCompare, () => 0).address);
+// ...and takes a BareFn of the comparator's signature itself, in any threading mode, not another.
+cQsort(new Int32Array(4), 4n, 4n, new BareFn(CCompare, () => 0));
+void cQsort.async(new Int32Array(4), 4n, 4n, new BareFn(CCompare, () => 0, { threading: 'blocking' }));
+// @ts-expect-error a BareFn of another signature
+cQsort(new Int32Array(4), 4n, 4n, new BareFn(sig(t.i32, [t.i32]), (x) => x));
+// @ts-expect-error a plain pointer parameter takes no BareFn
+libc.fn('void *memset(void *s, int c, size_t n)')(new BareFn(CCompare, () => 0), 0, 4n);
 // @ts-expect-error nmemb is a size_t
 cQsort(new Int32Array(4), 'four', 4n, 0n);
 // A declaration held in a string variable is the general signature.
@@ -241,13 +248,15 @@ cPrintf('%d', t.i32, 1);
 // where it cannot follow (never a guess): a table, each compared exactly.
 type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 type Reads<D extends string> = CSignature<D>;
+type Compar = FunctionPointer<Signature<Type<'i32'>, [Type<'pointer'>, Type<'pointer'>], false>>;
 const cReadings: [
-  // Function pointer and array parameters are pointers.
-  Same<Reads<'void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))'>, Signature<Type<'void'>, [Type<'pointer'>, Type<'usize'>, Type<'usize'>, Type<'pointer'>], false>>,
-  Same<Reads<'int atexit(void (*function)(void))'>, Signature<Type<'i32'>, [Type<'pointer'>], false>>,
+  // Function pointer parameters are pointers that take a BareFn of their own signature; array
+  // parameters are pointers.
+  Same<Reads<'void qsort(void *base, size_t nmemb, size_t size, int (*compar)(const void *, const void *))'>, Signature<Type<'void'>, [Type<'pointer'>, Type<'usize'>, Type<'usize'>, Compar], false>>,
+  Same<Reads<'int atexit(void (*function)(void))'>, Signature<Type<'i32'>, [FunctionPointer<Signature<Type<'void'>, [], false>>], false>>,
   Same<Reads<'int pipe(int pipefd[2])'>, Signature<Type<'i32'>, [Type<'pointer'>], false>>,
-  Same<Reads<'int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg)'>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'cstring'>, Type<'pointer'>, Type<'pointer'>, Type<'pointer'>], false>>,
-  Same<Reads<'void f(void (__stdcall *cb)(int (*inner)(void), int), ...)'>, Signature<Type<'void'>, [Type<'pointer'>], true>>,
+  Same<Reads<'int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg, char **errmsg)'>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'cstring'>, FunctionPointer<Signature<Type<'i32'>, [Type<'pointer'>, Type<'i32'>, Type<'pointer'>, Type<'pointer'>], false>>, Type<'pointer'>, Type<'pointer'>], false>>,
+  Same<Reads<'void f(void (__stdcall *cb)(int (*inner)(void), int), ...)'>, Signature<Type<'void'>, [FunctionPointer<Signature<Type<'void'>, [FunctionPointer<Signature<Type<'i32'>, [], false>>, Type<'i32'>], false>>], true>>,
   Same<Reads<'int f(int (*)(int)'>, Signature>,
   Same<Reads<'const char **f(void)'>, Signature<Type<'pointer'>, [], false>>,
   Same<Reads<'const char *const *f(void)'>, Signature<Type<'pointer'>, [], false>>,
@@ -261,8 +270,10 @@ const cReadings: [
   Same<Reads<'size_t f(uint_least8_t a, char16_t b, HANDLE h, LPCSTR s)'>, Signature<Type<'usize'>, [Type<'u8'>, Type<'u16'>, Type<'pointer'>, Type<'cstring'>], false>>,
   // A platform's choice is either name, as for long.
   Same<Reads<'time_t time(time_t *t)'>, Signature<Type<'i32' | 'i64'>, [Type<'pointer'>], false>>,
-  Same<CSignature<'XML_Status f(XML_Parser p, XML_Handler h)', { XML_Status: Type<'i32'>; XML_Parser: Type<'pointer'>; XML_Handler: Signature }>, Signature<Type<'i32'>, [Type<'pointer'>, Type<'pointer'>], false>>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Same<CSignature<'XML_Status f(XML_Parser p, XML_Handler h)', { XML_Status: Type<'i32'>; XML_Parser: Type<'pointer'>; XML_Handler: Signature }>, Signature<Type<'i32'>, [Type<'pointer'>, FunctionPointer<Signature>], false>>,
+  // Wide strings: const pointers to char16_t, char32_t, wchar_t (either, by platform) and WCHAR.
+  Same<Reads<'const char16_t *f(const char32_t *a, char16_t *b, const wchar_t *c, LPCWSTR d, const WCHAR *e)'>, Signature<Type<'cstring16'>, [Type<'cstring32'>, Type<'pointer'>, Type<'cstring16' | 'cstring32'>, Type<'cstring16' | 'cstring32'>, Type<'cstring16'>], false>>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void cReadings;
 // @ts-expect-error a bare name is not a declaration: give the signature
 libc.fn('strcmp');

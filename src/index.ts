@@ -26,7 +26,7 @@ import type { Signature } from './lib/signature.js';
 export type { JsInput, JsValue, Type, TypeName } from './lib/types.js';
 export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue } from './lib/struct.js';
 export type { Block } from './lib/block.js';
-export type { Abi, Callback, Caller, CSignature, Fallback, Signature } from './lib/signature.js';
+export type { Abi, Callback, Caller, CSignature, Fallback, FunctionPointer, Signature } from './lib/signature.js';
 export type { CTypes } from './lib/c-decl.js';
 export type { CDefinitions } from './lib/cdef.js';
 export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';

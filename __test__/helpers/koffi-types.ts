@@ -5,7 +5,7 @@ import { type ValueType } from './testlib.js';
 export const KOFFI_NAMES: Record<ValueType, string> = {
   bool: 'bool', i8: 'int8_t', u8: 'uint8_t', i16: 'int16_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t',
   i64: 'int64_t', u64: 'uint64_t', isize: 'intptr_t', usize: 'uintptr_t', f32: 'float', f64: 'double',
-  pointer: 'void *', cstring: 'const char *',
+  pointer: 'void *', cstring: 'const char *', cstring16: 'const char16_t *', cstring32: 'const char32_t *',
 };
 const BIG: ReadonlySet<ValueType> = new Set(['i64', 'u64', 'isize', 'usize', 'pointer']);
 

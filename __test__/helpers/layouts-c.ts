@@ -10,7 +10,7 @@ import { SHAPES, SYSTEM } from './struct-shapes.js';
 const C_SCALARS: Record<string, string> = {
   bool: '_Bool', i8: 'int8_t', u8: 'uint8_t', i16: 'int16_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t',
   i64: 'int64_t', u64: 'uint64_t', isize: 'intptr_t', usize: 'size_t', f32: 'float', f64: 'double',
-  pointer: 'void *', cstring: 'const char *',
+  pointer: 'void *', cstring: 'const char *', cstring16: 'const char16_t *', cstring32: 'const char32_t *',
 };
 
 /** The C declarations of SHAPES: `names` gives each shape's typedef (s0, s1, ...: numbered in

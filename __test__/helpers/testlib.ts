@@ -16,6 +16,14 @@ const f32View = new Float32Array(f32Bits.buffer);
 const f64Bits = new BigUint64Array(1);
 const f64View = new Float64Array(f64Bits.buffer);
 
+/** `text` in the encoding of a string type, in memory of its own (a new ArrayBuffer: aligned for
+ * its units); a lone surrogate as it is, in UTF-16 and UTF-32. */
+export function encodeText(type: 'cstring' | 'cstring16' | 'cstring32', text: string): Buffer {
+  if (type === 'cstring') return Buffer.from(text, 'utf8');
+  const units = type === 'cstring16' ? Uint16Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)) : Uint32Array.from(text, (c) => c.codePointAt(0)!);
+  return Buffer.from(units.buffer);
+}
+
 /**
  * The raw 64-bit encoding of a value (crates/core types.rs, crates/testlib raw.rs), computed here
  * in plain JS. C strings are copied into buffers kept in `keep` so their addresses stay valid.
@@ -32,9 +40,11 @@ export function toRaw(type: TypeName, value: unknown, keep: Buffer[]): bigint {
     case 'f64':
       f64View[0] = value as number;
       return f64Bits[0]!;
-    case 'cstring': {
+    case 'cstring':
+    case 'cstring16':
+    case 'cstring32': {
       if (value === null) return 0n;
-      const bytes = Buffer.from(`${value as string}\0`, 'utf8');
+      const bytes = encodeText(type, `${value as string}\0`);
       keep.push(bytes);
       return memory.addressOf(bytes);
     }
@@ -62,7 +72,9 @@ export function fromRaw(type: TypeName, raw: bigint): unknown {
       f64Bits[0] = raw;
       return f64View[0];
     case 'cstring':
-      return raw === 0n ? null : memory.readCString(raw);
+    case 'cstring16':
+    case 'cstring32':
+      return raw === 0n ? null : memory.readCString(raw, t[type]);
     case 'u64':
     case 'usize':
     case 'pointer':
@@ -186,6 +198,8 @@ export const EXTREMES: { readonly [N in Exclude<TypeName, 'void'>]: readonly JsV
   f64: [-0, 0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MAX_VALUE, 2 ** -1022, 0.1],
   pointer: [0n, 1n, 0xdead_beefn, 2n ** 64n - 1n],
   cstring: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600} emoji', 'a'.repeat(1000)],
+  cstring16: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600} emoji \uD800 lone', 'a'.repeat(1000)],
+  cstring32: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600}\u{10FFFF} emoji', 'a'.repeat(1000)],
 };
 
 export type ValueType = Exclude<TypeName, 'void'>;

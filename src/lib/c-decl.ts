@@ -3,12 +3,12 @@
 // and function pointer types are written in (not of C: no macros, no nested declarators beyond
 // a function pointer parameter), its errors pointing at the token at fault; and the same reading
 // at the type level where TypeScript can follow it (`CSignature`).
-import { typedefTarget } from './c-typedefs.js';
+import { TEXT_CHARS, typedefTarget } from './c-typedefs.js';
 import { LAYOUTS } from './scalars.js';
 import type { Abi, Signature } from './signature.js';
 import { isMadeSignature } from './signatures-made.js';
 import { type FieldType, isComposite, isStruct, type StructType } from './struct.js';
-import { describe, isType, own, t, type Type, type TypeName } from './types.js';
+import { describe, isType, own, t, type TextName, type Type, type TypeName } from './types.js';
 
 /** What a declaration says. */
 export interface CDeclaration {
@@ -17,7 +17,14 @@ export interface CDeclaration {
   args: (Type | StructType)[];
   variadic: boolean;
   abi: Abi | undefined;
+  /** For each argument that is a function pointer, what it is called as (else undefined). */
+  callbacks: (CallbackParam | undefined)[];
 }
+
+/** A function pointer parameter's type: a signature given in the types (a typedef of one), or the
+ * declaration the parameter writes (`int (*compar)(const void *, const void *)`), which
+ * signature.ts makes a signature (this file cannot call sig: signature.ts imports it). */
+export type CallbackParam = Signature | Omit<CDeclaration, 'name'>;
 
 /** Types a declaration may name, by name: a scalar (`{ gint: t.i32 }`), a pointer (`{ XML_Parser:
  * t.pointer }`, an opaque handle), a struct (`Point` or `struct Point`), or a signature (a
@@ -75,6 +82,7 @@ function namedType(word: string): Type {
   if (target === undefined) return choose(word as CSpelling);
   if (target === 'void *') return t.pointer;
   if (target === 'const char *') return t.cstring;
+  if (target === 'const wchar_t *') return t.wcstring;
   return choose(target as CSpelling);
 }
 
@@ -178,9 +186,9 @@ export class Parser {
       name = this.identifier();
     }
     this.expect('(');
-    const { args, variadic } = this.parameters();
+    const { args, variadic, callbacks } = this.parameters();
     this.expect(')');
-    return { name, ret, args, variadic, abi };
+    return { name, ret, args, variadic, abi, callbacks };
   }
 
   /** The convention after a calling convention keyword, if one is next (read), given the one
@@ -214,9 +222,11 @@ export class Parser {
     const start = this.peek();
     const words: string[] = [];
     let named: Type | StructType | undefined;
-    /** `named` is a typedef of plain char (`typedef char XML_Char`): `const XML_Char *` is a C
-     * string. */
-    let namedChar = false;
+    /** `named` is a character type (`char16_t`, `wchar_t`) or a typedef of one (`typedef char
+     * XML_Char`): a `const` pointer to it is this string type. */
+    let namedText: TextName | undefined;
+    /** `named` is a signature given in the types: a function pointer. */
+    let callback: Signature | undefined;
     let isConst = false;
     let abi: Abi | undefined;
     for (let token = this.peek(); token !== undefined; token = this.peek()) {
@@ -246,10 +256,13 @@ export class Parser {
         named = this.enumeration(token);
       } else if (Object.hasOwn(this.types, word) && named === undefined && words.length === 0) {
         named = this.given(token, word, false);
-        namedChar = CHAR_ALIASES.get(this.types)?.has(word) === true;
+        namedText = CHAR_ALIASES.get(this.types)?.get(word);
+        const given = own(this.types, word);
+        callback = isMadeSignature(given) ? given : undefined;
         this.next++;
       } else if (isNamed(word) && named === undefined && words.length === 0) {
         named = namedType(word);
+        namedText = Object.hasOwn(TEXT_CHARS, word) ? TEXT_CHARS[word as keyof typeof TEXT_CHARS] : undefined;
         this.next++;
       } else if (named === undefined && words.length === 0 && /^[A-Za-z_]/.test(word) && this.tokens[this.next + 1]?.text === '*') {
         // A type this parser does not know, pointed to (`FILE *`, `CURL *`): a pointer.
@@ -259,7 +272,7 @@ export class Parser {
         break;
       }
     }
-    if (named !== undefined) return { base: { type: named, char: namedChar, isConst }, abi };
+    if (named !== undefined) return { base: { type: named, text: namedText, isConst, callback }, abi };
     if (words.length === 0) {
       const token = this.peek();
       throw this.fail(
@@ -267,7 +280,7 @@ export class Parser {
         token ?? start,
       );
     }
-    return { base: { type: this.integer(words, start!), char: words.length === 1 && words[0] === 'char', isConst }, abi };
+    return { base: { type: this.integer(words, start!), text: words.length === 1 && words[0] === 'char' ? 'cstring' : undefined, isConst, callback: undefined }, abi };
   }
 
   /** `struct Tag` (not pointed to): the struct the types give. */
@@ -344,37 +357,43 @@ export class Parser {
       while (this.peek() && QUALIFIERS.has(this.peek()!.text)) this.next++;
     }
     if (depth === 0) return base.type;
-    return depth === 1 && base.char && base.isConst ? t.cstring : t.pointer;
+    return depth === 1 && base.text !== undefined && base.isConst ? t[base.text] : t.pointer;
   }
 
-  protected parameters(): { args: (Type | StructType)[]; variadic: boolean } {
+  protected parameters(): { args: (Type | StructType)[]; variadic: boolean; callbacks: (CallbackParam | undefined)[] } {
     const args: (Type | StructType)[] = [];
-    if (this.peek()?.text === ')') return { args, variadic: false };
+    const callbacks: (CallbackParam | undefined)[] = [];
+    if (this.peek()?.text === ')') return { args, variadic: false, callbacks };
     if (this.peek()?.text === 'void' && this.tokens[this.next + 1]?.text === ')') {
       this.next++;
-      return { args, variadic: false };
+      return { args, variadic: false, callbacks };
     }
     for (;;) {
       if (this.eat('...')) {
         if (args.length === 0) throw this.fail('a variadic function needs a fixed argument before ...', this.tokens[this.next - 1]);
-        return { args, variadic: true };
+        return { args, variadic: true, callbacks };
       }
       const start = this.peek();
-      args.push(this.parameter());
-      if (args[args.length - 1] === t.void) throw this.fail('void is only a return type (or alone: (void))', start);
-      if (!this.eat(',')) return { args, variadic: false };
+      const { type, callback } = this.parameter();
+      args.push(type);
+      callbacks.push(callback);
+      if (type === t.void) throw this.fail('void is only a return type (or alone: (void))', start);
+      if (!this.eat(',')) return { args, variadic: false, callbacks };
     }
   }
 
   /** One parameter: a type, maybe a name, maybe `[n]` (a pointer, as C adjusts it), or a function
-   * pointer (a pointer). */
-  protected parameter(): Type | StructType {
+   * pointer (a pointer, with what it is called as: its `callback`). */
+  protected parameter(): { type: Type | StructType; callback: CallbackParam | undefined } {
     const { base } = this.specifiers();
+    const start = this.next;
     let type = this.pointers(base);
+    // A signature typedef is a function pointer; a pointer to one is not.
+    const pointed = this.tokens.slice(start, this.next).some((token) => token.text === '*');
     // An array typedef's parameter is a pointer, as C adjusts it.
     if (isComposite(type) && !isStruct(type)) type = t.pointer;
     if (this.eat('(')) {
-      this.convention(undefined);
+      const abi = this.convention(undefined);
       this.expect('*');
       this.identifier();
       this.expect(')');
@@ -382,35 +401,38 @@ export class Parser {
       // overflowed it with an error that did not name the declaration).
       if (++this.depth > MAX_NESTING) throw this.fail(`function pointer parameters nest at most ${MAX_NESTING} deep`);
       this.expect('(');
-      this.parameters();
+      const { args, variadic, callbacks } = this.parameters();
       this.expect(')');
       this.depth--;
-      return t.pointer;
+      return { type: t.pointer, callback: { ret: type, args, variadic, abi, callbacks } };
     }
     this.identifier();
+    let array = false;
     while (this.eat('[')) {
       if (/^\d+$/.test(this.peek()?.text ?? '')) this.next++;
       this.expect(']');
       type = t.pointer;
+      array = true;
     }
-    return type;
+    return { type, callback: pointed || array ? undefined : base.callback };
   }
 }
 
-/** The typedef names of plain `char` in a types record (cdef.ts marks them): a `const` pointer to
- * one is a C string, as `const char *` is. */
-const CHAR_ALIASES = new WeakMap<object, Set<string>>();
+/** The typedef names of character types in a types record (cdef.ts marks them), with the string
+ * type a `const` pointer to one is (`typedef char XML_Char`: `const XML_Char *` is a C string, as
+ * `const char *` is; `typedef wchar_t XML_Char`: a `t.wcstring`). */
+const CHAR_ALIASES = new WeakMap<object, Map<string, TextName>>();
 
-/** Marks `name` as a typedef of plain `char` in `types`. */
-export function markCharAlias(types: object, name: string): void {
+/** Marks `name` in `types` as a typedef of a character type whose strings are `text`. */
+export function markCharAlias(types: object, name: string, text: TextName): void {
   let names = CHAR_ALIASES.get(types);
-  if (names === undefined) CHAR_ALIASES.set(types, (names = new Set()));
-  names.add(name);
+  if (names === undefined) CHAR_ALIASES.set(types, (names = new Map()));
+  names.set(name, text);
 }
 
 /** The char typedefs of `from`, marked in `to` too. */
 export function copyCharAliases(from: object, to: object): void {
-  for (const name of CHAR_ALIASES.get(from) ?? []) markCharAlias(to, name);
+  for (const [name, text] of CHAR_ALIASES.get(from) ?? []) markCharAlias(to, name, text);
 }
 
 /** What a cdef block's `typedef struct Tag Name;` of a struct it never defines gives `Name`: a
@@ -422,9 +444,12 @@ const OPAQUE = t.pointer;
 
 export interface Base {
   type: Type | StructType;
-  /** plain, signed or unsigned `char` alone */
-  char: boolean;
+  /** The string type a `const` pointer to it is: plain `char` alone (`cstring`), a wide
+   * character type (`TEXT_CHARS`) or a typedef of either; else undefined. */
+  text: TextName | undefined;
   isConst: boolean;
+  /** A signature given in the types (a function pointer typedef): what it is called as. */
+  callback: Signature | undefined;
 }
 
 /** Parses a C prototype or function pointer type; errors name `what` and point at the token. */

@@ -1,6 +1,6 @@
-import type { C_TYPEDEFS, TypedefTargets, WIN32_TYPEDEFS } from './c-typedefs.js';
+import type { C_TYPEDEFS, TEXT_CHARS, TypedefTargets, WIN32_TYPEDEFS } from './c-typedefs.js';
 import type { C_SCALARS, CSpelling, CTypes } from './c-decl.js';
-import type { Signature } from './signature.js';
+import type { FunctionPointer, Param, Signature } from './signature.js';
 import type { StructType } from './struct.js';
 import type { Type } from './types.js';
 
@@ -32,11 +32,19 @@ type Words<S extends string, Out extends string = ''> =
  * name; the Win32 names too, which the parser knows on Windows only). */
 type CScalars = { [K in CSpelling]: (typeof C_SCALARS)[K][number] } & { [K in keyof Typedefs]: TargetName<TypedefTargets<Typedefs[K]>> };
 type Typedefs = typeof C_TYPEDEFS & typeof WIN32_TYPEDEFS;
-type TargetName<X> = X extends 'void *' ? 'pointer' : X extends 'const char *' ? 'cstring' : X extends CSpelling ? (typeof C_SCALARS)[X][number] : never;
+type TargetName<X> = X extends 'void *'
+  ? 'pointer'
+  : X extends 'const char *'
+    ? 'cstring'
+    : X extends 'const wchar_t *'
+      ? (typeof TEXT_CHARS)['wchar_t']
+      : X extends CSpelling
+        ? (typeof C_SCALARS)[X][number]
+        : never;
 
 /** A type given in the types argument as a declaration reads it: a signature is a function
  * pointer. */
-type Given<X> = X extends Signature ? Type<'pointer'> : X;
+type Given<X> = X extends Signature ? FunctionPointer<X> : X;
 
 /** The last word dropped (a parameter's name). */
 type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : '';
@@ -57,11 +65,11 @@ type HasConst<S extends string> = ` ${Spaces<S>} ` extends `${string} const ${st
 
 /** One parameter or return type: a function pointer parameter (`int (*cmp)(const void *, const
  * void *)`) and an array parameter (`int fds[2]`) are pointers, as the parser reads them. */
-type CParam<S extends string, T extends CTypes> = S extends `${string}(${infer Inner})${string}(${string})`
+type CParam<S extends string, T extends CTypes> = S extends `${infer Ret}(${infer Inner})(${infer Params})`
   ? Trim<Spaces<Inner>> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
     ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
       ? unknown
-      : Type<'pointer'>
+      : CallbackOf<CReading<`${Ret}(*)(${Params})`, T>>
     : unknown
   : S extends `${string}${'(' | ')'}${string}`
     ? unknown
@@ -69,16 +77,25 @@ type CParam<S extends string, T extends CTypes> = S extends `${string}(${infer I
       ? Type<'pointer'>
       : CValue<S, T>;
 
+/** A function pointer parameter whose own declaration reads as R: it takes a BareFn of that
+ * signature; one that cannot be read is a pointer that takes a BareFn of any signature (the
+ * run-time check still applies). */
+type CallbackOf<R> = R extends [infer Ret extends Param, infer A extends readonly Param[], infer V extends boolean] ? FunctionPointer<Signature<Ret, A, V>> : FunctionPointer;
+
 /** A parameter or return type without parentheses or brackets. */
 type CValue<S extends string, T extends CTypes> = S extends `${infer Base}*${infer Rest}`
-    ? Words<Spaces<Base>> extends 'char'
-      ? Rest extends `${string}*${string}`
+    ? [TextOf<Words<Spaces<Base>>>] extends [never]
+      ? Type<'pointer'>
+      : Rest extends `${string}*${string}`
         ? Type<'pointer'>
         : HasConst<Base> extends true
-          ? Type<'cstring'>
+          ? Type<TextOf<Words<Spaces<Base>>>>
           : Type<'pointer'>
-      : Type<'pointer'>
     : Named<Words<Spaces<S>>, T>;
+
+/** The string type a `const` pointer to the character type W is (`char`, `TEXT_CHARS`), else
+ * never. */
+type TextOf<W extends string> = W extends 'char' ? 'cstring' : W extends keyof typeof TEXT_CHARS ? (typeof TEXT_CHARS)[W] : never;
 
 /** A parameter list: its types, and whether it ends with `...`; `unknown` if a parameter is. */
 type CParams<S extends string, T extends CTypes> = Trim<Spaces<S>> extends '' | 'void' ? [[], false] : ParamList<Regroup<Pieces<S>>, T>;

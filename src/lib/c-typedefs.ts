@@ -9,7 +9,7 @@ type Target =
   | 'int' | 'unsigned int' | 'short' | 'unsigned short' | 'long' | 'unsigned long' | 'long long' | 'unsigned long long'
   | 'signed char' | 'unsigned char' | 'char' | 'float' | 'double'
   | 'int8_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int32_t' | 'uint32_t' | 'int64_t' | 'uint64_t'
-  | 'intptr_t' | 'uintptr_t' | 'void *' | 'const char *';
+  | 'intptr_t' | 'uintptr_t' | 'void *' | 'const char *' | 'const wchar_t *';
 
 /** What a typedef stands for on every platform, or per platform, the first that applies: on
  * Windows (`win32`; null: its headers have no such type), on macOS (`darwin`), on Linux for
@@ -61,8 +61,9 @@ export const C_TYPEDEFS = {
   uint_fast64_t: 'uint64_t',
 } as const satisfies Readonly<Record<string, TypedefTarget>>;
 
-/** The Win32 names (windows.h), on Windows only. `LPWSTR` and `LPCWSTR` are pointers (the
- * characters are UTF-16: read them with memory.read). */
+/** The Win32 names (windows.h), on Windows only. `LPCWSTR` is a `const wchar_t *` (a UTF-16
+ * string, `t.cstring16`), as `LPCSTR` is a C string; `LPSTR` and `LPWSTR` are buffers C writes
+ * into: pointers. */
 export const WIN32_TYPEDEFS = {
   BYTE: 'unsigned char', BOOLEAN: 'unsigned char', CHAR: 'char', UCHAR: 'unsigned char',
   WORD: 'unsigned short', SHORT: 'short', USHORT: 'unsigned short', WCHAR: 'unsigned short', ATOM: 'unsigned short',
@@ -74,9 +75,9 @@ export const WIN32_TYPEDEFS = {
   HANDLE: 'void *', HWND: 'void *', HINSTANCE: 'void *', HMODULE: 'void *', HKEY: 'void *', HDC: 'void *',
   HMENU: 'void *', HICON: 'void *', HCURSOR: 'void *', HBRUSH: 'void *', HFONT: 'void *', HBITMAP: 'void *',
   HGLOBAL: 'void *', HLOCAL: 'void *', HMONITOR: 'void *', HRGN: 'void *', HPEN: 'void *', FARPROC: 'void *',
-  LPVOID: 'void *', LPCVOID: 'void *', PVOID: 'void *', LPSTR: 'void *', LPWSTR: 'void *', LPCWSTR: 'void *',
+  LPVOID: 'void *', LPCVOID: 'void *', PVOID: 'void *', LPSTR: 'void *', LPWSTR: 'void *', PWSTR: 'void *',
   LPDWORD: 'void *', LPBYTE: 'void *', LPBOOL: 'void *', LPHANDLE: 'void *',
-  LPCSTR: 'const char *', PCSTR: 'const char *',
+  LPCSTR: 'const char *', PCSTR: 'const char *', LPCWSTR: 'const wchar_t *', PCWSTR: 'const wchar_t *',
 } as const satisfies Readonly<Record<string, Target>>;
 
 const windows = process.platform === 'win32';
@@ -88,6 +89,15 @@ function musl(): boolean {
   muslSeen ??= linux && (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime === undefined;
   return muslSeen;
 }
+
+/** The character types whose `const` pointers are strings, besides plain `char` (a C string):
+ * which string type each makes. `WCHAR` is Windows' name of `wchar_t`. */
+export const TEXT_CHARS = {
+  char16_t: 'cstring16',
+  char32_t: 'cstring32',
+  wchar_t: windows ? 'cstring16' : 'cstring32',
+  WCHAR: 'cstring16',
+} as const;
 
 /** The typedefs of this platform, by name. */
 const TYPEDEFS: Readonly<Record<string, TypedefTarget>> = windows ? { ...C_TYPEDEFS, ...WIN32_TYPEDEFS } : C_TYPEDEFS;

@@ -3,10 +3,10 @@
 // a record of types and constants usable as the `types` of any declaration, and lib.cdef's
 // functions. The declarations themselves are read by c-decl.ts's parser; this file adds what only
 // a header has. Errors point at the line and column in the block.
-import { type Base, type CDeclaration, copyCharAliases, type CTypes, INCOMPLETE, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
-import { sig, type Signature } from './signature.js';
+import { type Base, copyCharAliases, type CTypes, INCOMPLETE, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
+import { type Signature, signatureOf } from './signature.js';
 import { array, type FieldType, isComposite, struct, type StructType } from './struct.js';
-import { describe, isType, t, type Type } from './types.js';
+import { describe, isText, isType, t, type Type } from './types.js';
 
 /** What a cdef block declares: its types (typedef names; `struct Tag` and `enum Tag` for tags)
  * and constants by name, and its functions' signatures. */
@@ -94,7 +94,7 @@ class HeaderParser extends Parser {
       const { name, type, at } = this.declarator(base);
       if (name === undefined) throw this.fail('expected the name a typedef gives', at);
       this.scope[name] = type;
-      if (base.char && type === base.type) markCharAlias(this.scope, name);
+      if (base.text !== undefined && type === base.type) markCharAlias(this.scope, name, base.text);
     } while (this.eat(','));
     this.expect(';');
   }
@@ -111,9 +111,9 @@ class HeaderParser extends Parser {
       const name = this.identifier();
       this.expect(')');
       this.expect('(');
-      const { args, variadic } = this.parameters();
+      const { args, variadic, callbacks } = this.parameters();
       this.expect(')');
-      const fn = signatureOf({ name, ret, args, variadic, abi });
+      const fn = signatureOf({ ret, args, variadic, abi, callbacks });
       return { name, type: pointers ? t.pointer : fn, at };
     }
     const name = this.identifier();
@@ -158,9 +158,10 @@ class HeaderParser extends Parser {
         if (this.peek()?.text === ':') throw this.fail('bit-fields are not supported (their layout is the compiler\'s choice)');
         if (type === t.void) throw this.fail(`field ${name} is void`, fieldAt);
         if (Object.hasOwn(fields, name)) throw this.fail(`field ${name} is declared twice`, fieldAt);
-        // A function pointer field holds an address; so does a `const char *` field: a struct
-        // outlives any call, and a C string's memory would not (memory.readCString reads it).
-        fields[name] = isSignatureType(type) || type === t.cstring ? t.pointer : (type as FieldType);
+        // A function pointer field holds an address; so does a `const char *` (or wide string)
+        // field: a struct outlives any call, and a C string's memory would not
+        // (memory.readCString reads it).
+        fields[name] = isSignatureType(type) || isText(type) ? t.pointer : (type as FieldType);
       } while (this.eat(','));
       this.expect(';');
     }
@@ -268,11 +269,6 @@ class HeaderParser extends Parser {
 
 function isSignatureType(type: unknown): type is Signature {
   return typeof type === 'object' && type !== null && !isType(type) && !isComposite(type) && 'args' in type;
-}
-
-/** The signature of a declaration read by the parser. */
-function signatureOf(declared: CDeclaration): Signature {
-  return sig(declared.ret, declared.args as never, { abi: declared.abi ?? 'C', variadic: declared.variadic });
 }
 
 /** A preprocessor line of the block: an object-like macro (`#define NAME …`), or a line to skip. */

@@ -1,7 +1,8 @@
 // FnPtr: any C function pointer, callable from JS (the functions of a Library too: library.ts).
+import { BareFn } from './bare-fn.js';
 import { encodeAt } from './memory.js';
 import { binding } from './native.js';
-import { type Caller, handleOf, MAX_ARGS, type Signature, variadicCall } from './signature.js';
+import { type Caller, callbacksOf, handleOf, MAX_ARGS, type Signature, variadicCall } from './signature.js';
 import { codecOf, isStruct } from './struct.js';
 import { describe, isType, t, type Type } from './types.js';
 
@@ -233,7 +234,45 @@ function asyncCaller(signature: Signature, handle: unknown, origin: Origin, with
   };
 }
 
+/**
+ * `call`, taking at each function pointer parameter (`callbacks[i]`, from a C declaration) a
+ * BareFn whose signature is the one declared there, as its address; a BareFn of another
+ * signature is a TypeError naming both. Other values go to `call` as they are (an address, null,
+ * a buffer). `call` itself when there is no such parameter; for `.async`, an error rejects.
+ */
+function takingBareFns<F extends Native>(call: F, signature: Signature, origin: Origin, callbacks: readonly (Signature | undefined)[], async: boolean): F {
+  const checked = callbacks.flatMap((expected, index) => (expected === undefined ? [] : [{ index, expected: String(expected) }]));
+  if (checked.length === 0) return call;
+  const addresses = (args: unknown[]): void => {
+    for (const { index, expected } of checked) {
+      const arg = args[index];
+      if (!(arg instanceof BareFn)) continue;
+      const actual = String(arg.signature);
+      if (actual !== expected) {
+        throw new TypeError(`${origin.name} ${String(signature)}: argument ${index} is a function pointer called as ${expected}; got a BareFn of ${actual}`);
+      }
+      args[index] = arg.address;
+    }
+  };
+  const taking = async
+    ? (...args: unknown[]) => {
+        try {
+          addresses(args);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return call(...args);
+      }
+    : (...args: unknown[]) => {
+        addresses(args);
+        return call(...args);
+      };
+  Object.defineProperty(taking, 'name', { value: call.name });
+  return taking as F;
+}
+
 export function makeCaller<S extends Signature>(signature: S, origin: Origin, what: () => string): FnPtr<S> {
+  const callbacks = callbacksOf(signature);
   const handle = handleOf(signature, what);
   const structs = isStruct(signature.ret) || signature.args.some(isStruct);
   if (signature.variadic && structs) {
@@ -245,11 +284,11 @@ export function makeCaller<S extends Signature>(signature: S, origin: Origin, wh
       ? structCaller(signature, handle, origin)
       : nativeCaller(handle, origin);
   // Plain stores (readonly in the types): defining them took a tenth of a lib.fn.
-  const made = call as Native & { address: bigint; signature: S; async: unknown; asyncWithErrno: unknown };
+  const made = takingBareFns(call, signature, origin, callbacks, false) as Native & { address: bigint; signature: S; async: unknown; asyncWithErrno: unknown };
   made.address = origin.address;
   made.signature = signature;
-  made.async = asyncCaller(signature, handle, origin, false);
-  made.asyncWithErrno = asyncCaller(signature, handle, origin, true);
+  made.async = takingBareFns(asyncCaller(signature, handle, origin, false), signature, origin, callbacks, true);
+  made.asyncWithErrno = takingBareFns(asyncCaller(signature, handle, origin, true), signature, origin, callbacks, true);
   return made as unknown as FnPtr<S>;
 }
 

@@ -8,7 +8,7 @@ import { readBlock } from './cdef.js';
 import { checkNoNul, type FnPtr, makeCaller } from './fn-ptr.js';
 import { binding, type Binding } from './native.js';
 import { NO_CLONE } from './no-clone.js';
-import { type CSignature, handleOf, isSignature, sig, type Signature } from './signature.js';
+import { type CSignature, handleOf, isSignature, type Signature, signatureOf } from './signature.js';
 import { describe, optionReader } from './types.js';
 
 export interface LibraryOptions {
@@ -109,7 +109,7 @@ export class Library implements Disposable {
     const what = `Library.fn(${describe(nameOrDeclaration)})`;
     const parsed = parseDeclaration(nameOrDeclaration, signatureOrTypes, what);
     if (parsed.name === undefined) throw new TypeError(`${what}: the declaration must name the function, as in 'int strcmp(const char *a, const char *b)'`);
-    const made = this.#function(parsed.name, sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic }));
+    const made = this.#function(parsed.name, signatureOf(parsed));
     // Types given may be another object with other structs next time: only a declaration alone
     // says the same thing each time.
     if (signatureOrTypes === undefined) this.#declared.set(nameOrDeclaration, made);

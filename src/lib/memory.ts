@@ -15,11 +15,11 @@ import {
   sizeOf,
   type StructType,
 } from './struct.js';
-import { GETTERS as SCALAR_GETTERS, LAYOUTS } from './scalars.js';
-import { checkType, describe, isType, t, type JsInput, type JsValue, type Type, type TypeName } from './types.js';
+import { GETTERS as SCALAR_GETTERS } from './scalars.js';
+import { byCode, checkType, describe, isText, isType, SCALARS, t, type JsInput, type JsValue, type TextName, type Type, type TypeName } from './types.js';
 
 type Readable = Exclude<TypeName, 'void'>;
-type Writable = Exclude<TypeName, 'void' | 'cstring'>;
+type Writable = Exclude<TypeName, 'void' | TextName>;
 
 function checkOffset(offset: unknown, what: string): number {
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset)) {
@@ -71,9 +71,9 @@ const scratch = new BigUint64Array(1);
 const halves = new Uint32Array(scratch.buffer);
 
 /** Size in bytes of the types the fast path reads, by type code; 0: always native (void; bool,
- * whose normalization stays with the errors of native code; cstring). Parallel to GETTERS: one
+ * whose normalization stays with the errors of native code; the strings). Parallel to GETTERS: one
  * table of [size, getter] pairs cost about 45 more instructions per read (callgrind). */
-const SIZES = LAYOUTS.map(({ size }, code) => (code === t.void.code || code === t.bool.code || code === t.cstring.code ? 0 : size));
+const SIZES = byCode(SCALARS).map(({ name, js, size }) => (name === 'void' || name === 'bool' || js === 'string' ? 0 : size));
 const GETTERS = SCALAR_GETTERS;
 /** The members of `t` the fast path reads, at their codes: `CACHED[type.code] === type` is both
  * the type check (a look-alike object is not the member) and the test for a non-zero size. */
@@ -362,9 +362,10 @@ export const memory = {
     (size: number): Block<undefined>;
   },
 
-  /** Reads the NUL-terminated UTF-8 string at `address` (null for NULL). */
-  readCString(address: bigint): string | null {
-    return binding.memoryReadCString(address);
+  /** Reads the NUL-terminated string at `address` (null for NULL): UTF-8, or the encoding of
+   * `type` (`t.cstring16`, `t.cstring32`, `t.wcstring`). What is not valid text reads as U+FFFD. */
+  readCString(address: bigint, type: Type<TextName> = t.cstring): string | null {
+    return binding.memoryReadCString(address, (type as Type | undefined)?.code) as string | null;
   },
 
   /** The address of the first byte of a TypedArray, Buffer, DataView or ArrayBuffer. */

@@ -43,6 +43,7 @@ function loadBinding(): typeof Binding & RawExports {
  * napi-rs's generated declarations do not list. */
 interface RawExports {
   memoryRead(code: number, address: unknown, offset: number): unknown;
+  memoryReadCString(address: unknown, code: unknown): unknown;
   memoryWrite(code: number, address: unknown, value: unknown, offset: number, label: string | undefined): void;
   memoryReadInto(address: unknown, offset: number, view: ArrayBufferView | ArrayBuffer, length: number, what: string): void;
   memoryWriteFrom(address: unknown, offset: number, view: unknown, length: number, what: string): void;

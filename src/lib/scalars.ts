@@ -36,13 +36,15 @@ export const GETTERS: readonly (Getter | undefined)[] = byCode<Getter | undefine
   f64: (v, i) => v.getFloat64(i, true),
   pointer: pointerSize === 8 ? (v, i) => v.getBigUint64(i, true) : (v, i) => BigInt(v.getUint32(i, true)),
   cstring: undefined, // a pointer to read natively
+  cstring16: undefined,
+  cstring32: undefined,
 });
 
 /** Writers of one value at an index of a DataView, by type code: each writes a value that the
  * native conversion (crates/napi from_js.rs) takes exactly as it is, and returns true; for
  * anything else (out of range, wrong type, a value native code would round or refuse) it writes
  * nothing and returns false, and the caller goes the native way, which converts it or gives the
- * error. cstring and void have none. */
+ * error. The string types and void have none. */
 export type Setter = (view: DataView, index: number, value: unknown) => boolean;
 const F32_MAX = 3.4028234663852886e38;
 const SIGNED_BITS = pointerSize * 8;
@@ -64,6 +66,8 @@ export const SETTERS: readonly (Setter | undefined)[] = byCode<Setter | undefine
   f64: (v, i, x) => typeof x === 'number' && (v.setFloat64(i, x, true), true),
   pointer: (v, i, x) => setWide(v, i, x, SIGNED_BITS, false),
   cstring: undefined,
+  cstring16: undefined,
+  cstring32: undefined,
 });
 
 /** A 64-bit or pointer-sized integer from a bigint in range or a safe integer (natively too). */

@@ -1,9 +1,10 @@
 // Signatures (`sig`) and the callback and caller types inferred from them.
 import { type Callee, wrapperFor } from './arg-buffer.js';
-import { type CTypes, parseDeclaration } from './c-decl.js';
+import { type CDeclaration, type CTypes, parseDeclaration } from './c-decl.js';
 import type { CReading } from './c-reading.js';
+import type { BareFn, Threading } from './bare-fn.js';
 import { binding } from './native.js';
-import { madeSignature } from './signatures-made.js';
+import { isMadeSignature, madeSignature } from './signatures-made.js';
 import { type FieldInput, type FieldValue, isComposite, isStruct, type StructType } from './struct.js';
 import { checkType, describe, optionReader, type Type } from './types.js';
 
@@ -201,8 +202,23 @@ type JsValues<A extends readonly Param[]> = { -readonly [K in keyof A]: FieldVal
 type JsInputs<A extends readonly Param[]> = { -readonly [K in keyof A]: ArgInput<A[K]> };
 
 /** What a call takes for an argument of type P: what a field takes, and for a pointer also the
- * bytes of a buffer (their address for the duration of the call) or null (NULL). */
-type ArgInput<P extends Param> = P extends Type<'pointer'> ? FieldInput<P> | ArrayBufferView | ArrayBuffer | null : FieldInput<P>;
+ * bytes of a buffer (their address for the duration of the call) or null (NULL); for a function
+ * pointer parameter of a C declaration also a BareFn of its signature. */
+type ArgInput<P extends Param> =
+  P extends FunctionPointer<infer S>
+    ? PointerInput | BareFn<S, Threading>
+    : P extends Type<'pointer'>
+      ? PointerInput
+      : FieldInput<P>;
+type PointerInput = FieldInput<Type<'pointer'>> | ArrayBufferView | ArrayBuffer | null;
+
+declare const calledAs: unique symbol;
+/** A function pointer parameter of a C declaration, as TypeScript reads it (c-reading.ts): a
+ * pointer that also takes a BareFn of signature S. At run time it is `t.pointer` (the phantom
+ * property exists in types only). */
+export interface FunctionPointer<S extends Signature = Signature> extends Type<'pointer'> {
+  readonly [calledAs]: S;
+}
 
 /** The JS function a BareFn of signature S calls (none for a variadic signature). */
 export type Callback<S extends Signature, M = 'local'> =
@@ -243,6 +259,31 @@ export type CSignature<S extends string, T extends CTypes = Record<never, never>
  * Errors point at the token at fault.
  */
 export function sigFromC<const S extends string, const T extends CTypes = Record<never, never>>(declaration: S, types?: T): CSignature<S, T> {
-  const parsed = parseDeclaration(declaration, types, 'sig.c');
-  return sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic }) as unknown as CSignature<S, T>;
+  return signatureOf(parseDeclaration(declaration, types, 'sig.c')) as unknown as CSignature<S, T>;
+}
+
+/** The function pointer parameters of signatures read from C declarations: for each argument,
+ * the signature a BareFn passed there must have (fn-ptr.ts checks it). */
+const CALLBACKS = new WeakMap<Signature, readonly (Signature | undefined)[]>();
+
+/** The signature of a declaration the parser read. With function pointer parameters it is an
+ * object of its own (never the one sig() gives again for the same types), which knows them. */
+export function signatureOf(parsed: Omit<CDeclaration, 'name'>): Signature {
+  const signature = sig(parsed.ret, parsed.args as never, { abi: parsed.abi ?? 'C', variadic: parsed.variadic });
+  if (parsed.callbacks.every((callback) => callback === undefined)) return signature;
+  const callbacks = parsed.callbacks.map((callback) =>
+    callback === undefined || isMadeSignature(callback) ? callback : signatureOf(callback as Omit<CDeclaration, 'name'>),
+  );
+  const text = String(signature);
+  const own = Object.freeze(Object.defineProperty({ ...signature }, 'toString', { value: () => text })) as Signature;
+  natives.set(own, natives.get(signature)!);
+  madeSignature(own);
+  CALLBACKS.set(own, callbacks);
+  return own;
+}
+
+/** What each argument of `signature` must be called as when it is a function pointer parameter
+ * of a C declaration (empty for other signatures). */
+export function callbacksOf(signature: Signature): readonly (Signature | undefined)[] {
+  return CALLBACKS.get(signature) ?? [];
 }

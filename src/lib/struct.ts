@@ -3,7 +3,7 @@
 // as bytes.
 import { binding } from './native.js';
 import { GETTERS, LAYOUTS, SETTERS, type Setter } from './scalars.js';
-import { describe, isType, SCALARS, t, type JsInput, type JsValue, type Type, type TypeName, optionReader } from './types.js';
+import { describe, isText, isType, SCALARS, t, type JsInput, type JsValue, type Type, type TypeName, optionReader } from './types.js';
 
 /** A type a struct field or array element can have: a scalar but void, a struct or an array. */
 export type FieldType = Type<Exclude<TypeName, 'void'>> | StructType | ArrayType;
@@ -132,9 +132,9 @@ function cut(name: string): string {
 /** How a field is read from a DataView at a byte index: a scalar's getter (scalars.ts), a C
  * string through its pointer, a struct or array by its codec. */
 function readerOf(type: FieldType): (view: DataView, at: number) => unknown {
-  if (type === t.cstring) {
+  if (isText(type)) {
     const pointer = GETTERS[t.pointer.code]!;
-    return (v, i) => binding.memoryReadCString(pointer(v, i) as bigint);
+    return (v, i) => binding.memoryReadCString(pointer(v, i) as bigint, type.code);
   }
   if (isType(type)) return GETTERS[type.code]!;
   return codecs.get(type)!.read;
@@ -153,9 +153,9 @@ function child(path: string, field: string | number): string {
 }
 
 function collectorOf(type: FieldType): Codec['collect'] {
-  if (type === t.cstring) {
+  if (isText(type)) {
     return (_value, _at, path) => {
-      throw new TypeError(`${label(path)} is a cstring: cannot write one (its memory would not outlive the call); declare the field t.pointer and store a Buffer's address`);
+      throw new TypeError(`${label(path)} is a ${type.name}: cannot write one (its memory would not outlive the call); declare the field t.pointer and store a Buffer's address`);
     };
   }
   if (isType(type)) {
@@ -169,7 +169,7 @@ function collectorOf(type: FieldType): Codec['collect'] {
   return codecs.get(type)!.collect;
 }
 
-/** How a field is written on the fast path (`Codec.write`); a cstring never is. */
+/** How a field is written on the fast path (`Codec.write`); a string never is. */
 function writerOf(type: FieldType): Setter {
   if (isType(type)) return SETTERS[type.code] ?? (() => false);
   return codecs.get(type)!.write;

@@ -21,6 +21,8 @@ const JS_TYPES = {
   f64: 'number',
   pointer: 'bigint',
   cstring: 'string',
+  cstring16: 'string',
+  cstring32: 'string',
 } as const;
 
 export type TypeName = keyof typeof JS_TYPES;
@@ -101,6 +103,9 @@ function makeType<N extends TypeName>(name: N): Type<N> {
   return type;
 }
 
+const cstring16 = makeType('cstring16');
+const cstring32 = makeType('cstring32');
+
 /** The scalar types of signatures and of `memory`. */
 export const t = Object.freeze({
   void: makeType('void'),
@@ -118,7 +123,14 @@ export const t = Object.freeze({
   f32: makeType('f32'),
   f64: makeType('f64'),
   pointer: makeType('pointer'),
+  /** `const char *`: NUL-terminated UTF-8. */
   cstring: makeType('cstring'),
+  /** `const char16_t *`: NUL-terminated UTF-16. */
+  cstring16,
+  /** `const char32_t *`: NUL-terminated UTF-32. */
+  cstring32,
+  /** `const wchar_t *`: `cstring16` on Windows, `cstring32` elsewhere (the same member). */
+  wcstring: (process.platform === 'win32' ? cstring16 : cstring32) as Type<'cstring16' | 'cstring32'>,
 });
 
 /** Past this many characters a quoted string is cut, and past 2^128 a bigint is described by its
@@ -173,6 +185,13 @@ export function own<T>(object: Readonly<Record<string, T>>, key: string): T | un
 export function isType(value: unknown): value is Type {
   const code = typeof value === 'object' && value !== null ? (value as Type).code : undefined;
   return typeof code === 'number' && typeAt[code] === value;
+}
+
+/** The string types (`cstring`, `cstring16`, `cstring32`): a pointer to NUL-terminated text,
+ * read natively, never written into memory (the text would not outlive the call). */
+export type TextName = NamesOf<'string'>;
+export function isText(value: unknown): value is Type<TextName> {
+  return isType(value) && SCALARS[value.name].js === 'string';
 }
 
 /** `value` if it is a member of `t`, else a TypeError naming `what`. */

@@ -29,4 +29,4 @@ pub use registers::Registers;
 pub use signature::{Input, ScalarInput, SigError, Signature, StructInput, MAX_ARGS, MAX_BY_VALUE};
 pub use structs::Struct;
 pub use thunk::{Retired, Thunk};
-pub use types::{Class, Extension, Type};
+pub use types::{Class, Extension, Text, Type};

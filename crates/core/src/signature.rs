@@ -6,7 +6,7 @@ use std::fmt;
 use crate::abi::{AbiError, CallConv, Flavor, Target, X86Conv};
 use crate::layout::{self, Layout, Loc, Place, Return};
 use crate::param::Param;
-use crate::types::{Class, Extension, Type};
+use crate::types::{Class, Extension, Text, Type};
 
 /// The most arguments a signature may have. The thunk templates are sized for it.
 pub const MAX_ARGS: usize = 16;
@@ -145,9 +145,9 @@ pub struct ScalarInput {
 pub struct StructInput {
     pub size: usize,
     pub place: Place,
-    /// The offsets of its `cstring` members, nested ones included (a queued call copies the
-    /// strings they point to).
-    pub strings: Vec<usize>,
+    /// The offsets of its string members with their encodings, nested ones included (a queued
+    /// call copies the strings they point to).
+    pub strings: Vec<(usize, Text)>,
 }
 
 impl Signature {

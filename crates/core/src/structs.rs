@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::abi::{Arch, Os, Target};
-use crate::types::Type;
+use crate::types::{Text, Type};
 
 /// The largest struct, in bytes: every offset and size fits an i32 (and a JS number exactly).
 pub const MAX_SIZE: usize = i32::MAX as usize;
@@ -193,12 +193,12 @@ impl Struct {
         out
     }
 
-    /// The offsets of its `cstring` members, nested ones included.
-    pub fn string_offsets(&self) -> Vec<usize> {
+    /// The offsets of its string members (`cstring`, `cstring16`, `cstring32`) with their
+    /// encodings, nested ones included.
+    pub fn string_offsets(&self) -> Vec<(usize, Text)> {
         let leaves = self.leaves().into_iter();
         leaves
-            .filter(|&(_, ty)| ty == Type::CString)
-            .map(|(offset, _)| offset)
+            .filter_map(|(offset, ty)| Some((offset, ty.text()?)))
             .collect()
     }
 

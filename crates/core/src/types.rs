@@ -4,7 +4,7 @@
 //! Raw encoding (shared with the JS tests' native helper library): integers are sign-extended
 //! (signed types) or zero-extended (unsigned types, bool as 0/1) to 64 bits; `f32` is its IEEE
 //! bits in the low 32 bits with the upper 32 bits zero; `f64` is its bits; pointers and C strings
-//! are the address.
+//! (of every encoding) are the address.
 
 use std::fmt;
 
@@ -28,6 +28,29 @@ pub enum Type {
     Pointer,
     /// `const char *`, NUL-terminated UTF-8, read-only.
     CString,
+    /// `const char16_t *` (Windows' `const wchar_t *`), NUL-terminated UTF-16, read-only.
+    CString16,
+    /// `const char32_t *` (`const wchar_t *` elsewhere), NUL-terminated UTF-32, read-only.
+    CString32,
+}
+
+/// The encoding of a NUL-terminated string type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
+impl Text {
+    /// Bytes of one code unit (and of the terminating NUL).
+    pub fn unit(self) -> usize {
+        match self {
+            Text::Utf8 => 1,
+            Text::Utf16 => 2,
+            Text::Utf32 => 4,
+        }
+    }
 }
 
 /// Which register file the ABI uses for a value.
@@ -38,7 +61,7 @@ pub enum Class {
 }
 
 impl Type {
-    pub const ALL: [Type; 16] = [
+    pub const ALL: [Type; 18] = [
         Type::Void,
         Type::Bool,
         Type::I8,
@@ -55,6 +78,8 @@ impl Type {
         Type::F64,
         Type::Pointer,
         Type::CString,
+        Type::CString16,
+        Type::CString32,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +100,19 @@ impl Type {
             Type::F64 => "f64",
             Type::Pointer => "pointer",
             Type::CString => "cstring",
+            Type::CString16 => "cstring16",
+            Type::CString32 => "cstring32",
+        }
+    }
+
+    /// The encoding of a string type (a pointer to NUL-terminated text), None for the others.
+    #[inline]
+    pub fn text(self) -> Option<Text> {
+        match self {
+            Type::CString => Some(Text::Utf8),
+            Type::CString16 => Some(Text::Utf16),
+            Type::CString32 => Some(Text::Utf32),
+            _ => None,
         }
     }
 
@@ -110,7 +148,8 @@ impl Type {
             Type::I16 | Type::U16 => 2,
             Type::I32 | Type::U32 | Type::F32 => 4,
             Type::I64 | Type::U64 | Type::F64 => 8,
-            Type::Isize | Type::Usize | Type::Pointer | Type::CString => pointer,
+            Type::Isize | Type::Usize | Type::Pointer => pointer,
+            Type::CString | Type::CString16 | Type::CString32 => pointer,
         }
     }
 
@@ -163,7 +202,8 @@ impl Type {
             Type::U32 | Type::F32 => ext(32, false),
             Type::I64 | Type::U64 | Type::F64 => ext(64, false),
             Type::Isize => ext(ptr_bits, true),
-            Type::Usize | Type::Pointer | Type::CString => ext(ptr_bits, false),
+            Type::Usize | Type::Pointer => ext(ptr_bits, false),
+            Type::CString | Type::CString16 | Type::CString32 => ext(ptr_bits, false),
         }
     }
 }

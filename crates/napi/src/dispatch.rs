@@ -24,7 +24,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -39,13 +39,14 @@ use crate::owned_ref::OwnedRef;
 use crate::raw::{string, strong_ref, Failure};
 use crate::report::Kind;
 use crate::stack::Bounds;
+use crate::text::OwnedText;
 use bare_fn_core::rendezvous::Completion;
 
 /// The arguments of a queued call, raw-encoded. C string arguments point into `strings`, copies
 /// owned by the job, so they stay valid however long the job waits.
 pub struct Args {
     pub raw: [u64; MAX_ARGS],
-    pub strings: Vec<CString>,
+    pub strings: Vec<OwnedText>,
     /// Copies of the struct arguments, one after another (a struct's raw value is its offset).
     pub bytes: Vec<u8>,
     /// The C string or struct the call returned, for the waiting caller (`Completion`).
@@ -57,7 +58,7 @@ pub struct Args {
 
 /// What a blocking call returns besides its raw value: a C string it owns, or a struct's bytes.
 pub enum Payload {
-    String(CString),
+    String(OwnedText),
     Struct(Vec<u8>),
 }
 
@@ -125,11 +126,7 @@ impl Job {
     fn weight(&self) -> usize {
         let owned = match self {
             Job::Call { args, .. } => {
-                let strings: usize = args
-                    .strings
-                    .iter()
-                    .map(|s| s.as_bytes_with_nul().len())
-                    .sum();
+                let strings: usize = args.strings.iter().map(OwnedText::bytes).sum();
                 args.bytes.capacity() + strings
             }
             _ => 0,

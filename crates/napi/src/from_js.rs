@@ -1,13 +1,11 @@
 //! JS values to raw-encoded values of a declared type, strictly: a value that does not fit is an
 //! error, never a silent truncation.
 
-use std::ffi::CString;
-use std::ptr;
-
-use bare_fn_core::Type;
+use bare_fn_core::{Text, Type};
 use napi::sys;
 
-use crate::raw::{describe, format_number, read_string, type_of, Failure};
+use crate::raw::{describe, format_number, type_of, Failure};
+use crate::text::OwnedText;
 
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
@@ -24,26 +22,26 @@ pub trait CStrings {
         env: sys::napi_env,
         value: sys::napi_value,
     ) -> Result<Option<u64>, Failure>;
+
+    /// Keeps a string encoded elsewhere (UTF-16, UTF-32) as long as the others; its address.
+    fn keep(&mut self, text: OwnedText) -> u64;
 }
 
 /// Each string its own heap allocation: for conversions that are rare or must outlive the call
 /// that made them (a BareFn's result, a call queued for another thread).
-impl CStrings for Vec<CString> {
+impl CStrings for Vec<OwnedText> {
     unsafe fn encode(
         &mut self,
         env: sys::napi_env,
         value: sys::napi_value,
     ) -> Result<Option<u64>, Failure> {
-        if type_of(env, value) != sys::ValueType::napi_string {
-            return Ok(None);
-        }
-        let text = read_string(env, value).unwrap_or_default();
-        check_cstring(env, value, text.as_bytes())?;
-        // SAFETY: check_cstring found no NUL.
-        let owned = unsafe { CString::from_vec_unchecked(text.into_bytes()) };
-        let address = owned.as_ptr() as usize as u64;
-        self.push(owned);
-        Ok(Some(address))
+        Ok(OwnedText::from_js(env, value, Text::Utf8)?.map(|owned| self.keep(owned)))
+    }
+
+    fn keep(&mut self, text: OwnedText) -> u64 {
+        let address = text.address();
+        self.push(text);
+        address
     }
 }
 
@@ -63,9 +61,9 @@ pub unsafe fn from_js(
     value: sys::napi_value,
     strings: &mut impl CStrings,
 ) -> Result<u64, Failure> {
-    if ty == Type::CString {
+    if let Some(text) = ty.text() {
         // SAFETY: forwarded.
-        return unsafe { cstring(env, value, strings) };
+        return unsafe { string(env, value, ty, text, strings) };
     }
     // SAFETY: forwarded.
     match unsafe { exact(env, ty, value) } {
@@ -88,8 +86,41 @@ pub unsafe fn cstring(
     // SAFETY: forwarded.
     match unsafe { strings.encode(env, value) }? {
         Some(address) => Ok(address),
-        None if type_of(env, value) == sys::ValueType::napi_null => Ok(0),
-        None => Err(expected(env, "a string or null", Type::CString, value)),
+        None => null_or_not_a_string(env, Type::CString, value),
+    }
+}
+
+/// A string of `ty`, whose encoding is `text` (kept in `strings`), or NULL for null.
+///
+/// # Safety
+/// As for `from_js`.
+#[inline(always)]
+unsafe fn string(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    ty: Type,
+    text: Text,
+    strings: &mut impl CStrings,
+) -> Result<u64, Failure> {
+    if text == Text::Utf8 {
+        // SAFETY: forwarded.
+        return unsafe { cstring(env, value, strings) };
+    }
+    match OwnedText::from_js(env, value, text)? {
+        Some(owned) => Ok(strings.keep(owned)),
+        None => null_or_not_a_string(env, ty, value),
+    }
+}
+
+/// NULL for null, else the error for a value that is not a string.
+fn null_or_not_a_string(
+    env: sys::napi_env,
+    ty: Type,
+    value: sys::napi_value,
+) -> Result<u64, Failure> {
+    match type_of(env, value) {
+        sys::ValueType::napi_null => Ok(0),
+        _ => Err(expected(env, "a string or null", ty, value)),
     }
 }
 
@@ -141,7 +172,9 @@ pub unsafe fn convert_declined(
             Ok(u64::from((d as f32).to_bits()))
         }
         // SAFETY: forwarded.
-        Type::CString => unsafe { cstring(env, value, strings) },
+        Type::CString | Type::CString16 | Type::CString32 => unsafe {
+            string(env, value, ty, ty.text().unwrap_or(Text::Utf8), strings)
+        },
     }
 }
 
@@ -270,108 +303,4 @@ fn wide(
         "{} does not fit {ty}",
         describe(env, value)
     )))
-}
-
-/// Checks the UTF-8 bytes Node-API wrote for the JS string `value`: a C string cannot hold a NUL
-/// character, and Node-API writes U+FFFD for a lone surrogate, which has no UTF-8 form: an error,
-/// as every other lossy conversion is (a real U+FFFD in the text is kept).
-#[inline(always)]
-pub fn check_cstring(
-    env: sys::napi_env,
-    value: sys::napi_value,
-    bytes: &[u8],
-) -> Result<(), Failure> {
-    if suspicious(bytes) {
-        find_cstring_error(env, value, bytes)
-    } else {
-        Ok(())
-    }
-}
-
-/// U+FFFD, as Node-API writes it for a lone surrogate.
-const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
-
-/// Whether `bytes` holds a NUL or the first byte of U+FFFD, eight bytes at a time: most strings
-/// are short, too short for memchr's vector code to pay for its setup (a tenth of an atoi call).
-#[inline(always)]
-fn suspicious(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const FIRST: u64 = u64::from_ne_bytes([REPLACEMENT[0]; 8]);
-    // Exact (no false positive): whether a byte of `word` is zero.
-    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
-    let either = |word: u64| has_zero(word) || has_zero(word ^ FIRST);
-    let word = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap_or([1; 8]));
-    let half = |at: usize| {
-        u64::from(u32::from_ne_bytes(
-            bytes[at..at + 4].try_into().unwrap_or([1; 4]),
-        ))
-    };
-    let len = bytes.len();
-    match len {
-        // Whole words, the last one overlapping the one before it.
-        8.. => (0..len / 8).any(|i| either(word(8 * i))) || either(word(len - 8)),
-        // Two halves that overlap, or three bytes of which two may be the same one: every byte
-        // is in the word, and the bytes left over are 0x01 (neither).
-        4..=7 => either(half(0) | (half(len - 4) << 32)),
-        1..=3 => {
-            let byte = |at: usize| u64::from(bytes[at]);
-            either(ONES & !0xFF_FFFF | byte(0) | (byte(len / 2) << 8) | (byte(len - 1) << 16))
-        }
-        0 => false,
-    }
-}
-
-/// The error `check_cstring` found a hint of, if there is one (a real U+FFFD is not one).
-#[cold]
-#[inline(never)]
-fn find_cstring_error(
-    env: sys::napi_env,
-    value: sys::napi_value,
-    bytes: &[u8],
-) -> Result<(), Failure> {
-    // One pass for both (its bytes start with 0xEF); the lone surrogate is reported first.
-    let mut nul = None;
-    let mut surrogates_checked = false;
-    for at in memchr::memchr2_iter(0, REPLACEMENT[0], bytes) {
-        if bytes[at] == 0 {
-            nul = nul.or(Some(at));
-        } else if !surrogates_checked && bytes[at..].starts_with(REPLACEMENT) {
-            surrogates_checked = true;
-            lone_surrogate(env, value)?;
-        }
-    }
-    match nul {
-        Some(at) => Err(Failure::type_error(format!(
-            "a cstring cannot contain NUL characters (one is at index {at})"
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// An error naming the first lone surrogate of a JS string, if it has one (read as UTF-16).
-fn lone_surrogate(env: sys::napi_env, value: sys::napi_value) -> Result<(), Failure> {
-    let mut length = 0usize;
-    // SAFETY: value is a string; a NULL buffer asks for its length in UTF-16 units.
-    unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length) };
-    let mut units = vec![0u16; length + 1];
-    let mut copied = 0usize;
-    // SAFETY: the buffer holds length + 1 units, as passed.
-    unsafe {
-        sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), units.len(), &mut copied)
-    };
-    let mut index = 0;
-    for c in char::decode_utf16(units[..copied].iter().copied()) {
-        match c {
-            Ok(c) => index += c.len_utf16(),
-            Err(e) => {
-                return Err(Failure::type_error(format!(
-                    "a cstring is UTF-8, which cannot encode the lone surrogate U+{:04X} at \
-                     index {index}",
-                    e.unpaired_surrogate()
-                )))
-            }
-        }
-    }
-    Ok(())
 }

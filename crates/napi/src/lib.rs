@@ -28,6 +28,7 @@ mod scalar_types;
 mod signature;
 mod stack;
 mod structs;
+mod text;
 mod threading_mode;
 mod to_js;
 mod views;

@@ -5,7 +5,7 @@
 //! overflow. What cannot be checked: that the address is mapped and that the bytes there are
 //! what the caller thinks; a wrong address faults as it would in C.
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::c_void;
 use std::fmt;
 use std::ptr;
 
@@ -199,11 +199,11 @@ pub unsafe fn write(
     [type_code, address, value, offset, label]: [Raw; 5],
 ) -> std::result::Result<sys::napi_value, Failure> {
     let ty = type_from_code(env, type_code, "memory.write")?;
-    if ty == Type::CString {
-        return Err(Failure::type_error(
-            "memory.write: cannot write a cstring (its memory would not outlive the call); \
-             write the bytes into a Buffer and store its address as a pointer",
-        ));
+    if ty.text().is_some() {
+        return Err(Failure::type_error(format!(
+            "memory.write: cannot write a {ty} (its memory would not outlive the call); \
+             write the units into a buffer and store its address as a pointer"
+        )));
     }
     let at = target(env, ty, address, offset, "memory.write")?;
     // SAFETY: value is an argument of this call.
@@ -277,20 +277,31 @@ pub fn memory_free(env: Env, address: Raw) -> Result<()> {
     Ok(())
 }
 
-/// Reads the NUL-terminated string at `address` (null for NULL).
-#[napi(js_name = "memoryReadCString")]
-pub fn memory_read_cstring(env: Env, address: Raw) -> Result<Option<String>> {
-    let env = env.raw();
-    let at = throw_on_failure(
-        env,
-        pointer_arg(env, address, "memory.readCString: the address"),
-    )?;
-    if at == 0 {
-        return Ok(None);
+/// Reads the NUL-terminated string at `address` (null for NULL) in the encoding of the string
+/// type `type` (`memoryReadCString(address, code)`).
+///
+/// # Safety
+/// As for `read`.
+pub unsafe fn read_cstring(
+    env: sys::napi_env,
+    [address, type_code]: [Raw; 2],
+) -> std::result::Result<sys::napi_value, Failure> {
+    let ty = type_from_code(env, type_code, "memory.readCString")?;
+    let Some(text) = ty.text() else {
+        return Err(Failure::type_error(format!(
+            "memory.readCString: {ty} is not a string type (cstring, cstring16, cstring32)"
+        )));
+    };
+    let at = pointer_arg(env, address, "memory.readCString: the address")?;
+    if !(at as usize).is_multiple_of(text.unit()) {
+        return Err(Failure::range_error(format!(
+            "memory.readCString: address 0x{at:x} is not aligned for {ty} ({} bytes)",
+            text.unit()
+        )));
     }
-    // SAFETY: the caller promises a NUL-terminated string at `at`.
-    let text = unsafe { CStr::from_ptr(at as usize as *const c_char) };
-    Ok(Some(text.to_string_lossy().into_owned()))
+    // SAFETY: the caller promises a NUL-terminated string of `ty` at `at` (or NULL: null);
+    // aligned (checked).
+    Ok(unsafe { to_js(env, ty, at) })
 }
 
 /// The address of the first byte of a TypedArray, Buffer, DataView or ArrayBuffer (its

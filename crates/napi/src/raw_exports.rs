@@ -58,6 +58,7 @@ macro_rules! raw_callbacks {
 
 raw_callbacks! {
     memory_read => memory::read;
+    memory_read_cstring => memory::read_cstring;
     memory_write => memory::write;
     memory_read_into => memory::read_into;
     memory_write_from => memory::write_from;
@@ -79,8 +80,9 @@ raw_callbacks! {
 pub fn register_raw_exports(exports: Object, env: Env) -> Result<()> {
     // SAFETY: converting the exports object back to its raw value, in module initialisation.
     let exports_value = unsafe { Object::to_napi_value(env.raw(), exports)? };
-    let functions: [(&std::ffi::CStr, sys::napi_callback); 15] = [
+    let functions: [(&std::ffi::CStr, sys::napi_callback); 16] = [
         (c"memoryRead", Some(memory_read)),
+        (c"memoryReadCString", Some(memory_read_cstring)),
         (c"memoryWrite", Some(memory_write)),
         (c"memoryReadInto", Some(memory_read_into)),
         (c"memoryWriteFrom", Some(memory_write_from)),

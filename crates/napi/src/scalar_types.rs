@@ -40,7 +40,7 @@ fn js(ty: Type) -> &'static str {
         Type::I8 | Type::U8 | Type::I16 | Type::U16 | Type::I32 | Type::U32 => "number",
         Type::F32 | Type::F64 => "number",
         Type::I64 | Type::U64 | Type::Isize | Type::Usize | Type::Pointer => "bigint",
-        Type::CString => "string",
+        Type::CString | Type::CString16 | Type::CString32 => "string",
     }
 }
 

@@ -1,12 +1,13 @@
-//! gcc's struct layouts (c/layouts.c, generated from __test__/helpers/struct-shapes.ts) and its
-//! typedefs (c/typedefs.c), exported: a Rust cdylib exports only Rust's own symbols, not those
-//! of the C it links.
+//! gcc's struct layouts (c/layouts.c, generated from __test__/helpers/struct-shapes.ts), its
+//! typedefs (c/typedefs.c) and its wide strings (c/text.c), exported: a Rust cdylib exports only
+//! Rust's own symbols, not those of the C it links.
 //!
 //! ABI assumption: C's `size_t` is Rust's `usize`; the tables are `uint32_t` arrays whose length
 //! is only known at run time (declared here with length 0 and read through their address).
 
 unsafe extern "C" {
     fn c_typedef(index: u32, size: *mut u32, kind: *mut u32) -> *const std::ffi::c_char;
+    fn c_text_function(name: *const std::ffi::c_char) -> *const std::ffi::c_void;
     static tl_shape_layouts: [u32; 0];
     static tl_shape_layouts_len: usize;
     static tl_system_layouts: [u32; 0];
@@ -53,4 +54,16 @@ pub unsafe extern "C" fn tl_c_typedef(
 ) -> *const std::ffi::c_char {
     // SAFETY: forwarded; the C function writes them only for an index it has.
     unsafe { c_typedef(index, size, kind) }
+}
+
+/// The function of c/text.c named `name` (`c16_sum`), NULL for none.
+///
+/// # Safety
+/// `name` is a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn tl_text_function(
+    name: *const std::ffi::c_char,
+) -> *const std::ffi::c_void {
+    // SAFETY: forwarded.
+    unsafe { c_text_function(name) }
 }

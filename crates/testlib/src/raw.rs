@@ -23,6 +23,8 @@ pub enum Code {
     F64,
     Pointer,
     CString,
+    CString16,
+    CString32,
 }
 
 impl Code {
@@ -30,7 +32,7 @@ impl Code {
         use Code::*;
         [
             Void, Bool, I8, U8, I16, U16, I32, U32, I64, U64, Isize, Usize, F32, F64, Pointer,
-            CString,
+            CString, CString16, CString32,
         ]
         .get(usize::from(code))
         .copied()
@@ -52,7 +54,19 @@ impl Code {
             Code::U64 | Code::Usize => addr_of_mut!(ffi::ffi_type_uint64),
             Code::F32 => addr_of_mut!(ffi::ffi_type_float),
             Code::F64 => addr_of_mut!(ffi::ffi_type_double),
-            Code::Pointer | Code::CString => addr_of_mut!(ffi::ffi_type_pointer),
+            Code::Pointer | Code::CString | Code::CString16 | Code::CString32 => {
+                addr_of_mut!(ffi::ffi_type_pointer)
+            }
+        }
+    }
+
+    /// The bytes of one unit of a string type (and of its NUL), None for the other types.
+    pub fn text_unit(self) -> Option<usize> {
+        match self {
+            Code::CString => Some(1),
+            Code::CString16 => Some(2),
+            Code::CString32 => Some(4),
+            _ => None,
         }
     }
 

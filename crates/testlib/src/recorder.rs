@@ -5,7 +5,7 @@
 
 use crate::raw::{codes, Code};
 use libffi::raw::{self as ffi, ffi_cif, ffi_closure, ffi_type};
-use std::ffi::{c_char, c_void, CStr, CString};
+use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::ptr;
 
@@ -17,9 +17,9 @@ pub struct Recorder {
     ret: Code,
     ret_raw: u64,
     seen: Vec<u64>,
-    /// Copies of the C string arguments of the last call: the caller's strings are only valid
-    /// during the call, so `seen` points at these instead.
-    strings: Vec<Option<CString>>,
+    /// Copies of the C string arguments (of each encoding) of the last call: the caller's strings
+    /// are only valid during the call, so `seen` points at these instead.
+    strings: Vec<Option<Box<[u32]>>>,
     calls: u64,
     closure: *mut ffi_closure,
     code: *mut c_void,
@@ -37,14 +37,16 @@ unsafe extern "C" fn record(
     for (i, code) in rec.args.iter().enumerate() {
         let raw = code.load(*args.add(i) as *const u8);
         rec.strings[i] = None;
-        rec.seen[i] = if *code == Code::CString && raw != 0 {
-            // SAFETY: a non-NULL cstring argument points to a NUL-terminated string for the call.
-            let copy = CStr::from_ptr(raw as usize as *const c_char).to_owned();
-            let at = copy.as_ptr() as usize as u64;
-            rec.strings[i] = Some(copy);
-            at
-        } else {
-            raw
+        rec.seen[i] = match code.text_unit() {
+            Some(unit) if raw != 0 => {
+                // SAFETY: a non-NULL string argument points to a NUL-terminated string of its
+                // units for the call.
+                let copy = copy_text(raw, unit);
+                let at = copy.as_ptr() as usize as u64;
+                rec.strings[i] = Some(copy);
+                at
+            }
+            _ => raw,
         };
     }
     rec.calls += 1;
@@ -55,6 +57,23 @@ unsafe extern "C" fn record(
         Code::F32 => *(result as *mut u32) = rec.ret_raw as u32,
         _ => *(result as *mut u64) = rec.ret_raw,
     }
+}
+
+/// A copy of the NUL-terminated string of `unit`-byte units at `at`, its NUL included, in `u32`s
+/// (aligned for every unit).
+///
+/// # Safety
+/// `at` points to such a string.
+unsafe fn copy_text(at: u64, unit: usize) -> Box<[u32]> {
+    let start = at as usize as *const u8;
+    let mut units = 0;
+    while (0..unit).any(|byte| *start.add(units * unit + byte) != 0) {
+        units += 1;
+    }
+    let bytes = (units + 1) * unit;
+    let mut copy = vec![0u32; bytes.div_ceil(4)].into_boxed_slice();
+    std::ptr::copy_nonoverlapping(start, copy.as_mut_ptr().cast::<u8>(), bytes);
+    copy
 }
 
 /// Makes a recorder of signature `ret (args...)` that returns `ret_raw` (raw encoding). Null when

@@ -2,6 +2,7 @@
 //! dynamic caller against typed targets, and the recorder against typed callers.
 
 use bare_fn_testlib::ffi_call::tl_ffi_call;
+use bare_fn_testlib::raw::Code;
 use bare_fn_testlib::recorder::*;
 use bare_fn_testlib::targets::*;
 use std::ffi::c_void;
@@ -56,7 +57,8 @@ fn ffi_call_passes_and_returns_exact_values() {
         .sum::<f64>();
     assert_eq!(got.map(f64::from_bits), Some(expected));
 
-    assert_eq!(ffi_call(add, 16, &[], &[]), None, "16 is not a type code");
+    let past_the_last = (0..=u8::MAX).map_while(Code::from_u8).count() as u8;
+    assert_eq!(ffi_call(add, past_the_last, &[], &[]), None, "past the last type code");
 }
 
 #[test]

@@ -3,18 +3,18 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{c_char, CStr, CString};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bare_fn_core::rendezvous::{Completion, SpinPolicy, Unfinished};
-use bare_fn_core::{Frame, Input, Param, Type, MAX_ARGS};
+use bare_fn_core::{Frame, Input, MAX_ARGS};
 
 use super::{JsCallback, Payload};
 use crate::dispatch::{Args, Job, Recipient, Sent};
 use crate::os_thread;
 use crate::raw::Failure;
 use crate::report::Kind;
+use crate::text::OwnedText;
 use crate::threading_mode::Mode;
 
 thread_local! {
@@ -24,13 +24,13 @@ thread_local! {
     /// slot for all threads let a thread's call free another thread's string. Freed with the
     /// thread; a disposed BareFn's string stays until then (its address may be reused by another
     /// BareFn, whose next call from here replaces it).
-    static RETURNED_HERE: RefCell<HashMap<usize, CString>> = RefCell::new(HashMap::new());
+    static RETURNED_HERE: RefCell<HashMap<usize, OwnedText>> = RefCell::new(HashMap::new());
 }
 
 impl JsCallback {
     /// Keeps `string`, returned by a call of this BareFn from this (foreign) thread, until its
     /// next call from this thread.
-    fn keep_returned_here(&self, string: Option<CString>) {
+    fn keep_returned_here(&self, string: Option<OwnedText>) {
         let key = self as *const JsCallback as usize;
         // In a cell the closure may not run: if it does not (the thread is exiting), the string
         // must be forgotten, not dropped with the closure.
@@ -92,7 +92,7 @@ impl JsCallback {
                         Some(Payload::Struct(bytes)) => {
                             frame.return_struct(&self.sig, &bytes);
                         }
-                        None if self.sig.ret() == &Param::Scalar(Type::CString) => {
+                        None if self.sig.ret().scalar().is_some_and(|t| t.text().is_some()) => {
                             self.keep_returned_here(None);
                         }
                         None => {}
@@ -189,15 +189,14 @@ impl JsCallback {
                     frame.read_struct(input, &mut args.bytes[at..]);
                     // Its C strings too, as a cstring argument's: the caller's memory may be
                     // gone when the job runs.
-                    for &offset in &input.strings {
+                    for &(offset, text) in &input.strings {
                         let field = &mut args.bytes[at + offset..][..size_of::<usize>()];
                         let pointer = usize::from_ne_bytes(field.try_into().unwrap_or_default());
                         if pointer != 0 {
-                            // SAFETY: as for a cstring argument below; the struct was passed
-                            // by value with this member, a C string or NULL.
-                            let copy =
-                                unsafe { CStr::from_ptr(pointer as *const c_char) }.to_owned();
-                            field.copy_from_slice(&(copy.as_ptr() as usize).to_ne_bytes());
+                            // SAFETY: as for a string argument below; the struct was passed
+                            // by value with this member, a C string of `text` or NULL.
+                            let copy = unsafe { OwnedText::copy(pointer as u64, text) };
+                            field.copy_from_slice(&(copy.address() as usize).to_ne_bytes());
                             args.strings.push(copy);
                         }
                     }
@@ -205,11 +204,12 @@ impl JsCallback {
                 }
             };
             *slot = input.decode(frame);
-            if input.ty == Type::CString && *slot != 0 {
-                // SAFETY: a non-NULL cstring argument points to a NUL-terminated string for the
-                // duration of the native call, which is now. The job gets its own copy.
-                let copy = unsafe { CStr::from_ptr(*slot as usize as *const c_char) }.to_owned();
-                *slot = copy.as_ptr() as usize as u64;
+            if let (Some(text), true) = (input.ty.text(), *slot != 0) {
+                // SAFETY: a non-NULL string argument points to a NUL-terminated string of its
+                // encoding for the duration of the native call, which is now. The job gets its
+                // own copy.
+                let copy = unsafe { OwnedText::copy(*slot, text) };
+                *slot = copy.address();
                 args.strings.push(copy);
             }
         }

@@ -9,8 +9,6 @@ mod owning;
 mod refusals;
 mod settle;
 
-use std::ffi::{c_char, CString};
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
@@ -24,38 +22,20 @@ use crate::owned_ref::OwnedRef;
 use crate::owner_cell::OwnerCell;
 use crate::raw::Failure;
 use crate::report::Kind;
+use crate::text::OwnedText;
 use crate::threading_mode::Mode;
 use settle::Awaited;
 
 /// The C string the last call returned, kept alive until the next call or dispose; touched only
-/// on the owning thread. Held by a thin pointer (`CString::into_raw`): 8 bytes where an
-/// `Option<CString>` takes 16, in a state a million live BareFns each have.
-struct Returned(Option<NonNull<c_char>>);
+/// on the owning thread. Boxed: 8 bytes where an `Option<OwnedText>` takes 24, in a state a
+/// million live BareFns each have.
+struct Returned(Option<Box<OwnedText>>);
 
 impl Returned {
-    fn set(&mut self, string: Option<CString>) {
-        let old = std::mem::replace(
-            &mut self.0,
-            string.map(|s| {
-                // SAFETY: into_raw never returns null.
-                unsafe { NonNull::new_unchecked(s.into_raw()) }
-            }),
-        );
-        if let Some(old) = old {
-            // SAFETY: made by into_raw above, taken back once.
-            drop(unsafe { CString::from_raw(old.as_ptr()) });
-        }
+    fn set(&mut self, string: Option<OwnedText>) {
+        self.0 = string.map(Box::new);
     }
 }
-
-impl Drop for Returned {
-    fn drop(&mut self) {
-        self.set(None);
-    }
-}
-
-// SAFETY: it owns its string (nothing else points to it once the call that returned it ended).
-unsafe impl Send for Returned {}
 
 /// What only some BareFns have (see `JsCallback::extras`).
 struct Extras {

@@ -1,7 +1,6 @@
 //! A call on the owning thread: arguments from the native frame (or a queued call) to JS values,
 //! the JS function run, its result accepted and converted back.
 
-use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
 use bare_fn_core::{Frame, Input, Param, ScalarInput, StructInput, Type, MAX_ARGS};
@@ -15,7 +14,9 @@ use crate::from_js::{convert_declined, exact};
 use crate::raw::{is_thenable, type_of};
 use crate::report::Kind;
 use crate::signature::returned_what;
-use crate::to_js::{cstr_to_js, to_js};
+use crate::text;
+use crate::text::OwnedText;
+use crate::to_js::to_js;
 
 /// Where the arguments of a call come from, and where a C string or struct it returns goes:
 /// the frame of a native call on the owning thread (a C string in the BareFn's slot for that
@@ -26,7 +27,7 @@ pub(super) trait ArgSource {
     fn read_struct(&self, index: usize, input: &StructInput, out: &mut [u8]);
     /// Keeps the C string the call returned (None: NULL) alive for its caller, in place of the
     /// one its previous call returned (see `Returned`).
-    fn keep_returned(&self, callback: &JsCallback, string: Option<CString>);
+    fn keep_returned(&self, callback: &JsCallback, string: Option<OwnedText>);
     /// Makes `bytes` the struct the call returns.
     fn return_struct(&mut self, callback: &JsCallback, bytes: &[u8]);
     /// The callback returned `promise` (a Promise or thenable): whether this call waits for it to
@@ -64,7 +65,7 @@ impl ArgSource for Frame<'_> {
         Frame::read_struct(self, input, out);
     }
 
-    fn keep_returned(&self, callback: &JsCallback, string: Option<CString>) {
+    fn keep_returned(&self, callback: &JsCallback, string: Option<OwnedText>) {
         callback.returned.with(|returned| returned.set(string));
     }
 
@@ -84,7 +85,7 @@ impl ArgSource for &Args {
         out.copy_from_slice(&self.bytes[self.raw[index] as usize..][..input.size]);
     }
 
-    fn keep_returned(&self, _callback: &JsCallback, string: Option<CString>) {
+    fn keep_returned(&self, _callback: &JsCallback, string: Option<OwnedText>) {
         *self.returned.borrow_mut() = string.map(Payload::String);
     }
 
@@ -180,12 +181,12 @@ impl JsCallback {
             if arg_buffer::passes(input.ty) {
                 self.dispatcher.args().write(i, raw);
                 scope.undefined(env)
-            } else if input.ty == Type::CString && raw != 0 {
-                // A non-NULL cstring argument is a C string for the call (see `invoke`); its
+            } else if let (Some(text), true) = (input.ty.text(), raw != 0) {
+                // A non-NULL string argument is a C string for the call (see `invoke`); its
                 // length, measured once, is counted against the batch (`JsScope::hold`).
-                let text = CStr::from_ptr(raw as usize as *const c_char);
-                scope.hold(text.to_bytes().len());
-                cstr_to_js(env, text)
+                let (value, bytes) = text::to_js(env, raw, text);
+                scope.hold(bytes);
+                value
             } else {
                 to_js(env, input.ty, raw)
             }
@@ -312,7 +313,7 @@ impl JsCallback {
         // SAFETY: result belongs to the open scope of `invoke`; `accept` tried `exact`.
         match unsafe { convert_declined(env, ret, result, &mut strings) } {
             Ok(raw) => {
-                if ret == Type::CString {
+                if ret.text().is_some() {
                     source.keep_returned(self, strings.pop());
                 }
                 raw

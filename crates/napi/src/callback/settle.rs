@@ -5,7 +5,7 @@
 //! is collected without settling (nothing can settle it any more), the caller gets the fallback
 //! at once and a 'timeout' report says why.
 
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use crate::outgoing::AsyncErrors;
 use crate::raw::{callback_info, function_with_data, undefined, Failure};
 use crate::report::Kind;
 use crate::signature::returned_what;
+use crate::text::OwnedText;
 use crate::views::encoded_struct;
 
 /// The arguments of a call queued by a thread that waits for its result: the one kind of call
@@ -59,7 +60,7 @@ impl ArgSource for Awaited<'_> {
         ArgSource::read_struct(&self.args, index, input, out);
     }
 
-    fn keep_returned(&self, callback: &JsCallback, string: Option<CString>) {
+    fn keep_returned(&self, callback: &JsCallback, string: Option<OwnedText>) {
         ArgSource::keep_returned(&self.args, callback, string);
     }
 

@@ -16,7 +16,7 @@
 //! them. A library whose function runs is not unloaded under it (`LibraryState::begin_async`).
 
 use std::cell::RefCell;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Arc, Mutex};
@@ -30,6 +30,7 @@ use crate::from_js::from_js;
 use crate::library::LibraryState;
 use crate::owned_ref::OwnedRef;
 use crate::raw::{define_data, read_string, string, strong_ref, type_of, undefined, Failure, Raw};
+use crate::text::OwnedText;
 use crate::to_js::to_js;
 use crate::views::encoded_struct;
 
@@ -97,7 +98,7 @@ struct AsyncCall {
     /// The arguments, raw-encoded: a C string's is the address of its copy in `strings`, a
     /// struct's the address of its copy in `structs`.
     raw: [u64; MAX_ARGS],
-    strings: Vec<CString>,
+    strings: Vec<OwnedText>,
     structs: Vec<Box<[u8]>>,
     /// The buffers whose bytes pointer arguments point to (`arguments.rs`), referenced until the
     /// call settles: the caller may drop them meanwhile.

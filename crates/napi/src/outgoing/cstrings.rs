@@ -1,15 +1,15 @@
-//! The C strings of one outgoing call's arguments: encoded straight into bytes on the call's own
-//! stack (no heap allocation), a string that does not fit in what is left getting a heap
-//! allocation of its own. They live until the call's result is converted (a returned `char *`
-//! may point into one of them: strchr, strstr).
+//! The C strings of one outgoing call's arguments: UTF-8 encoded straight into bytes on the call's
+//! own stack (no heap allocation), a string that does not fit in what is left getting a heap
+//! allocation of its own, as UTF-16 and UTF-32 strings do. They live until the call's result is
+//! converted (a returned `char *` may point into one of them: strchr, strstr).
 
-use std::mem::MaybeUninit;
-use std::ptr;
-
+use bare_fn_core::Text;
 use napi::sys;
+use std::mem::MaybeUninit;
 
-use crate::from_js::{check_cstring, CStrings};
+use crate::from_js::CStrings;
 use crate::raw::Failure;
+use crate::text::{check_cstring, OwnedText};
 
 /// Bytes of C strings a call with string arguments keeps on its stack (a call without any has
 /// `NoStrings`).
@@ -26,8 +26,8 @@ pub struct CallStrings<const N: usize> {
     /// call, used by reference.
     bytes: [MaybeUninit<u8>; N],
     used: usize,
-    /// Strings that did not fit.
-    spilled: Vec<Box<[u8]>>,
+    /// Strings that did not fit, and the UTF-16 and UTF-32 ones (on the heap).
+    spilled: Vec<OwnedText>,
 }
 
 impl<const N: usize> CallStrings<N> {
@@ -40,7 +40,7 @@ impl<const N: usize> CallStrings<N> {
         }
     }
 
-    /// A string that did not fit on the stack, in an allocation of its exact size.
+    /// A string that did not fit on the stack, in an allocation of its own.
     ///
     /// # Safety
     /// As for `CStrings::encode`.
@@ -51,29 +51,7 @@ impl<const N: usize> CallStrings<N> {
         env: sys::napi_env,
         value: sys::napi_value,
     ) -> Result<Option<u64>, Failure> {
-        let mut length = 0usize;
-        // SAFETY: a NULL buffer asks for the UTF-8 length; a non-string gives a status.
-        let status =
-            unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut length) };
-        if status != sys::Status::napi_ok {
-            return Ok(None);
-        }
-        let mut heap = vec![0u8; length + 1].into_boxed_slice();
-        let mut copied = 0usize;
-        // SAFETY: the buffer holds length + 1 bytes, as passed; Node-API writes the NUL.
-        unsafe {
-            sys::napi_get_value_string_utf8(
-                env,
-                value,
-                heap.as_mut_ptr().cast(),
-                heap.len(),
-                &mut copied,
-            )
-        };
-        check_cstring(env, value, &heap[..copied])?;
-        let address = heap.as_ptr() as usize as u64;
-        self.spilled.push(heap);
-        Ok(Some(address))
+        Ok(OwnedText::from_js(env, value, Text::Utf8)?.map(|owned| self.keep(owned)))
     }
 }
 
@@ -109,6 +87,13 @@ impl<const N: usize> CStrings for CallStrings<N> {
         self.used += copied + 1;
         Ok(Some(at as usize as u64))
     }
+
+    #[cold]
+    fn keep(&mut self, text: OwnedText) -> u64 {
+        let address = text.address();
+        self.spilled.push(text);
+        address
+    }
 }
 
 /// The strings of a call of a signature without C-string arguments: none, and no room for any.
@@ -120,6 +105,10 @@ impl CStrings for NoStrings {
         _env: sys::napi_env,
         _value: sys::napi_value,
     ) -> Result<Option<u64>, Failure> {
+        unreachable!("a signature without C-string arguments converts no string")
+    }
+
+    fn keep(&mut self, _text: OwnedText) -> u64 {
         unreachable!("a signature without C-string arguments converts no string")
     }
 }

@@ -1,7 +1,7 @@
 //! The call plan of one FnPtr or Library function, and the plain Node-API function made for it.
 
 use std::cell::RefCell;
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use crate::external::from_external;
 use crate::from_js::from_js;
 use crate::library::LibraryState;
 use crate::raw::{read_string, strong_ref, type_of, Failure, Raw};
+use crate::text::OwnedText;
 use crate::views::encoded_struct;
 
 use super::entry::CALLBACKS;
@@ -34,7 +35,7 @@ pub struct CallPlan {
     /// struct after the call returns, and its strings may point into the arguments' (strchr
     /// would), so those are kept until the next call (`kept`) instead of freed on return.
     pub keeps_strings: bool,
-    pub kept: RefCell<Vec<CString>>,
+    pub kept: RefCell<Vec<OwnedText>>,
     /// The `NativeCalls` of the thread the function was made on, the only one it can be called
     /// on (a JS function belongs to its env): found without a thread-local lookup.
     pub calls: ThreadCalls,
@@ -123,7 +124,7 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 5]) -> Result<sys::napi_val
         }
         Param::Scalar(_) => None,
     };
-    let strings = sig.args().contains(&Param::Scalar(Type::CString));
+    let strings = (sig.args().iter()).any(|arg| arg.scalar().is_some_and(|ty| ty.text().is_some()));
     let keeps_strings = strings
         && sig
             .ret()

@@ -13,7 +13,7 @@ import { BareFn, FnPtr, memory, sig, t, type FieldType, type StructType } from '
 
 import { byValue, records } from './helpers/by-value.js';
 import { SHAPES } from './helpers/struct-shapes.js';
-import { plain, randomStruct, sample, seeded } from './helpers/struct-values.js';
+import { plain, randomStruct, readBack, sample, seeded } from './helpers/struct-values.js';
 import { pointOnThread, runThreads } from './helpers/testlib.js';
 
 /** Every shape but the one with a cstring field (a struct holding one cannot be written). */
@@ -34,40 +34,42 @@ function recorded(ints: number, doubles: number): { ints: number[]; doubles: num
 for (const [label, S] of SHAPES_BY_VALUE) {
   const v = sample(S, 1) as never;
   const w = sample(S, 2) as never;
+  // As read back: a union's every field (the same bytes read as each); a struct's value itself.
+  const [V, W] = [readBack(S, v), readBack(S, w)];
 
   test(`${label} ${S.descriptor}: FnPtr -> C, alone, after six ints, among doubles and on the stack`, (tt) => {
     const fns = byValue(label);
     const echo = FnPtr.from(fns.echo, sig(S, [S]));
-    tt.deepEqual(plain(echo(v)), plain(v));
-    tt.deepEqual(plain(echo(w)), plain(w));
+    tt.deepEqual(plain(echo(v)), V);
+    tt.deepEqual(plain(echo(w)), W);
 
     const after6 = FnPtr.from(fns.after6, sig(S, [...i32x6, S, t.i32]));
-    tt.deepEqual(plain(after6(1, -2, 3, -4, 5, -6, v, 7)), plain(v));
+    tt.deepEqual(plain(after6(1, -2, 3, -4, 5, -6, v, 7)), V);
     tt.deepEqual(recorded(7, 0).ints, [1, -2, 3, -4, 5, -6, 7]);
 
     const mixed = FnPtr.from(fns.mixed, sig(S, [...f64x8, t.i32, S, t.f64, S, t.i32]));
-    tt.deepEqual(plain(mixed(0.25, 1.25, 2.25, 3.25, 4.25, 5.25, 6.25, 7.25, -3, v, 9.5, w, 4)), plain(v));
+    tt.deepEqual(plain(mixed(0.25, 1.25, 2.25, 3.25, 4.25, 5.25, 6.25, 7.25, -3, v, 9.5, w, 4)), V);
     tt.deepEqual(recorded(2, 9), { ints: [-3, 4], doubles: [0.25, 1.25, 2.25, 3.25, 4.25, 5.25, 6.25, 7.25, 9.5] });
-    tt.deepEqual(plain(memory.read(S, records().second)), plain(w), 'the second struct, after the stack arguments');
+    tt.deepEqual(plain(memory.read(S, records().second)), W, 'the second struct, after the stack arguments');
   });
 
   test(`${label} ${S.descriptor}: C -> BareFn, alone, after six ints, among doubles and on the stack`, (tt) => {
     const fns = byValue(label);
     const seen: unknown[][] = [];
-    using echo = new BareFn(sig(S, [S]), (s) => (seen.push([s]), s));
+    using echo = new BareFn(sig(S, [S]), (s) => (seen.push([s]), v));
     const call = FnPtr.from(fns.call, sig(S, [t.pointer, S]));
-    tt.deepEqual(plain(call(echo.address, v)), plain(v));
-    tt.deepEqual(plain(seen.pop()), [plain(v)]);
+    tt.deepEqual(plain(call(echo.address, v)), V);
+    tt.deepEqual(plain(seen.pop()), [V]);
 
     using after6 = new BareFn(sig(S, [...i32x6, S, t.i32]), (...args) => (seen.push(args), w));
     const callAfter6 = FnPtr.from(fns.callAfter6, sig(S, [t.pointer, S]));
-    tt.deepEqual(plain(callAfter6(after6.address, v)), plain(w));
-    tt.deepEqual(plain(seen.pop()), [-1, 2, -3, 4, -5, 6, plain(v), -7]);
+    tt.deepEqual(plain(callAfter6(after6.address, v)), W);
+    tt.deepEqual(plain(seen.pop()), [-1, 2, -3, 4, -5, 6, V, -7]);
 
-    using mixed = new BareFn(sig(S, [...f64x8, t.i32, S, t.f64, S, t.i32]), (...args) => (seen.push(args), args[11] as never));
+    using mixed = new BareFn(sig(S, [...f64x8, t.i32, S, t.f64, S, t.i32]), (...args) => (seen.push(args), w));
     const callMixed = FnPtr.from(fns.callMixed, sig(S, [t.pointer, S, S]));
-    tt.deepEqual(plain(callMixed(mixed.address, v, w)), plain(w));
-    tt.deepEqual(plain(seen.pop()), [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, plain(v), 8.5, plain(w), 12]);
+    tt.deepEqual(plain(callMixed(mixed.address, v, w)), W);
+    tt.deepEqual(plain(seen.pop()), [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, V, 8.5, W, 12]);
   });
 }
 

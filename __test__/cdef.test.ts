@@ -62,12 +62,31 @@ test('typedefs, struct and enum definitions, #define constants and arrays sized 
   tt.is(typeof order.address, 'bigint');
 });
 
+test('unions: tagged, typedef\'d, inside structs, by name in declarations; a struct where a union is named is an error', (tt) => {
+  const h = cdef(`
+    union Value { int i; float f; unsigned char bytes[8]; };
+    typedef union { double d; long long l; } Wide;
+    struct Tagged { unsigned char tag; union Value value; Wide wide; };
+  `);
+  const Value = h['union Value'] as StructType;
+  tt.deepEqual([Value.union, Value.size, Value.align, Value.descriptor], [true, 8, 4, `<i32,f32,[u8;8]>`]);
+  tt.deepEqual(Object.values(Value.offsets), [0, 0, 0]);
+  tt.is((h.Wide as StructType).descriptor, '<f64,i64>');
+  const Tagged = h['struct Tagged'] as StructType;
+  tt.deepEqual([Tagged.descriptor, Tagged.offsets], ['{u8,<i32,f32,[u8;8]>,<f64,i64>}', { tag: 0, value: 4, wide: 16 }]);
+  tt.is(String(sig.c('union Value f(Wide w, union Value *p)', h)), '(<f64,i64>, pointer) -> <i32,f32,[u8;8]>');
+  tt.throws(() => sig.c('int f(union Point p)', { Point: t.struct({ x: t.f64 }) }), {
+    instanceOf: TypeError,
+    message: /^sig\.c: "union Point" must be a union: types\.Point is struct \{ x: f64 \}/,
+  });
+});
+
 test('errors point at the line and column in the block', (tt) => {
   const fails = (block: string, message: string) => tt.throws(() => cdef(block), { instanceOf: TypeError, message });
   fails('typedef int A;\nstruct B { int x : 3; };', "cdef: bit-fields are not supported (their layout is the compiler's choice) at line 2, column 18:\n  struct B { int x : 3; };\n                   ^");
   fails('int counter;', 'cdef: a variable is not read (only types, constants and functions are: use lib.symbol for its address) at column 5:\n  int counter;\n      ^');
   fails('typedef struct { } Empty;', 'cdef: a struct needs at least one field at column 9:\n  typedef struct { } Empty;\n          ^');
-  fails('union U { int a; float b; };', 'cdef: unions are not supported yet: pass one by pointer at column 1:\n  union U { int a; float b; };\n  ^');
+  fails('typedef union { } Empty;', 'cdef: a union needs at least one field at column 9:\n  typedef union { } Empty;\n          ^');
   fails('#define N 0\nstruct S { char name[N]; };', 'cdef: an array size must be a positive integer; this one is 0 at line 2, column 22:\n  struct S { char name[N]; };\n                       ^');
   fails('struct P { int x; int x; };', 'cdef: field x is declared twice at column 23:\n  struct P { int x; int x; };\n                        ^');
   fails('typedef Missing M;', 'cdef: unknown type "Missing" (give it in the types argument: { Missing: t.… }) at column 9:\n  typedef Missing M;\n          ^');

@@ -64,17 +64,27 @@ test('scalar sizes and alignments as C sees them', (tt) => {
 
 const writable = Object.entries(SHAPES).filter(([name]) => name !== 'scalars');
 
+/** What of `read` (plain) a written `value` fixes: all of it, but of a union (nested too) only
+ * the field written. */
+function written(type: FieldType, read: unknown, value: unknown): unknown {
+  if (!('kind' in type)) return read;
+  if (type.kind === 'array') return (read as unknown[]).map((element, i) => written(type.element, element, (value as unknown[])[i]));
+  const fields = type.union ? Object.keys(value as object) : Object.keys(type.fields);
+  return Object.fromEntries(fields.map((key) => [key, written(type.fields[key]!, (read as Record<string, unknown>)[key], (value as Record<string, unknown>)[key])]));
+}
+
 test('every shape written and read back exactly, native block and JS-owned memory alike', (tt) => {
   for (const [name, shape] of writable) {
     for (const seed of [1, 2, 3]) {
       const value = sample(shape, seed);
       using block = memory.alloc(shape);
       memory.write(shape, block.address, value as never);
-      tt.deepEqual(plain(memory.read(shape, block.address)), value, `${name} native`);
+      tt.deepEqual(written(shape, plain(memory.read(shape, block.address)), value), value, `${name} native`);
       const bytes = new Uint8Array(shape.size + 8);
       const at = memory.addressOf(bytes) + 8n; // cached region: read in JS
       memory.write(shape, at, value as never);
-      tt.deepEqual(plain(memory.read(shape, at)), value, `${name} cached`);
+      tt.deepEqual(written(shape, plain(memory.read(shape, at)), value), value, `${name} cached`);
+      tt.deepEqual(plain(memory.read(shape, at)), plain(memory.read(shape, block.address)), `${name} read alike`);
       tt.deepEqual(memory.readBytes(block.address, shape.size), bytes.subarray(8), `${name} same bytes`);
     }
   }
@@ -92,12 +102,36 @@ test('fields land at gcc\'s offsets: each read back as a scalar at the offset th
     memory.write(shape, block.address, value as never);
     Object.entries(shape.fields).forEach(([field, type], i) => {
       if ('kind' in type) return; // composite fields: covered by their own shapes
+      if (!Object.hasOwn(value, field)) return; // a union's fields but the one written
       // Through an aligned copy of the field's bytes: packed fields are misaligned for memory.read.
       const aligned = new Uint8Array(8);
       aligned.set(memory.readBytes(block.address, t.sizeof(type), offsets[i]));
       tt.is(memory.read(type as never, memory.addressOf(aligned)), value[field] as never, `${name}.${field}`);
     });
   }
+});
+
+test('a union: every field read from the same bytes, one written (the rest zero), as koffi reads it', (tt) => {
+  const Value = t.union({ i: t.i32, f: t.f32, bytes: t.array(t.u8, 6) });
+  tt.deepEqual([Value.size, Value.align, Value.name], [8, 4, 'union { i: i32, f: f32, bytes: [u8; 6] }']);
+  using block = memory.alloc(Value);
+  memory.writeBytes(block.address, new Uint8Array(8).fill(0xff));
+  memory.write(Value, block.address, { f: 1.5 });
+  tt.deepEqual(plain(memory.read(Value, block.address)), { i: 0x3fc00000, f: 1.5, bytes: [0, 0, 0xc0, 0x3f, 0, 0] });
+  tt.deepEqual([...memory.readBytes(block.address, 8)], [0, 0, 0xc0, 0x3f, 0, 0, 0, 0], 'the bytes the field does not cover are zero');
+  const kValue = koffi.union({ i: 'int32_t', f: 'float', bytes: koffi.array('uint8_t', 6, 'Array') });
+  tt.is(koffi.sizeof(kValue), Value.size);
+  // koffi's union value reads its members on access.
+  const decoded = koffi.decode(block.address, kValue) as { i: number; f: number; bytes: number[] };
+  tt.deepEqual({ i: decoded.i, f: decoded.f, bytes: decoded.bytes }, { i: 0x3fc00000, f: 1.5, bytes: [0, 0, 0xc0, 0x3f, 0, 0] });
+  const fails = (value: unknown, message: string) => tt.throws(() => memory.write(Value, block.address, value as never), { instanceOf: TypeError, message });
+  fails({ i: 1, f: 2 }, 'memory.write: a value of union { i: i32, f: f32, bytes: [u8; 6] } sets exactly one field; got i, f');
+  fails({}, 'memory.write: a value of union { i: i32, f: f32, bytes: [u8; 6] } sets exactly one field; got none');
+  fails({ x: 1 }, 'memory.write: field x is not a field of union { i: i32, f: f32, bytes: [u8; 6] }');
+  fails(7, 'memory.write: expected an object with one field of union { i: i32, f: f32, bytes: [u8; 6] }; got 7');
+  tt.throws(() => t.union({ n: t.i32, s: t.struct({ text: t.cstring16 }) }), { instanceOf: TypeError, message: /^t\.union: field "s" is or holds a string/ });
+  tt.throws(() => t.union({}), { instanceOf: TypeError, message: 't.union: a union needs at least one field' });
+  tt.throws(() => t.union({ a: t.u8 }, { pack: 3 as never }), { instanceOf: RangeError, message: 't.union: options.pack must be one of 1, 2, 4, 8, 16; got 3' });
 });
 
 test('koffi decodes what memory.write stored, struct for struct', (tt) => {

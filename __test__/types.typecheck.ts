@@ -277,3 +277,18 @@ const cReadings: [
 void cReadings;
 // @ts-expect-error a bare name is not a declaration: give the signature
 libc.fn('strcmp');
+
+// A union reads as every field, and is written (and returned by a callback) as exactly one.
+const Value = t.union({ i: t.i32, f: t.f32, big: t.i64 });
+const ValueFn = sig(Value, [Value]);
+new BareFn(ValueFn, (v) => {
+  const i: number = v.i;
+  const big: bigint = v.big;
+  return i > 0 ? { f: v.f } : { big: big + 1n };
+});
+// @ts-expect-error a union value sets exactly one field
+new BareFn(ValueFn, (v) => ({ i: v.i, f: v.f }));
+declare const valueAt: bigint;
+memory.write(Value, valueAt, { big: 1 });
+// @ts-expect-error not a field
+memory.write(Value, valueAt, { d: 1 });

@@ -24,7 +24,7 @@ import type { Threading } from './lib/bare-fn.js';
 import type { Signature } from './lib/signature.js';
 
 export type { JsInput, JsValue, Type, TypeName } from './lib/types.js';
-export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue } from './lib/struct.js';
+export type { ArrayType, FieldInput, FieldType, Fields, FieldValue, StructInput, StructType, StructValue, UnionType } from './lib/struct.js';
 export type { Block } from './lib/block.js';
 export type { Abi, Callback, Caller, CSignature, Fallback, FunctionPointer, Signature } from './lib/signature.js';
 export type { CTypes } from './lib/c-decl.js';
@@ -32,11 +32,12 @@ export type { CDefinitions } from './lib/cdef.js';
 export type { BareFnConstructor, BareFnOptions, ErrorInfo, LiveBareFn, Threading } from './lib/bare-fn.js';
 export type { LibraryOptions } from './lib/library.js';
 
-/** The types of signatures and of `memory`: the scalars, `t.struct` and `t.array`, and C's
+/** The types of signatures and of `memory`: the scalars, `t.struct`, `t.union` and `t.array`, and C's
  * `sizeof`, `alignof` and `offsetof`. */
 export const t = Object.freeze({
   ...types.t,
   struct: structs.struct,
+  union: structs.union,
   array: structs.array,
   sizeof: structs.sizeof,
   alignof: structs.alignof,

@@ -40,7 +40,7 @@ export function shapeDeclarations(): { names: Map<StructType, string>; decls: { 
     const name = `s${names.size}`;
     names.set(type, name);
     const { pack } = type;
-    const body = `typedef struct {\n${fields.join('\n')}\n} ${name};`;
+    const body = `typedef ${type.union ? 'union' : 'struct'} {\n${fields.join('\n')}\n} ${name};`;
     decls.push({ name, c: pack === undefined ? body : `#pragma pack(push, ${pack})\n${body}\n#pragma pack(pop)` });
     return name;
   };

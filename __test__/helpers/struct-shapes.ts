@@ -48,6 +48,17 @@ export const SHAPES: Record<string, StructType> = {
   packed2: t.struct({ a: t.u8, b: t.u32, c: t.u8 }, { pack: 2 }),
   packed4: t.struct({ a: t.u8, b: t.f64, c: t.u16 }, { pack: 4 }),
   packed_outer: t.struct({ a: t.u8, inner: Odd, b: t.f64 }, { pack: 1 }),
+  // Unions: each classified by its overlapping members (System V merges classes per eightbyte,
+  // AAPCS64 takes floats of one type as an HFA of the union's size, Win64 and x86 go by size).
+  union_i32_f32: t.union({ i: t.i32, f: t.f32 }),
+  union_f64_i64: t.union({ d: t.f64, l: t.i64 }),
+  union_floats: t.union({ one: t.f32, three: t.array(t.f32, 3), pair: t.struct({ x: t.f32, y: t.f32 }) }),
+  union_doubles: t.union({ d: t.f64, pair: Point }),
+  union_bytes12: t.union({ d: t.f64, bytes: t.array(t.u8, 12) }),
+  union_odd: t.union({ odd: Odd, bytes: t.array(t.u8, 3) }),
+  union_big: t.union({ a: t.array(t.f64, 3), b: t.u8 }),
+  union_packed: t.union({ a: t.u8, b: t.f64 }, { pack: 2 }),
+  struct_with_union: t.struct({ tag: t.u8, value: t.union({ i: t.i32, f: t.f32 }), after: t.u16 }),
   ...randomShapes(32),
 };
 

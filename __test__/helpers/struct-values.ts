@@ -1,11 +1,16 @@
 // Values and shapes for struct tests: a deterministic value of any struct or array type, the
 // value as bare-fn reads it back, and random struct shapes (nested, arrays, packed).
-import { type FieldType, type StructType, t } from '../../src/index.js';
+import { type FieldType, memory, type StructType, t } from '../../src/index.js';
 
 /** A deterministic value for every field of a type, different per seed. */
 export function sample(type: FieldType, seed: number): unknown {
   if ('kind' in type) {
     if (type.kind === 'array') return Array.from({ length: type.length }, (_, i) => sample(type.element, seed * 31 + i));
+    if (type.union) {
+      // One field, by seed: a union is written from one.
+      const [name, field] = Object.entries(type.fields)[seed % Object.keys(type.fields).length]!;
+      return { [name]: sample(field, seed * 13) };
+    }
     return Object.fromEntries(Object.entries(type.fields).map(([name, field], i) => [name, sample(field, seed * 17 + i)]));
   }
   const n = (seed * 2654435761) >>> 0;
@@ -24,6 +29,14 @@ export function sample(type: FieldType, seed: number): unknown {
     case 'usize': case 'pointer': return BigInt.asUintN(t.sizeof(t.usize) * 8, BigInt(n) * 0x1_0000_0001n);
     default: return null; // cstring: not writable (its reading has a test of its own)
   }
+}
+
+/** What reading `value` back as `type` gives, in plain form: the value itself for a struct, every
+ * field for a union (the same bytes read as each). */
+export function readBack(type: StructType, value: unknown): unknown {
+  using block = memory.alloc(type);
+  memory.write(type, block.address, value as never);
+  return plain(memory.read(type, block.address));
 }
 
 /** The value as read back: typed arrays for numeric arrays. */

@@ -249,8 +249,7 @@ export class Parser {
         if (this.peek()?.text === '{') named = this.definition(word, tag, token);
         // A pointer to a struct needs no layout (`struct sqlite3 **`).
         else if (this.pointerFollows()) named = OPAQUE;
-        else if (word === 'union') throw this.fail('unions are not supported yet: pass one by pointer', token);
-        else named = this.structNamed(tag!);
+        else named = this.structNamed(tag!, word);
       } else if (word === 'enum' && named === undefined && words.length === 0) {
         this.next++;
         named = this.enumeration(token);
@@ -284,8 +283,9 @@ export class Parser {
   }
 
   /** `struct Tag` (not pointed to): the struct the types give. */
-  protected structNamed(tag: Token): Type | StructType {
-    return this.given(tag, `struct ${tag.text}`, true);
+  /** `struct Tag` or `union Tag` (`kind`), not pointed to: the struct or union the types give. */
+  protected structNamed(tag: Token, kind: string): Type | StructType {
+    return this.given(tag, `${kind} ${tag.text}`, true);
   }
 
   /** A struct (or union) body at `{`, after `struct Tag`: read by cdef only. */
@@ -312,12 +312,16 @@ export class Parser {
   /** The type the types argument gives `name` (`struct Point` or `Point`): a struct where the
    * declaration says `struct` (`structOnly`), else any type; a signature is a function pointer. */
   protected given(token: Token, name: string, structOnly: boolean): Type | StructType {
-    const tag = name.replace(/^struct /, '');
+    const tag = name.replace(/^(struct|union) /, '');
     const key = own(this.types, name) !== undefined ? name : tag;
     const type: unknown = own(this.types, key);
     const entry = /^[A-Za-z_$][\w$]*$/.test(key) ? `types.${key}` : `types[${JSON.stringify(key)}]`;
     if (type === undefined) throw this.fail(`unknown struct ${describe(name)} (give it in the types argument: { ${tag}: t.struct(…) })`, token);
-    if (isStruct(type)) return type;
+    if (isStruct(type)) {
+      const union = name.startsWith('union ');
+      if (structOnly && union !== type.union) throw this.fail(`${describe(name)} must be a ${union ? 'union' : 'struct'}: ${entry} is ${type.name}`, token);
+      return type;
+    }
     if (type === INCOMPLETE) {
       // `typedef struct sqlite3 sqlite3;`: only pointed to.
       if (this.tokens[this.next + 1]?.text === '*') return OPAQUE;
@@ -326,7 +330,10 @@ export class Parser {
     // An array typedef: a struct field's type (a parameter of it is a pointer, `parameter`).
     if (isComposite(type) && !structOnly) return type as unknown as StructType;
     const what = isType(type) ? `t.${type.name}` : isComposite(type) ? type.name : isMadeSignature(type) ? `the signature ${String(type)}` : describe(type);
-    if (structOnly) throw this.fail(`${describe(name)} must be a struct: ${entry} is ${what}, not t.struct(…)`, token);
+    if (structOnly) {
+      const kind = name.startsWith('union ') ? 'union' : 'struct';
+      throw this.fail(`${describe(name)} must be a ${kind}: ${entry} is ${what}, not t.${kind}(…)`, token);
+    }
     if (isType(type)) {
       if (type === t.void) throw this.fail(`${entry} is t.void, which is only a return type`, token);
       return type;

@@ -50,7 +50,7 @@ type Given<X> = X extends Signature ? FunctionPointer<X> : X;
 type DropLast<S extends string> = S extends `${infer H} ${infer R}` ? (R extends `${string} ${string}` ? `${H} ${DropLast<R>}` : H) : '';
 
 /** A type's words (no `*`), maybe ending with a parameter name; `unknown` if not known. */
-type Named<W extends string, T extends CTypes, Tried = false> = W extends `struct ${infer N extends keyof T & string}`
+type Named<W extends string, T extends CTypes, Tried = false> = W extends `${'struct' | 'union'} ${infer N extends keyof T & string}`
   ? T[N]
   : W extends keyof T & string
     ? Given<T[W]>

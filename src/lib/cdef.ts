@@ -5,7 +5,7 @@
 // a header has. Errors point at the line and column in the block.
 import { type Base, copyCharAliases, type CTypes, INCOMPLETE, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
 import { type Signature, signatureOf } from './signature.js';
-import { array, type FieldType, isComposite, struct, type StructType } from './struct.js';
+import { array, type FieldType, isComposite, struct, type StructType, union } from './struct.js';
 import { describe, isText, isType, t, type Type } from './types.js';
 
 /** What a cdef block declares: its types (typedef names; `struct Tag` and `enum Tag` for tags)
@@ -135,15 +135,14 @@ class HeaderParser extends Parser {
 
   /** `struct Tag` of a tag the block has not defined: in a typedef (`typedef struct sqlite3
    * sqlite3;`) an incomplete type, only pointed to. */
-  protected override structNamed(tag: Token): Type | StructType {
-    const known = this.scope[`struct ${tag.text}`] ?? this.scope[tag.text];
+  protected override structNamed(tag: Token, kind: string): Type | StructType {
+    const known = this.scope[`${kind} ${tag.text}`] ?? this.scope[tag.text];
     if (known === undefined && this.inTypedef) return INCOMPLETE as unknown as StructType;
-    return super.structNamed(tag);
+    return super.structNamed(tag, kind);
   }
 
-  /** A struct body at `{`: its fields, laid out as the platform's C compiler does. */
+  /** A struct or union body at `{`: its fields, laid out as the platform's C compiler does. */
   protected override definition(kind: string, tag: Token | undefined, at: Token): StructType {
-    if (kind === 'union') throw this.fail('unions are not supported yet: pass one by pointer', at);
     this.expect('{');
     // A field's struct must be complete, in a typedef's struct too.
     const inTypedef = this.inTypedef;
@@ -167,9 +166,9 @@ class HeaderParser extends Parser {
     }
     this.depth--;
     this.inTypedef = inTypedef;
-    if (Object.keys(fields).length === 0) throw this.fail('a struct needs at least one field', at);
-    const type = struct(fields);
-    if (tag !== undefined) this.scope[`struct ${tag.text}`] = type;
+    if (Object.keys(fields).length === 0) throw this.fail(`a ${kind} needs at least one field`, at);
+    const type = kind === 'union' ? union(fields) : struct(fields);
+    if (tag !== undefined) this.scope[`${kind} ${tag.text}`] = type;
     return type;
   }
 

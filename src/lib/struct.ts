@@ -11,9 +11,12 @@ export interface Fields {
   readonly [name: string]: FieldType;
 }
 
-/** A C struct type made by `t.struct`. */
+/** A C struct type made by `t.struct`, or a union made by `t.union` (`union` true). */
 export interface StructType<F extends Fields = Fields> {
   readonly kind: 'struct';
+  /** A union (`t.union`): every field at offset 0; a value read has every field, one written
+   * sets exactly one. */
+  readonly union: boolean;
   /** `struct { x: f64, y: f64 }`, for messages. */
   readonly name: string;
   readonly fields: F;
@@ -25,6 +28,11 @@ export interface StructType<F extends Fields = Fields> {
   readonly pack: 1 | 2 | 4 | 8 | 16 | undefined;
   /** @internal the layout's descriptor, as crates/core parses it */
   readonly descriptor: string;
+}
+
+/** A C union type made by `t.union`. */
+export interface UnionType<F extends Fields = Fields> extends StructType<F> {
+  readonly union: true;
 }
 
 /** A fixed-length C array type made by `t.array`, for struct fields (`char name[16]`). */
@@ -62,12 +70,18 @@ type Field<T, M extends 'value' | 'input'> =
     ? M extends 'value'
       ? JsValue<N>
       : JsInput<N>
-    : T extends StructType<infer F>
+    : T extends UnionType<infer F>
+      ? UnionOf<F, M>
+      : T extends StructType<infer F>
       ? StructOf<F, M>
       : T extends ArrayType<infer E>
         ? (E extends Type<infer N extends keyof TypedArrays> ? TypedArrays[N] : never) | (M extends 'value' ? (E extends Type<keyof TypedArrays> ? never : Field<E, M>[]) : ArrayLike<Field<E, M>>)
         : never;
 type StructOf<F extends Fields, M extends 'value' | 'input'> = { -readonly [K in keyof F]: Field<F[K], M> };
+/** A union read has every field; one written, exactly one of them (the others `never`). */
+type UnionOf<F extends Fields, M extends 'value' | 'input'> = M extends 'value'
+  ? StructOf<F, M>
+  : { [K in keyof F]: { -readonly [P in K]: Field<F[P], M> } & { readonly [P in Exclude<keyof F, K>]?: never } }[keyof F];
 
 /** The JS value a field (or a signature's parameter) of type T is read as. */
 export type FieldValue<T> = Field<T, 'value'>;
@@ -104,7 +118,10 @@ interface Leaves {
   paths: string[];
 }
 
-const readStructOptions = optionReader<{ pack?: 1 | 2 | 4 | 8 | 16 }>(['pack'], 't.struct');
+const readOptions = {
+  struct: optionReader<{ pack?: 1 | 2 | 4 | 8 | 16 }>(['pack'], 't.struct'),
+  union: optionReader<{ pack?: 1 | 2 | 4 | 8 | 16 }>(['pack'], 't.union'),
+};
 const PACKS = [1, 2, 4, 8, 16];
 /** Past this many characters a type's name is cut (in messages). */
 const NAME_MAX = 60;
@@ -258,12 +275,34 @@ const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
  * read as objects with exactly these keys.
  */
 export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 | 2 | 4 | 8 | 16 }): StructType<F> {
+  return record('struct', fields, options) as StructType<F>;
+}
+
+/**
+ * A C union: its fields overlap at offset 0, laid out as the platform's C compiler does (`pack` as
+ * for a struct). A value read has every field (the same bytes read as each); a value written sets
+ * exactly one field, the union's other bytes zero. A string field (or a struct or array holding
+ * one) is refused: reading every field would follow a pointer the union may not hold.
+ */
+export function union<const F extends Fields>(fields: F, options?: { pack?: 1 | 2 | 4 | 8 | 16 }): UnionType<F> {
+  return record('union', fields, options) as UnionType<F>;
+}
+
+/** Whether a field is or holds a string (a pointer that reading follows). */
+function holdsText(type: FieldType): boolean {
+  if (isType(type)) return isText(type);
+  return type.kind === 'array' ? holdsText(type.element) : Object.values(type.fields).some(holdsText);
+}
+
+/** A struct or union type of `fields` (see `struct`, `union`). */
+function record(kind: 'struct' | 'union', fields: Fields, options: unknown): StructType {
+  const what = `t.${kind}`;
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-    throw new TypeError(`t.struct: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
+    throw new TypeError(`${what}: the fields must be an object like { x: t.f64 }; got ${describe(fields)}`);
   }
-  const { pack } = readStructOptions(options);
+  const { pack } = readOptions[kind](options as never);
   if (pack !== undefined && !PACKS.includes(pack)) {
-    throw new RangeError(`t.struct: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
+    throw new RangeError(`${what}: options.pack must be one of ${PACKS.join(', ')}; got ${describe(pack)}`);
   }
   // The definition is read once (its keys, then each field): a getter or a Proxy read twice
   // gave the type's fields and its layout different answers.
@@ -271,39 +310,58 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
   const types: FieldType[] = [];
   const read: Record<string, FieldType> = {};
   for (const key of Reflect.ownKeys(fields)) {
-    if (typeof key === 'symbol') throw new TypeError(`t.struct: field names are strings; got ${String(key)}`);
+    if (typeof key === 'symbol') throw new TypeError(`${what}: field names are strings; got ${String(key)}`);
     if (!Object.prototype.propertyIsEnumerable.call(fields, key)) continue;
     if (ARRAY_INDEX.test(key) && Number(key) < 2 ** 32 - 1) {
-      throw new TypeError(`t.struct: field ${describe(key)} is named like an array index, which JavaScript puts before every other name: C's member order would be lost; name it otherwise`);
+      throw new TypeError(`${what}: field ${describe(key)} is named like an array index, which JavaScript puts before every other name: C's member order would be lost; name it otherwise`);
     }
-    const type = checkField((fields as Record<string, unknown>)[key], `t.struct: field ${describe(key)}`);
+    const type = checkField((fields as Record<string, unknown>)[key], `${what}: field ${describe(key)}`);
+    if (kind === 'union' && holdsText(type)) {
+      throw new TypeError(`${what}: field ${describe(key)} is or holds a string, which reading every field of a union would follow whatever the union holds; declare it t.pointer (memory.readCString reads it)`);
+    }
     names.push(key);
     types.push(type);
     read[key] = type;
   }
-  if (names.length === 0) throw new TypeError('t.struct: a struct needs at least one field');
-  const descriptor = `{${types.map(descriptorOf).join(',')}}${pack === undefined ? '' : `@${pack}`}`;
-  const [size, align, ...offsetList] = binding.structLayout('t.struct', descriptor) as number[];
+  if (names.length === 0) throw new TypeError(`${what}: a ${kind} needs at least one field`);
+  const [open, close] = kind === 'union' ? ['<', '>'] : ['{', '}'];
+  const descriptor = `${open}${types.map(descriptorOf).join(',')}${close}${pack === undefined ? '' : `@${pack}`}`;
+  const [size, align, ...offsetList] = binding.structLayout(what, descriptor) as number[];
   const offsets = Object.fromEntries(names.map((name, i) => [name, offsetList[i]!]));
-  const name = cut(`struct { ${names.map((n, i) => `${n}: ${types[i]!.name}`).join(', ')} }`);
-  const readers = types.map(readerOf);
-  const collectors = types.map(collectorOf);
-  const writers = types.map(writerOf);
-  const fieldBytes = types.reduce((sum, type) => sum + sizeOf(type, 'field'), 0);
-  const type: StructType<F> = Object.freeze({
+  const name = cut(`${kind} { ${names.map((n, i) => `${n}: ${types[i]!.name}`).join(', ')} }`);
+  const type: StructType = Object.freeze({
     kind: 'struct' as const,
+    union: kind === 'union',
     name,
-    fields: Object.freeze(read) as F,
+    fields: Object.freeze(read),
     size: size!,
     align: align!,
-    offsets: Object.freeze(offsets) as StructType<F>['offsets'],
+    offsets: Object.freeze(offsets),
     pack,
     descriptor,
   });
-  codecs.set(type, {
-    padded: fieldBytes < size! || types.some(paddedOf),
-    write: structWriter(names, offsetList, writers),
-    read: structReader(names, offsetList, readers),
+  const parts: Parts = { name, fields, names, types, offsets: offsetList, size: size! };
+  codecs.set(type, kind === 'union' ? unionCodec(parts) : structCodec(parts));
+  return type;
+}
+
+/** What a struct's or union's codec is made of. */
+interface Parts {
+  name: string;
+  fields: Fields;
+  names: readonly string[];
+  types: readonly FieldType[];
+  offsets: readonly number[];
+  size: number;
+}
+
+function structCodec({ name, fields, names, types, offsets, size }: Parts): Codec {
+  const collectors = types.map(collectorOf);
+  const fieldBytes = types.reduce((sum, type) => sum + sizeOf(type, 'field'), 0);
+  return {
+    padded: fieldBytes < size || types.some(paddedOf),
+    write: structWriter(names, offsets, types.map(writerOf)),
+    read: structReader(names, offsets, types.map(readerOf)),
     collect(value, at, path, leaves) {
       if (typeof value !== 'object' || value === null) {
         throw new TypeError(`${label(path)}: expected an object for ${name}; got ${describe(value)}`);
@@ -319,11 +377,41 @@ export function struct<const F extends Fields>(fields: F, options?: { pack?: 1 |
         if (fieldValue === undefined && !Object.hasOwn(value, field)) {
           throw new TypeError(`${child(path, field)} is missing (${name})`);
         }
-        collectors[i]!(fieldValue, at + offsetList[i]!, child(path, field), leaves);
+        collectors[i]!(fieldValue, at + offsets[i]!, child(path, field), leaves);
       }
     },
-  });
-  return type;
+  };
+}
+
+/** A union's codec: read as a struct whose fields all sit at 0; written from exactly one field,
+ * the rest of its bytes zero (`padded` when a field is smaller than the union or padded). */
+function unionCodec({ name, fields, names, types, offsets, size }: Parts): Codec {
+  const collectors = types.map(collectorOf);
+  const writers = types.map(writerOf);
+  return {
+    padded: types.some((type) => sizeOf(type, 'field') < size || paddedOf(type)),
+    read: structReader(names, offsets, types.map(readerOf)),
+    write(view, at, value) {
+      if (typeof value !== 'object' || value === null) return false;
+      const keys = Object.keys(value);
+      const i = keys.length === 1 ? names.indexOf(keys[0]!) : -1;
+      return i >= 0 && writers[i]!(view, at, (value as Record<string, unknown>)[keys[0]!]);
+    },
+    collect(value, at, path, leaves) {
+      if (typeof value !== 'object' || value === null) {
+        throw new TypeError(`${label(path)}: expected an object with one field of ${name}; got ${describe(value)}`);
+      }
+      const keys = Object.keys(value);
+      for (const key of keys) {
+        if (!Object.hasOwn(fields, key)) throw new TypeError(`${child(path, key)} is not a field of ${name}`);
+      }
+      if (keys.length !== 1) {
+        throw new TypeError(`${label(path)}: a value of ${name} sets exactly one field; got ${keys.length === 0 ? 'none' : keys.join(', ')}`);
+      }
+      const i = names.indexOf(keys[0]!);
+      collectors[i]!((value as Record<string, unknown>)[keys[0]!], at, child(path, keys[0]!), leaves);
+    },
+  };
 }
 
 /** The most elements an array type may have (its size is also bounded: a struct is at most

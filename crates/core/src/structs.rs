@@ -4,8 +4,11 @@
 //! of a `t.struct` from here, and calls that pass structs by value classify them from it.
 //!
 //! A struct travels between JS and native code as a descriptor string: `{f64,f64}`, `{u8,[u8;15]}`,
-//! `{{f64,f64},{f64,f64}}`, `{u8,u32}@1` (packed to 1). Member names stay in JS: the layout does
-//! not depend on them.
+//! `{{f64,f64},{f64,f64}}`, `{u8,u32}@1` (packed to 1); a union as `<f64,u32>`, its members all at
+//! offset 0. Member names stay in JS: the layout does not depend on them. A union is a `Struct`
+//! whose members overlap: its leaves (what ABIs classify it by) overlap too, which each ABI's
+//! classification merges as the C compilers do (System V merges the classes of each eightbyte,
+//! AAPCS64 takes a union of floats of one type as an HFA of its size, Win64 and x86 go by size).
 
 use std::fmt;
 
@@ -36,6 +39,8 @@ pub struct Struct {
     align: usize,
     pack: Option<usize>,
     target: Target,
+    /// A union: every member at offset 0.
+    union: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,6 +128,25 @@ impl Struct {
         pack: Option<usize>,
         target: Target,
     ) -> Result<Struct, StructError> {
+        Struct::lay_out(members, pack, target, false)
+    }
+
+    /// A union of `members`: each at offset 0, the size the largest member's rounded up to the
+    /// union's alignment (the largest member alignment, capped at `pack`).
+    pub fn union(
+        members: Vec<Member>,
+        pack: Option<usize>,
+        target: Target,
+    ) -> Result<Struct, StructError> {
+        Struct::lay_out(members, pack, target, true)
+    }
+
+    fn lay_out(
+        members: Vec<Member>,
+        pack: Option<usize>,
+        target: Target,
+        union: bool,
+    ) -> Result<Struct, StructError> {
         if let Some(n) = pack.filter(|n| ![1, 2, 4, 8, 16].contains(n)) {
             return Err(StructError::Pack(n));
         }
@@ -135,12 +159,17 @@ impl Struct {
         for member in &members {
             let (size, natural) = member.size_align(target)?;
             let member_align = natural.min(cap);
-            let at = end.next_multiple_of(member_align);
+            let at = if union {
+                0
+            } else {
+                end.next_multiple_of(member_align)
+            };
             offsets.push(at);
-            end = at
+            let member_end = at
                 .checked_add(size)
                 .filter(|&n| n <= MAX_SIZE)
                 .ok_or(StructError::TooLarge)?;
+            end = end.max(member_end);
             align = align.max(member_align);
         }
         let size = end.next_multiple_of(align);
@@ -154,7 +183,13 @@ impl Struct {
             align,
             pack,
             target,
+            union,
         })
+    }
+
+    /// Whether it is a union (its members overlap at offset 0).
+    pub fn is_union(&self) -> bool {
+        self.union
     }
 
     /// Parses and lays out a descriptor (see the module's documentation).
@@ -228,14 +263,15 @@ impl Member {
 /// The descriptor: `Struct::parse(&s.to_string(), target)` gives `s` back.
 impl fmt::Display for Struct {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("{")?;
+        let (open, close) = if self.union { ("<", ">") } else { ("{", "}") };
+        f.write_str(open)?;
         for (i, member) in self.members.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
             member.fmt(f)?;
         }
-        f.write_str("}")?;
+        f.write_str(close)?;
         match self.pack {
             Some(n) => write!(f, "@{n}"),
             None => Ok(()),
@@ -260,8 +296,8 @@ impl Struct {
         let mut cut = 1;
         for (at, byte) in full.bytes().enumerate().take(BRIEF - 20) {
             match byte {
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => depth -= 1,
+                b'{' | b'[' | b'<' => depth += 1,
+                b'}' | b']' | b'>' => depth -= 1,
                 b',' if depth == 1 => cut = at + 1,
                 _ => {}
             }
@@ -270,7 +306,8 @@ impl Struct {
             1 => "1 field".to_string(),
             n => format!("{n} fields"),
         };
-        format!("{}…, {fields}, {} bytes}}", &full[..cut], self.size())
+        let close = if self.union { '>' } else { '}' };
+        format!("{}…, {fields}, {} bytes{close}", &full[..cut], self.size())
     }
 }
 
@@ -315,15 +352,21 @@ impl Parser<'_> {
     }
 
     fn structure(&mut self) -> Result<Struct, StructError> {
-        self.expect(b'{', "'{'")?;
+        let union = self.eat(b'<');
+        let (close, expected) = if union {
+            (b'>', "',' or '>'")
+        } else {
+            self.expect(b'{', "'{' or '<'")?;
+            (b'}', "',' or '}'")
+        };
         let mut members = Vec::new();
-        if !self.eat(b'}') {
+        if !self.eat(close) {
             loop {
                 members.push(self.member()?);
-                if self.eat(b'}') {
+                if self.eat(close) {
                     break;
                 }
-                self.expect(b',', "',' or '}'")?;
+                self.expect(b',', expected)?;
             }
         }
         let pack = if self.eat(b'@') {
@@ -331,12 +374,12 @@ impl Parser<'_> {
         } else {
             None
         };
-        Struct::new(members, pack, self.target)
+        Struct::lay_out(members, pack, self.target, union)
     }
 
     fn member(&mut self) -> Result<Member, StructError> {
         match self.text.get(self.at) {
-            Some(b'{') => Ok(Member::Struct(self.nested(Parser::structure)?)),
+            Some(b'{' | b'<') => Ok(Member::Struct(self.nested(Parser::structure)?)),
             Some(b'[') => {
                 self.at += 1;
                 let element = Box::new(self.nested(Parser::member)?);
@@ -360,7 +403,7 @@ impl Parser<'_> {
                     .map(Member::Scalar)
                     .ok_or(StructError::Syntax {
                         at: start,
-                        expected: "a type name, '{' or '['",
+                        expected: "a type name, '{', '<' or '['",
                     })
             }
         }

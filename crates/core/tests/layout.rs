@@ -398,6 +398,46 @@ mod by_value {
     }
 
     #[test]
+    fn unions_are_classified_by_their_overlapping_members() {
+        // System V merges each eightbyte's classes: a double over a long is INTEGER, floats over
+        // floats SSE; the second eightbyte of <f64,[u8;12]> holds only bytes: INTEGER.
+        let l = on(
+            Os::Linux,
+            Flavor::SysV64,
+            Void.into(),
+            &[st("<f64,i64>"), st("<f32,[f32;2]>"), st("<f64,[u8;12]>")],
+        );
+        assert_eq!(l.places[0], parts(&[(Gp(0), 0, 8)]));
+        assert_eq!(l.places[1], parts(&[(Fp(0), 0, 8)]));
+        assert_eq!(l.places[2], parts(&[(Gp(1), 0, 8), (Gp(2), 8, 8)]));
+        // AAPCS64: a union of floats of one type is an HFA of its size in elements, whatever
+        // its members; a union with an integer, or of two float types, is not.
+        for flavor in [LINUX_ARM, APPLE_ARM, WINDOWS_ARM] {
+            let l = on(
+                Os::Linux,
+                flavor,
+                st("<f32,[f32;3],{f32,f32}>"),
+                &[st("<f64,{f64,f64}>"), st("<f32,i32>"), st("<f32,f64>")],
+            );
+            let each: Vec<Part> = (0..3).map(|i| part(Fp(i), 4 * u16::from(i), 4)).collect();
+            assert_eq!(l.ret, Return::Parts(each), "{flavor:?}");
+            assert_eq!(l.places[0], parts(&[(Fp(0), 0, 8), (Fp(1), 8, 8)]));
+            assert_eq!(l.places[1], parts(&[(Gp(0), 0, 4)]));
+            assert_eq!(l.places[2], parts(&[(Gp(1), 0, 8)]));
+        }
+        // Win64: by size alone.
+        let l = on(
+            Os::Windows,
+            Flavor::Win64,
+            st("<f64,u8>"),
+            &[st("<f32,[u8;3]>"), st("<f64,[u8;9]>")],
+        );
+        assert_eq!(l.ret, Return::Parts(vec![part(Gp(0), 0, 8)]));
+        assert_eq!(l.places[0], parts(&[(Gp(0), 0, 4)]));
+        assert_eq!(l.places[1], Place::Reference(Gp(1)));
+    }
+
+    #[test]
     fn aapcs64_structs_on_the_stack_differ_on_apple() {
         // After eight doubles, {f32,f32,f32} and an f32 go on the stack: Linux and Windows give
         // the struct 16 bytes and the float sp+16; Apple packs the float at sp+12 (clang 14 for

@@ -135,6 +135,76 @@ fn x86_linux_aligns_8_byte_members_to_4_and_windows_to_8() {
     }
 }
 
+/// Declares a `repr(C)` union and checks the layout of `descriptor` against it: every member at
+/// offset 0, the size the largest member's rounded up to the largest alignment.
+macro_rules! same_as_repr_c_union {
+    ($name:ident { $($field:ident : $ty:ty),+ } = $descriptor:literal) => {{
+        #[repr(C)]
+        #[allow(dead_code)]
+        union $name { $($field: $ty),+ }
+        let laid = host($descriptor);
+        assert!(laid.is_union(), "{} is a union", $descriptor);
+        assert_eq!(laid.size(), size_of::<$name>(), "size of {}", $descriptor);
+        assert_eq!(laid.align(), align_of::<$name>(), "align of {}", $descriptor);
+        assert_eq!(laid.offsets(), [$(offset_of!($name, $field)),+], "offsets of {}", $descriptor);
+    }};
+}
+
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Odd {
+    a: u8,
+    b: u16,
+}
+
+#[test]
+fn the_host_lays_out_unions_as_repr_c_does() {
+    same_as_repr_c_union!(U1 { a: i32, b: f32 } = "<i32,f32>");
+    same_as_repr_c_union!(U2 { a: u8, b: f64 } = "<u8,f64>");
+    same_as_repr_c_union!(U3 { a: [u8; 5], b: u32 } = "<[u8;5],u32>");
+    same_as_repr_c_union!(U4 { a: Odd, b: [u8; 7] } = "<{u8,u16},[u8;7]>");
+    same_as_repr_c_union!(
+        U5 {
+            a: f32,
+            b: [f32; 3]
+        } = "<f32,[f32;3]>"
+    );
+    // A union inside a struct is a member like any other.
+    #[repr(C)]
+    #[allow(dead_code)]
+    union Inner {
+        a: u8,
+        b: u32,
+    }
+    same_as_repr_c!(
+        S {
+            tag: u8,
+            value: Inner,
+            after: u8
+        } = "{u8,<u8,u32>,u8}"
+    );
+}
+
+#[test]
+fn packed_unions_cap_their_alignment() {
+    let packed = host("<u8,f64>@2");
+    assert_eq!((packed.size(), packed.align()), (8, 2));
+    let odd = host("<[u8;3],u16>@1");
+    assert_eq!(
+        (odd.size(), odd.align(), odd.offsets()),
+        (3, 1, &[0, 0][..])
+    );
+    // The leaves overlap: what ABIs classify a union by.
+    assert_eq!(
+        host("<{f32,f32},f64>").leaves(),
+        [
+            (0, bare_fn_core::Type::F32),
+            (4, bare_fn_core::Type::F32),
+            (0, bare_fn_core::Type::F64)
+        ]
+    );
+}
+
 #[test]
 fn descriptors_print_back_as_parsed() {
     for descriptor in [
@@ -143,6 +213,8 @@ fn descriptors_print_back_as_parsed() {
         "{{f64,f64},{f64,f64}}",
         "{u8,u32}@1",
         "{[{u8,u16}@1;3],cstring}@2",
+        "<u8,f64>",
+        "{u8,<{u16,u8},[u8;3]>@1}",
     ] {
         assert_eq!(host(descriptor).to_string(), descriptor);
     }
@@ -205,7 +277,22 @@ fn bad_structs_are_errors_not_truncations() {
         parse("{i33}"),
         StructError::Syntax {
             at: 1,
-            expected: "a type name, '{' or '['"
+            expected: "a type name, '{', '<' or '['"
+        }
+    );
+    assert_eq!(parse("<>"), StructError::Empty);
+    assert_eq!(
+        parse("<u8,u16}"),
+        StructError::Syntax {
+            at: 7,
+            expected: "',' or '>'"
+        }
+    );
+    assert_eq!(
+        parse("(u8)"),
+        StructError::Syntax {
+            at: 0,
+            expected: "'{' or '<'"
         }
     );
     assert_eq!(

@@ -83,7 +83,7 @@ fn build(
     fixed: Option<usize>,
 ) -> std::result::Result<NativeSignature, Failure> {
     let parse = |name: &str, what: String| -> std::result::Result<Param, Failure> {
-        if name.starts_with('{') {
+        if name.starts_with(['{', '<']) {
             return Struct::parse(name, Target::HOST)
                 .map(Param::from)
                 .map_err(|e| Failure::type_error(format!("sig: {what}: {e}")));

@@ -677,963 +677,1233 @@ s20 tl_bv_call_mixed_packed_outer(s20 (*f)(double, double, double, double, doubl
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random0 */
-_Static_assert(sizeof(s27) <= sizeof tl_bv_second, "a random0 fits in tl_bv_second");
+/* union_i32_f32 */
+_Static_assert(sizeof(s21) <= sizeof tl_bv_second, "a union_i32_f32 fits in tl_bv_second");
 
-s27 tl_bv_echo_random0(s27 v) {
+s21 tl_bv_echo_union_i32_f32(s21 v) {
   return v;
 }
 
-s27 tl_bv_after6_random0(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s27 v, int32_t g) {
+s21 tl_bv_after6_union_i32_f32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s21 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s27 tl_bv_mixed_random0(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s27 v, double d8, s27 w, int32_t b) {
+s21 tl_bv_mixed_union_i32_f32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s21 v, double d8, s21 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s21));
+  return v;
+}
+
+s21 tl_bv_call_union_i32_f32(s21 (*f)(s21), s21 v) {
+  return f(v);
+}
+
+s21 tl_bv_call_after6_union_i32_f32(s21 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s21, int32_t), s21 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s21 tl_bv_call_mixed_union_i32_f32(s21 (*f)(double, double, double, double, double, double, double, double, int32_t, s21, double, s21, int32_t), s21 v, s21 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_f64_i64 */
+_Static_assert(sizeof(s22) <= sizeof tl_bv_second, "a union_f64_i64 fits in tl_bv_second");
+
+s22 tl_bv_echo_union_f64_i64(s22 v) {
+  return v;
+}
+
+s22 tl_bv_after6_union_f64_i64(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s22 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s22 tl_bv_mixed_union_f64_i64(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s22 v, double d8, s22 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s22));
+  return v;
+}
+
+s22 tl_bv_call_union_f64_i64(s22 (*f)(s22), s22 v) {
+  return f(v);
+}
+
+s22 tl_bv_call_after6_union_f64_i64(s22 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s22, int32_t), s22 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s22 tl_bv_call_mixed_union_f64_i64(s22 (*f)(double, double, double, double, double, double, double, double, int32_t, s22, double, s22, int32_t), s22 v, s22 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_floats */
+_Static_assert(sizeof(s24) <= sizeof tl_bv_second, "a union_floats fits in tl_bv_second");
+
+s24 tl_bv_echo_union_floats(s24 v) {
+  return v;
+}
+
+s24 tl_bv_after6_union_floats(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s24 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s24 tl_bv_mixed_union_floats(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s24 v, double d8, s24 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s24));
+  return v;
+}
+
+s24 tl_bv_call_union_floats(s24 (*f)(s24), s24 v) {
+  return f(v);
+}
+
+s24 tl_bv_call_after6_union_floats(s24 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s24, int32_t), s24 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s24 tl_bv_call_mixed_union_floats(s24 (*f)(double, double, double, double, double, double, double, double, int32_t, s24, double, s24, int32_t), s24 v, s24 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_doubles */
+_Static_assert(sizeof(s25) <= sizeof tl_bv_second, "a union_doubles fits in tl_bv_second");
+
+s25 tl_bv_echo_union_doubles(s25 v) {
+  return v;
+}
+
+s25 tl_bv_after6_union_doubles(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s25 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s25 tl_bv_mixed_union_doubles(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s25 v, double d8, s25 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s25));
+  return v;
+}
+
+s25 tl_bv_call_union_doubles(s25 (*f)(s25), s25 v) {
+  return f(v);
+}
+
+s25 tl_bv_call_after6_union_doubles(s25 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s25, int32_t), s25 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s25 tl_bv_call_mixed_union_doubles(s25 (*f)(double, double, double, double, double, double, double, double, int32_t, s25, double, s25, int32_t), s25 v, s25 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_bytes12 */
+_Static_assert(sizeof(s26) <= sizeof tl_bv_second, "a union_bytes12 fits in tl_bv_second");
+
+s26 tl_bv_echo_union_bytes12(s26 v) {
+  return v;
+}
+
+s26 tl_bv_after6_union_bytes12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s26 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s26 tl_bv_mixed_union_bytes12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s26 v, double d8, s26 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s26));
+  return v;
+}
+
+s26 tl_bv_call_union_bytes12(s26 (*f)(s26), s26 v) {
+  return f(v);
+}
+
+s26 tl_bv_call_after6_union_bytes12(s26 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s26, int32_t), s26 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s26 tl_bv_call_mixed_union_bytes12(s26 (*f)(double, double, double, double, double, double, double, double, int32_t, s26, double, s26, int32_t), s26 v, s26 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_odd */
+_Static_assert(sizeof(s27) <= sizeof tl_bv_second, "a union_odd fits in tl_bv_second");
+
+s27 tl_bv_echo_union_odd(s27 v) {
+  return v;
+}
+
+s27 tl_bv_after6_union_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s27 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s27 tl_bv_mixed_union_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s27 v, double d8, s27 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s27));
   return v;
 }
 
-s27 tl_bv_call_random0(s27 (*f)(s27), s27 v) {
+s27 tl_bv_call_union_odd(s27 (*f)(s27), s27 v) {
   return f(v);
 }
 
-s27 tl_bv_call_after6_random0(s27 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s27, int32_t), s27 v) {
+s27 tl_bv_call_after6_union_odd(s27 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s27, int32_t), s27 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s27 tl_bv_call_mixed_random0(s27 (*f)(double, double, double, double, double, double, double, double, int32_t, s27, double, s27, int32_t), s27 v, s27 w) {
+s27 tl_bv_call_mixed_union_odd(s27 (*f)(double, double, double, double, double, double, double, double, int32_t, s27, double, s27, int32_t), s27 v, s27 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random1 */
-_Static_assert(sizeof(s29) <= sizeof tl_bv_second, "a random1 fits in tl_bv_second");
+/* union_big */
+_Static_assert(sizeof(s28) <= sizeof tl_bv_second, "a union_big fits in tl_bv_second");
 
-s29 tl_bv_echo_random1(s29 v) {
+s28 tl_bv_echo_union_big(s28 v) {
   return v;
 }
 
-s29 tl_bv_after6_random1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s29 v, int32_t g) {
+s28 tl_bv_after6_union_big(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s28 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s29 tl_bv_mixed_random1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s29 v, double d8, s29 w, int32_t b) {
+s28 tl_bv_mixed_union_big(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s28 v, double d8, s28 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s28));
+  return v;
+}
+
+s28 tl_bv_call_union_big(s28 (*f)(s28), s28 v) {
+  return f(v);
+}
+
+s28 tl_bv_call_after6_union_big(s28 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s28, int32_t), s28 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s28 tl_bv_call_mixed_union_big(s28 (*f)(double, double, double, double, double, double, double, double, int32_t, s28, double, s28, int32_t), s28 v, s28 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* union_packed */
+_Static_assert(sizeof(s29) <= sizeof tl_bv_second, "a union_packed fits in tl_bv_second");
+
+s29 tl_bv_echo_union_packed(s29 v) {
+  return v;
+}
+
+s29 tl_bv_after6_union_packed(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s29 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s29 tl_bv_mixed_union_packed(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s29 v, double d8, s29 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s29));
   return v;
 }
 
-s29 tl_bv_call_random1(s29 (*f)(s29), s29 v) {
+s29 tl_bv_call_union_packed(s29 (*f)(s29), s29 v) {
   return f(v);
 }
 
-s29 tl_bv_call_after6_random1(s29 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s29, int32_t), s29 v) {
+s29 tl_bv_call_after6_union_packed(s29 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s29, int32_t), s29 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s29 tl_bv_call_mixed_random1(s29 (*f)(double, double, double, double, double, double, double, double, int32_t, s29, double, s29, int32_t), s29 v, s29 w) {
+s29 tl_bv_call_mixed_union_packed(s29 (*f)(double, double, double, double, double, double, double, double, int32_t, s29, double, s29, int32_t), s29 v, s29 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random2 */
-_Static_assert(sizeof(s30) <= sizeof tl_bv_second, "a random2 fits in tl_bv_second");
+/* struct_with_union */
+_Static_assert(sizeof(s31) <= sizeof tl_bv_second, "a struct_with_union fits in tl_bv_second");
 
-s30 tl_bv_echo_random2(s30 v) {
+s31 tl_bv_echo_struct_with_union(s31 v) {
   return v;
 }
 
-s30 tl_bv_after6_random2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s30 v, int32_t g) {
+s31 tl_bv_after6_struct_with_union(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s31 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s30 tl_bv_mixed_random2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s30 v, double d8, s30 w, int32_t b) {
+s31 tl_bv_mixed_struct_with_union(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s31 v, double d8, s31 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s30));
+  memcpy(tl_bv_second, &w, sizeof(s31));
   return v;
 }
 
-s30 tl_bv_call_random2(s30 (*f)(s30), s30 v) {
+s31 tl_bv_call_struct_with_union(s31 (*f)(s31), s31 v) {
   return f(v);
 }
 
-s30 tl_bv_call_after6_random2(s30 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s30, int32_t), s30 v) {
+s31 tl_bv_call_after6_struct_with_union(s31 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s31, int32_t), s31 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s30 tl_bv_call_mixed_random2(s30 (*f)(double, double, double, double, double, double, double, double, int32_t, s30, double, s30, int32_t), s30 v, s30 w) {
+s31 tl_bv_call_mixed_struct_with_union(s31 (*f)(double, double, double, double, double, double, double, double, int32_t, s31, double, s31, int32_t), s31 v, s31 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random3 */
-_Static_assert(sizeof(s32) <= sizeof tl_bv_second, "a random3 fits in tl_bv_second");
+/* random0 */
+_Static_assert(sizeof(s38) <= sizeof tl_bv_second, "a random0 fits in tl_bv_second");
 
-s32 tl_bv_echo_random3(s32 v) {
+s38 tl_bv_echo_random0(s38 v) {
   return v;
 }
 
-s32 tl_bv_after6_random3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s32 v, int32_t g) {
+s38 tl_bv_after6_random0(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s38 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s32 tl_bv_mixed_random3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s32 v, double d8, s32 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s32));
-  return v;
-}
-
-s32 tl_bv_call_random3(s32 (*f)(s32), s32 v) {
-  return f(v);
-}
-
-s32 tl_bv_call_after6_random3(s32 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s32, int32_t), s32 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s32 tl_bv_call_mixed_random3(s32 (*f)(double, double, double, double, double, double, double, double, int32_t, s32, double, s32, int32_t), s32 v, s32 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random4 */
-_Static_assert(sizeof(s33) <= sizeof tl_bv_second, "a random4 fits in tl_bv_second");
-
-s33 tl_bv_echo_random4(s33 v) {
-  return v;
-}
-
-s33 tl_bv_after6_random4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s33 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s33 tl_bv_mixed_random4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s33 v, double d8, s33 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s33));
-  return v;
-}
-
-s33 tl_bv_call_random4(s33 (*f)(s33), s33 v) {
-  return f(v);
-}
-
-s33 tl_bv_call_after6_random4(s33 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s33, int32_t), s33 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s33 tl_bv_call_mixed_random4(s33 (*f)(double, double, double, double, double, double, double, double, int32_t, s33, double, s33, int32_t), s33 v, s33 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random5 */
-_Static_assert(sizeof(s34) <= sizeof tl_bv_second, "a random5 fits in tl_bv_second");
-
-s34 tl_bv_echo_random5(s34 v) {
-  return v;
-}
-
-s34 tl_bv_after6_random5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s34 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s34 tl_bv_mixed_random5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s34 v, double d8, s34 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s34));
-  return v;
-}
-
-s34 tl_bv_call_random5(s34 (*f)(s34), s34 v) {
-  return f(v);
-}
-
-s34 tl_bv_call_after6_random5(s34 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s34, int32_t), s34 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s34 tl_bv_call_mixed_random5(s34 (*f)(double, double, double, double, double, double, double, double, int32_t, s34, double, s34, int32_t), s34 v, s34 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random6 */
-_Static_assert(sizeof(s36) <= sizeof tl_bv_second, "a random6 fits in tl_bv_second");
-
-s36 tl_bv_echo_random6(s36 v) {
-  return v;
-}
-
-s36 tl_bv_after6_random6(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s36 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s36 tl_bv_mixed_random6(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s36 v, double d8, s36 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s36));
-  return v;
-}
-
-s36 tl_bv_call_random6(s36 (*f)(s36), s36 v) {
-  return f(v);
-}
-
-s36 tl_bv_call_after6_random6(s36 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s36, int32_t), s36 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s36 tl_bv_call_mixed_random6(s36 (*f)(double, double, double, double, double, double, double, double, int32_t, s36, double, s36, int32_t), s36 v, s36 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random7 */
-_Static_assert(sizeof(s38) <= sizeof tl_bv_second, "a random7 fits in tl_bv_second");
-
-s38 tl_bv_echo_random7(s38 v) {
-  return v;
-}
-
-s38 tl_bv_after6_random7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s38 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s38 tl_bv_mixed_random7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s38 v, double d8, s38 w, int32_t b) {
+s38 tl_bv_mixed_random0(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s38 v, double d8, s38 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s38));
   return v;
 }
 
-s38 tl_bv_call_random7(s38 (*f)(s38), s38 v) {
+s38 tl_bv_call_random0(s38 (*f)(s38), s38 v) {
   return f(v);
 }
 
-s38 tl_bv_call_after6_random7(s38 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s38, int32_t), s38 v) {
+s38 tl_bv_call_after6_random0(s38 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s38, int32_t), s38 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s38 tl_bv_call_mixed_random7(s38 (*f)(double, double, double, double, double, double, double, double, int32_t, s38, double, s38, int32_t), s38 v, s38 w) {
+s38 tl_bv_call_mixed_random0(s38 (*f)(double, double, double, double, double, double, double, double, int32_t, s38, double, s38, int32_t), s38 v, s38 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random8 */
-_Static_assert(sizeof(s39) <= sizeof tl_bv_second, "a random8 fits in tl_bv_second");
+/* random1 */
+_Static_assert(sizeof(s40) <= sizeof tl_bv_second, "a random1 fits in tl_bv_second");
 
-s39 tl_bv_echo_random8(s39 v) {
+s40 tl_bv_echo_random1(s40 v) {
   return v;
 }
 
-s39 tl_bv_after6_random8(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s39 v, int32_t g) {
+s40 tl_bv_after6_random1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s40 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s39 tl_bv_mixed_random8(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s39 v, double d8, s39 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s39));
-  return v;
-}
-
-s39 tl_bv_call_random8(s39 (*f)(s39), s39 v) {
-  return f(v);
-}
-
-s39 tl_bv_call_after6_random8(s39 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s39, int32_t), s39 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s39 tl_bv_call_mixed_random8(s39 (*f)(double, double, double, double, double, double, double, double, int32_t, s39, double, s39, int32_t), s39 v, s39 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random9 */
-_Static_assert(sizeof(s40) <= sizeof tl_bv_second, "a random9 fits in tl_bv_second");
-
-s40 tl_bv_echo_random9(s40 v) {
-  return v;
-}
-
-s40 tl_bv_after6_random9(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s40 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s40 tl_bv_mixed_random9(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s40 v, double d8, s40 w, int32_t b) {
+s40 tl_bv_mixed_random1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s40 v, double d8, s40 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s40));
   return v;
 }
 
-s40 tl_bv_call_random9(s40 (*f)(s40), s40 v) {
+s40 tl_bv_call_random1(s40 (*f)(s40), s40 v) {
   return f(v);
 }
 
-s40 tl_bv_call_after6_random9(s40 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s40, int32_t), s40 v) {
+s40 tl_bv_call_after6_random1(s40 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s40, int32_t), s40 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s40 tl_bv_call_mixed_random9(s40 (*f)(double, double, double, double, double, double, double, double, int32_t, s40, double, s40, int32_t), s40 v, s40 w) {
+s40 tl_bv_call_mixed_random1(s40 (*f)(double, double, double, double, double, double, double, double, int32_t, s40, double, s40, int32_t), s40 v, s40 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random10 */
-_Static_assert(sizeof(s41) <= sizeof tl_bv_second, "a random10 fits in tl_bv_second");
+/* random2 */
+_Static_assert(sizeof(s41) <= sizeof tl_bv_second, "a random2 fits in tl_bv_second");
 
-s41 tl_bv_echo_random10(s41 v) {
+s41 tl_bv_echo_random2(s41 v) {
   return v;
 }
 
-s41 tl_bv_after6_random10(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s41 v, int32_t g) {
+s41 tl_bv_after6_random2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s41 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s41 tl_bv_mixed_random10(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s41 v, double d8, s41 w, int32_t b) {
+s41 tl_bv_mixed_random2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s41 v, double d8, s41 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s41));
   return v;
 }
 
-s41 tl_bv_call_random10(s41 (*f)(s41), s41 v) {
+s41 tl_bv_call_random2(s41 (*f)(s41), s41 v) {
   return f(v);
 }
 
-s41 tl_bv_call_after6_random10(s41 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s41, int32_t), s41 v) {
+s41 tl_bv_call_after6_random2(s41 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s41, int32_t), s41 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s41 tl_bv_call_mixed_random10(s41 (*f)(double, double, double, double, double, double, double, double, int32_t, s41, double, s41, int32_t), s41 v, s41 w) {
+s41 tl_bv_call_mixed_random2(s41 (*f)(double, double, double, double, double, double, double, double, int32_t, s41, double, s41, int32_t), s41 v, s41 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random11 */
-_Static_assert(sizeof(s42) <= sizeof tl_bv_second, "a random11 fits in tl_bv_second");
+/* random3 */
+_Static_assert(sizeof(s43) <= sizeof tl_bv_second, "a random3 fits in tl_bv_second");
 
-s42 tl_bv_echo_random11(s42 v) {
+s43 tl_bv_echo_random3(s43 v) {
   return v;
 }
 
-s42 tl_bv_after6_random11(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s42 v, int32_t g) {
+s43 tl_bv_after6_random3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s43 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s42 tl_bv_mixed_random11(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s42 v, double d8, s42 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s42));
-  return v;
-}
-
-s42 tl_bv_call_random11(s42 (*f)(s42), s42 v) {
-  return f(v);
-}
-
-s42 tl_bv_call_after6_random11(s42 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s42, int32_t), s42 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s42 tl_bv_call_mixed_random11(s42 (*f)(double, double, double, double, double, double, double, double, int32_t, s42, double, s42, int32_t), s42 v, s42 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random12 */
-_Static_assert(sizeof(s43) <= sizeof tl_bv_second, "a random12 fits in tl_bv_second");
-
-s43 tl_bv_echo_random12(s43 v) {
-  return v;
-}
-
-s43 tl_bv_after6_random12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s43 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s43 tl_bv_mixed_random12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s43 v, double d8, s43 w, int32_t b) {
+s43 tl_bv_mixed_random3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s43 v, double d8, s43 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s43));
   return v;
 }
 
-s43 tl_bv_call_random12(s43 (*f)(s43), s43 v) {
+s43 tl_bv_call_random3(s43 (*f)(s43), s43 v) {
   return f(v);
 }
 
-s43 tl_bv_call_after6_random12(s43 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s43, int32_t), s43 v) {
+s43 tl_bv_call_after6_random3(s43 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s43, int32_t), s43 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s43 tl_bv_call_mixed_random12(s43 (*f)(double, double, double, double, double, double, double, double, int32_t, s43, double, s43, int32_t), s43 v, s43 w) {
+s43 tl_bv_call_mixed_random3(s43 (*f)(double, double, double, double, double, double, double, double, int32_t, s43, double, s43, int32_t), s43 v, s43 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random13 */
-_Static_assert(sizeof(s48) <= sizeof tl_bv_second, "a random13 fits in tl_bv_second");
+/* random4 */
+_Static_assert(sizeof(s44) <= sizeof tl_bv_second, "a random4 fits in tl_bv_second");
 
-s48 tl_bv_echo_random13(s48 v) {
+s44 tl_bv_echo_random4(s44 v) {
   return v;
 }
 
-s48 tl_bv_after6_random13(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s48 v, int32_t g) {
+s44 tl_bv_after6_random4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s44 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s48 tl_bv_mixed_random13(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s48 v, double d8, s48 w, int32_t b) {
+s44 tl_bv_mixed_random4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s44 v, double d8, s44 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s48));
+  memcpy(tl_bv_second, &w, sizeof(s44));
   return v;
 }
 
-s48 tl_bv_call_random13(s48 (*f)(s48), s48 v) {
+s44 tl_bv_call_random4(s44 (*f)(s44), s44 v) {
   return f(v);
 }
 
-s48 tl_bv_call_after6_random13(s48 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s48, int32_t), s48 v) {
+s44 tl_bv_call_after6_random4(s44 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s44, int32_t), s44 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s48 tl_bv_call_mixed_random13(s48 (*f)(double, double, double, double, double, double, double, double, int32_t, s48, double, s48, int32_t), s48 v, s48 w) {
+s44 tl_bv_call_mixed_random4(s44 (*f)(double, double, double, double, double, double, double, double, int32_t, s44, double, s44, int32_t), s44 v, s44 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random14 */
-_Static_assert(sizeof(s49) <= sizeof tl_bv_second, "a random14 fits in tl_bv_second");
+/* random5 */
+_Static_assert(sizeof(s45) <= sizeof tl_bv_second, "a random5 fits in tl_bv_second");
 
-s49 tl_bv_echo_random14(s49 v) {
+s45 tl_bv_echo_random5(s45 v) {
   return v;
 }
 
-s49 tl_bv_after6_random14(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s49 v, int32_t g) {
+s45 tl_bv_after6_random5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s45 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s49 tl_bv_mixed_random14(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s49 v, double d8, s49 w, int32_t b) {
+s45 tl_bv_mixed_random5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s45 v, double d8, s45 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s45));
+  return v;
+}
+
+s45 tl_bv_call_random5(s45 (*f)(s45), s45 v) {
+  return f(v);
+}
+
+s45 tl_bv_call_after6_random5(s45 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s45, int32_t), s45 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s45 tl_bv_call_mixed_random5(s45 (*f)(double, double, double, double, double, double, double, double, int32_t, s45, double, s45, int32_t), s45 v, s45 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random6 */
+_Static_assert(sizeof(s47) <= sizeof tl_bv_second, "a random6 fits in tl_bv_second");
+
+s47 tl_bv_echo_random6(s47 v) {
+  return v;
+}
+
+s47 tl_bv_after6_random6(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s47 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s47 tl_bv_mixed_random6(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s47 v, double d8, s47 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s47));
+  return v;
+}
+
+s47 tl_bv_call_random6(s47 (*f)(s47), s47 v) {
+  return f(v);
+}
+
+s47 tl_bv_call_after6_random6(s47 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s47, int32_t), s47 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s47 tl_bv_call_mixed_random6(s47 (*f)(double, double, double, double, double, double, double, double, int32_t, s47, double, s47, int32_t), s47 v, s47 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random7 */
+_Static_assert(sizeof(s49) <= sizeof tl_bv_second, "a random7 fits in tl_bv_second");
+
+s49 tl_bv_echo_random7(s49 v) {
+  return v;
+}
+
+s49 tl_bv_after6_random7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s49 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s49 tl_bv_mixed_random7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s49 v, double d8, s49 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s49));
   return v;
 }
 
-s49 tl_bv_call_random14(s49 (*f)(s49), s49 v) {
+s49 tl_bv_call_random7(s49 (*f)(s49), s49 v) {
   return f(v);
 }
 
-s49 tl_bv_call_after6_random14(s49 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s49, int32_t), s49 v) {
+s49 tl_bv_call_after6_random7(s49 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s49, int32_t), s49 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s49 tl_bv_call_mixed_random14(s49 (*f)(double, double, double, double, double, double, double, double, int32_t, s49, double, s49, int32_t), s49 v, s49 w) {
+s49 tl_bv_call_mixed_random7(s49 (*f)(double, double, double, double, double, double, double, double, int32_t, s49, double, s49, int32_t), s49 v, s49 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random15 */
-_Static_assert(sizeof(s52) <= sizeof tl_bv_second, "a random15 fits in tl_bv_second");
+/* random8 */
+_Static_assert(sizeof(s50) <= sizeof tl_bv_second, "a random8 fits in tl_bv_second");
 
-s52 tl_bv_echo_random15(s52 v) {
+s50 tl_bv_echo_random8(s50 v) {
   return v;
 }
 
-s52 tl_bv_after6_random15(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s52 v, int32_t g) {
+s50 tl_bv_after6_random8(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s50 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s52 tl_bv_mixed_random15(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s52 v, double d8, s52 w, int32_t b) {
+s50 tl_bv_mixed_random8(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s50 v, double d8, s50 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s50));
+  return v;
+}
+
+s50 tl_bv_call_random8(s50 (*f)(s50), s50 v) {
+  return f(v);
+}
+
+s50 tl_bv_call_after6_random8(s50 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s50, int32_t), s50 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s50 tl_bv_call_mixed_random8(s50 (*f)(double, double, double, double, double, double, double, double, int32_t, s50, double, s50, int32_t), s50 v, s50 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random9 */
+_Static_assert(sizeof(s51) <= sizeof tl_bv_second, "a random9 fits in tl_bv_second");
+
+s51 tl_bv_echo_random9(s51 v) {
+  return v;
+}
+
+s51 tl_bv_after6_random9(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s51 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s51 tl_bv_mixed_random9(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s51 v, double d8, s51 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s51));
+  return v;
+}
+
+s51 tl_bv_call_random9(s51 (*f)(s51), s51 v) {
+  return f(v);
+}
+
+s51 tl_bv_call_after6_random9(s51 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s51, int32_t), s51 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s51 tl_bv_call_mixed_random9(s51 (*f)(double, double, double, double, double, double, double, double, int32_t, s51, double, s51, int32_t), s51 v, s51 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random10 */
+_Static_assert(sizeof(s52) <= sizeof tl_bv_second, "a random10 fits in tl_bv_second");
+
+s52 tl_bv_echo_random10(s52 v) {
+  return v;
+}
+
+s52 tl_bv_after6_random10(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s52 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s52 tl_bv_mixed_random10(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s52 v, double d8, s52 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s52));
   return v;
 }
 
-s52 tl_bv_call_random15(s52 (*f)(s52), s52 v) {
+s52 tl_bv_call_random10(s52 (*f)(s52), s52 v) {
   return f(v);
 }
 
-s52 tl_bv_call_after6_random15(s52 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s52, int32_t), s52 v) {
+s52 tl_bv_call_after6_random10(s52 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s52, int32_t), s52 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s52 tl_bv_call_mixed_random15(s52 (*f)(double, double, double, double, double, double, double, double, int32_t, s52, double, s52, int32_t), s52 v, s52 w) {
+s52 tl_bv_call_mixed_random10(s52 (*f)(double, double, double, double, double, double, double, double, int32_t, s52, double, s52, int32_t), s52 v, s52 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random16 */
-_Static_assert(sizeof(s61) <= sizeof tl_bv_second, "a random16 fits in tl_bv_second");
+/* random11 */
+_Static_assert(sizeof(s53) <= sizeof tl_bv_second, "a random11 fits in tl_bv_second");
 
-s61 tl_bv_echo_random16(s61 v) {
+s53 tl_bv_echo_random11(s53 v) {
   return v;
 }
 
-s61 tl_bv_after6_random16(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s61 v, int32_t g) {
+s53 tl_bv_after6_random11(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s53 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s61 tl_bv_mixed_random16(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s61 v, double d8, s61 w, int32_t b) {
+s53 tl_bv_mixed_random11(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s53 v, double d8, s53 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s61));
+  memcpy(tl_bv_second, &w, sizeof(s53));
   return v;
 }
 
-s61 tl_bv_call_random16(s61 (*f)(s61), s61 v) {
+s53 tl_bv_call_random11(s53 (*f)(s53), s53 v) {
   return f(v);
 }
 
-s61 tl_bv_call_after6_random16(s61 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s61, int32_t), s61 v) {
+s53 tl_bv_call_after6_random11(s53 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s53, int32_t), s53 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s61 tl_bv_call_mixed_random16(s61 (*f)(double, double, double, double, double, double, double, double, int32_t, s61, double, s61, int32_t), s61 v, s61 w) {
+s53 tl_bv_call_mixed_random11(s53 (*f)(double, double, double, double, double, double, double, double, int32_t, s53, double, s53, int32_t), s53 v, s53 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random17 */
-_Static_assert(sizeof(s63) <= sizeof tl_bv_second, "a random17 fits in tl_bv_second");
+/* random12 */
+_Static_assert(sizeof(s54) <= sizeof tl_bv_second, "a random12 fits in tl_bv_second");
 
-s63 tl_bv_echo_random17(s63 v) {
+s54 tl_bv_echo_random12(s54 v) {
   return v;
 }
 
-s63 tl_bv_after6_random17(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s63 v, int32_t g) {
+s54 tl_bv_after6_random12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s54 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s63 tl_bv_mixed_random17(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s63 v, double d8, s63 w, int32_t b) {
+s54 tl_bv_mixed_random12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s54 v, double d8, s54 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s54));
+  return v;
+}
+
+s54 tl_bv_call_random12(s54 (*f)(s54), s54 v) {
+  return f(v);
+}
+
+s54 tl_bv_call_after6_random12(s54 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s54, int32_t), s54 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s54 tl_bv_call_mixed_random12(s54 (*f)(double, double, double, double, double, double, double, double, int32_t, s54, double, s54, int32_t), s54 v, s54 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random13 */
+_Static_assert(sizeof(s59) <= sizeof tl_bv_second, "a random13 fits in tl_bv_second");
+
+s59 tl_bv_echo_random13(s59 v) {
+  return v;
+}
+
+s59 tl_bv_after6_random13(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s59 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s59 tl_bv_mixed_random13(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s59 v, double d8, s59 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s59));
+  return v;
+}
+
+s59 tl_bv_call_random13(s59 (*f)(s59), s59 v) {
+  return f(v);
+}
+
+s59 tl_bv_call_after6_random13(s59 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s59, int32_t), s59 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s59 tl_bv_call_mixed_random13(s59 (*f)(double, double, double, double, double, double, double, double, int32_t, s59, double, s59, int32_t), s59 v, s59 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random14 */
+_Static_assert(sizeof(s60) <= sizeof tl_bv_second, "a random14 fits in tl_bv_second");
+
+s60 tl_bv_echo_random14(s60 v) {
+  return v;
+}
+
+s60 tl_bv_after6_random14(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s60 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s60 tl_bv_mixed_random14(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s60 v, double d8, s60 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s60));
+  return v;
+}
+
+s60 tl_bv_call_random14(s60 (*f)(s60), s60 v) {
+  return f(v);
+}
+
+s60 tl_bv_call_after6_random14(s60 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s60, int32_t), s60 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s60 tl_bv_call_mixed_random14(s60 (*f)(double, double, double, double, double, double, double, double, int32_t, s60, double, s60, int32_t), s60 v, s60 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random15 */
+_Static_assert(sizeof(s63) <= sizeof tl_bv_second, "a random15 fits in tl_bv_second");
+
+s63 tl_bv_echo_random15(s63 v) {
+  return v;
+}
+
+s63 tl_bv_after6_random15(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s63 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s63 tl_bv_mixed_random15(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s63 v, double d8, s63 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s63));
   return v;
 }
 
-s63 tl_bv_call_random17(s63 (*f)(s63), s63 v) {
+s63 tl_bv_call_random15(s63 (*f)(s63), s63 v) {
   return f(v);
 }
 
-s63 tl_bv_call_after6_random17(s63 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s63, int32_t), s63 v) {
+s63 tl_bv_call_after6_random15(s63 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s63, int32_t), s63 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s63 tl_bv_call_mixed_random17(s63 (*f)(double, double, double, double, double, double, double, double, int32_t, s63, double, s63, int32_t), s63 v, s63 w) {
+s63 tl_bv_call_mixed_random15(s63 (*f)(double, double, double, double, double, double, double, double, int32_t, s63, double, s63, int32_t), s63 v, s63 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random18 */
-_Static_assert(sizeof(s64) <= sizeof tl_bv_second, "a random18 fits in tl_bv_second");
+/* random16 */
+_Static_assert(sizeof(s72) <= sizeof tl_bv_second, "a random16 fits in tl_bv_second");
 
-s64 tl_bv_echo_random18(s64 v) {
+s72 tl_bv_echo_random16(s72 v) {
   return v;
 }
 
-s64 tl_bv_after6_random18(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s64 v, int32_t g) {
+s72 tl_bv_after6_random16(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s72 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s64 tl_bv_mixed_random18(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s64 v, double d8, s64 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s64));
-  return v;
-}
-
-s64 tl_bv_call_random18(s64 (*f)(s64), s64 v) {
-  return f(v);
-}
-
-s64 tl_bv_call_after6_random18(s64 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s64, int32_t), s64 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s64 tl_bv_call_mixed_random18(s64 (*f)(double, double, double, double, double, double, double, double, int32_t, s64, double, s64, int32_t), s64 v, s64 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random19 */
-_Static_assert(sizeof(s66) <= sizeof tl_bv_second, "a random19 fits in tl_bv_second");
-
-s66 tl_bv_echo_random19(s66 v) {
-  return v;
-}
-
-s66 tl_bv_after6_random19(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s66 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s66 tl_bv_mixed_random19(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s66 v, double d8, s66 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s66));
-  return v;
-}
-
-s66 tl_bv_call_random19(s66 (*f)(s66), s66 v) {
-  return f(v);
-}
-
-s66 tl_bv_call_after6_random19(s66 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s66, int32_t), s66 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s66 tl_bv_call_mixed_random19(s66 (*f)(double, double, double, double, double, double, double, double, int32_t, s66, double, s66, int32_t), s66 v, s66 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random20 */
-_Static_assert(sizeof(s68) <= sizeof tl_bv_second, "a random20 fits in tl_bv_second");
-
-s68 tl_bv_echo_random20(s68 v) {
-  return v;
-}
-
-s68 tl_bv_after6_random20(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s68 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s68 tl_bv_mixed_random20(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s68 v, double d8, s68 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s68));
-  return v;
-}
-
-s68 tl_bv_call_random20(s68 (*f)(s68), s68 v) {
-  return f(v);
-}
-
-s68 tl_bv_call_after6_random20(s68 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s68, int32_t), s68 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s68 tl_bv_call_mixed_random20(s68 (*f)(double, double, double, double, double, double, double, double, int32_t, s68, double, s68, int32_t), s68 v, s68 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random21 */
-_Static_assert(sizeof(s69) <= sizeof tl_bv_second, "a random21 fits in tl_bv_second");
-
-s69 tl_bv_echo_random21(s69 v) {
-  return v;
-}
-
-s69 tl_bv_after6_random21(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s69 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s69 tl_bv_mixed_random21(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s69 v, double d8, s69 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s69));
-  return v;
-}
-
-s69 tl_bv_call_random21(s69 (*f)(s69), s69 v) {
-  return f(v);
-}
-
-s69 tl_bv_call_after6_random21(s69 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s69, int32_t), s69 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s69 tl_bv_call_mixed_random21(s69 (*f)(double, double, double, double, double, double, double, double, int32_t, s69, double, s69, int32_t), s69 v, s69 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random22 */
-_Static_assert(sizeof(s70) <= sizeof tl_bv_second, "a random22 fits in tl_bv_second");
-
-s70 tl_bv_echo_random22(s70 v) {
-  return v;
-}
-
-s70 tl_bv_after6_random22(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s70 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s70 tl_bv_mixed_random22(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s70 v, double d8, s70 w, int32_t b) {
-  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s70));
-  return v;
-}
-
-s70 tl_bv_call_random22(s70 (*f)(s70), s70 v) {
-  return f(v);
-}
-
-s70 tl_bv_call_after6_random22(s70 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s70, int32_t), s70 v) {
-  return f(-1, 2, -3, 4, -5, 6, v, -7);
-}
-
-s70 tl_bv_call_mixed_random22(s70 (*f)(double, double, double, double, double, double, double, double, int32_t, s70, double, s70, int32_t), s70 v, s70 w) {
-  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
-}
-
-/* random23 */
-_Static_assert(sizeof(s72) <= sizeof tl_bv_second, "a random23 fits in tl_bv_second");
-
-s72 tl_bv_echo_random23(s72 v) {
-  return v;
-}
-
-s72 tl_bv_after6_random23(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s72 v, int32_t g) {
-  tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
-}
-
-s72 tl_bv_mixed_random23(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s72 v, double d8, s72 w, int32_t b) {
+s72 tl_bv_mixed_random16(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s72 v, double d8, s72 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s72));
   return v;
 }
 
-s72 tl_bv_call_random23(s72 (*f)(s72), s72 v) {
+s72 tl_bv_call_random16(s72 (*f)(s72), s72 v) {
   return f(v);
 }
 
-s72 tl_bv_call_after6_random23(s72 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s72, int32_t), s72 v) {
+s72 tl_bv_call_after6_random16(s72 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s72, int32_t), s72 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s72 tl_bv_call_mixed_random23(s72 (*f)(double, double, double, double, double, double, double, double, int32_t, s72, double, s72, int32_t), s72 v, s72 w) {
+s72 tl_bv_call_mixed_random16(s72 (*f)(double, double, double, double, double, double, double, double, int32_t, s72, double, s72, int32_t), s72 v, s72 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random24 */
-_Static_assert(sizeof(s73) <= sizeof tl_bv_second, "a random24 fits in tl_bv_second");
+/* random17 */
+_Static_assert(sizeof(s74) <= sizeof tl_bv_second, "a random17 fits in tl_bv_second");
 
-s73 tl_bv_echo_random24(s73 v) {
+s74 tl_bv_echo_random17(s74 v) {
   return v;
 }
 
-s73 tl_bv_after6_random24(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s73 v, int32_t g) {
+s74 tl_bv_after6_random17(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s74 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s73 tl_bv_mixed_random24(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s73 v, double d8, s73 w, int32_t b) {
+s74 tl_bv_mixed_random17(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s74 v, double d8, s74 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s73));
+  memcpy(tl_bv_second, &w, sizeof(s74));
   return v;
 }
 
-s73 tl_bv_call_random24(s73 (*f)(s73), s73 v) {
+s74 tl_bv_call_random17(s74 (*f)(s74), s74 v) {
   return f(v);
 }
 
-s73 tl_bv_call_after6_random24(s73 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s73, int32_t), s73 v) {
+s74 tl_bv_call_after6_random17(s74 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s74, int32_t), s74 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s73 tl_bv_call_mixed_random24(s73 (*f)(double, double, double, double, double, double, double, double, int32_t, s73, double, s73, int32_t), s73 v, s73 w) {
+s74 tl_bv_call_mixed_random17(s74 (*f)(double, double, double, double, double, double, double, double, int32_t, s74, double, s74, int32_t), s74 v, s74 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random25 */
-_Static_assert(sizeof(s75) <= sizeof tl_bv_second, "a random25 fits in tl_bv_second");
+/* random18 */
+_Static_assert(sizeof(s75) <= sizeof tl_bv_second, "a random18 fits in tl_bv_second");
 
-s75 tl_bv_echo_random25(s75 v) {
+s75 tl_bv_echo_random18(s75 v) {
   return v;
 }
 
-s75 tl_bv_after6_random25(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s75 v, int32_t g) {
+s75 tl_bv_after6_random18(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s75 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s75 tl_bv_mixed_random25(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s75 v, double d8, s75 w, int32_t b) {
+s75 tl_bv_mixed_random18(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s75 v, double d8, s75 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s75));
   return v;
 }
 
-s75 tl_bv_call_random25(s75 (*f)(s75), s75 v) {
+s75 tl_bv_call_random18(s75 (*f)(s75), s75 v) {
   return f(v);
 }
 
-s75 tl_bv_call_after6_random25(s75 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s75, int32_t), s75 v) {
+s75 tl_bv_call_after6_random18(s75 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s75, int32_t), s75 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s75 tl_bv_call_mixed_random25(s75 (*f)(double, double, double, double, double, double, double, double, int32_t, s75, double, s75, int32_t), s75 v, s75 w) {
+s75 tl_bv_call_mixed_random18(s75 (*f)(double, double, double, double, double, double, double, double, int32_t, s75, double, s75, int32_t), s75 v, s75 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random26 */
-_Static_assert(sizeof(s76) <= sizeof tl_bv_second, "a random26 fits in tl_bv_second");
+/* random19 */
+_Static_assert(sizeof(s77) <= sizeof tl_bv_second, "a random19 fits in tl_bv_second");
 
-s76 tl_bv_echo_random26(s76 v) {
+s77 tl_bv_echo_random19(s77 v) {
   return v;
 }
 
-s76 tl_bv_after6_random26(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s76 v, int32_t g) {
+s77 tl_bv_after6_random19(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s77 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s76 tl_bv_mixed_random26(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s76 v, double d8, s76 w, int32_t b) {
+s77 tl_bv_mixed_random19(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s77 v, double d8, s77 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
-  memcpy(tl_bv_second, &w, sizeof(s76));
+  memcpy(tl_bv_second, &w, sizeof(s77));
   return v;
 }
 
-s76 tl_bv_call_random26(s76 (*f)(s76), s76 v) {
+s77 tl_bv_call_random19(s77 (*f)(s77), s77 v) {
   return f(v);
 }
 
-s76 tl_bv_call_after6_random26(s76 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s76, int32_t), s76 v) {
+s77 tl_bv_call_after6_random19(s77 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s77, int32_t), s77 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s76 tl_bv_call_mixed_random26(s76 (*f)(double, double, double, double, double, double, double, double, int32_t, s76, double, s76, int32_t), s76 v, s76 w) {
+s77 tl_bv_call_mixed_random19(s77 (*f)(double, double, double, double, double, double, double, double, int32_t, s77, double, s77, int32_t), s77 v, s77 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random27 */
-_Static_assert(sizeof(s79) <= sizeof tl_bv_second, "a random27 fits in tl_bv_second");
+/* random20 */
+_Static_assert(sizeof(s79) <= sizeof tl_bv_second, "a random20 fits in tl_bv_second");
 
-s79 tl_bv_echo_random27(s79 v) {
+s79 tl_bv_echo_random20(s79 v) {
   return v;
 }
 
-s79 tl_bv_after6_random27(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s79 v, int32_t g) {
+s79 tl_bv_after6_random20(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s79 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s79 tl_bv_mixed_random27(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s79 v, double d8, s79 w, int32_t b) {
+s79 tl_bv_mixed_random20(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s79 v, double d8, s79 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s79));
   return v;
 }
 
-s79 tl_bv_call_random27(s79 (*f)(s79), s79 v) {
+s79 tl_bv_call_random20(s79 (*f)(s79), s79 v) {
   return f(v);
 }
 
-s79 tl_bv_call_after6_random27(s79 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s79, int32_t), s79 v) {
+s79 tl_bv_call_after6_random20(s79 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s79, int32_t), s79 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s79 tl_bv_call_mixed_random27(s79 (*f)(double, double, double, double, double, double, double, double, int32_t, s79, double, s79, int32_t), s79 v, s79 w) {
+s79 tl_bv_call_mixed_random20(s79 (*f)(double, double, double, double, double, double, double, double, int32_t, s79, double, s79, int32_t), s79 v, s79 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random28 */
-_Static_assert(sizeof(s80) <= sizeof tl_bv_second, "a random28 fits in tl_bv_second");
+/* random21 */
+_Static_assert(sizeof(s80) <= sizeof tl_bv_second, "a random21 fits in tl_bv_second");
 
-s80 tl_bv_echo_random28(s80 v) {
+s80 tl_bv_echo_random21(s80 v) {
   return v;
 }
 
-s80 tl_bv_after6_random28(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s80 v, int32_t g) {
+s80 tl_bv_after6_random21(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s80 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s80 tl_bv_mixed_random28(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s80 v, double d8, s80 w, int32_t b) {
+s80 tl_bv_mixed_random21(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s80 v, double d8, s80 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s80));
   return v;
 }
 
-s80 tl_bv_call_random28(s80 (*f)(s80), s80 v) {
+s80 tl_bv_call_random21(s80 (*f)(s80), s80 v) {
   return f(v);
 }
 
-s80 tl_bv_call_after6_random28(s80 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s80, int32_t), s80 v) {
+s80 tl_bv_call_after6_random21(s80 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s80, int32_t), s80 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s80 tl_bv_call_mixed_random28(s80 (*f)(double, double, double, double, double, double, double, double, int32_t, s80, double, s80, int32_t), s80 v, s80 w) {
+s80 tl_bv_call_mixed_random21(s80 (*f)(double, double, double, double, double, double, double, double, int32_t, s80, double, s80, int32_t), s80 v, s80 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random29 */
-_Static_assert(sizeof(s81) <= sizeof tl_bv_second, "a random29 fits in tl_bv_second");
+/* random22 */
+_Static_assert(sizeof(s81) <= sizeof tl_bv_second, "a random22 fits in tl_bv_second");
 
-s81 tl_bv_echo_random29(s81 v) {
+s81 tl_bv_echo_random22(s81 v) {
   return v;
 }
 
-s81 tl_bv_after6_random29(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s81 v, int32_t g) {
+s81 tl_bv_after6_random22(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s81 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s81 tl_bv_mixed_random29(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s81 v, double d8, s81 w, int32_t b) {
+s81 tl_bv_mixed_random22(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s81 v, double d8, s81 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s81));
   return v;
 }
 
-s81 tl_bv_call_random29(s81 (*f)(s81), s81 v) {
+s81 tl_bv_call_random22(s81 (*f)(s81), s81 v) {
   return f(v);
 }
 
-s81 tl_bv_call_after6_random29(s81 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s81, int32_t), s81 v) {
+s81 tl_bv_call_after6_random22(s81 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s81, int32_t), s81 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s81 tl_bv_call_mixed_random29(s81 (*f)(double, double, double, double, double, double, double, double, int32_t, s81, double, s81, int32_t), s81 v, s81 w) {
+s81 tl_bv_call_mixed_random22(s81 (*f)(double, double, double, double, double, double, double, double, int32_t, s81, double, s81, int32_t), s81 v, s81 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random30 */
-_Static_assert(sizeof(s84) <= sizeof tl_bv_second, "a random30 fits in tl_bv_second");
+/* random23 */
+_Static_assert(sizeof(s83) <= sizeof tl_bv_second, "a random23 fits in tl_bv_second");
 
-s84 tl_bv_echo_random30(s84 v) {
+s83 tl_bv_echo_random23(s83 v) {
   return v;
 }
 
-s84 tl_bv_after6_random30(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s84 v, int32_t g) {
+s83 tl_bv_after6_random23(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s83 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s84 tl_bv_mixed_random30(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s84 v, double d8, s84 w, int32_t b) {
+s83 tl_bv_mixed_random23(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s83 v, double d8, s83 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s83));
+  return v;
+}
+
+s83 tl_bv_call_random23(s83 (*f)(s83), s83 v) {
+  return f(v);
+}
+
+s83 tl_bv_call_after6_random23(s83 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s83, int32_t), s83 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s83 tl_bv_call_mixed_random23(s83 (*f)(double, double, double, double, double, double, double, double, int32_t, s83, double, s83, int32_t), s83 v, s83 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random24 */
+_Static_assert(sizeof(s84) <= sizeof tl_bv_second, "a random24 fits in tl_bv_second");
+
+s84 tl_bv_echo_random24(s84 v) {
+  return v;
+}
+
+s84 tl_bv_after6_random24(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s84 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s84 tl_bv_mixed_random24(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s84 v, double d8, s84 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s84));
   return v;
 }
 
-s84 tl_bv_call_random30(s84 (*f)(s84), s84 v) {
+s84 tl_bv_call_random24(s84 (*f)(s84), s84 v) {
   return f(v);
 }
 
-s84 tl_bv_call_after6_random30(s84 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s84, int32_t), s84 v) {
+s84 tl_bv_call_after6_random24(s84 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s84, int32_t), s84 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s84 tl_bv_call_mixed_random30(s84 (*f)(double, double, double, double, double, double, double, double, int32_t, s84, double, s84, int32_t), s84 v, s84 w) {
+s84 tl_bv_call_mixed_random24(s84 (*f)(double, double, double, double, double, double, double, double, int32_t, s84, double, s84, int32_t), s84 v, s84 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
-/* random31 */
-_Static_assert(sizeof(s87) <= sizeof tl_bv_second, "a random31 fits in tl_bv_second");
+/* random25 */
+_Static_assert(sizeof(s86) <= sizeof tl_bv_second, "a random25 fits in tl_bv_second");
 
-s87 tl_bv_echo_random31(s87 v) {
+s86 tl_bv_echo_random25(s86 v) {
   return v;
 }
 
-s87 tl_bv_after6_random31(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s87 v, int32_t g) {
+s86 tl_bv_after6_random25(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s86 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
   return v;
 }
 
-s87 tl_bv_mixed_random31(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s87 v, double d8, s87 w, int32_t b) {
+s86 tl_bv_mixed_random25(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s86 v, double d8, s86 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s86));
+  return v;
+}
+
+s86 tl_bv_call_random25(s86 (*f)(s86), s86 v) {
+  return f(v);
+}
+
+s86 tl_bv_call_after6_random25(s86 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s86, int32_t), s86 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s86 tl_bv_call_mixed_random25(s86 (*f)(double, double, double, double, double, double, double, double, int32_t, s86, double, s86, int32_t), s86 v, s86 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random26 */
+_Static_assert(sizeof(s87) <= sizeof tl_bv_second, "a random26 fits in tl_bv_second");
+
+s87 tl_bv_echo_random26(s87 v) {
+  return v;
+}
+
+s87 tl_bv_after6_random26(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s87 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s87 tl_bv_mixed_random26(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s87 v, double d8, s87 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s87));
   return v;
 }
 
-s87 tl_bv_call_random31(s87 (*f)(s87), s87 v) {
+s87 tl_bv_call_random26(s87 (*f)(s87), s87 v) {
   return f(v);
 }
 
-s87 tl_bv_call_after6_random31(s87 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s87, int32_t), s87 v) {
+s87 tl_bv_call_after6_random26(s87 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s87, int32_t), s87 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s87 tl_bv_call_mixed_random31(s87 (*f)(double, double, double, double, double, double, double, double, int32_t, s87, double, s87, int32_t), s87 v, s87 w) {
+s87 tl_bv_call_mixed_random26(s87 (*f)(double, double, double, double, double, double, double, double, int32_t, s87, double, s87, int32_t), s87 v, s87 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random27 */
+_Static_assert(sizeof(s90) <= sizeof tl_bv_second, "a random27 fits in tl_bv_second");
+
+s90 tl_bv_echo_random27(s90 v) {
+  return v;
+}
+
+s90 tl_bv_after6_random27(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s90 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s90 tl_bv_mixed_random27(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s90 v, double d8, s90 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s90));
+  return v;
+}
+
+s90 tl_bv_call_random27(s90 (*f)(s90), s90 v) {
+  return f(v);
+}
+
+s90 tl_bv_call_after6_random27(s90 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s90, int32_t), s90 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s90 tl_bv_call_mixed_random27(s90 (*f)(double, double, double, double, double, double, double, double, int32_t, s90, double, s90, int32_t), s90 v, s90 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random28 */
+_Static_assert(sizeof(s91) <= sizeof tl_bv_second, "a random28 fits in tl_bv_second");
+
+s91 tl_bv_echo_random28(s91 v) {
+  return v;
+}
+
+s91 tl_bv_after6_random28(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s91 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s91 tl_bv_mixed_random28(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s91 v, double d8, s91 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s91));
+  return v;
+}
+
+s91 tl_bv_call_random28(s91 (*f)(s91), s91 v) {
+  return f(v);
+}
+
+s91 tl_bv_call_after6_random28(s91 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s91, int32_t), s91 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s91 tl_bv_call_mixed_random28(s91 (*f)(double, double, double, double, double, double, double, double, int32_t, s91, double, s91, int32_t), s91 v, s91 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random29 */
+_Static_assert(sizeof(s92) <= sizeof tl_bv_second, "a random29 fits in tl_bv_second");
+
+s92 tl_bv_echo_random29(s92 v) {
+  return v;
+}
+
+s92 tl_bv_after6_random29(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s92 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s92 tl_bv_mixed_random29(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s92 v, double d8, s92 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s92));
+  return v;
+}
+
+s92 tl_bv_call_random29(s92 (*f)(s92), s92 v) {
+  return f(v);
+}
+
+s92 tl_bv_call_after6_random29(s92 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s92, int32_t), s92 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s92 tl_bv_call_mixed_random29(s92 (*f)(double, double, double, double, double, double, double, double, int32_t, s92, double, s92, int32_t), s92 v, s92 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random30 */
+_Static_assert(sizeof(s95) <= sizeof tl_bv_second, "a random30 fits in tl_bv_second");
+
+s95 tl_bv_echo_random30(s95 v) {
+  return v;
+}
+
+s95 tl_bv_after6_random30(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s95 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s95 tl_bv_mixed_random30(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s95 v, double d8, s95 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s95));
+  return v;
+}
+
+s95 tl_bv_call_random30(s95 (*f)(s95), s95 v) {
+  return f(v);
+}
+
+s95 tl_bv_call_after6_random30(s95 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s95, int32_t), s95 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s95 tl_bv_call_mixed_random30(s95 (*f)(double, double, double, double, double, double, double, double, int32_t, s95, double, s95, int32_t), s95 v, s95 w) {
+  return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
+}
+
+/* random31 */
+_Static_assert(sizeof(s98) <= sizeof tl_bv_second, "a random31 fits in tl_bv_second");
+
+s98 tl_bv_echo_random31(s98 v) {
+  return v;
+}
+
+s98 tl_bv_after6_random31(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s98 v, int32_t g) {
+  tl_bv_record_ints(a, b, c, d, e, f, g);
+  return v;
+}
+
+s98 tl_bv_mixed_random31(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s98 v, double d8, s98 w, int32_t b) {
+  tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
+  memcpy(tl_bv_second, &w, sizeof(s98));
+  return v;
+}
+
+s98 tl_bv_call_random31(s98 (*f)(s98), s98 v) {
+  return f(v);
+}
+
+s98 tl_bv_call_after6_random31(s98 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s98, int32_t), s98 v) {
+  return f(-1, 2, -3, 4, -5, 6, v, -7);
+}
+
+s98 tl_bv_call_mixed_random31(s98 (*f)(double, double, double, double, double, double, double, double, int32_t, s98, double, s98, int32_t), s98 v, s98 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
@@ -1785,6 +2055,69 @@ void (*const tl_bv_functions[])(void) = {
   (void (*)(void)) tl_bv_call_packed_outer,
   (void (*)(void)) tl_bv_call_after6_packed_outer,
   (void (*)(void)) tl_bv_call_mixed_packed_outer,
+  /* union_i32_f32 */
+  (void (*)(void)) tl_bv_echo_union_i32_f32,
+  (void (*)(void)) tl_bv_after6_union_i32_f32,
+  (void (*)(void)) tl_bv_mixed_union_i32_f32,
+  (void (*)(void)) tl_bv_call_union_i32_f32,
+  (void (*)(void)) tl_bv_call_after6_union_i32_f32,
+  (void (*)(void)) tl_bv_call_mixed_union_i32_f32,
+  /* union_f64_i64 */
+  (void (*)(void)) tl_bv_echo_union_f64_i64,
+  (void (*)(void)) tl_bv_after6_union_f64_i64,
+  (void (*)(void)) tl_bv_mixed_union_f64_i64,
+  (void (*)(void)) tl_bv_call_union_f64_i64,
+  (void (*)(void)) tl_bv_call_after6_union_f64_i64,
+  (void (*)(void)) tl_bv_call_mixed_union_f64_i64,
+  /* union_floats */
+  (void (*)(void)) tl_bv_echo_union_floats,
+  (void (*)(void)) tl_bv_after6_union_floats,
+  (void (*)(void)) tl_bv_mixed_union_floats,
+  (void (*)(void)) tl_bv_call_union_floats,
+  (void (*)(void)) tl_bv_call_after6_union_floats,
+  (void (*)(void)) tl_bv_call_mixed_union_floats,
+  /* union_doubles */
+  (void (*)(void)) tl_bv_echo_union_doubles,
+  (void (*)(void)) tl_bv_after6_union_doubles,
+  (void (*)(void)) tl_bv_mixed_union_doubles,
+  (void (*)(void)) tl_bv_call_union_doubles,
+  (void (*)(void)) tl_bv_call_after6_union_doubles,
+  (void (*)(void)) tl_bv_call_mixed_union_doubles,
+  /* union_bytes12 */
+  (void (*)(void)) tl_bv_echo_union_bytes12,
+  (void (*)(void)) tl_bv_after6_union_bytes12,
+  (void (*)(void)) tl_bv_mixed_union_bytes12,
+  (void (*)(void)) tl_bv_call_union_bytes12,
+  (void (*)(void)) tl_bv_call_after6_union_bytes12,
+  (void (*)(void)) tl_bv_call_mixed_union_bytes12,
+  /* union_odd */
+  (void (*)(void)) tl_bv_echo_union_odd,
+  (void (*)(void)) tl_bv_after6_union_odd,
+  (void (*)(void)) tl_bv_mixed_union_odd,
+  (void (*)(void)) tl_bv_call_union_odd,
+  (void (*)(void)) tl_bv_call_after6_union_odd,
+  (void (*)(void)) tl_bv_call_mixed_union_odd,
+  /* union_big */
+  (void (*)(void)) tl_bv_echo_union_big,
+  (void (*)(void)) tl_bv_after6_union_big,
+  (void (*)(void)) tl_bv_mixed_union_big,
+  (void (*)(void)) tl_bv_call_union_big,
+  (void (*)(void)) tl_bv_call_after6_union_big,
+  (void (*)(void)) tl_bv_call_mixed_union_big,
+  /* union_packed */
+  (void (*)(void)) tl_bv_echo_union_packed,
+  (void (*)(void)) tl_bv_after6_union_packed,
+  (void (*)(void)) tl_bv_mixed_union_packed,
+  (void (*)(void)) tl_bv_call_union_packed,
+  (void (*)(void)) tl_bv_call_after6_union_packed,
+  (void (*)(void)) tl_bv_call_mixed_union_packed,
+  /* struct_with_union */
+  (void (*)(void)) tl_bv_echo_struct_with_union,
+  (void (*)(void)) tl_bv_after6_struct_with_union,
+  (void (*)(void)) tl_bv_mixed_struct_with_union,
+  (void (*)(void)) tl_bv_call_struct_with_union,
+  (void (*)(void)) tl_bv_call_after6_struct_with_union,
+  (void (*)(void)) tl_bv_call_mixed_struct_with_union,
   /* random0 */
   (void (*)(void)) tl_bv_echo_random0,
   (void (*)(void)) tl_bv_after6_random0,

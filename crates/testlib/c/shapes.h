@@ -141,84 +141,141 @@ typedef struct {
   double b;
 } s20;
 #pragma pack(pop)
+/* union_i32_f32 */
+typedef union {
+  int32_t i;
+  float f;
+} s21;
+/* union_f64_i64 */
+typedef union {
+  double d;
+  int64_t l;
+} s22;
+typedef struct {
+  float x;
+  float y;
+} s23;
+/* union_floats */
+typedef union {
+  float one;
+  float three[3];
+  s23 pair;
+} s24;
+/* union_doubles */
+typedef union {
+  double d;
+  s2 pair;
+} s25;
+/* union_bytes12 */
+typedef union {
+  double d;
+  uint8_t bytes[12];
+} s26;
+/* union_odd */
+typedef union {
+  s11 odd;
+  uint8_t bytes[3];
+} s27;
+/* union_big */
+typedef union {
+  double a[3];
+  uint8_t b;
+} s28;
+/* union_packed */
+#pragma pack(push, 2)
+typedef union {
+  uint8_t a;
+  double b;
+} s29;
+#pragma pack(pop)
+typedef union {
+  int32_t i;
+  float f;
+} s30;
+/* struct_with_union */
+typedef struct {
+  uint8_t tag;
+  s30 value;
+  uint16_t after;
+} s31;
 #pragma pack(push, 2)
 typedef struct {
   size_t f0;
   uint8_t f1;
   uint16_t f2;
-} s21;
+} s32;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
   uint8_t f0;
   _Bool f1;
   float f2;
-} s22;
+} s33;
 #pragma pack(pop)
 typedef struct {
   double f0;
-  s21 f1;
-  s22 f2;
+  s32 f1;
+  s33 f2;
   uint16_t f3;
   uint8_t f4;
-} s23;
+} s34;
 #pragma pack(push, 4)
 typedef struct {
   _Bool f0;
   intptr_t f1;
   int32_t f2;
-} s24;
+} s35;
 #pragma pack(pop)
 typedef struct {
   uint64_t f0;
   uint16_t f1;
-  s24 f2;
+  s35 f2;
   _Bool f3;
   size_t f4;
-} s25;
+} s36;
 #pragma pack(push, 2)
 typedef struct {
   uint8_t f0;
-} s26;
+} s37;
 #pragma pack(pop)
 /* random0 */
 #pragma pack(push, 2)
 typedef struct {
-  s23 f0;
-  s25 f1;
-  s26 f2;
+  s34 f0;
+  s36 f1;
+  s37 f2;
   uint64_t f3;
-} s27;
+} s38;
 #pragma pack(pop)
 typedef struct {
   int64_t f0;
   uint32_t f1;
   _Bool f2;
-} s28;
+} s39;
 /* random1 */
 typedef struct {
-  s28 f0;
-} s29;
+  s39 f0;
+} s40;
 /* random2 */
 #pragma pack(push, 2)
 typedef struct {
   void * f0;
   uint16_t f1;
   uint16_t f2;
-} s30;
+} s41;
 #pragma pack(pop)
 typedef struct {
   double f0;
-} s31;
+} s42;
 /* random3 */
 #pragma pack(push, 1)
 typedef struct {
-  s31 f0;
+  s42 f0;
   float f1;
   int32_t f2[1];
   double f3;
   uint8_t f4;
-} s32;
+} s43;
 #pragma pack(pop)
 /* random4 */
 #pragma pack(push, 1)
@@ -226,7 +283,7 @@ typedef struct {
   uint32_t f0;
   uint32_t f1;
   size_t f2;
-} s33;
+} s44;
 #pragma pack(pop)
 /* random5 */
 #pragma pack(push, 2)
@@ -234,54 +291,54 @@ typedef struct {
   _Bool f0[1];
   uint64_t f1;
   double f2;
-} s34;
+} s45;
 #pragma pack(pop)
 #pragma pack(push, 1)
 typedef struct {
   void * f0;
   double f1;
   double f2;
-} s35;
+} s46;
 #pragma pack(pop)
 /* random6 */
 typedef struct {
   int32_t f0;
-  s35 f1;
+  s46 f1;
   double f2;
   uint32_t f3;
   _Bool f4;
   double f5;
-} s36;
+} s47;
 #pragma pack(push, 1)
 typedef struct {
   uint32_t f0;
-} s37;
+} s48;
 #pragma pack(pop)
 /* random7 */
 typedef struct {
-  s37 f0;
-} s38;
+  s48 f0;
+} s49;
 /* random8 */
 typedef struct {
   double f0;
   double f1;
   uint64_t f2;
-} s39;
+} s50;
 /* random9 */
 #pragma pack(push, 4)
 typedef struct {
   _Bool f0;
-} s40;
+} s51;
 #pragma pack(pop)
 /* random10 */
 typedef struct {
   size_t f0;
-} s41;
+} s52;
 /* random11 */
 #pragma pack(push, 2)
 typedef struct {
   _Bool f0;
-} s42;
+} s53;
 #pragma pack(pop)
 /* random12 */
 #pragma pack(push, 2)
@@ -289,21 +346,21 @@ typedef struct {
   uint16_t f0;
   uint32_t f1;
   uint64_t f2;
-} s43;
+} s54;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
   uint8_t f0;
-} s44;
+} s55;
 #pragma pack(pop)
 #pragma pack(push, 2)
 typedef struct {
   uint32_t f0;
   double f1;
   size_t f2;
-  s44 f3;
+  s55 f3;
   size_t f4;
-} s45;
+} s56;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
@@ -312,29 +369,29 @@ typedef struct {
   size_t f2;
   uint16_t f3;
   _Bool f4;
-} s46;
+} s57;
 #pragma pack(pop)
 #pragma pack(push, 2)
 typedef struct {
   size_t f0;
-  s46 f1;
+  s57 f1;
   uint64_t f2;
-} s47;
+} s58;
 #pragma pack(pop)
 /* random13 */
 #pragma pack(push, 1)
 typedef struct {
-  s45 f0;
+  s56 f0;
   size_t f1;
   _Bool f2;
-  s47 f3;
+  s58 f3;
   uint32_t f4;
-} s48;
+} s59;
 #pragma pack(pop)
 /* random14 */
 typedef struct {
   double f0[3];
-} s49;
+} s60;
 #pragma pack(push, 1)
 typedef struct {
   size_t f0;
@@ -342,22 +399,22 @@ typedef struct {
   size_t f2;
   uint32_t f3;
   size_t f4;
-} s50;
+} s61;
 #pragma pack(pop)
 #pragma pack(push, 2)
 typedef struct {
   int16_t f0;
   _Bool f1;
   _Bool f2;
-  s50 f3;
+  s61 f3;
   uint64_t f4;
-} s51;
+} s62;
 #pragma pack(pop)
 /* random15 */
 #pragma pack(push, 1)
 typedef struct {
-  s51 f0;
-} s52;
+  s62 f0;
+} s63;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
@@ -366,31 +423,31 @@ typedef struct {
   uint16_t f2;
   _Bool f3;
   size_t f4;
-} s53;
+} s64;
 #pragma pack(pop)
 typedef struct {
-  s53 f0;
+  s64 f0;
   uint32_t f1;
   size_t f2;
   uint8_t f3;
   size_t f4;
-} s54;
+} s65;
 #pragma pack(push, 1)
 typedef struct {
   uint8_t f0;
   int32_t f1;
   uint32_t f2;
-} s55;
+} s66;
 #pragma pack(pop)
 typedef struct {
-  s55 f0;
-} s56;
+  s66 f0;
+} s67;
 #pragma pack(push, 2)
 typedef struct {
   uint8_t f0;
   _Bool f1;
   uint16_t f2;
-} s57;
+} s68;
 #pragma pack(pop)
 #pragma pack(push, 1)
 typedef struct {
@@ -399,47 +456,47 @@ typedef struct {
   uint8_t f2;
   _Bool f3;
   uint32_t f4;
-} s58;
+} s69;
 #pragma pack(pop)
 typedef struct {
-  s57 f0;
+  s68 f0;
   uint32_t f1;
-  s58 f2;
-} s59;
+  s69 f2;
+} s70;
 typedef struct {
   size_t f0;
   uint8_t f1;
   uint16_t f2;
-} s60;
+} s71;
 /* random16 */
 typedef struct {
-  s54 f0;
-  s56 f1;
-  s59 f2;
-  s60 f3;
+  s65 f0;
+  s67 f1;
+  s70 f2;
+  s71 f3;
   uint64_t f4;
-} s61;
+} s72;
 typedef struct {
   uint64_t f0;
-} s62;
+} s73;
 /* random17 */
 #pragma pack(push, 1)
 typedef struct {
   _Bool f0;
   uint16_t f1;
   uint16_t f2;
-  s62 f3;
+  s73 f3;
   _Bool f4;
-} s63;
+} s74;
 #pragma pack(pop)
 /* random18 */
 typedef struct {
   _Bool f0;
-} s64;
+} s75;
 #pragma pack(push, 1)
 typedef struct {
   uint16_t f0;
-} s65;
+} s76;
 #pragma pack(pop)
 /* random19 */
 #pragma pack(push, 1)
@@ -448,8 +505,8 @@ typedef struct {
   uint64_t f1;
   size_t f2;
   uint16_t f3;
-  s65 f4;
-} s66;
+  s76 f4;
+} s77;
 #pragma pack(pop)
 typedef struct {
   uint8_t f0;
@@ -457,63 +514,63 @@ typedef struct {
   uint32_t f2;
   size_t f3;
   uint8_t f4;
-} s67;
+} s78;
 /* random20 */
 typedef struct {
-  s67 f0;
+  s78 f0;
   double f1;
   _Bool f2;
-} s68;
+} s79;
 /* random21 */
 #pragma pack(push, 2)
 typedef struct {
   double f0;
-} s69;
+} s80;
 #pragma pack(pop)
 /* random22 */
 #pragma pack(push, 2)
 typedef struct {
   uint8_t f0;
-} s70;
+} s81;
 #pragma pack(pop)
 #pragma pack(push, 2)
 typedef struct {
   uint8_t f0;
-} s71;
+} s82;
 #pragma pack(pop)
 /* random23 */
 #pragma pack(push, 2)
 typedef struct {
-  s71 f0;
-} s72;
+  s82 f0;
+} s83;
 #pragma pack(pop)
 /* random24 */
 typedef struct {
   double f0;
-} s73;
+} s84;
 #pragma pack(push, 1)
 typedef struct {
   int32_t f0;
-} s74;
+} s85;
 #pragma pack(pop)
 /* random25 */
 typedef struct {
-  s74 f0;
+  s85 f0;
   size_t f1;
   double f2;
   _Bool f3;
   uint8_t f4;
-} s75;
+} s86;
 /* random26 */
 typedef struct {
   uint64_t f0;
   uint16_t f1;
   uint8_t f2;
-} s76;
+} s87;
 #pragma pack(push, 4)
 typedef struct {
   uint8_t f0;
-} s77;
+} s88;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
@@ -521,47 +578,47 @@ typedef struct {
   size_t f1;
   uint64_t f2;
   uint16_t f3;
-  s77 f4;
-} s78;
+  s88 f4;
+} s89;
 #pragma pack(pop)
 /* random27 */
 typedef struct {
-  s78 f0;
+  s89 f0;
   double f1;
   _Bool f2;
-} s79;
+} s90;
 /* random28 */
 typedef struct {
   uint8_t f0;
   uint64_t f1;
   double f2;
-} s80;
+} s91;
 /* random29 */
 #pragma pack(push, 2)
 typedef struct {
   double f0;
-} s81;
+} s92;
 #pragma pack(pop)
 typedef struct {
   uint64_t f0;
   uint32_t f1;
   size_t f2;
-} s82;
+} s93;
 #pragma pack(push, 1)
 typedef struct {
   _Bool f0[3];
   size_t f1;
   _Bool f2;
-  s82 f3;
+  s93 f3;
   uint8_t f4;
   double f5;
-} s83;
+} s94;
 #pragma pack(pop)
 /* random30 */
 #pragma pack(push, 2)
 typedef struct {
-  s83 f0;
-} s84;
+  s94 f0;
+} s95;
 #pragma pack(pop)
 #pragma pack(push, 4)
 typedef struct {
@@ -570,19 +627,19 @@ typedef struct {
   uint32_t f2;
   size_t f3;
   double f4;
-} s85;
+} s96;
 #pragma pack(pop)
 typedef struct {
-  s85 f0;
+  s96 f0;
   uint16_t f1;
-} s86;
+} s97;
 /* random31 */
 #pragma pack(push, 4)
 typedef struct {
   _Bool f0;
   _Bool f1;
-  s86 f2;
-} s87;
+  s97 f2;
+} s98;
 #pragma pack(pop)
 
 #endif

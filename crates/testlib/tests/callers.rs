@@ -58,7 +58,11 @@ fn ffi_call_passes_and_returns_exact_values() {
     assert_eq!(got.map(f64::from_bits), Some(expected));
 
     let past_the_last = (0..=u8::MAX).map_while(Code::from_u8).count() as u8;
-    assert_eq!(ffi_call(add, past_the_last, &[], &[]), None, "past the last type code");
+    assert_eq!(
+        ffi_call(add, past_the_last, &[], &[]),
+        None,
+        "past the last type code"
+    );
 }
 
 #[test]

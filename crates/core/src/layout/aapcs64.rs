@@ -115,12 +115,28 @@ pub fn layout(variant: Aapcs64, ret: &Param, args: &[Param], fixed: Option<usize
 }
 
 /// The member type and count of a homogeneous floating-point aggregate, or None.
+///
+/// AAPCS64 §5.9.5: every leaf is the same float type, and the aggregate is 1 to 4 of them with
+/// no gap. A union's members overlap (all at offset 0, a member's own leaves after it): it is an
+/// HFA when each member is one of that type, its count the union's size in elements. So: the
+/// leaves, one type, sit at the element offsets 0, e, 2e, … and every one of those is taken.
 fn hfa(s: &Struct) -> Option<(Type, u8)> {
     let leaves = s.leaves();
     let (_, first) = *leaves.first()?;
+    let element = first.size();
+    let count = s.size() / element;
+    let mut taken = [false; 4];
     let homogeneous = matches!(first, Type::F32 | Type::F64)
-        && leaves.len() <= 4
-        && leaves.iter().all(|&(_, t)| t == first)
-        && s.size() == leaves.len() * first.size();
-    homogeneous.then_some((first, leaves.len() as u8))
+        && (1..=4).contains(&count)
+        && s.size() == count * element
+        && leaves.iter().all(|&(offset, t)| {
+            let slot = offset / element;
+            let fits = t == first && offset % element == 0 && slot < count;
+            if fits {
+                taken[slot] = true;
+            }
+            fits
+        })
+        && taken[..count].iter().all(|&t| t);
+    homogeneous.then_some((first, count as u8))
 }

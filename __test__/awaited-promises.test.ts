@@ -186,19 +186,27 @@ test('a Promise collected without settling gives the waiting caller the fallback
 // GLib is part of the system this suite runs on.)
 const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64' ? test : undefined;
 onLinuxX64?.("GLib's pool threads wait for async callbacks; g_thread_pool_free(.., TRUE) through .async returns after the last one settled", async (tt) => {
-  const glib = Library.open('libglib-2.0.so.0');
-  // GThreadPool *, GFunc, gpointer and gboolean (int) spelled as C types.
-  const poolNew = glib.fn('void *g_thread_pool_new(void *func, void *user_data, int max_threads, int exclusive, void **error)');
-  const push = glib.fn('int g_thread_pool_push(void *pool, void *data, void **error)');
-  const poolFree = glib.fn('void g_thread_pool_free(void *pool, int immediate, int wait)');
+  using glib = Library.open('libglib-2.0.so.0');
+  // GLib's own declarations (gtypes.h, gthreadpool.h), read by lib.cdef.
+  const g = glib.cdef(`
+    typedef void *gpointer;
+    typedef int gint;
+    typedef gint gboolean;
+    typedef struct _GError GError;
+    typedef struct _GThreadPool GThreadPool;
+    typedef void (*GFunc)(gpointer data, gpointer user_data);
+    GThreadPool *g_thread_pool_new(GFunc func, gpointer user_data, gint max_threads, gboolean exclusive, GError **error);
+    gboolean g_thread_pool_push(GThreadPool *pool, gpointer data, GError **error);
+    void g_thread_pool_free(GThreadPool *pool, gboolean immediate, gboolean wait_);
+  `);
   const done: number[] = [];
-  using task = new BareFn(sig(t.void, [t.pointer, t.pointer]), async (data) => {
+  using task = new BareFn(g.GFunc, async (data) => {
     await sleep(5);
     done.push(Number(data));
   }, { threading: 'blocking' });
-  const pool = poolNew(task.address, 0n, 3, 0, 0n);
-  for (let i = 1; i <= 12; i++) tt.is(push(pool, BigInt(i), 0n), 1);
-  await poolFree.async(pool, 0, 1);
+  const pool = g.g_thread_pool_new(task, null, 3, 0, null);
+  for (let i = 1; i <= 12; i++) tt.is(g.g_thread_pool_push(pool, BigInt(i), null), 1);
+  await g.g_thread_pool_free.async(pool, 0, 1);
   // Had a thread not waited for its task's Promise, the pool would have ended before the sleeps.
   tt.deepEqual([...done].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 });

@@ -193,17 +193,18 @@ onLinuxX64?.("expat parses a document through lib.cdef, its handlers BareFns of 
   using expat = Library.open('libexpat.so.1');
   const x = expat.cdef(EXPAT_H);
   const seen: string[] = [];
-  // lib.cdef's members are typed loosely: the callbacks' parameters are annotated.
-  using start = new BareFn(x.XML_StartElementHandler, ((_user: bigint, name: string | null, atts: bigint) => {
+  // TypeScript reads the literal block too: the handlers' parameters are inferred from expat.h's
+  // typedefs (a const XML_Char * is a string: XML_Char is char).
+  using start = new BareFn(x.XML_StartElementHandler, (_user, name, atts) => {
     const first = memory.read(t.pointer, atts);
     seen.push(`<${name}${first === 0n ? '' : ` ${memory.readCString(first)}`}>`);
-  }) as never);
-  using end = new BareFn(x.XML_EndElementHandler, ((_user: bigint, name: string | null) => void seen.push(`</${name}>`)) as never);
+  });
+  using end = new BareFn(x.XML_EndElementHandler, (_user, name) => void seen.push(`</${name}>`));
   tt.is(String(x.XML_StartElementHandler), '(pointer, cstring, pointer) -> void', 'const XML_Char * is a C string: XML_Char is char');
   const parser = x.XML_ParserCreate('UTF-8');
   // A parameter of a handler typedef takes the BareFn itself (checked against the typedef).
   x.XML_SetElementHandler(parser, start, end);
-  tt.throws(() => x.XML_SetElementHandler(parser, end, start), { instanceOf: TypeError, message: /argument 1 is a function pointer called as \(pointer, cstring, pointer\) -> void; got a BareFn of \(pointer, cstring\) -> void$/ });
+  tt.throws(() => x.XML_SetElementHandler(parser, end as never, start as never), { instanceOf: TypeError, message: /argument 1 is a function pointer called as \(pointer, cstring, pointer\) -> void; got a BareFn of \(pointer, cstring\) -> void$/ });
   const doc = '<list kind="a"><item/><item>x</item></list>';
   tt.is(x.XML_Parse(parser, doc, Buffer.byteLength(doc), 1), x.XML_STATUS_OK);
   x.XML_ParserFree(parser);

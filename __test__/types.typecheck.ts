@@ -292,3 +292,52 @@ declare const valueAt: bigint;
 memory.write(Value, valueAt, { big: 1 });
 // @ts-expect-error not a field
 memory.write(Value, valueAt, { d: 1 });
+
+// A literal cdef block is read too: its typedefs type what follows them (a char typedef's const
+// pointer is a string), its function pointer typedefs are signatures, its numbers numbers, each
+// prototype of lib.cdef a function of its signature; what the reader does not follow is any, and
+// a name the block does not define is an error.
+declare const expat: Library;
+const xp = expat.cdef(`
+/* expat.h, abridged */
+#define XMLCALL
+#define XMLPARSEAPI_EXTERN extern
+typedef struct XML_ParserStruct *XML_Parser;
+typedef char XML_Char;
+typedef unsigned char XML_Bool;
+typedef void(XMLCALL *XML_EndElementHandler)(void *userData, const XML_Char *name); // a comment
+XMLPARSEAPI_EXTERN XML_Parser XMLCALL XML_ParserCreate(const XML_Char *encoding);
+void XMLCALL XML_SetEndElementHandler(XML_Parser parser, XML_EndElementHandler end);
+XML_Bool XML_StopParser(XML_Parser parser, XML_Bool resumable);
+#define XML_MAJOR_VERSION 2
+enum XML_Status { XML_STATUS_ERROR = 0, XML_STATUS_OK = 1 };
+typedef struct { int a; } Anon, *PAnon;
+enum XML_Status XMLCALL XML_Parse(XML_Parser parser, const char *s, int len, int isFinal);
+struct XML_ParserStruct *XML_Other(void);
+int (*fp_as_function)(int);
+`);
+const xpReadings: [
+  Same<typeof xp.XML_Parser, Type<'pointer'>>,
+  Same<typeof xp.XML_EndElementHandler, Signature<Type<'void'>, [Type<'pointer'>, Type<'cstring'>], false>>,
+  Same<typeof xp.XML_ParserCreate, FnPtr<Signature<Type<'pointer'>, [Type<'cstring'>], false>>>,
+  Same<typeof xp.XML_StopParser, FnPtr<Signature<Type<'u8'>, [Type<'pointer'>, Type<'u8'>], false>>>,
+  Same<typeof xp.XML_MAJOR_VERSION, number>,
+  Same<typeof xp.XML_STATUS_OK, any>,
+  Same<(typeof xp)['enum XML_Status'], any>,
+  Same<typeof xp.PAnon, any>,
+  // A prototype after an enum or a struct keyword is a function; so is a function pointer
+  // declarator (the parser reads it as one), by its name.
+  Same<typeof xp.XML_Parse, any>,
+  Same<typeof xp.XML_Other, FnPtr<Signature<Type<'pointer'>, [], false>>>,
+  Same<typeof xp.fp_as_function, FnPtr<Signature<Type<'i32'>, [Type<'i32'>], false>>>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+void xpReadings;
+const xpParser: bigint = xp.XML_ParserCreate('UTF-8');
+using xpEnd = new BareFn(xp.XML_EndElementHandler, (_user, name) => void (name satisfies string | null));
+xp.XML_SetEndElementHandler(xpParser, xpEnd);
+// @ts-expect-error not defined in the block
+void xp.XML_Nothing;
+// A block held in a string variable is the loose record.
+declare const someHeader: string;
+const loose = expat.cdef(someHeader);
+loose.anything(1, 2);

@@ -2,7 +2,7 @@ import type { C_TYPEDEFS, TEXT_CHARS, TypedefTargets, WIN32_TYPEDEFS } from './c
 import type { C_SCALARS, CSpelling, CTypes } from './c-decl.js';
 import type { FunctionPointer, Param, Signature } from './signature.js';
 import type { StructType } from './struct.js';
-import type { Type } from './types.js';
+import type { TextName, Type } from './types.js';
 
 // What TypeScript reads of a C declaration (`CReading`): the reading of c-decl.ts's parser at the
 // type level, for the declarations it can follow, written with the scalar names and typedefs,
@@ -13,13 +13,13 @@ import type { Type } from './types.js';
 // type it gives is the one the parser gives (types.typecheck.ts compares them over a table).
 
 type Space = ' ' | '\n' | '\t';
-type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R> : S extends `${infer R}${Space | ';'}` ? Trim<R> : S;
+export type Trim<S extends string> = S extends `${Space}${infer R}` ? Trim<R> : S extends `${infer R}${Space | ';'}` ? Trim<R> : S;
 /** Tabs and newlines as spaces (one character at a time: a union of them in the pattern made
  * TypeScript run out of memory). */
-type Spaces<S extends string> = Replace<Replace<S, '\t'>, '\n'>;
+export type Spaces<S extends string> = Replace<Replace<S, '\t'>, '\n'>;
 type Replace<S extends string, C extends string> = S extends `${infer A}${C}${infer B}` ? Replace<`${A} ${B}`, C> : S;
 /** The words of a type, single-spaced, without qualifiers. */
-type Words<S extends string, Out extends string = ''> =
+export type Words<S extends string, Out extends string = ''> =
   Trim<S> extends `${infer W} ${infer Rest}`
     ? Words<Rest, W extends 'const' | 'volatile' | 'restrict' | 'extern' | '' ? Out : Out extends '' ? W : `${Out} ${W}`>
     : Trim<S> extends 'const' | 'volatile' | 'restrict' | 'extern' | ''
@@ -65,7 +65,7 @@ type HasConst<S extends string> = ` ${Spaces<S>} ` extends `${string} const ${st
 
 /** One parameter or return type: a function pointer parameter (`int (*cmp)(const void *, const
  * void *)`) and an array parameter (`int fds[2]`) are pointers, as the parser reads them. */
-type CParam<S extends string, T extends CTypes> = S extends `${infer Ret}(${infer Inner})(${infer Params})`
+export type CParam<S extends string, T extends CTypes> = S extends `${infer Ret}(${infer Inner})(${infer Params})`
   ? Trim<Spaces<Inner>> extends `${'' | '__cdecl ' | '__stdcall ' | '__fastcall ' | '__thiscall '}*${infer Name}`
     ? Trim<Name> extends `${string}${' ' | '*' | '('}${string}`
       ? unknown
@@ -84,18 +84,33 @@ type CallbackOf<R> = R extends [infer Ret extends Param, infer A extends readonl
 
 /** A parameter or return type without parentheses or brackets. */
 type CValue<S extends string, T extends CTypes> = S extends `${infer Base}*${infer Rest}`
-    ? [TextOf<Words<Spaces<Base>>>] extends [never]
+    ? [TextOf<Words<Spaces<Base>>, T>] extends [never]
       ? Type<'pointer'>
       : Rest extends `${string}*${string}`
         ? Type<'pointer'>
         : HasConst<Base> extends true
-          ? Type<TextOf<Words<Spaces<Base>>>>
+          ? Type<TextOf<Words<Spaces<Base>>, T>>
           : Type<'pointer'>
     : Named<Words<Spaces<S>>, T>;
 
 /** The string type a `const` pointer to the character type W is (`char`, `TEXT_CHARS`), else
  * never. */
-type TextOf<W extends string> = W extends 'char' ? 'cstring' : W extends keyof typeof TEXT_CHARS ? (typeof TEXT_CHARS)[W] : never;
+export type TextOf<W extends string, T extends CTypes> = W extends 'char'
+  ? 'cstring'
+  : W extends keyof typeof TEXT_CHARS
+    ? (typeof TEXT_CHARS)[W]
+    : W extends keyof T
+      ? T[W] extends TextChar<infer N>
+        ? N
+        : never
+      : never;
+
+declare const textChar: unique symbol;
+/** A typedef of a character type, as the block reader (cdef-reading.ts) records it in the types:
+ * a `const` pointer to it is a string of N, as the parser's char aliases are. Types only. */
+export interface TextChar<N extends TextName> {
+  readonly [textChar]: N;
+}
 
 /** A parameter list: its types, and whether it ends with `...`; `unknown` if a parameter is. */
 type CParams<S extends string, T extends CTypes> = Trim<Spaces<S>> extends '' | 'void' ? [[], false] : ParamList<Regroup<Pieces<S>>, T>;
@@ -143,7 +158,7 @@ type ReturnStars<S extends string> = S extends `${string}*${infer Rest}` ? `*${R
 
 /** Whether S is one string, not a pattern (`string`, `a${string}`): only those are read (reading
  * a pattern recursed without end). */
-type IsLiteral<S extends string> = Record<never, never> extends Record<S, 1> ? false : true;
+export type IsLiteral<S extends string> = Record<never, never> extends Record<S, 1> ? false : true;
 
 /** What `sig.c(S, types)` reads, where TypeScript can: [ret, args, variadic]; else unknown. */
 export type CReading<S extends string, T extends CTypes> =

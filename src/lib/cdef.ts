@@ -4,6 +4,7 @@
 // functions. The declarations themselves are read by c-decl.ts's parser; this file adds what only
 // a header has. Errors point at the line and column in the block.
 import { type Base, copyCharAliases, type CTypes, INCOMPLETE, markCharAlias, Parser, type Token, tokenize } from './c-decl.js';
+import type { BlockReading, Flat } from './cdef-reading.js';
 import { type Signature, signatureOf } from './signature.js';
 import { array, type FieldType, isComposite, struct, type StructType, union } from './struct.js';
 import { describe, isText, isType, t, type Type } from './types.js';
@@ -334,15 +335,23 @@ export function readBlock(header: unknown, types: unknown, what: string): CBlock
  * function pointer typedef), each tag (`'struct Tag'`, `'enum Tag'`) and each constant by name. */
 export type CDefinitions = Readonly<Record<string, Type | StructType | FieldType | Signature | number | bigint>>;
 
+/** What `cdef(header, types)` gives as TypeScript reads a literal block (cdef-reading.ts): each
+ * name it defines, typed where the reader follows it; the loose `CDefinitions` otherwise. */
+export type CdefOf<H extends string, T extends CTypes> = BlockReading<H, T> extends { definitions: infer D } ? Flat<D> : CDefinitions;
+
+/** What `lib.cdef(header, types)` gives: `cdef`'s record and a function per prototype, typed where
+ * the reader follows them; a record of `any` otherwise. */
+export type LibraryCdefOf<H extends string, T extends CTypes> = BlockReading<H, T> extends { definitions: infer D; functions: infer F } ? Flat<D & F> : Readonly<Record<string, any>>;
+
 /**
  * The types and constants of a block of C declarations, as a header writes them (`readBlock`):
  * usable as the `types` of `sig.c` and `lib.fn` declarations (and of another block), its function
  * pointer typedefs signatures for `new BareFn`. Prototypes in it are read (and checked) but give
  * nothing here: `lib.cdef` makes them functions of a library.
  */
-export function cdef(header: string, types?: CTypes): CDefinitions {
+export function cdef<const H extends string, const T extends CTypes = Record<never, never>>(header: H, types?: T): CdefOf<H, T> {
   const block = readBlock(header, types, 'cdef');
   const record = Object.freeze({ ...block.types, ...block.constants });
   copyCharAliases(block.types, record);
-  return record;
+  return record as CdefOf<H, T>;
 }

@@ -4,7 +4,7 @@
 // Library: a shared library opened with dlopen/LoadLibrary (crates/napi library.rs), its symbols,
 // and its functions as FnPtrs.
 import { type CTypes, parseDeclaration } from './c-decl.js';
-import { readBlock } from './cdef.js';
+import { type LibraryCdefOf, readBlock } from './cdef.js';
 import { checkNoNul, type FnPtr, makeCaller } from './fn-ptr.js';
 import { binding, type Binding } from './native.js';
 import { NO_CLONE } from './no-clone.js';
@@ -85,10 +85,10 @@ export class Library implements Disposable {
    * object with one function per prototype, by its name, beside the block's types and constants.
    * (TypeScript does not read the block: its members are typed loosely.)
    */
-  cdef(header: string, types?: CTypes): Readonly<Record<string, any>> {
+  cdef<const H extends string, const T extends CTypes = Record<never, never>>(header: H, types?: T): LibraryCdefOf<H, T> {
     const block = readBlock(header, types, `Library.cdef`);
     const functions = Object.fromEntries(Object.entries(block.functions).map(([name, signature]) => [name, this.fn(name, signature)]));
-    return Object.freeze({ ...block.types, ...block.constants, ...functions });
+    return Object.freeze({ ...block.types, ...block.constants, ...functions }) as LibraryCdefOf<H, T>;
   }
 
   /** An exported function, callable with `signature`, or declared in C with its name

@@ -1,10 +1,13 @@
 // Bad input at the API: every mistake is a TypeError or RangeError whose message names the
 // offending argument and value, and nothing crashes.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import test from 'ava';
 
 import { BareFn, FnPtr, Library, MAX_ARGS, memory, sig, t, type Abi, type Signature } from '../src/index.js';
 
-import { libcPath, targetAbis, targetName } from './helpers/platform.js';
+import { libcPath, platformName, targetAbis, targetName } from './helpers/platform.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 
@@ -303,8 +306,22 @@ test('memory reads and writes every scalar type exactly', (tt) => {
   tt.is(memory.addressOf(view), at + 8n);
 });
 
+// The loader asks the running process which libc it has (process.report), not the system's
+// files: a process that reports no glibc (a musl Node) wants the musl addon, whatever
+// /usr/bin/ldd says on this glibc machine.
+const onLinux = process.platform === 'linux' ? test : undefined;
+onLinux?.("the loader picks the addon of the running process's libc, not the system's", (tt) => {
+  const load = (report: string) =>
+    spawnSync(process.execPath, ['-e', `${report}; require(${JSON.stringify(path.join(__dirname, '..', 'build', 'index.js'))}); console.log('loaded')`], { encoding: 'utf8' });
+  const glibc = load('');
+  tt.is(glibc.stdout, 'loaded\n', glibc.stderr);
+  const musl = load("const real = process.report.getReport.bind(process.report); process.report.getReport = () => { const r = real(); delete r.header.glibcVersionRuntime; return r; }");
+  tt.not(musl.status, 0);
+  tt.regex(musl.stderr, new RegExp(`bare-fn: cannot load its native addon for linux-${process.arch}-musl \\(Node ${process.version.replace(/\./g, '\\.')}\\)\\. Install its prebuilt package: npm install bare-fn-linux-${process.arch}-musl`));
+});
+
 test('the shipped addon exports no benchmark code (the Node-API floor is an addon of its own)', (tt) => {
-  const exported = Object.keys(require('../binding.js') as object);
+  const exported = Object.keys(require(path.join(__dirname, '..', `bare-fn.${platformName}.node`)) as object);
   tt.true(exported.includes('createCaller'), 'the binding itself');
   tt.deepEqual(exported.filter((name) => /bench/i.test(name)), []);
 });

@@ -60,7 +60,7 @@ test('the main package ships the JS, the types and the loader, and no native bin
   const modules = readdirSync(path.join(root, 'src', 'lib')).filter((f) => f.endsWith('.ts'));
   tt.true(modules.length >= 7);
   const lib = modules.flatMap((m) => [`package/build/lib/${m.replace(/\.ts$/, '.d.ts')}`, `package/build/lib/${m.replace(/\.ts$/, '.js')}`]);
-  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/binding.js', 'package/build/index.d.ts', 'package/build/index.js', ...lib, 'package/package.json'].sort());
+  tt.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/binding.d.ts', 'package/build/index.d.ts', 'package/build/index.js', ...lib, 'package/package.json'].sort());
   tt.deepEqual(tarList(tarballs.platform), [
     'package/README.md',
     `package/bare-fn.${platformName}.node`,

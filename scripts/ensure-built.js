@@ -11,7 +11,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const steps = [
-  ['binding.js', 'build:native'],
+  ['binding.d.ts', 'build:native'],
   ['build/index.js', 'build:ts'],
   ...(process.argv[2] === 'bench'
     ? [

@@ -1,4 +1,4 @@
-// Where the suite runs: the platform package name binding.js loads, and the files the tests
+// Where the suite runs: the platform package name the loader (src/lib/native.ts) loads, and the files the tests
 // open on it. The cross-platform runs (scripts/cross) build testlib for another target and say
 // where with BARE_FN_TESTLIB.
 import path from 'node:path';

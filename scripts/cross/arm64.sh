@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Linux arm64 (aarch64-unknown-linux-gnu) under qemu-user: the Rust suites of core and testlib,
 # then the whole JS suite run by npm's Node for arm64, with the addon and testlib built for
-# aarch64. Leaves bare-fn.linux-arm64-gnu.node beside the host's addon, where binding.js finds it.
+# aarch64. Leaves bare-fn.linux-arm64-gnu.node beside the host's addon, where the loader finds it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/cross/env.sh

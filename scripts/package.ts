@@ -32,8 +32,10 @@ function pack(dir: string, out: string, env: NodeJS.ProcessEnv): string {
  */
 export function packageCheckout(out: string, env: NodeJS.ProcessEnv = process.env): { main: string; platform: string } {
   const platform = platformTriple();
-  const addon = path.join(root, `bare-fn.${platform}.node`);
-  if (!existsSync(addon) || !existsSync(path.join(root, 'build', 'index.js'))) throw new Error('build first: npm run build:native && npm run build:ts');
+  if (!existsSync(path.join(root, `bare-fn.${platform}.node`)) || !existsSync(path.join(root, 'build', 'index.js'))) {
+    throw new Error('build first: npm run build:native && npm run build:ts');
+  }
+  const addon = shippedAddon(platform);
   const stage = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-stage-'));
   try {
     const main = path.join(stage, 'main');
@@ -54,12 +56,29 @@ export function packageCheckout(out: string, env: NodeJS.ProcessEnv = process.en
 
     const native = path.join(stage, platform);
     cpSync(path.join(root, 'npm', platform), native, { recursive: true });
-    copyFileSync(addon, path.join(native, path.basename(addon)));
+    copyFileSync(addon, path.join(native, `bare-fn.${platform}.node`));
     mkdirSync(out, { recursive: true });
     return { main: pack(main, out, env), platform: pack(native, out, env) };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** Rust's names of the Linux glibc targets. */
+const GNU_TARGETS: Readonly<Record<string, string>> = { 'linux-x64-gnu': 'x86_64-unknown-linux-gnu', 'linux-arm64-gnu': 'aarch64-unknown-linux-gnu' };
+
+/**
+ * The addon the platform package ships: for Linux with glibc, the one scripts/zigbuild.sh builds
+ * against glibc 2.17 (as CI builds the published packages), so that a package made here loads on
+ * the glibc README promises, not only on this machine's; elsewhere the addon just built.
+ */
+function shippedAddon(platform: string): string {
+  const target = GNU_TARGETS[platform];
+  if (target === undefined) return path.join(root, `bare-fn.${platform}.node`);
+  const out = path.join(root, 'target', 'zigbuild', `bare-fn.${platform}.node`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  execFileSync('bash', [path.join(root, 'scripts', 'zigbuild.sh'), target, out], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return out;
 }
 
 if (require.main === module) {

@@ -13,6 +13,7 @@ import test from 'ava';
 import { BareFn, type ErrorInfo, Library, memory, sig, t } from '../src/index.js';
 
 import { callOnThread, expectedOnThread, expectedTextOnThread, join, lib, pointOnThread, runThreads, testlibPath } from './helpers/testlib.js';
+import { glibc } from './helpers/platform.js';
 
 const Point = t.struct({ x: t.f64, y: t.f64 });
 
@@ -184,7 +185,7 @@ test('a Promise collected without settling gives the waiting caller the fallback
 // BareFn whose callback is async, and g_thread_pool_free(pool, FALSE, TRUE), which waits for
 // every task, runs through .async so that this thread is free to run them. (Linux x64, where
 // GLib is part of the system this suite runs on.)
-const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64' ? test : undefined;
+const onLinuxX64 = glibc && process.arch === 'x64' ? test : undefined;
 onLinuxX64?.("GLib's pool threads wait for async callbacks; g_thread_pool_free(.., TRUE) through .async returns after the last one settled", async (tt) => {
   using glib = Library.open('libglib-2.0.so.0');
   // GLib's own declarations (gtypes.h, gthreadpool.h), read by lib.cdef.

@@ -19,7 +19,11 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'bare-fn-pack-'));
 const nodeDir = path.dirname(process.execPath);
 // No cargo, rustc or compiler directories: only node and the system binaries npm needs.
 const system = process.platform === 'win32' ? [path.join(process.env.SystemRoot ?? 'C:\\Windows', 'System32')] : ['/usr/bin', '/bin'];
-const env = { ...process.env, PATH: [nodeDir, ...system].join(path.delimiter), npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
+// npm tells musl from glibc by the system's /usr/bin/ldd, not the running Node, and refuses the
+// musl package to a musl Node on a glibc system (scripts/cross/musl.sh); its libc setting does
+// not reach that check: force it there.
+const libc = platformName.endsWith('-musl') ? { npm_config_force: 'true' } : {};
+const env = { ...process.env, ...libc, PATH: [nodeDir, ...system].join(path.delimiter), npm_config_cache: path.join(work, 'npm-cache'), npm_config_offline: 'true' };
 const run = (cwd: string, file: string, args: string[]) => execFileSync(file, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function project(name: string, tarballs: string[]): string {

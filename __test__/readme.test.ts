@@ -9,6 +9,8 @@ import path from 'node:path';
 
 import test from 'ava';
 
+import { glibc } from './helpers/platform.js';
+
 const root = path.resolve(__dirname, '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
@@ -43,7 +45,7 @@ test("the README gives a tsconfig.json that compiles `using` for Node 20, and ea
   tt.like(JSON.parse(tsconfig!), { compilerOptions: { target: 'ES2022', lib: ['ES2022', 'ESNext.Disposable'] } });
 });
 
-const onLinuxX64 = process.platform === 'linux' && process.arch === 'x64' ? test : undefined;
+const onLinuxX64 = glibc && process.arch === 'x64' ? test : undefined;
 onLinuxX64?.("every TypeScript sample of the README compiles with the README's tsconfig.json and runs", (tt) => {
   const samples = blocks('ts');
   const [tsconfig] = blocks('json').filter((block) => block.includes('compilerOptions'));

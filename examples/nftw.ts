@@ -5,7 +5,9 @@ import { BareFn, Library, memory, sig, t } from '../src/index.js';
 import { FTW, Stat } from './stat.js';
 
 const FTW_PHYS = 1; // do not follow symbolic links
-const FTW_F = 0; // a file
+// A file: 0 in glibc's ftw.h, 1 in musl's (whose struct stat is glibc's, field names aside).
+const glibc = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime !== undefined;
+const FTW_F = glibc ? 0 : 1;
 
 const libc = Library.open('libc.so.6');
 const Visit = sig(t.i32, [t.cstring, t.pointer, t.i32, t.pointer]);

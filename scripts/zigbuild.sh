@@ -2,18 +2,13 @@
 # The Linux glibc addon as the packages ship it (npm run package, CI's build jobs): built with
 # cargo-zigbuild against glibc 2.17, so that it loads on every glibc from 2.17 on. A plain build
 # links against the build machine's glibc and needs it or newer (GLIBC_2.34 on Debian 12).
-# Installs cargo-zigbuild and zig from PyPI into .cache/zigbuild (a venv, pinned versions) the
-# first time. Usage: scripts/zigbuild.sh <rust target, e.g. x86_64-unknown-linux-gnu> <output .node>
+# Installs cargo-zigbuild and zig from PyPI the first time (scripts/zig-tools.sh).
+# Usage: scripts/zigbuild.sh <rust target, e.g. x86_64-unknown-linux-gnu> <output .node>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=$1
 out=$2
-tools=.cache/zigbuild
-if [ ! -x "$tools/bin/cargo-zigbuild" ]; then
-  python3 -m venv "$tools"
-  "$tools/bin/pip" install --quiet --disable-pip-version-check cargo-zigbuild==0.24.1 ziglang==0.17.1
-fi
-# The venv's python first on PATH: cargo-zigbuild runs zig as `python3 -m ziglang`.
-PATH="$PWD/$tools/bin:$PATH" CARGO_TARGET_DIR="$PWD/target/zigbuild" \
+source scripts/zig-tools.sh
+PATH="$ZIG_TOOLS:$PATH" CARGO_TARGET_DIR="$PWD/target/zigbuild" \
   cargo zigbuild --locked --release -p bare-fn-napi --target "$target.2.17"
 cp "target/zigbuild/$target/release/libbare_fn_napi.so" "$out"

@@ -1,12 +1,12 @@
 // Child process of teardown.test.ts: BareFns registered as C exit handlers (glibc's
-// __cxa_atexit, which atexit calls, and on_exit; atexit elsewhere) run after JS is gone, on every exit path: argv[2] is 'end'
+// __cxa_atexit, which atexit calls, and on_exit; atexit elsewhere, musl included) run after JS is gone, on every exit path: argv[2] is 'end'
 // (the script ends), 'exit' (process.exit(3)) or 'throw' (an uncaught exception). They must
 // answer with their fallback without touching V8 or destroyed thread-locals.
 import { BareFn, Library, sig, t } from '../../src/index.js';
-import { libcPath } from './platform.js';
+import { glibc, libcPath } from './platform.js';
 
 const libc = Library.open(libcPath);
-if (process.platform === 'linux') {
+if (glibc) {
   // glibc's atexit is a static wrapper (libc_nonshared.a) around __cxa_atexit.
   const cxaAtexit = libc.fn('__cxa_atexit', sig(t.i32, [t.pointer, t.pointer, t.pointer]));
   const handler = new BareFn(sig(t.void, [t.pointer]), () => console.log('ran in JS'));

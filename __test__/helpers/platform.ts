@@ -18,9 +18,14 @@ const TESTLIB_FILE: Partial<Record<NodeJS.Platform, string>> = { win32: 'bare_fn
 /** crates/testlib as built for this platform. */
 export const testlibPath = process.env.BARE_FN_TESTLIB ?? path.join(root, 'target', 'release', TESTLIB_FILE[process.platform] ?? 'libbare_fn_testlib.so');
 
+/** Linux with glibc (not musl): the system's own libraries (zlib, expat, GLib, SQLite) are built
+ * for glibc, and only a glibc process loads them. */
+export const glibc = platformName.endsWith('-gnu');
+
 const LIBC: Partial<Record<NodeJS.Platform, string>> = { win32: 'msvcrt.dll', darwin: '/usr/lib/libSystem.B.dylib' };
 
-/** The C library, as Library.open takes it here (glibc's soname on Linux). */
+/** The C library, as Library.open takes it here (glibc's soname on Linux, which musl's loader
+ * also answers with musl's libc). */
 export const libcPath = LIBC[process.platform] ?? 'libc.so.6';
 
 /** Rust's ABI strings per target (rustc's abi_map), as the tests expect them: the target's name

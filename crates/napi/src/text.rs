@@ -76,19 +76,7 @@ impl OwnedText {
             units.push(0);
             return Ok(Some(OwnedText::Utf16(units.into_boxed_slice())));
         }
-        let mut scalars = Vec::with_capacity(units.len() + 1);
-        let mut index = 0;
-        for c in char::decode_utf16(units.iter().copied()) {
-            let c = c.map_err(|e| {
-                Failure::type_error(format!(
-                    "a cstring32 is UTF-32, which cannot encode the lone surrogate U+{:04X} at \
-                     index {index}",
-                    e.unpaired_surrogate()
-                ))
-            })?;
-            index += c.len_utf16();
-            scalars.push(u32::from(c));
-        }
+        let mut scalars = scalar_values(&units, "a cstring32 is UTF-32")?;
         scalars.push(0);
         Ok(Some(OwnedText::Utf32(scalars.into_boxed_slice())))
     }
@@ -277,27 +265,24 @@ fn find_cstring_error(
 
 /// An error naming the first lone surrogate of a JS string, if it has one (read as UTF-16).
 fn lone_surrogate(env: sys::napi_env, value: sys::napi_value) -> Result<(), Failure> {
-    let mut length = 0usize;
-    // SAFETY: value is a string; a NULL buffer asks for its length in UTF-16 units.
-    unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length) };
-    let mut units = vec![0u16; length + 1];
-    let mut copied = 0usize;
-    // SAFETY: the buffer holds length + 1 units, as passed.
-    unsafe {
-        sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), units.len(), &mut copied)
-    };
+    let units = utf16_of(env, value).unwrap_or_default();
+    scalar_values(&units, "a cstring is UTF-8").map(drop)
+}
+
+/// The Unicode scalar values of UTF-16 `units`, or the error naming the first lone surrogate,
+/// which `what` cannot encode ("a cstring is UTF-8").
+fn scalar_values(units: &[u16], what: &str) -> Result<Vec<u32>, Failure> {
+    let mut scalars = Vec::with_capacity(units.len() + 1);
     let mut index = 0;
-    for c in char::decode_utf16(units[..copied].iter().copied()) {
-        match c {
-            Ok(c) => index += c.len_utf16(),
-            Err(e) => {
-                return Err(Failure::type_error(format!(
-                    "a cstring is UTF-8, which cannot encode the lone surrogate U+{:04X} at \
-                     index {index}",
-                    e.unpaired_surrogate()
-                )))
-            }
-        }
+    for c in char::decode_utf16(units.iter().copied()) {
+        let c = c.map_err(|e| {
+            Failure::type_error(format!(
+                "{what}, which cannot encode the lone surrogate U+{:04X} at index {index}",
+                e.unpaired_surrogate()
+            ))
+        })?;
+        index += c.len_utf16();
+        scalars.push(u32::from(c));
     }
-    Ok(())
+    Ok(scalars)
 }

@@ -72,8 +72,9 @@ const uint32_t tl_shape_layouts[] = {
 };
 const size_t tl_shape_layouts_len = sizeof tl_shape_layouts / sizeof tl_shape_layouts[0];
 
-// The system structs of examples/stat.ts (Linux on x86-64 and arm64).
-#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
+// The system structs of examples/stat.ts (glibc's, on Linux x86-64 and arm64; stdint.h has
+// included glibc's features.h, which defines __GLIBC__, by here).
+#if defined(__linux__) && defined(__GLIBC__) && (defined(__x86_64__) || defined(__aarch64__))
 #include <sys/stat.h>
 #include <ftw.h>
 const uint32_t tl_system_layouts[] = {

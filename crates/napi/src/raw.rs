@@ -245,20 +245,30 @@ pub unsafe fn is_thenable(env: sys::napi_env, value: sys::napi_value) -> bool {
 
 /// Reads a JS string as UTF-8.
 pub fn read_string(env: sys::napi_env, value: sys::napi_value) -> Option<String> {
-    let mut len = 0usize;
-    // SAFETY: a null buffer asks for the length only.
-    let status =
-        unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len) };
-    if status != sys::Status::napi_ok {
+    let bytes = string_units(|buf: *mut u8, size, count| {
+        // SAFETY: per string_units' contract (NULL and 0 ask for the length); a non-string gives
+        // a status.
+        unsafe { sys::napi_get_value_string_utf8(env, value, buf.cast(), size, count) }
+    })?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The code units of a JS string as `read` gives them (Node-API's UTF-8 or UTF-16 reader, called
+/// with a buffer, its size in units and where the count goes), without the NUL; None when `read`
+/// fails (a value that is no string). `read` is called first with NULL and 0 (the length only),
+/// then with a buffer of the length plus one unit, for the NUL Node-API writes.
+pub fn string_units<T: Copy + Default>(
+    read: impl Fn(*mut T, usize, *mut usize) -> sys::napi_status,
+) -> Option<Vec<T>> {
+    let mut length = 0usize;
+    if read(ptr::null_mut(), 0, &mut length) != sys::Status::napi_ok {
         return None;
     }
-    let mut buf = vec![0u8; len + 1];
-    // SAFETY: buf has room for len bytes plus the NUL napi writes.
-    unsafe {
-        sys::napi_get_value_string_utf8(env, value, buf.as_mut_ptr().cast(), len + 1, &mut len)
-    };
-    buf.truncate(len);
-    String::from_utf8(buf).ok()
+    let mut units = vec![T::default(); length + 1];
+    let mut copied = 0usize;
+    read(units.as_mut_ptr(), units.len(), &mut copied);
+    units.truncate(copied);
+    Some(units)
 }
 
 /// How many characters of a string a message quotes.

@@ -15,7 +15,7 @@ use std::ptr;
 use bare_fn_core::Text;
 use napi::sys;
 
-use crate::raw::{read_string, Failure};
+use crate::raw::{read_string, string_units, Failure};
 
 /// A NUL-terminated string in one encoding, owned. Its address does not change when it moves.
 pub enum OwnedText {
@@ -109,21 +109,11 @@ fn with_nul<T: Copy + Default>(units: &[T]) -> Box<[T]> {
 
 /// The UTF-16 units of a JS string (None for another type).
 fn utf16_of(env: sys::napi_env, value: sys::napi_value) -> Option<Vec<u16>> {
-    let mut length = 0usize;
-    // SAFETY: a NULL buffer asks for the length in units; a non-string gives a status.
-    let status =
-        unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length) };
-    if status != sys::Status::napi_ok {
-        return None;
-    }
-    let mut units = vec![0u16; length + 1];
-    let mut copied = 0usize;
-    // SAFETY: the buffer holds length + 1 units, as passed; Node-API writes the NUL.
-    unsafe {
-        sys::napi_get_value_string_utf16(env, value, units.as_mut_ptr(), units.len(), &mut copied)
-    };
-    units.truncate(copied);
-    Some(units)
+    string_units(|buf, size, count| {
+        // SAFETY: per string_units' contract (NULL and 0 ask for the length); a non-string gives
+        // a status.
+        unsafe { sys::napi_get_value_string_utf16(env, value, buf, size, count) }
+    })
 }
 
 /// The units of the C string at `address`, without its NUL.

@@ -2,6 +2,7 @@
 // Electron smoke test): the addon uses Node-API only, never creates external ArrayBuffers
 // (Electron's V8 memory cage forbids them), and works in several worker threads at once, which
 // can be terminated while they own BareFns.
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -53,4 +54,20 @@ test('four workers load the addon at once, run BareFns from their own and other 
   );
   const codes = await Promise.all(workers.map((worker) => worker.terminate()));
   tt.deepEqual(codes, [1, 1, 1, 1], 'terminated, not crashed');
+});
+
+// The Electron smoke test (CI) runs scripts/electron-smoke-work.cjs in the main process, a worker,
+// a utilityProcess and a renderer; its work runs here in plain Node, in this thread and a worker.
+test("the Electron smoke test's work: qsort with a BareFn, and a native thread's blocking call awaited through .async", async (tt) => {
+  const work = path.join(__dirname, '..', 'scripts', 'electron-smoke-work.cjs');
+  const { smoke } = require(work) as { smoke(where: string): Promise<string> };
+  const expected = (where: string) => `${where} (node ${process.version}): qsort with a BareFn sorted 1,3,5,7,9; a native thread's blocking BareFn returned 42`;
+  tt.is(await smoke('main thread'), expected('main thread'));
+  const worker = new Worker(work, { workerData: 'electron-smoke' });
+  try {
+    const [message] = (await once(worker, 'message')) as [{ line?: string; error?: string }];
+    tt.deepEqual(message, { line: expected('worker thread') });
+  } finally {
+    await worker.terminate();
+  }
 });

@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 target=$1
 out=$2
 source scripts/zig-tools.sh
+# zig links and compiles: a linker or C compiler set for the target (scripts/cross/env.sh sets
+# Debian's cross gcc, which links against this machine's glibc) would take its place.
+upper=$(echo "$target" | tr 'a-z-' 'A-Z_')
+unset "CARGO_TARGET_${upper}_LINKER" "CC_${target//-/_}" "AR_${target//-/_}"
 PATH="$ZIG_TOOLS:$PATH" CARGO_TARGET_DIR="$PWD/target/zigbuild" \
   cargo zigbuild --locked --release -p bare-fn-napi --target "$target.2.17"
 cp "target/zigbuild/$target/release/libbare_fn_napi.so" "$out"

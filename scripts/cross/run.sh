@@ -6,7 +6,7 @@
 # - i686 Linux: the core suite natively (cdecl, stdcall, fastcall, thiscall);
 # - Linux arm64: the Rust suites and the whole JS suite under qemu-aarch64 (arm64.sh);
 # - Windows x64: the Rust suites and the whole JS suite under wine64 (windows.sh);
-# - Linux x64 with musl: the whole JS suite under PyPI's musl Node (musl.sh).
+# - Linux x64 and arm64 (qemu) with musl: the whole JS suite under PyPI's musl Node (musl.sh).
 # Installs what it needs first (install-toolchains.sh). Stops at the first failing part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,4 +26,5 @@ RUSTC_BOOTSTRAP=1 $CROSS_CARGO test --locked --release -Zbuild-std=std,panic_unw
 
 bash scripts/cross/arm64.sh
 bash scripts/cross/windows.sh
-bash scripts/cross/musl.sh
+bash scripts/cross/musl.sh x64
+bash scripts/cross/musl.sh arm64

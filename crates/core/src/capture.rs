@@ -9,12 +9,13 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use closure_ffi::traits::{FnMutThunk, FnOnceThunk, FnPtr, FnThunk};
-use closure_ffi::{jit_alloc::GlobalJitAlloc, BareFnSync, JitAllocError};
+use closure_ffi::{BareFnSync, JitAllocError};
 
 use crate::abi::Flavor;
 use crate::frame::{Frame, RawFrame};
 use crate::layout::{Exit, Loc, Return};
 use crate::signature::Signature;
+use crate::thunk_memory::thunk_memory;
 
 /// What a thunk calls. Implemented by the binding layer (JS callbacks) and by tests.
 pub trait Handler: Send + Sync + 'static {
@@ -159,7 +160,8 @@ unsafe impl<H: Handler, T: Template<H>> FnThunk<Entry> for Capture<H, T> {
 /// code address. Its closure-ffi handle is leaked: thunks are never freed (see `Slot`).
 pub(crate) fn jit<H: Handler, T: Template<H>>(slot: &'static Slot) -> Result<usize, JitAllocError> {
     let capture = Capture::<H, T>(Captured { slot }, PhantomData);
-    let bare: BareFnSync<'static, Entry> = BareFnSync::try_with_thunk_in(capture, GlobalJitAlloc)?;
+    let bare: BareFnSync<'static, Entry, _> =
+        BareFnSync::try_with_thunk_in(capture, thunk_memory())?;
     Ok(bare.leak() as usize)
 }
 

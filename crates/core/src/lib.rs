@@ -17,6 +17,7 @@ pub mod rendezvous;
 pub mod signature;
 pub mod structs;
 pub mod thunk;
+mod thunk_memory;
 pub mod types;
 
 pub use abi::{AbiError, CallConv, Flavor};

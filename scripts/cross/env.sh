@@ -23,6 +23,16 @@ npm_unpack() {
   tar -xzf "$CROSS_DIR/packs/$tarball" -C "$dest" --strip-components=1
 }
 
+# Child processes (ava's workers, esbuild, spawned nodes) of an arm64 program are arm64 programs
+# too: has the kernel run every aarch64 ELF through qemu (Debian's qemu-user-binfmt entry). Guests
+# run WITHOUT -L: glibc ones use the multiarch arm64 libc in /lib/aarch64-linux-gnu.
+register_qemu_aarch64() {
+  local binfmt=/proc/sys/fs/binfmt_misc sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  [ -e $binfmt/register ] || $sudo mount binfmt_misc -t binfmt_misc $binfmt
+  [ -e $binfmt/qemu-aarch64 ] || $sudo tee $binfmt/register </usr/lib/binfmt.d/qemu-aarch64.conf >/dev/null
+}
+
 # The installed version of a package in node_modules.
 installed_version() {
   node -p "require('./node_modules/$1/package.json').version"

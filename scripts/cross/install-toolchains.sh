@@ -8,11 +8,12 @@
 # - Windows x64 (and x86): MinGW-w64 and wine64;
 # - i686 Linux: the 32-bit libc and libgcc for gcc -m32 (Debian's gcc-multilib conflicts with
 #   the AArch64 cross gcc; these two parts of it do not);
-# - clang, for Apple arm64 and other targets' assembly.
+# - clang, for Apple arm64 and other targets' assembly, and LLVM's tools (llvm-objdump, llvm-nm)
+#   that read the macOS builds.
 # Idempotent: installs nothing when everything is there.
 set -euo pipefail
 need=(rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user qemu-user-binfmt
-  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 clang lld lib32gcc-12-dev libc6-dev-i386
+  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 clang lld llvm lib32gcc-12-dev libc6-dev-i386
   libstd-rust-web-dev:arm64 libc6:arm64 libc6-dev:arm64 libstdc++6:arm64)
 missing=()
 for p in "${need[@]}"; do

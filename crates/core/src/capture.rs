@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::Arc;
 
 use closure_ffi::traits::{FnMutThunk, FnOnceThunk, FnPtr, FnThunk};
-use closure_ffi::{BareFnSync, JitAllocError};
+use closure_ffi::BareFnSync;
 
 use crate::abi::Flavor;
 use crate::frame::{Frame, RawFrame};
 use crate::layout::{Exit, Loc, Return};
 use crate::signature::Signature;
-use crate::thunk_memory::thunk_memory;
+use crate::thunk_memory::{thunk_memory, CodeMemoryError};
 
 /// What a thunk calls. Implemented by the binding layer (JS callbacks) and by tests.
 pub trait Handler: Send + Sync + 'static {
@@ -158,10 +158,13 @@ unsafe impl<H: Handler, T: Template<H>> FnThunk<Entry> for Capture<H, T> {
 
 /// Makes an executable thunk with template `T` that calls the handler in `slot`, and returns its
 /// code address. Its closure-ffi handle is leaked: thunks are never freed (see `Slot`).
-pub(crate) fn jit<H: Handler, T: Template<H>>(slot: &'static Slot) -> Result<usize, JitAllocError> {
+pub(crate) fn jit<H: Handler, T: Template<H>>(
+    slot: &'static Slot,
+) -> Result<usize, CodeMemoryError> {
     let capture = Capture::<H, T>(Captured { slot }, PhantomData);
     let bare: BareFnSync<'static, Entry, _> =
-        BareFnSync::try_with_thunk_in(capture, thunk_memory())?;
+        BareFnSync::try_with_thunk_in(capture, thunk_memory())
+            .map_err(|_| CodeMemoryError::last())?;
     Ok(bare.leak() as usize)
 }
 

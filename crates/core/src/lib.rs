@@ -30,4 +30,5 @@ pub use registers::Registers;
 pub use signature::{Input, ScalarInput, SigError, Signature, StructInput, MAX_ARGS, MAX_BY_VALUE};
 pub use structs::Struct;
 pub use thunk::{Retired, Thunk};
+pub use thunk_memory::CodeMemoryError;
 pub use types::{Class, Extension, Text, Type};

@@ -7,11 +7,10 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use closure_ffi::JitAllocError;
-
 use crate::arch::new_code;
 use crate::capture::{Handler, Slot};
 use crate::signature::Signature;
+use crate::thunk_memory::CodeMemoryError;
 
 /// Slots per block allocated by `new_slot`.
 const SLOTS_PER_BLOCK: usize = 512;
@@ -81,7 +80,7 @@ pub struct Thunk<H: Handler> {
 
 impl<H: Handler> Thunk<H> {
     /// A thunk for a function of signature `sig` whose calls `handler` answers.
-    pub fn new(sig: &Signature, handler: Arc<H>) -> Result<Thunk<H>, JitAllocError> {
+    pub fn new(sig: &Signature, handler: Arc<H>) -> Result<Thunk<H>, CodeMemoryError> {
         let kind = TypeId::of::<H>();
         let flavor = sig.flavor();
         let reused = {

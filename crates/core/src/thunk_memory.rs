@@ -35,3 +35,33 @@ pub(crate) fn thunk_memory() -> &'static Staged<apple::MapJit> {
     static MEMORY: Staged<apple::MapJit> = Staged::new(apple::MapJit);
     &MEMORY
 }
+
+/// No executable memory for a thunk, with the system's reason where it gave one.
+#[derive(Debug)]
+pub struct CodeMemoryError {
+    reason: Option<String>,
+}
+
+impl CodeMemoryError {
+    /// The failure of this thread's last allocation.
+    pub(crate) fn last() -> CodeMemoryError {
+        #[cfg(target_vendor = "apple")]
+        let reason = staged::take_refusal();
+        // jit-allocator2 keeps its reason to itself.
+        #[cfg(not(target_vendor = "apple"))]
+        let reason = None;
+        CodeMemoryError { reason }
+    }
+}
+
+impl std::fmt::Display for CodeMemoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cannot allocate executable memory")?;
+        match &self.reason {
+            Some(reason) => write!(f, ": {reason}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for CodeMemoryError {}

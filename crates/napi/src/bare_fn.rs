@@ -78,9 +78,8 @@ pub unsafe fn create(env: sys::napi_env, args: [Raw; 7]) -> Result<sys::napi_val
         // SAFETY: on env's JS thread (the dispatcher's); bare-fn.ts puts the function at `index`
         // of the env's table before the address can be known.
         let callback = unsafe { JsCallback::new(sig.clone(), index, options, dispatcher.clone()) };
-        let thunk = Thunk::new(&sig, Arc::new(callback)).map_err(|e| {
-            Failure::error(format!("BareFn: cannot allocate executable memory: {e:?}"))
-        })?;
+        let thunk = Thunk::new(&sig, Arc::new(callback))
+            .map_err(|e| Failure::error(format!("BareFn: {e}")))?;
         Ok(NativeBareFn {
             thunk,
             keep_alive,

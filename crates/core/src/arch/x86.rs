@@ -17,13 +17,13 @@
 use std::arch::naked_asm;
 
 use closure_ffi::arch::consts::CLOSURE_ADDR_MAGIC;
-use closure_ffi::JitAllocError;
 
 use super::{FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::capture::{dispatcher, jit, Captured, Handler, Slot, Template};
 use crate::frame::RawFrame;
 use crate::registers::Registers;
+use crate::thunk_memory::CodeMemoryError;
 
 const X87: usize = std::mem::offset_of!(RawFrame, x87);
 const CALLEE_POPS: usize = std::mem::offset_of!(RawFrame, callee_pops);
@@ -32,7 +32,7 @@ const CALLEE_POPS: usize = std::mem::offset_of!(RawFrame, callee_pops);
 pub(crate) fn new_code<H: Handler>(
     flavor: Flavor,
     slot: &'static Slot,
-) -> Result<usize, JitAllocError> {
+) -> Result<usize, CodeMemoryError> {
     match flavor {
         Flavor::X86(_) => jit::<H, X86>(slot),
         other => unreachable!("{other:?} is not an x86 convention"),

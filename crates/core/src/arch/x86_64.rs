@@ -17,19 +17,19 @@
 use std::arch::naked_asm;
 
 use closure_ffi::arch::consts::CLOSURE_ADDR_MAGIC;
-use closure_ffi::JitAllocError;
 
 use super::{FP, FRAME_SIZE, GP, RET, RET_FP, STACK, STACK_BYTES};
 use crate::abi::Flavor;
 use crate::capture::{dispatcher, jit, Captured, Handler, Slot, Template};
 use crate::frame::RawFrame;
 use crate::registers::Registers;
+use crate::thunk_memory::CodeMemoryError;
 
 /// Makes a thunk of `flavor` calling the handler in `slot`; returns its code address.
 pub(crate) fn new_code<H: Handler>(
     flavor: Flavor,
     slot: &'static Slot,
-) -> Result<usize, JitAllocError> {
+) -> Result<usize, CodeMemoryError> {
     match flavor {
         Flavor::SysV64 => jit::<H, SysV64>(slot),
         Flavor::Win64 => jit::<H, Win64>(slot),

@@ -16,29 +16,36 @@ extern "C" {
 }
 
 impl Pages for MapJit {
-    fn map(&self, len: usize) -> Option<NonNull<u8>> {
+    fn map(&self, len: usize) -> Result<NonNull<u8>, String> {
+        let map = |flags| {
+            // SAFETY: a fresh anonymous mapping; nothing else is affected.
+            let at = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+                    flags,
+                    -1,
+                    0,
+                )
+            };
+            (at != libc::MAP_FAILED)
+                .then(|| NonNull::new(at as *mut u8))
+                .flatten()
+                .ok_or_else(std::io::Error::last_os_error)
+        };
         let plain = libc::MAP_PRIVATE | libc::MAP_ANON;
         // MAP_JIT first: the only executable anonymous memory a hardened process with
-        // `allow-jit` gets. Plain read-write-execute memory where MAP_JIT is refused (macOS before
-        // 10.14 does not know it), which such a system allows to unhardened processes.
-        [plain | libc::MAP_JIT, plain]
-            .into_iter()
-            .find_map(|flags| {
-                // SAFETY: a fresh anonymous mapping; nothing else is affected.
-                let at = unsafe {
-                    libc::mmap(
-                        std::ptr::null_mut(),
-                        len,
-                        libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
-                        flags,
-                        -1,
-                        0,
-                    )
-                };
-                (at != libc::MAP_FAILED)
-                    .then(|| NonNull::new(at as *mut u8))
-                    .flatten()
+        // `allow-jit` gets. Then plain read-write-execute memory, for systems that refuse MAP_JIT
+        // (macOS before 10.14 does not know it) and allow that to unhardened processes.
+        map(plain | libc::MAP_JIT).or_else(|jit| {
+            map(plain).map_err(|_| {
+                format!(
+                    "mmap(MAP_JIT) refused: {jit}; under the hardened runtime an app needs the \
+                     com.apple.security.cs.allow-jit entitlement"
+                )
             })
+        })
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -9,8 +9,9 @@ use closure_ffi::jit_alloc::{JitAlloc, JitAllocError, ProtectJitAccess};
 
 /// Memory code can run from, written once per allocation by `commit`.
 pub(crate) trait Pages: Sync {
-    /// `len` bytes of fresh memory, page-aligned, that code can be committed to and run from.
-    fn map(&self, len: usize) -> Option<NonNull<u8>>;
+    /// `len` bytes of fresh memory, page-aligned, that code can be committed to and run from, or
+    /// why the system refused them.
+    fn map(&self, len: usize) -> Result<NonNull<u8>, String>;
 
     /// Writes `code` to `at`, then makes it visible to instruction fetch.
     ///
@@ -55,6 +56,13 @@ struct Staging {
 
 thread_local! {
     static STAGING: RefCell<Option<Staging>> = const { RefCell::new(None) };
+    /// Why this thread's last `alloc` failed: closure-ffi's error carries no reason.
+    static REFUSAL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Why this thread's last allocation failed, once.
+pub(crate) fn take_refusal() -> Option<String> {
+    REFUSAL.with(|r| r.borrow_mut().take())
 }
 
 impl<P: Pages> Staged<P> {
@@ -76,7 +84,11 @@ impl<P: Pages> Staged<P> {
         }
         // The rest of the old chunk stays unused.
         let size = len.max(CHUNK);
-        let chunk = self.pages.map(size).ok_or(JitAllocError)?.as_ptr() as usize;
+        let chunk = self.pages.map(size).map_err(|why| {
+            REFUSAL.with(|r| *r.borrow_mut() = Some(why));
+            JitAllocError
+        })?;
+        let chunk = chunk.as_ptr() as usize;
         *free = (chunk + len, chunk + size);
         Ok(chunk)
     }
@@ -137,7 +149,7 @@ mod tests {
     struct Rwx;
 
     impl Pages for Rwx {
-        fn map(&self, len: usize) -> Option<NonNull<u8>> {
+        fn map(&self, len: usize) -> Result<NonNull<u8>, String> {
             // SAFETY: a fresh anonymous mapping; Linux allows read-write-execute ones.
             let at = unsafe {
                 libc::mmap(
@@ -152,6 +164,7 @@ mod tests {
             (at != libc::MAP_FAILED)
                 .then(|| NonNull::new(at as *mut u8))
                 .flatten()
+                .ok_or_else(|| std::io::Error::last_os_error().to_string())
         }
 
         unsafe fn commit(&self, at: *mut u8, code: &[u8]) {
@@ -206,11 +219,11 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_map_is_an_error() {
+    fn a_failing_map_is_an_error_with_its_reason() {
         struct Exhausted;
         impl Pages for Exhausted {
-            fn map(&self, _: usize) -> Option<NonNull<u8>> {
-                None
+            fn map(&self, _: usize) -> Result<NonNull<u8>, String> {
+                Err("no pages left".into())
             }
             unsafe fn commit(&self, _: *mut u8, _: &[u8]) {
                 unreachable!("nothing was mapped")
@@ -226,5 +239,7 @@ mod tests {
             &NONE,
         );
         assert!(made.is_err());
+        assert_eq!(take_refusal().as_deref(), Some("no pages left"));
+        assert_eq!(take_refusal(), None, "a reason is given once");
     }
 }

@@ -50,8 +50,17 @@ impl Code {
             Code::U16 => addr_of_mut!(ffi::ffi_type_uint16),
             Code::I32 => addr_of_mut!(ffi::ffi_type_sint32),
             Code::U32 => addr_of_mut!(ffi::ffi_type_uint32),
-            Code::I64 | Code::Isize => addr_of_mut!(ffi::ffi_type_sint64),
-            Code::U64 | Code::Usize => addr_of_mut!(ffi::ffi_type_uint64),
+            Code::I64 => addr_of_mut!(ffi::ffi_type_sint64),
+            Code::U64 => addr_of_mut!(ffi::ffi_type_uint64),
+            // isize and usize are as wide as a pointer: 32 bits on 32-bit targets (i686).
+            #[cfg(target_pointer_width = "64")]
+            Code::Isize => addr_of_mut!(ffi::ffi_type_sint64),
+            #[cfg(target_pointer_width = "64")]
+            Code::Usize => addr_of_mut!(ffi::ffi_type_uint64),
+            #[cfg(target_pointer_width = "32")]
+            Code::Isize => addr_of_mut!(ffi::ffi_type_sint32),
+            #[cfg(target_pointer_width = "32")]
+            Code::Usize => addr_of_mut!(ffi::ffi_type_uint32),
             Code::F32 => addr_of_mut!(ffi::ffi_type_float),
             Code::F64 => addr_of_mut!(ffi::ffi_type_double),
             Code::Pointer | Code::CString | Code::CString16 | Code::CString32 => {
@@ -84,7 +93,29 @@ impl Code {
             Code::U16 => u64::from(*(p as *const u16)),
             Code::I32 => *(p as *const i32) as i64 as u64,
             Code::U32 | Code::F32 => u64::from(*(p as *const u32)),
-            _ => *(p as *const u64),
+            Code::I64 | Code::U64 | Code::F64 => *(p as *const u64),
+            // Pointer-sized: 4 bytes on 32-bit targets, where reading 8 would take the next
+            // argument's (or whatever follows) bytes too.
+            Code::Isize => *(p as *const isize) as i64 as u64,
+            Code::Usize | Code::Pointer | Code::CString | Code::CString16 | Code::CString32 => {
+                *(p as *const usize) as u64
+            }
+        }
+    }
+
+    /// Writes the raw encoding `raw` as libffi's closure contract wants a result of this type:
+    /// integers of up to a word (pointers too) as a full `ffi_arg` word, which is pointer-sized
+    /// (8 bytes on 64-bit targets, 4 on 32-bit ones: truncating the sign- or zero-extended raw
+    /// value to it extends as the type does); 64-bit integers and floats as themselves.
+    ///
+    /// # Safety
+    /// `result` must be libffi's result buffer for this type.
+    pub unsafe fn store_result(self, raw: u64, result: *mut u8) {
+        match self {
+            Code::Void => {}
+            Code::F32 => *(result as *mut u32) = raw as u32,
+            Code::I64 | Code::U64 | Code::F64 => *(result as *mut u64) = raw,
+            _ => *(result as *mut usize) = raw as usize,
         }
     }
 

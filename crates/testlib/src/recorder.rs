@@ -50,13 +50,7 @@ unsafe extern "C" fn record(
         };
     }
     rec.calls += 1;
-    // libffi's closure contract: integer results narrower than a word are written as a full
-    // ffi_arg word; floats and doubles as themselves.
-    match rec.ret {
-        Code::Void => {}
-        Code::F32 => *(result as *mut u32) = rec.ret_raw as u32,
-        _ => *(result as *mut u64) = rec.ret_raw,
-    }
+    rec.ret.store_result(rec.ret_raw, result as *mut u8);
 }
 
 /// A copy of the NUL-terminated string of `unit`-byte units at `at`, its NUL included, in `u32`s

@@ -7,7 +7,7 @@ import test from 'ava';
 
 import { BareFn, FnPtr, Library, MAX_ARGS, memory, sig, t, type Abi, type Signature } from '../src/index.js';
 
-import { libcPath, platformName, targetAbis, targetName } from './helpers/platform.js';
+import { libcPath, platformName, targetAbis, targetName, usizeMax } from './helpers/platform.js';
 
 const Compare = sig(t.i32, [t.pointer, t.pointer]);
 
@@ -283,7 +283,7 @@ test('memory reads and writes every scalar type exactly', (tt) => {
     [t.i64, -(2n ** 63n)],
     [t.u64, 2n ** 64n - 1n],
     [t.isize, -1n],
-    [t.usize, 2n ** 64n - 1n],
+    [t.usize, usizeMax],
     [t.f32, 1.401298464324817e-45],
     [t.f64, -0],
     [t.pointer, 0xdeadbeefn],

@@ -7,7 +7,7 @@ import test from 'ava';
 
 import { BareFn, FnPtr, Library, memory, sig, t } from '../src/index.js';
 import { byValue } from './helpers/by-value.js';
-import { libcPath } from './helpers/platform.js';
+import { libcPath, usizeMax } from './helpers/platform.js';
 import { lib } from './helpers/testlib.js';
 
 test('structs nested deeper than 256 levels are refused where they are made, even on a small stack', async (tt) => {
@@ -46,6 +46,7 @@ test('structs nested deeper than 256 levels are refused where they are made, eve
 
 test('an address plus an offset that is NULL or outside the address space is refused, not read', (tt) => {
   const S = t.struct({ a: t.u32, b: t.u32 });
+  const top = usizeMax - 15n; // 16 bytes below the end of this process's address space
   const cases: [() => unknown, string][] = [
     [() => memory.read(S, 0x10n, -16), 'memory.read: address 0x10 + offset -16 is NULL'],
     [() => memory.read(t.i32, 8n, -8), 'memory.read: address 0x8 + offset -8 is NULL'],
@@ -53,8 +54,8 @@ test('an address plus an offset that is NULL or outside the address space is ref
     [() => memory.writeBytes(0x10n, new Uint8Array(4), -16), 'memory.writeBytes: address 0x10 + offset -16 is NULL'],
     [() => memory.write(t.u8, 0x10n, 1, -16), 'memory.write: address 0x10 + offset -16 is NULL'],
     [() => memory.read(S, 0x10n, -33), 'memory.read: address 0x10 + offset -33 is outside the address space'],
-    [() => memory.read(t.u8, 0xffff_ffff_ffff_fff0n, 32), 'memory.read: address 0xfffffffffffffff0 + offset 32 is outside the address space'],
-    [() => memory.readBytes(0xffff_ffff_ffff_fff0n, 32), 'memory.readBytes: address 0xfffffffffffffff0 + 32 bytes goes past the end of the address space'],
+    [() => memory.read(t.u8, top, 32), `memory.read: address 0x${top.toString(16)} + offset 32 is outside the address space`],
+    [() => memory.readBytes(top, 32), `memory.readBytes: address 0x${top.toString(16)} + 32 bytes goes past the end of the address space`],
   ];
   for (const [call, message] of cases) tt.throws(call, { instanceOf: RangeError, message });
 });

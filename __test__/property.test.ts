@@ -5,6 +5,7 @@ import test from 'ava';
 import fc from 'fast-check';
 
 import { BareFn, type ErrorInfo, FnPtr, MAX_ARGS, sig, t, type TypeName } from '../src/index.js';
+import { isizeMax, isizeMin, usizeMax } from './helpers/platform.js';
 import { Recorder, VALUE_TYPES, callViaLibffi, callViaLibffiOnKoffiThread, type ValueType } from './helpers/testlib.js';
 
 const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {
@@ -18,8 +19,12 @@ function valueOf(type: ValueType): fc.Arbitrary<unknown> {
     case 'bool':
       return fc.boolean();
     case 'i64':
-    case 'isize':
       return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+    case 'isize':
+      return fc.bigInt({ min: isizeMin, max: isizeMax });
+    case 'usize':
+    case 'pointer':
+      return fc.bigInt({ min: 0n, max: usizeMax });
     case 'f32':
       return fc.float();
     case 'f64':
@@ -28,7 +33,7 @@ function valueOf(type: ValueType): fc.Arbitrary<unknown> {
     case 'cstring16':
     case 'cstring32':
       return fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replaceAll('\0', '')), { nil: null });
-    default: // u64, usize, pointer
+    default: // u64
       return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
   }
 }

@@ -4,6 +4,7 @@
 import test from 'ava';
 
 import { BareFn, memory, sig, t } from '../src/index.js';
+import { PointerList } from './helpers/platform.js';
 import { callViaLibffi, lib } from './helpers/testlib.js';
 
 const I32x2 = sig(t.i32, [t.i32, t.i32]);
@@ -41,10 +42,10 @@ test('BareFns called in turn within one native call each run their own function'
   // Callees: 4 places, by registry index); more BareFns than places, in turn, share places.
   const fns = Array.from({ length: 6 }, (_, k) => new BareFn(I32x2, (acc, i) => (Math.imul(acc, 7) + k * 100 + i) | 0));
   const order = Array.from({ length: 300 }, (_, i) => (i * 5) % fns.length);
-  const list = new BigUint64Array(order.map((k) => fns[k]!.address));
+  const list = new PointerList(order.map((k) => fns[k]!.address));
   let expected = 3;
   order.forEach((k, i) => (expected = (Math.imul(expected, 7) + k * 100 + i) | 0));
-  tt.is(callChain(memory.addressOf(list), order.length, 3), expected);
+  tt.is(callChain(memory.addressOf(list.words), order.length, 3), expected);
   for (const f of fns) f.dispose();
 });
 
@@ -54,15 +55,17 @@ test('a BareFn disposed during a native call: one created in its place meanwhile
   // must not call first's function for it.
   let second: BareFn<typeof I32x2> | undefined;
   const first = new BareFn(I32x2, (acc) => acc + 1000);
-  const list = new BigUint64Array(3);
+  const list = new PointerList(3);
   const replace = new BareFn(I32x2, (acc) => {
     first.dispose();
     second = new BareFn(I32x2, (a) => a + 2000);
-    list[2] = second.address;
+    list.set(2, second.address);
     return acc;
   });
-  list.set([first.address, replace.address, first.address]);
-  tt.is(callChain(memory.addressOf(list), 3, 1), 3001);
+  list.set(0, first.address);
+  list.set(1, replace.address);
+  list.set(2, first.address);
+  tt.is(callChain(memory.addressOf(list.words), 3, 1), 3001);
   tt.is(first.disposed, true);
   replace.dispose();
   second!.dispose();

@@ -5,7 +5,7 @@
 import test from 'ava';
 
 import { BareFn, FnPtr, memory, sig, t } from '../src/index.js';
-import { callerFor, targetAbis } from './helpers/platform.js';
+import { callerFor, pointerBits, targetAbis } from './helpers/platform.js';
 import { callViaLibffi, lib, toRaw } from './helpers/testlib.js';
 
 const I64x16 = sig(t.i64, Array(16).fill(t.i64) as typeof t.i64[]);
@@ -113,8 +113,11 @@ test('every argument count from 0 to 16 reaches the callback in order', (tt) => 
     const type = typeAt(i);
     if (type === t.f32) return i + 0.5;
     if (type === t.u32) return i * 1000;
-    if (type === t.i64 || type === t.isize) return -(2n ** 62n) - BigInt(i);
-    return 2n ** 63n + BigInt(i) * 0x1_0000_0001n;
+    // Wide values of the type's own width (isize, usize and pointer are 32-bit on 32-bit targets):
+    // signed ones far below zero; unsigned ones with the top bit and both halves' low bits set.
+    const bits = type === t.i64 || type === t.u64 ? 64 : pointerBits;
+    if (type === t.i64 || type === t.isize) return -(2n ** BigInt(bits - 2)) - BigInt(i);
+    return 2n ** BigInt(bits - 1) + BigInt(i) * (2n ** BigInt(bits / 2) + 1n);
   };
   for (let n = 0; n <= 16; n++) {
     const s = sig(t.u32, Array.from({ length: n }, (_, i) => typeAt(i)));

@@ -65,3 +65,26 @@ const OWN_CALLERS: Partial<Record<string, Partial<Record<Abi, string>>>> = {
 export function callerFor(base: string, abi: Abi): string {
   return base + (OWN_CALLERS[`${process.arch}-${process.platform}`]?.[abi] ?? '');
 }
+
+/** Bits of a pointer (and of isize, usize, size_t) in this process, told by Node's architecture,
+ * not by bare-fn: 32 on ia32 (Windows x86) and arm, 64 on x64 and arm64. */
+export const pointerBits = process.arch === 'ia32' || process.arch === 'arm' ? 32 : 64;
+/** The largest usize (and pointer value): 2^64 - 1 or 2^32 - 1. */
+export const usizeMax = 2n ** BigInt(pointerBits) - 1n;
+/** The smallest and largest isize. */
+export const isizeMin = -(2n ** BigInt(pointerBits - 1));
+export const isizeMax = 2n ** BigInt(pointerBits - 1) - 1n;
+/** An array of addresses as a C function reads it (`void *list[]`): pointer-sized words, of a
+ * BigUint64Array on 64-bit targets and of a Uint32Array on 32-bit ones. */
+export class PointerList {
+  readonly words: BigUint64Array | Uint32Array;
+  /** `values` (addresses), or that many NULLs. */
+  constructor(values: readonly bigint[] | number) {
+    const list = typeof values === 'number' ? new Array<bigint>(values).fill(0n) : values;
+    this.words = pointerBits === 64 ? BigUint64Array.from(list) : Uint32Array.from(list, (v) => Number(v));
+  }
+  set(i: number, address: bigint): void {
+    if (this.words instanceof BigUint64Array) this.words[i] = address;
+    else this.words[i] = Number(address);
+  }
+}

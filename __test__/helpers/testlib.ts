@@ -5,7 +5,7 @@ import koffi from 'koffi';
 
 import { type FnPtr, type JsValue, Library, memory, sig, t, type Signature, type Type, type TypeName } from '../../src/index.js';
 
-import { testlibPath } from './platform.js';
+import { isizeMax, isizeMin, pointerBits, testlibPath, usizeMax } from './platform.js';
 
 export { testlibPath };
 export const lib = Library.open(testlibPath);
@@ -55,7 +55,7 @@ export function toRaw(type: TypeName, value: unknown, keep: Buffer[]): bigint {
 
 const WIDTH: Partial<Record<TypeName, [number, boolean]>> = {
   i8: [8, true], u8: [8, false], i16: [16, true], u16: [16, false], i32: [32, true], u32: [32, false],
-  i64: [64, true], isize: [64, true],
+  i64: [64, true], isize: [pointerBits, true],
 };
 
 /** The JS value a raw encoding stands for (as bare-fn's conversions should produce it). */
@@ -82,7 +82,7 @@ export function fromRaw(type: TypeName, raw: bigint): unknown {
     default: {
       const [bits, signed] = WIDTH[type]!;
       const v = signed ? BigInt.asIntN(bits, raw) : BigInt.asUintN(bits, raw);
-      return bits === 64 ? v : Number(v);
+      return bits === 64 || type === 'isize' ? v : Number(v);
     }
   }
 }
@@ -192,11 +192,11 @@ export const EXTREMES: { readonly [N in Exclude<TypeName, 'void'>]: readonly JsV
   u32: [0, 4294967295, 2147483648],
   i64: [-(2n ** 63n), 2n ** 63n - 1n, -1n, 0n, 2n ** 53n + 1n],
   u64: [0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 53n + 1n],
-  isize: [-(2n ** 63n), 2n ** 63n - 1n, -1n],
-  usize: [0n, 2n ** 64n - 1n],
+  isize: [isizeMin, isizeMax, -1n],
+  usize: [0n, usizeMax],
   f32: [-0, 0, NaN, Infinity, -Infinity, 2 ** -149, -(2 ** -149), 2 ** -126, 3.4028234663852886e38, 1.5],
   f64: [-0, 0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MAX_VALUE, 2 ** -1022, 0.1],
-  pointer: [0n, 1n, 0xdead_beefn, 2n ** 64n - 1n],
+  pointer: [0n, 1n, 0xdead_beefn, usizeMax],
   cstring: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600} emoji', 'a'.repeat(1000)],
   cstring16: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600} emoji \uD800 lone', 'a'.repeat(1000)],
   cstring32: [null, '', 'plain ascii', 'h\u00e9llo w\u00f6rld \u2713', '\u{1F600}\u{10FFFF} emoji', 'a'.repeat(1000)],

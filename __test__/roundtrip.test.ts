@@ -4,6 +4,7 @@
 import test from 'ava';
 
 import { BareFn, FnPtr, sig, t } from '../src/index.js';
+import { usizeMax } from './helpers/platform.js';
 import { EXTREMES, Recorder, VALUE_TYPES, callViaLibffi, typeOf } from './helpers/testlib.js';
 
 for (const name of VALUE_TYPES) {
@@ -59,8 +60,12 @@ test('no arguments in both directions', (tt) => {
 test('64-bit inputs also accept safe-integer numbers', (tt) => {
   const s = sig(t.u64, [t.i64, t.pointer]);
   using rec = new Recorder(s, 9n);
-  tt.is(FnPtr.from(rec.address, s)(-(2 ** 53 - 1), 2 ** 53 - 1), 9n);
-  tt.deepEqual(rec.seen, [-(2n ** 53n - 1n), 2n ** 53n - 1n]);
+  // The largest safe integer a pointer holds here: 2^53 - 1, or 2^32 - 1 on 32-bit targets.
+  const widest = Math.min(2 ** 53 - 1, Number(usizeMax));
+  tt.is(FnPtr.from(rec.address, s)(-(2 ** 53 - 1), widest), 9n);
+  tt.deepEqual(rec.seen, [-(2n ** 53n - 1n), BigInt(widest)]);
+  // A safe integer past a 32-bit target's pointers is refused, as the same bigint is.
+  if (widest < 2 ** 53 - 1) tt.throws(() => FnPtr.from(rec.address, s)(0, widest + 1), { instanceOf: RangeError, message: `FnPtr (i64, pointer) -> u64: argument 1 (pointer): ${widest + 1} does not fit pointer` });
   using cb = new BareFn(s, () => 2 ** 53 - 1);
   tt.is(callViaLibffi(cb.address, s, [0n, 0n]), 2n ** 53n - 1n);
 });

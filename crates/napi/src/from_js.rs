@@ -286,13 +286,16 @@ fn wide(
                 format_number(d)
             )));
         }
-        if !signed && d < 0.0 {
+        let raw = d as i64 as u64;
+        // Negative for an unsigned type; or, for a size type or pointer on a 32-bit target,
+        // beyond its 32 bits (a safe integer can be: normalizing would change it).
+        if !signed && d < 0.0 || ty.normalize(raw) != raw {
             return Err(Failure::range_error(format!(
                 "{} does not fit {ty}",
                 format_number(d)
             )));
         }
-        return Ok(d as i64 as u64);
+        return Ok(raw);
     }
     if t != sys::ValueType::napi_bigint {
         return Err(expected(env, "a bigint or safe integer", ty, value));

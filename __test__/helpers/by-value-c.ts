@@ -24,33 +24,45 @@ function mixedParams(s: string, named: boolean): string {
 }
 
 function functions(label: string, s: string): string {
+  // What the functions return (TL_BV_RET, below): the struct, or where MinGW gcc compiles for x86,
+  // its bytes as an integer of its size when it has 1, 2, 4 or 8 bytes.
+  const r = `tl_bv_ret_${label}`;
+  const out = (v: string) => `tl_bv_out_${label}(${v})`;
   return `/* ${label} */
 _Static_assert(sizeof(${s}) <= sizeof tl_bv_second, "a ${label} fits in tl_bv_second");
 
-${s} tl_bv_echo_${label}(${s} v) {
-  return v;
+typedef TL_BV_RET(${s}) ${r};
+
+static ${r} ${out(`${s} v`)} {
+  ${r} r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-${s} tl_bv_after6_${label}(${after6Params(s, true)}) {
+${r} tl_bv_echo_${label}(${s} v) {
+  return ${out('v')};
+}
+
+${r} tl_bv_after6_${label}(${after6Params(s, true)}) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return ${out('v')};
 }
 
-${s} tl_bv_mixed_${label}(${mixedParams(s, true)}) {
+${r} tl_bv_mixed_${label}(${mixedParams(s, true)}) {
   tl_bv_record_mixed(${[...DOUBLES, 'd8'].join(', ')}, a, b);
   memcpy(tl_bv_second, &w, sizeof(${s}));
-  return v;
+  return ${out('v')};
 }
 
-${s} tl_bv_call_${label}(${s} (*f)(${s}), ${s} v) {
+${r} tl_bv_call_${label}(${r} (*f)(${s}), ${s} v) {
   return f(v);
 }
 
-${s} tl_bv_call_after6_${label}(${s} (*f)(${after6Params(s, false)}), ${s} v) {
+${r} tl_bv_call_after6_${label}(${r} (*f)(${after6Params(s, false)}), ${s} v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-${s} tl_bv_call_mixed_${label}(${s} (*f)(${mixedParams(s, false)}), ${s} v, ${s} w) {
+${r} tl_bv_call_mixed_${label}(${r} (*f)(${mixedParams(s, false)}), ${s} v, ${s} w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 `;
@@ -79,6 +91,23 @@ export function byValueC(): string {
 #include <stdint.h>
 #include <string.h>
 #include "shapes.h"
+
+// What the functions of a struct S return, TL_BV_RET(S): S itself, but where MinGW gcc compiles
+// for Windows ia32. There MSVC (the compiler of bare-fn's package, whose convention bare-fn
+// implements) returns every struct and union of 1, 2, 4 or 8 bytes in AL, AX, EAX or EDX:EAX, as
+// it returns the integer of that size; gcc returns some of them elsewhere (a struct that is a lone
+// float or double in x87's st(0), a 4-byte union of a 3-byte array and a struct through a hidden
+// pointer). There the functions of such a struct return its bytes as that integer, which gcc
+// returns where MSVC returns the struct, and their function pointer parameters do the same.
+// (__builtin_choose_expr's type is that of the expression chosen by the struct's size on this
+// target; neither expression is evaluated.)
+#if defined(__GNUC__) && defined(__i386__) && defined(_WIN32)
+#define TL_BV_RET(S) __typeof__(__builtin_choose_expr(sizeof(S) == 1, (uint8_t)0, \\
+  __builtin_choose_expr(sizeof(S) == 2, (uint16_t)0, __builtin_choose_expr(sizeof(S) == 4, (uint32_t)0, \\
+  __builtin_choose_expr(sizeof(S) == 8, (uint64_t)0, *(S *)0)))))
+#else
+#define TL_BV_RET(S) S
+#endif
 
 static int32_t tl_bv_ints[8];
 static double tl_bv_doubles[9];

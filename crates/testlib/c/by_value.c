@@ -17,6 +17,23 @@
 #include <string.h>
 #include "shapes.h"
 
+// What the functions of a struct S return, TL_BV_RET(S): S itself, but where MinGW gcc compiles
+// for Windows ia32. There MSVC (the compiler of bare-fn's package, whose convention bare-fn
+// implements) returns every struct and union of 1, 2, 4 or 8 bytes in AL, AX, EAX or EDX:EAX, as
+// it returns the integer of that size; gcc returns some of them elsewhere (a struct that is a lone
+// float or double in x87's st(0), a 4-byte union of a 3-byte array and a struct through a hidden
+// pointer). There the functions of such a struct return its bytes as that integer, which gcc
+// returns where MSVC returns the struct, and their function pointer parameters do the same.
+// (__builtin_choose_expr's type is that of the expression chosen by the struct's size on this
+// target; neither expression is evaluated.)
+#if defined(__GNUC__) && defined(__i386__) && defined(_WIN32)
+#define TL_BV_RET(S) __typeof__(__builtin_choose_expr(sizeof(S) == 1, (uint8_t)0, \
+  __builtin_choose_expr(sizeof(S) == 2, (uint16_t)0, __builtin_choose_expr(sizeof(S) == 4, (uint32_t)0, \
+  __builtin_choose_expr(sizeof(S) == 8, (uint64_t)0, *(S *)0)))))
+#else
+#define TL_BV_RET(S) S
+#endif
+
 static int32_t tl_bv_ints[8];
 static double tl_bv_doubles[9];
 static unsigned char tl_bv_second[512];
@@ -50,1860 +67,2356 @@ static void tl_bv_record_mixed(double d0, double d1, double d2, double d3, doubl
 /* i32 */
 _Static_assert(sizeof(s0) <= sizeof tl_bv_second, "a i32 fits in tl_bv_second");
 
-s0 tl_bv_echo_i32(s0 v) {
-  return v;
+typedef TL_BV_RET(s0) tl_bv_ret_i32;
+
+static tl_bv_ret_i32 tl_bv_out_i32(s0 v) {
+  tl_bv_ret_i32 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s0 tl_bv_after6_i32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s0 v, int32_t g) {
+tl_bv_ret_i32 tl_bv_echo_i32(s0 v) {
+  return tl_bv_out_i32(v);
+}
+
+tl_bv_ret_i32 tl_bv_after6_i32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s0 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_i32(v);
 }
 
-s0 tl_bv_mixed_i32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s0 v, double d8, s0 w, int32_t b) {
+tl_bv_ret_i32 tl_bv_mixed_i32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s0 v, double d8, s0 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s0));
-  return v;
+  return tl_bv_out_i32(v);
 }
 
-s0 tl_bv_call_i32(s0 (*f)(s0), s0 v) {
+tl_bv_ret_i32 tl_bv_call_i32(tl_bv_ret_i32 (*f)(s0), s0 v) {
   return f(v);
 }
 
-s0 tl_bv_call_after6_i32(s0 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s0, int32_t), s0 v) {
+tl_bv_ret_i32 tl_bv_call_after6_i32(tl_bv_ret_i32 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s0, int32_t), s0 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s0 tl_bv_call_mixed_i32(s0 (*f)(double, double, double, double, double, double, double, double, int32_t, s0, double, s0, int32_t), s0 v, s0 w) {
+tl_bv_ret_i32 tl_bv_call_mixed_i32(tl_bv_ret_i32 (*f)(double, double, double, double, double, double, double, double, int32_t, s0, double, s0, int32_t), s0 v, s0 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* i64x2 */
 _Static_assert(sizeof(s1) <= sizeof tl_bv_second, "a i64x2 fits in tl_bv_second");
 
-s1 tl_bv_echo_i64x2(s1 v) {
-  return v;
+typedef TL_BV_RET(s1) tl_bv_ret_i64x2;
+
+static tl_bv_ret_i64x2 tl_bv_out_i64x2(s1 v) {
+  tl_bv_ret_i64x2 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s1 tl_bv_after6_i64x2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s1 v, int32_t g) {
+tl_bv_ret_i64x2 tl_bv_echo_i64x2(s1 v) {
+  return tl_bv_out_i64x2(v);
+}
+
+tl_bv_ret_i64x2 tl_bv_after6_i64x2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s1 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_i64x2(v);
 }
 
-s1 tl_bv_mixed_i64x2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s1 v, double d8, s1 w, int32_t b) {
+tl_bv_ret_i64x2 tl_bv_mixed_i64x2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s1 v, double d8, s1 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s1));
-  return v;
+  return tl_bv_out_i64x2(v);
 }
 
-s1 tl_bv_call_i64x2(s1 (*f)(s1), s1 v) {
+tl_bv_ret_i64x2 tl_bv_call_i64x2(tl_bv_ret_i64x2 (*f)(s1), s1 v) {
   return f(v);
 }
 
-s1 tl_bv_call_after6_i64x2(s1 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s1, int32_t), s1 v) {
+tl_bv_ret_i64x2 tl_bv_call_after6_i64x2(tl_bv_ret_i64x2 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s1, int32_t), s1 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s1 tl_bv_call_mixed_i64x2(s1 (*f)(double, double, double, double, double, double, double, double, int32_t, s1, double, s1, int32_t), s1 v, s1 w) {
+tl_bv_ret_i64x2 tl_bv_call_mixed_i64x2(tl_bv_ret_i64x2 (*f)(double, double, double, double, double, double, double, double, int32_t, s1, double, s1, int32_t), s1 v, s1 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* f64x2 */
 _Static_assert(sizeof(s2) <= sizeof tl_bv_second, "a f64x2 fits in tl_bv_second");
 
-s2 tl_bv_echo_f64x2(s2 v) {
-  return v;
+typedef TL_BV_RET(s2) tl_bv_ret_f64x2;
+
+static tl_bv_ret_f64x2 tl_bv_out_f64x2(s2 v) {
+  tl_bv_ret_f64x2 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s2 tl_bv_after6_f64x2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s2 v, int32_t g) {
+tl_bv_ret_f64x2 tl_bv_echo_f64x2(s2 v) {
+  return tl_bv_out_f64x2(v);
+}
+
+tl_bv_ret_f64x2 tl_bv_after6_f64x2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s2 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_f64x2(v);
 }
 
-s2 tl_bv_mixed_f64x2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s2 v, double d8, s2 w, int32_t b) {
+tl_bv_ret_f64x2 tl_bv_mixed_f64x2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s2 v, double d8, s2 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s2));
-  return v;
+  return tl_bv_out_f64x2(v);
 }
 
-s2 tl_bv_call_f64x2(s2 (*f)(s2), s2 v) {
+tl_bv_ret_f64x2 tl_bv_call_f64x2(tl_bv_ret_f64x2 (*f)(s2), s2 v) {
   return f(v);
 }
 
-s2 tl_bv_call_after6_f64x2(s2 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s2, int32_t), s2 v) {
+tl_bv_ret_f64x2 tl_bv_call_after6_f64x2(tl_bv_ret_f64x2 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s2, int32_t), s2 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s2 tl_bv_call_mixed_f64x2(s2 (*f)(double, double, double, double, double, double, double, double, int32_t, s2, double, s2, int32_t), s2 v, s2 w) {
+tl_bv_ret_f64x2 tl_bv_call_mixed_f64x2(tl_bv_ret_f64x2 (*f)(double, double, double, double, double, double, double, double, int32_t, s2, double, s2, int32_t), s2 v, s2 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* f32x4 */
 _Static_assert(sizeof(s3) <= sizeof tl_bv_second, "a f32x4 fits in tl_bv_second");
 
-s3 tl_bv_echo_f32x4(s3 v) {
-  return v;
+typedef TL_BV_RET(s3) tl_bv_ret_f32x4;
+
+static tl_bv_ret_f32x4 tl_bv_out_f32x4(s3 v) {
+  tl_bv_ret_f32x4 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s3 tl_bv_after6_f32x4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s3 v, int32_t g) {
+tl_bv_ret_f32x4 tl_bv_echo_f32x4(s3 v) {
+  return tl_bv_out_f32x4(v);
+}
+
+tl_bv_ret_f32x4 tl_bv_after6_f32x4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s3 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_f32x4(v);
 }
 
-s3 tl_bv_mixed_f32x4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s3 v, double d8, s3 w, int32_t b) {
+tl_bv_ret_f32x4 tl_bv_mixed_f32x4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s3 v, double d8, s3 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s3));
-  return v;
+  return tl_bv_out_f32x4(v);
 }
 
-s3 tl_bv_call_f32x4(s3 (*f)(s3), s3 v) {
+tl_bv_ret_f32x4 tl_bv_call_f32x4(tl_bv_ret_f32x4 (*f)(s3), s3 v) {
   return f(v);
 }
 
-s3 tl_bv_call_after6_f32x4(s3 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s3, int32_t), s3 v) {
+tl_bv_ret_f32x4 tl_bv_call_after6_f32x4(tl_bv_ret_f32x4 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s3, int32_t), s3 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s3 tl_bv_call_mixed_f32x4(s3 (*f)(double, double, double, double, double, double, double, double, int32_t, s3, double, s3, int32_t), s3 v, s3 w) {
+tl_bv_ret_f32x4 tl_bv_call_mixed_f32x4(tl_bv_ret_f32x4 (*f)(double, double, double, double, double, double, double, double, int32_t, s3, double, s3, int32_t), s3 v, s3 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* f32_i32 */
 _Static_assert(sizeof(s4) <= sizeof tl_bv_second, "a f32_i32 fits in tl_bv_second");
 
-s4 tl_bv_echo_f32_i32(s4 v) {
-  return v;
+typedef TL_BV_RET(s4) tl_bv_ret_f32_i32;
+
+static tl_bv_ret_f32_i32 tl_bv_out_f32_i32(s4 v) {
+  tl_bv_ret_f32_i32 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s4 tl_bv_after6_f32_i32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s4 v, int32_t g) {
+tl_bv_ret_f32_i32 tl_bv_echo_f32_i32(s4 v) {
+  return tl_bv_out_f32_i32(v);
+}
+
+tl_bv_ret_f32_i32 tl_bv_after6_f32_i32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s4 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_f32_i32(v);
 }
 
-s4 tl_bv_mixed_f32_i32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s4 v, double d8, s4 w, int32_t b) {
+tl_bv_ret_f32_i32 tl_bv_mixed_f32_i32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s4 v, double d8, s4 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s4));
-  return v;
+  return tl_bv_out_f32_i32(v);
 }
 
-s4 tl_bv_call_f32_i32(s4 (*f)(s4), s4 v) {
+tl_bv_ret_f32_i32 tl_bv_call_f32_i32(tl_bv_ret_f32_i32 (*f)(s4), s4 v) {
   return f(v);
 }
 
-s4 tl_bv_call_after6_f32_i32(s4 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s4, int32_t), s4 v) {
+tl_bv_ret_f32_i32 tl_bv_call_after6_f32_i32(tl_bv_ret_f32_i32 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s4, int32_t), s4 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s4 tl_bv_call_mixed_f32_i32(s4 (*f)(double, double, double, double, double, double, double, double, int32_t, s4, double, s4, int32_t), s4 v, s4 w) {
+tl_bv_ret_f32_i32 tl_bv_call_mixed_f32_i32(tl_bv_ret_f32_i32 (*f)(double, double, double, double, double, double, double, double, int32_t, s4, double, s4, int32_t), s4 v, s4 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* i8_f64 */
 _Static_assert(sizeof(s5) <= sizeof tl_bv_second, "a i8_f64 fits in tl_bv_second");
 
-s5 tl_bv_echo_i8_f64(s5 v) {
-  return v;
+typedef TL_BV_RET(s5) tl_bv_ret_i8_f64;
+
+static tl_bv_ret_i8_f64 tl_bv_out_i8_f64(s5 v) {
+  tl_bv_ret_i8_f64 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s5 tl_bv_after6_i8_f64(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s5 v, int32_t g) {
+tl_bv_ret_i8_f64 tl_bv_echo_i8_f64(s5 v) {
+  return tl_bv_out_i8_f64(v);
+}
+
+tl_bv_ret_i8_f64 tl_bv_after6_i8_f64(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s5 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_i8_f64(v);
 }
 
-s5 tl_bv_mixed_i8_f64(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s5 v, double d8, s5 w, int32_t b) {
+tl_bv_ret_i8_f64 tl_bv_mixed_i8_f64(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s5 v, double d8, s5 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s5));
-  return v;
+  return tl_bv_out_i8_f64(v);
 }
 
-s5 tl_bv_call_i8_f64(s5 (*f)(s5), s5 v) {
+tl_bv_ret_i8_f64 tl_bv_call_i8_f64(tl_bv_ret_i8_f64 (*f)(s5), s5 v) {
   return f(v);
 }
 
-s5 tl_bv_call_after6_i8_f64(s5 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s5, int32_t), s5 v) {
+tl_bv_ret_i8_f64 tl_bv_call_after6_i8_f64(tl_bv_ret_i8_f64 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s5, int32_t), s5 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s5 tl_bv_call_mixed_i8_f64(s5 (*f)(double, double, double, double, double, double, double, double, int32_t, s5, double, s5, int32_t), s5 v, s5 w) {
+tl_bv_ret_i8_f64 tl_bv_call_mixed_i8_f64(tl_bv_ret_i8_f64 (*f)(double, double, double, double, double, double, double, double, int32_t, s5, double, s5, int32_t), s5 v, s5 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* f64x3 */
 _Static_assert(sizeof(s6) <= sizeof tl_bv_second, "a f64x3 fits in tl_bv_second");
 
-s6 tl_bv_echo_f64x3(s6 v) {
-  return v;
+typedef TL_BV_RET(s6) tl_bv_ret_f64x3;
+
+static tl_bv_ret_f64x3 tl_bv_out_f64x3(s6 v) {
+  tl_bv_ret_f64x3 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s6 tl_bv_after6_f64x3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s6 v, int32_t g) {
+tl_bv_ret_f64x3 tl_bv_echo_f64x3(s6 v) {
+  return tl_bv_out_f64x3(v);
+}
+
+tl_bv_ret_f64x3 tl_bv_after6_f64x3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s6 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_f64x3(v);
 }
 
-s6 tl_bv_mixed_f64x3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s6 v, double d8, s6 w, int32_t b) {
+tl_bv_ret_f64x3 tl_bv_mixed_f64x3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s6 v, double d8, s6 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s6));
-  return v;
+  return tl_bv_out_f64x3(v);
 }
 
-s6 tl_bv_call_f64x3(s6 (*f)(s6), s6 v) {
+tl_bv_ret_f64x3 tl_bv_call_f64x3(tl_bv_ret_f64x3 (*f)(s6), s6 v) {
   return f(v);
 }
 
-s6 tl_bv_call_after6_f64x3(s6 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s6, int32_t), s6 v) {
+tl_bv_ret_f64x3 tl_bv_call_after6_f64x3(tl_bv_ret_f64x3 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s6, int32_t), s6 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s6 tl_bv_call_mixed_f64x3(s6 (*f)(double, double, double, double, double, double, double, double, int32_t, s6, double, s6, int32_t), s6 v, s6 w) {
+tl_bv_ret_f64x3 tl_bv_call_mixed_f64x3(tl_bv_ret_f64x3 (*f)(double, double, double, double, double, double, double, double, int32_t, s6, double, s6, int32_t), s6 v, s6 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* bytes1 */
 _Static_assert(sizeof(s7) <= sizeof tl_bv_second, "a bytes1 fits in tl_bv_second");
 
-s7 tl_bv_echo_bytes1(s7 v) {
-  return v;
+typedef TL_BV_RET(s7) tl_bv_ret_bytes1;
+
+static tl_bv_ret_bytes1 tl_bv_out_bytes1(s7 v) {
+  tl_bv_ret_bytes1 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s7 tl_bv_after6_bytes1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s7 v, int32_t g) {
+tl_bv_ret_bytes1 tl_bv_echo_bytes1(s7 v) {
+  return tl_bv_out_bytes1(v);
+}
+
+tl_bv_ret_bytes1 tl_bv_after6_bytes1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s7 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_bytes1(v);
 }
 
-s7 tl_bv_mixed_bytes1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s7 v, double d8, s7 w, int32_t b) {
+tl_bv_ret_bytes1 tl_bv_mixed_bytes1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s7 v, double d8, s7 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s7));
-  return v;
+  return tl_bv_out_bytes1(v);
 }
 
-s7 tl_bv_call_bytes1(s7 (*f)(s7), s7 v) {
+tl_bv_ret_bytes1 tl_bv_call_bytes1(tl_bv_ret_bytes1 (*f)(s7), s7 v) {
   return f(v);
 }
 
-s7 tl_bv_call_after6_bytes1(s7 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s7, int32_t), s7 v) {
+tl_bv_ret_bytes1 tl_bv_call_after6_bytes1(tl_bv_ret_bytes1 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s7, int32_t), s7 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s7 tl_bv_call_mixed_bytes1(s7 (*f)(double, double, double, double, double, double, double, double, int32_t, s7, double, s7, int32_t), s7 v, s7 w) {
+tl_bv_ret_bytes1 tl_bv_call_mixed_bytes1(tl_bv_ret_bytes1 (*f)(double, double, double, double, double, double, double, double, int32_t, s7, double, s7, int32_t), s7 v, s7 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* bytes3 */
 _Static_assert(sizeof(s8) <= sizeof tl_bv_second, "a bytes3 fits in tl_bv_second");
 
-s8 tl_bv_echo_bytes3(s8 v) {
-  return v;
+typedef TL_BV_RET(s8) tl_bv_ret_bytes3;
+
+static tl_bv_ret_bytes3 tl_bv_out_bytes3(s8 v) {
+  tl_bv_ret_bytes3 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s8 tl_bv_after6_bytes3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s8 v, int32_t g) {
+tl_bv_ret_bytes3 tl_bv_echo_bytes3(s8 v) {
+  return tl_bv_out_bytes3(v);
+}
+
+tl_bv_ret_bytes3 tl_bv_after6_bytes3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s8 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_bytes3(v);
 }
 
-s8 tl_bv_mixed_bytes3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s8 v, double d8, s8 w, int32_t b) {
+tl_bv_ret_bytes3 tl_bv_mixed_bytes3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s8 v, double d8, s8 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s8));
-  return v;
+  return tl_bv_out_bytes3(v);
 }
 
-s8 tl_bv_call_bytes3(s8 (*f)(s8), s8 v) {
+tl_bv_ret_bytes3 tl_bv_call_bytes3(tl_bv_ret_bytes3 (*f)(s8), s8 v) {
   return f(v);
 }
 
-s8 tl_bv_call_after6_bytes3(s8 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s8, int32_t), s8 v) {
+tl_bv_ret_bytes3 tl_bv_call_after6_bytes3(tl_bv_ret_bytes3 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s8, int32_t), s8 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s8 tl_bv_call_mixed_bytes3(s8 (*f)(double, double, double, double, double, double, double, double, int32_t, s8, double, s8, int32_t), s8 v, s8 w) {
+tl_bv_ret_bytes3 tl_bv_call_mixed_bytes3(tl_bv_ret_bytes3 (*f)(double, double, double, double, double, double, double, double, int32_t, s8, double, s8, int32_t), s8 v, s8 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* bytes5 */
 _Static_assert(sizeof(s9) <= sizeof tl_bv_second, "a bytes5 fits in tl_bv_second");
 
-s9 tl_bv_echo_bytes5(s9 v) {
-  return v;
+typedef TL_BV_RET(s9) tl_bv_ret_bytes5;
+
+static tl_bv_ret_bytes5 tl_bv_out_bytes5(s9 v) {
+  tl_bv_ret_bytes5 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s9 tl_bv_after6_bytes5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s9 v, int32_t g) {
+tl_bv_ret_bytes5 tl_bv_echo_bytes5(s9 v) {
+  return tl_bv_out_bytes5(v);
+}
+
+tl_bv_ret_bytes5 tl_bv_after6_bytes5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s9 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_bytes5(v);
 }
 
-s9 tl_bv_mixed_bytes5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s9 v, double d8, s9 w, int32_t b) {
+tl_bv_ret_bytes5 tl_bv_mixed_bytes5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s9 v, double d8, s9 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s9));
-  return v;
+  return tl_bv_out_bytes5(v);
 }
 
-s9 tl_bv_call_bytes5(s9 (*f)(s9), s9 v) {
+tl_bv_ret_bytes5 tl_bv_call_bytes5(tl_bv_ret_bytes5 (*f)(s9), s9 v) {
   return f(v);
 }
 
-s9 tl_bv_call_after6_bytes5(s9 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s9, int32_t), s9 v) {
+tl_bv_ret_bytes5 tl_bv_call_after6_bytes5(tl_bv_ret_bytes5 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s9, int32_t), s9 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s9 tl_bv_call_mixed_bytes5(s9 (*f)(double, double, double, double, double, double, double, double, int32_t, s9, double, s9, int32_t), s9 v, s9 w) {
+tl_bv_ret_bytes5 tl_bv_call_mixed_bytes5(tl_bv_ret_bytes5 (*f)(double, double, double, double, double, double, double, double, int32_t, s9, double, s9, int32_t), s9 v, s9 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* bytes7 */
 _Static_assert(sizeof(s10) <= sizeof tl_bv_second, "a bytes7 fits in tl_bv_second");
 
-s10 tl_bv_echo_bytes7(s10 v) {
-  return v;
+typedef TL_BV_RET(s10) tl_bv_ret_bytes7;
+
+static tl_bv_ret_bytes7 tl_bv_out_bytes7(s10 v) {
+  tl_bv_ret_bytes7 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s10 tl_bv_after6_bytes7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s10 v, int32_t g) {
+tl_bv_ret_bytes7 tl_bv_echo_bytes7(s10 v) {
+  return tl_bv_out_bytes7(v);
+}
+
+tl_bv_ret_bytes7 tl_bv_after6_bytes7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s10 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_bytes7(v);
 }
 
-s10 tl_bv_mixed_bytes7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s10 v, double d8, s10 w, int32_t b) {
+tl_bv_ret_bytes7 tl_bv_mixed_bytes7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s10 v, double d8, s10 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s10));
-  return v;
+  return tl_bv_out_bytes7(v);
 }
 
-s10 tl_bv_call_bytes7(s10 (*f)(s10), s10 v) {
+tl_bv_ret_bytes7 tl_bv_call_bytes7(tl_bv_ret_bytes7 (*f)(s10), s10 v) {
   return f(v);
 }
 
-s10 tl_bv_call_after6_bytes7(s10 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s10, int32_t), s10 v) {
+tl_bv_ret_bytes7 tl_bv_call_after6_bytes7(tl_bv_ret_bytes7 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s10, int32_t), s10 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s10 tl_bv_call_mixed_bytes7(s10 (*f)(double, double, double, double, double, double, double, double, int32_t, s10, double, s10, int32_t), s10 v, s10 w) {
+tl_bv_ret_bytes7 tl_bv_call_mixed_bytes7(tl_bv_ret_bytes7 (*f)(double, double, double, double, double, double, double, double, int32_t, s10, double, s10, int32_t), s10 v, s10 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* odd */
 _Static_assert(sizeof(s11) <= sizeof tl_bv_second, "a odd fits in tl_bv_second");
 
-s11 tl_bv_echo_odd(s11 v) {
-  return v;
+typedef TL_BV_RET(s11) tl_bv_ret_odd;
+
+static tl_bv_ret_odd tl_bv_out_odd(s11 v) {
+  tl_bv_ret_odd r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s11 tl_bv_after6_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s11 v, int32_t g) {
+tl_bv_ret_odd tl_bv_echo_odd(s11 v) {
+  return tl_bv_out_odd(v);
+}
+
+tl_bv_ret_odd tl_bv_after6_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s11 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_odd(v);
 }
 
-s11 tl_bv_mixed_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s11 v, double d8, s11 w, int32_t b) {
+tl_bv_ret_odd tl_bv_mixed_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s11 v, double d8, s11 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s11));
-  return v;
+  return tl_bv_out_odd(v);
 }
 
-s11 tl_bv_call_odd(s11 (*f)(s11), s11 v) {
+tl_bv_ret_odd tl_bv_call_odd(tl_bv_ret_odd (*f)(s11), s11 v) {
   return f(v);
 }
 
-s11 tl_bv_call_after6_odd(s11 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s11, int32_t), s11 v) {
+tl_bv_ret_odd tl_bv_call_after6_odd(tl_bv_ret_odd (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s11, int32_t), s11 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s11 tl_bv_call_mixed_odd(s11 (*f)(double, double, double, double, double, double, double, double, int32_t, s11, double, s11, int32_t), s11 v, s11 w) {
+tl_bv_ret_odd tl_bv_call_mixed_odd(tl_bv_ret_odd (*f)(double, double, double, double, double, double, double, double, int32_t, s11, double, s11, int32_t), s11 v, s11 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* rect */
 _Static_assert(sizeof(s12) <= sizeof tl_bv_second, "a rect fits in tl_bv_second");
 
-s12 tl_bv_echo_rect(s12 v) {
-  return v;
+typedef TL_BV_RET(s12) tl_bv_ret_rect;
+
+static tl_bv_ret_rect tl_bv_out_rect(s12 v) {
+  tl_bv_ret_rect r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s12 tl_bv_after6_rect(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s12 v, int32_t g) {
+tl_bv_ret_rect tl_bv_echo_rect(s12 v) {
+  return tl_bv_out_rect(v);
+}
+
+tl_bv_ret_rect tl_bv_after6_rect(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s12 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_rect(v);
 }
 
-s12 tl_bv_mixed_rect(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s12 v, double d8, s12 w, int32_t b) {
+tl_bv_ret_rect tl_bv_mixed_rect(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s12 v, double d8, s12 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s12));
-  return v;
+  return tl_bv_out_rect(v);
 }
 
-s12 tl_bv_call_rect(s12 (*f)(s12), s12 v) {
+tl_bv_ret_rect tl_bv_call_rect(tl_bv_ret_rect (*f)(s12), s12 v) {
   return f(v);
 }
 
-s12 tl_bv_call_after6_rect(s12 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s12, int32_t), s12 v) {
+tl_bv_ret_rect tl_bv_call_after6_rect(tl_bv_ret_rect (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s12, int32_t), s12 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s12 tl_bv_call_mixed_rect(s12 (*f)(double, double, double, double, double, double, double, double, int32_t, s12, double, s12, int32_t), s12 v, s12 w) {
+tl_bv_ret_rect tl_bv_call_mixed_rect(tl_bv_ret_rect (*f)(double, double, double, double, double, double, double, double, int32_t, s12, double, s12, int32_t), s12 v, s12 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* nested_odd */
 _Static_assert(sizeof(s13) <= sizeof tl_bv_second, "a nested_odd fits in tl_bv_second");
 
-s13 tl_bv_echo_nested_odd(s13 v) {
-  return v;
+typedef TL_BV_RET(s13) tl_bv_ret_nested_odd;
+
+static tl_bv_ret_nested_odd tl_bv_out_nested_odd(s13 v) {
+  tl_bv_ret_nested_odd r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s13 tl_bv_after6_nested_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s13 v, int32_t g) {
+tl_bv_ret_nested_odd tl_bv_echo_nested_odd(s13 v) {
+  return tl_bv_out_nested_odd(v);
+}
+
+tl_bv_ret_nested_odd tl_bv_after6_nested_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s13 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_nested_odd(v);
 }
 
-s13 tl_bv_mixed_nested_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s13 v, double d8, s13 w, int32_t b) {
+tl_bv_ret_nested_odd tl_bv_mixed_nested_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s13 v, double d8, s13 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s13));
-  return v;
+  return tl_bv_out_nested_odd(v);
 }
 
-s13 tl_bv_call_nested_odd(s13 (*f)(s13), s13 v) {
+tl_bv_ret_nested_odd tl_bv_call_nested_odd(tl_bv_ret_nested_odd (*f)(s13), s13 v) {
   return f(v);
 }
 
-s13 tl_bv_call_after6_nested_odd(s13 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s13, int32_t), s13 v) {
+tl_bv_ret_nested_odd tl_bv_call_after6_nested_odd(tl_bv_ret_nested_odd (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s13, int32_t), s13 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s13 tl_bv_call_mixed_nested_odd(s13 (*f)(double, double, double, double, double, double, double, double, int32_t, s13, double, s13, int32_t), s13 v, s13 w) {
+tl_bv_ret_nested_odd tl_bv_call_mixed_nested_odd(tl_bv_ret_nested_odd (*f)(double, double, double, double, double, double, double, double, int32_t, s13, double, s13, int32_t), s13 v, s13 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* name */
 _Static_assert(sizeof(s14) <= sizeof tl_bv_second, "a name fits in tl_bv_second");
 
-s14 tl_bv_echo_name(s14 v) {
-  return v;
+typedef TL_BV_RET(s14) tl_bv_ret_name;
+
+static tl_bv_ret_name tl_bv_out_name(s14 v) {
+  tl_bv_ret_name r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s14 tl_bv_after6_name(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s14 v, int32_t g) {
+tl_bv_ret_name tl_bv_echo_name(s14 v) {
+  return tl_bv_out_name(v);
+}
+
+tl_bv_ret_name tl_bv_after6_name(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s14 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_name(v);
 }
 
-s14 tl_bv_mixed_name(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s14 v, double d8, s14 w, int32_t b) {
+tl_bv_ret_name tl_bv_mixed_name(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s14 v, double d8, s14 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s14));
-  return v;
+  return tl_bv_out_name(v);
 }
 
-s14 tl_bv_call_name(s14 (*f)(s14), s14 v) {
+tl_bv_ret_name tl_bv_call_name(tl_bv_ret_name (*f)(s14), s14 v) {
   return f(v);
 }
 
-s14 tl_bv_call_after6_name(s14 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s14, int32_t), s14 v) {
+tl_bv_ret_name tl_bv_call_after6_name(tl_bv_ret_name (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s14, int32_t), s14 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s14 tl_bv_call_mixed_name(s14 (*f)(double, double, double, double, double, double, double, double, int32_t, s14, double, s14, int32_t), s14 v, s14 w) {
+tl_bv_ret_name tl_bv_call_mixed_name(tl_bv_ret_name (*f)(double, double, double, double, double, double, double, double, int32_t, s14, double, s14, int32_t), s14 v, s14 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* arrays */
 _Static_assert(sizeof(s15) <= sizeof tl_bv_second, "a arrays fits in tl_bv_second");
 
-s15 tl_bv_echo_arrays(s15 v) {
-  return v;
+typedef TL_BV_RET(s15) tl_bv_ret_arrays;
+
+static tl_bv_ret_arrays tl_bv_out_arrays(s15 v) {
+  tl_bv_ret_arrays r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s15 tl_bv_after6_arrays(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s15 v, int32_t g) {
+tl_bv_ret_arrays tl_bv_echo_arrays(s15 v) {
+  return tl_bv_out_arrays(v);
+}
+
+tl_bv_ret_arrays tl_bv_after6_arrays(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s15 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_arrays(v);
 }
 
-s15 tl_bv_mixed_arrays(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s15 v, double d8, s15 w, int32_t b) {
+tl_bv_ret_arrays tl_bv_mixed_arrays(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s15 v, double d8, s15 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s15));
-  return v;
+  return tl_bv_out_arrays(v);
 }
 
-s15 tl_bv_call_arrays(s15 (*f)(s15), s15 v) {
+tl_bv_ret_arrays tl_bv_call_arrays(tl_bv_ret_arrays (*f)(s15), s15 v) {
   return f(v);
 }
 
-s15 tl_bv_call_after6_arrays(s15 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s15, int32_t), s15 v) {
+tl_bv_ret_arrays tl_bv_call_after6_arrays(tl_bv_ret_arrays (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s15, int32_t), s15 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s15 tl_bv_call_mixed_arrays(s15 (*f)(double, double, double, double, double, double, double, double, int32_t, s15, double, s15, int32_t), s15 v, s15 w) {
+tl_bv_ret_arrays tl_bv_call_mixed_arrays(tl_bv_ret_arrays (*f)(double, double, double, double, double, double, double, double, int32_t, s15, double, s15, int32_t), s15 v, s15 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* scalars */
 _Static_assert(sizeof(s16) <= sizeof tl_bv_second, "a scalars fits in tl_bv_second");
 
-s16 tl_bv_echo_scalars(s16 v) {
-  return v;
+typedef TL_BV_RET(s16) tl_bv_ret_scalars;
+
+static tl_bv_ret_scalars tl_bv_out_scalars(s16 v) {
+  tl_bv_ret_scalars r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s16 tl_bv_after6_scalars(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s16 v, int32_t g) {
+tl_bv_ret_scalars tl_bv_echo_scalars(s16 v) {
+  return tl_bv_out_scalars(v);
+}
+
+tl_bv_ret_scalars tl_bv_after6_scalars(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s16 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_scalars(v);
 }
 
-s16 tl_bv_mixed_scalars(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s16 v, double d8, s16 w, int32_t b) {
+tl_bv_ret_scalars tl_bv_mixed_scalars(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s16 v, double d8, s16 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s16));
-  return v;
+  return tl_bv_out_scalars(v);
 }
 
-s16 tl_bv_call_scalars(s16 (*f)(s16), s16 v) {
+tl_bv_ret_scalars tl_bv_call_scalars(tl_bv_ret_scalars (*f)(s16), s16 v) {
   return f(v);
 }
 
-s16 tl_bv_call_after6_scalars(s16 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s16, int32_t), s16 v) {
+tl_bv_ret_scalars tl_bv_call_after6_scalars(tl_bv_ret_scalars (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s16, int32_t), s16 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s16 tl_bv_call_mixed_scalars(s16 (*f)(double, double, double, double, double, double, double, double, int32_t, s16, double, s16, int32_t), s16 v, s16 w) {
+tl_bv_ret_scalars tl_bv_call_mixed_scalars(tl_bv_ret_scalars (*f)(double, double, double, double, double, double, double, double, int32_t, s16, double, s16, int32_t), s16 v, s16 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* packed1 */
 _Static_assert(sizeof(s17) <= sizeof tl_bv_second, "a packed1 fits in tl_bv_second");
 
-s17 tl_bv_echo_packed1(s17 v) {
-  return v;
+typedef TL_BV_RET(s17) tl_bv_ret_packed1;
+
+static tl_bv_ret_packed1 tl_bv_out_packed1(s17 v) {
+  tl_bv_ret_packed1 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s17 tl_bv_after6_packed1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s17 v, int32_t g) {
+tl_bv_ret_packed1 tl_bv_echo_packed1(s17 v) {
+  return tl_bv_out_packed1(v);
+}
+
+tl_bv_ret_packed1 tl_bv_after6_packed1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s17 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_packed1(v);
 }
 
-s17 tl_bv_mixed_packed1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s17 v, double d8, s17 w, int32_t b) {
+tl_bv_ret_packed1 tl_bv_mixed_packed1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s17 v, double d8, s17 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s17));
-  return v;
+  return tl_bv_out_packed1(v);
 }
 
-s17 tl_bv_call_packed1(s17 (*f)(s17), s17 v) {
+tl_bv_ret_packed1 tl_bv_call_packed1(tl_bv_ret_packed1 (*f)(s17), s17 v) {
   return f(v);
 }
 
-s17 tl_bv_call_after6_packed1(s17 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s17, int32_t), s17 v) {
+tl_bv_ret_packed1 tl_bv_call_after6_packed1(tl_bv_ret_packed1 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s17, int32_t), s17 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s17 tl_bv_call_mixed_packed1(s17 (*f)(double, double, double, double, double, double, double, double, int32_t, s17, double, s17, int32_t), s17 v, s17 w) {
+tl_bv_ret_packed1 tl_bv_call_mixed_packed1(tl_bv_ret_packed1 (*f)(double, double, double, double, double, double, double, double, int32_t, s17, double, s17, int32_t), s17 v, s17 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* packed2 */
 _Static_assert(sizeof(s18) <= sizeof tl_bv_second, "a packed2 fits in tl_bv_second");
 
-s18 tl_bv_echo_packed2(s18 v) {
-  return v;
+typedef TL_BV_RET(s18) tl_bv_ret_packed2;
+
+static tl_bv_ret_packed2 tl_bv_out_packed2(s18 v) {
+  tl_bv_ret_packed2 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s18 tl_bv_after6_packed2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s18 v, int32_t g) {
+tl_bv_ret_packed2 tl_bv_echo_packed2(s18 v) {
+  return tl_bv_out_packed2(v);
+}
+
+tl_bv_ret_packed2 tl_bv_after6_packed2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s18 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_packed2(v);
 }
 
-s18 tl_bv_mixed_packed2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s18 v, double d8, s18 w, int32_t b) {
+tl_bv_ret_packed2 tl_bv_mixed_packed2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s18 v, double d8, s18 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s18));
-  return v;
+  return tl_bv_out_packed2(v);
 }
 
-s18 tl_bv_call_packed2(s18 (*f)(s18), s18 v) {
+tl_bv_ret_packed2 tl_bv_call_packed2(tl_bv_ret_packed2 (*f)(s18), s18 v) {
   return f(v);
 }
 
-s18 tl_bv_call_after6_packed2(s18 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s18, int32_t), s18 v) {
+tl_bv_ret_packed2 tl_bv_call_after6_packed2(tl_bv_ret_packed2 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s18, int32_t), s18 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s18 tl_bv_call_mixed_packed2(s18 (*f)(double, double, double, double, double, double, double, double, int32_t, s18, double, s18, int32_t), s18 v, s18 w) {
+tl_bv_ret_packed2 tl_bv_call_mixed_packed2(tl_bv_ret_packed2 (*f)(double, double, double, double, double, double, double, double, int32_t, s18, double, s18, int32_t), s18 v, s18 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* packed4 */
 _Static_assert(sizeof(s19) <= sizeof tl_bv_second, "a packed4 fits in tl_bv_second");
 
-s19 tl_bv_echo_packed4(s19 v) {
-  return v;
+typedef TL_BV_RET(s19) tl_bv_ret_packed4;
+
+static tl_bv_ret_packed4 tl_bv_out_packed4(s19 v) {
+  tl_bv_ret_packed4 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s19 tl_bv_after6_packed4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s19 v, int32_t g) {
+tl_bv_ret_packed4 tl_bv_echo_packed4(s19 v) {
+  return tl_bv_out_packed4(v);
+}
+
+tl_bv_ret_packed4 tl_bv_after6_packed4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s19 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_packed4(v);
 }
 
-s19 tl_bv_mixed_packed4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s19 v, double d8, s19 w, int32_t b) {
+tl_bv_ret_packed4 tl_bv_mixed_packed4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s19 v, double d8, s19 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s19));
-  return v;
+  return tl_bv_out_packed4(v);
 }
 
-s19 tl_bv_call_packed4(s19 (*f)(s19), s19 v) {
+tl_bv_ret_packed4 tl_bv_call_packed4(tl_bv_ret_packed4 (*f)(s19), s19 v) {
   return f(v);
 }
 
-s19 tl_bv_call_after6_packed4(s19 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s19, int32_t), s19 v) {
+tl_bv_ret_packed4 tl_bv_call_after6_packed4(tl_bv_ret_packed4 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s19, int32_t), s19 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s19 tl_bv_call_mixed_packed4(s19 (*f)(double, double, double, double, double, double, double, double, int32_t, s19, double, s19, int32_t), s19 v, s19 w) {
+tl_bv_ret_packed4 tl_bv_call_mixed_packed4(tl_bv_ret_packed4 (*f)(double, double, double, double, double, double, double, double, int32_t, s19, double, s19, int32_t), s19 v, s19 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* packed_outer */
 _Static_assert(sizeof(s20) <= sizeof tl_bv_second, "a packed_outer fits in tl_bv_second");
 
-s20 tl_bv_echo_packed_outer(s20 v) {
-  return v;
+typedef TL_BV_RET(s20) tl_bv_ret_packed_outer;
+
+static tl_bv_ret_packed_outer tl_bv_out_packed_outer(s20 v) {
+  tl_bv_ret_packed_outer r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s20 tl_bv_after6_packed_outer(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s20 v, int32_t g) {
+tl_bv_ret_packed_outer tl_bv_echo_packed_outer(s20 v) {
+  return tl_bv_out_packed_outer(v);
+}
+
+tl_bv_ret_packed_outer tl_bv_after6_packed_outer(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s20 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_packed_outer(v);
 }
 
-s20 tl_bv_mixed_packed_outer(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s20 v, double d8, s20 w, int32_t b) {
+tl_bv_ret_packed_outer tl_bv_mixed_packed_outer(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s20 v, double d8, s20 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s20));
-  return v;
+  return tl_bv_out_packed_outer(v);
 }
 
-s20 tl_bv_call_packed_outer(s20 (*f)(s20), s20 v) {
+tl_bv_ret_packed_outer tl_bv_call_packed_outer(tl_bv_ret_packed_outer (*f)(s20), s20 v) {
   return f(v);
 }
 
-s20 tl_bv_call_after6_packed_outer(s20 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s20, int32_t), s20 v) {
+tl_bv_ret_packed_outer tl_bv_call_after6_packed_outer(tl_bv_ret_packed_outer (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s20, int32_t), s20 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s20 tl_bv_call_mixed_packed_outer(s20 (*f)(double, double, double, double, double, double, double, double, int32_t, s20, double, s20, int32_t), s20 v, s20 w) {
+tl_bv_ret_packed_outer tl_bv_call_mixed_packed_outer(tl_bv_ret_packed_outer (*f)(double, double, double, double, double, double, double, double, int32_t, s20, double, s20, int32_t), s20 v, s20 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_i32_f32 */
 _Static_assert(sizeof(s21) <= sizeof tl_bv_second, "a union_i32_f32 fits in tl_bv_second");
 
-s21 tl_bv_echo_union_i32_f32(s21 v) {
-  return v;
+typedef TL_BV_RET(s21) tl_bv_ret_union_i32_f32;
+
+static tl_bv_ret_union_i32_f32 tl_bv_out_union_i32_f32(s21 v) {
+  tl_bv_ret_union_i32_f32 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s21 tl_bv_after6_union_i32_f32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s21 v, int32_t g) {
+tl_bv_ret_union_i32_f32 tl_bv_echo_union_i32_f32(s21 v) {
+  return tl_bv_out_union_i32_f32(v);
+}
+
+tl_bv_ret_union_i32_f32 tl_bv_after6_union_i32_f32(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s21 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_i32_f32(v);
 }
 
-s21 tl_bv_mixed_union_i32_f32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s21 v, double d8, s21 w, int32_t b) {
+tl_bv_ret_union_i32_f32 tl_bv_mixed_union_i32_f32(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s21 v, double d8, s21 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s21));
-  return v;
+  return tl_bv_out_union_i32_f32(v);
 }
 
-s21 tl_bv_call_union_i32_f32(s21 (*f)(s21), s21 v) {
+tl_bv_ret_union_i32_f32 tl_bv_call_union_i32_f32(tl_bv_ret_union_i32_f32 (*f)(s21), s21 v) {
   return f(v);
 }
 
-s21 tl_bv_call_after6_union_i32_f32(s21 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s21, int32_t), s21 v) {
+tl_bv_ret_union_i32_f32 tl_bv_call_after6_union_i32_f32(tl_bv_ret_union_i32_f32 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s21, int32_t), s21 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s21 tl_bv_call_mixed_union_i32_f32(s21 (*f)(double, double, double, double, double, double, double, double, int32_t, s21, double, s21, int32_t), s21 v, s21 w) {
+tl_bv_ret_union_i32_f32 tl_bv_call_mixed_union_i32_f32(tl_bv_ret_union_i32_f32 (*f)(double, double, double, double, double, double, double, double, int32_t, s21, double, s21, int32_t), s21 v, s21 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_f64_i64 */
 _Static_assert(sizeof(s22) <= sizeof tl_bv_second, "a union_f64_i64 fits in tl_bv_second");
 
-s22 tl_bv_echo_union_f64_i64(s22 v) {
-  return v;
+typedef TL_BV_RET(s22) tl_bv_ret_union_f64_i64;
+
+static tl_bv_ret_union_f64_i64 tl_bv_out_union_f64_i64(s22 v) {
+  tl_bv_ret_union_f64_i64 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s22 tl_bv_after6_union_f64_i64(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s22 v, int32_t g) {
+tl_bv_ret_union_f64_i64 tl_bv_echo_union_f64_i64(s22 v) {
+  return tl_bv_out_union_f64_i64(v);
+}
+
+tl_bv_ret_union_f64_i64 tl_bv_after6_union_f64_i64(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s22 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_f64_i64(v);
 }
 
-s22 tl_bv_mixed_union_f64_i64(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s22 v, double d8, s22 w, int32_t b) {
+tl_bv_ret_union_f64_i64 tl_bv_mixed_union_f64_i64(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s22 v, double d8, s22 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s22));
-  return v;
+  return tl_bv_out_union_f64_i64(v);
 }
 
-s22 tl_bv_call_union_f64_i64(s22 (*f)(s22), s22 v) {
+tl_bv_ret_union_f64_i64 tl_bv_call_union_f64_i64(tl_bv_ret_union_f64_i64 (*f)(s22), s22 v) {
   return f(v);
 }
 
-s22 tl_bv_call_after6_union_f64_i64(s22 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s22, int32_t), s22 v) {
+tl_bv_ret_union_f64_i64 tl_bv_call_after6_union_f64_i64(tl_bv_ret_union_f64_i64 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s22, int32_t), s22 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s22 tl_bv_call_mixed_union_f64_i64(s22 (*f)(double, double, double, double, double, double, double, double, int32_t, s22, double, s22, int32_t), s22 v, s22 w) {
+tl_bv_ret_union_f64_i64 tl_bv_call_mixed_union_f64_i64(tl_bv_ret_union_f64_i64 (*f)(double, double, double, double, double, double, double, double, int32_t, s22, double, s22, int32_t), s22 v, s22 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_floats */
 _Static_assert(sizeof(s24) <= sizeof tl_bv_second, "a union_floats fits in tl_bv_second");
 
-s24 tl_bv_echo_union_floats(s24 v) {
-  return v;
+typedef TL_BV_RET(s24) tl_bv_ret_union_floats;
+
+static tl_bv_ret_union_floats tl_bv_out_union_floats(s24 v) {
+  tl_bv_ret_union_floats r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s24 tl_bv_after6_union_floats(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s24 v, int32_t g) {
+tl_bv_ret_union_floats tl_bv_echo_union_floats(s24 v) {
+  return tl_bv_out_union_floats(v);
+}
+
+tl_bv_ret_union_floats tl_bv_after6_union_floats(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s24 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_floats(v);
 }
 
-s24 tl_bv_mixed_union_floats(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s24 v, double d8, s24 w, int32_t b) {
+tl_bv_ret_union_floats tl_bv_mixed_union_floats(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s24 v, double d8, s24 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s24));
-  return v;
+  return tl_bv_out_union_floats(v);
 }
 
-s24 tl_bv_call_union_floats(s24 (*f)(s24), s24 v) {
+tl_bv_ret_union_floats tl_bv_call_union_floats(tl_bv_ret_union_floats (*f)(s24), s24 v) {
   return f(v);
 }
 
-s24 tl_bv_call_after6_union_floats(s24 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s24, int32_t), s24 v) {
+tl_bv_ret_union_floats tl_bv_call_after6_union_floats(tl_bv_ret_union_floats (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s24, int32_t), s24 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s24 tl_bv_call_mixed_union_floats(s24 (*f)(double, double, double, double, double, double, double, double, int32_t, s24, double, s24, int32_t), s24 v, s24 w) {
+tl_bv_ret_union_floats tl_bv_call_mixed_union_floats(tl_bv_ret_union_floats (*f)(double, double, double, double, double, double, double, double, int32_t, s24, double, s24, int32_t), s24 v, s24 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_doubles */
 _Static_assert(sizeof(s25) <= sizeof tl_bv_second, "a union_doubles fits in tl_bv_second");
 
-s25 tl_bv_echo_union_doubles(s25 v) {
-  return v;
+typedef TL_BV_RET(s25) tl_bv_ret_union_doubles;
+
+static tl_bv_ret_union_doubles tl_bv_out_union_doubles(s25 v) {
+  tl_bv_ret_union_doubles r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s25 tl_bv_after6_union_doubles(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s25 v, int32_t g) {
+tl_bv_ret_union_doubles tl_bv_echo_union_doubles(s25 v) {
+  return tl_bv_out_union_doubles(v);
+}
+
+tl_bv_ret_union_doubles tl_bv_after6_union_doubles(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s25 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_doubles(v);
 }
 
-s25 tl_bv_mixed_union_doubles(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s25 v, double d8, s25 w, int32_t b) {
+tl_bv_ret_union_doubles tl_bv_mixed_union_doubles(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s25 v, double d8, s25 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s25));
-  return v;
+  return tl_bv_out_union_doubles(v);
 }
 
-s25 tl_bv_call_union_doubles(s25 (*f)(s25), s25 v) {
+tl_bv_ret_union_doubles tl_bv_call_union_doubles(tl_bv_ret_union_doubles (*f)(s25), s25 v) {
   return f(v);
 }
 
-s25 tl_bv_call_after6_union_doubles(s25 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s25, int32_t), s25 v) {
+tl_bv_ret_union_doubles tl_bv_call_after6_union_doubles(tl_bv_ret_union_doubles (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s25, int32_t), s25 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s25 tl_bv_call_mixed_union_doubles(s25 (*f)(double, double, double, double, double, double, double, double, int32_t, s25, double, s25, int32_t), s25 v, s25 w) {
+tl_bv_ret_union_doubles tl_bv_call_mixed_union_doubles(tl_bv_ret_union_doubles (*f)(double, double, double, double, double, double, double, double, int32_t, s25, double, s25, int32_t), s25 v, s25 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_bytes12 */
 _Static_assert(sizeof(s26) <= sizeof tl_bv_second, "a union_bytes12 fits in tl_bv_second");
 
-s26 tl_bv_echo_union_bytes12(s26 v) {
-  return v;
+typedef TL_BV_RET(s26) tl_bv_ret_union_bytes12;
+
+static tl_bv_ret_union_bytes12 tl_bv_out_union_bytes12(s26 v) {
+  tl_bv_ret_union_bytes12 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s26 tl_bv_after6_union_bytes12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s26 v, int32_t g) {
+tl_bv_ret_union_bytes12 tl_bv_echo_union_bytes12(s26 v) {
+  return tl_bv_out_union_bytes12(v);
+}
+
+tl_bv_ret_union_bytes12 tl_bv_after6_union_bytes12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s26 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_bytes12(v);
 }
 
-s26 tl_bv_mixed_union_bytes12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s26 v, double d8, s26 w, int32_t b) {
+tl_bv_ret_union_bytes12 tl_bv_mixed_union_bytes12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s26 v, double d8, s26 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s26));
-  return v;
+  return tl_bv_out_union_bytes12(v);
 }
 
-s26 tl_bv_call_union_bytes12(s26 (*f)(s26), s26 v) {
+tl_bv_ret_union_bytes12 tl_bv_call_union_bytes12(tl_bv_ret_union_bytes12 (*f)(s26), s26 v) {
   return f(v);
 }
 
-s26 tl_bv_call_after6_union_bytes12(s26 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s26, int32_t), s26 v) {
+tl_bv_ret_union_bytes12 tl_bv_call_after6_union_bytes12(tl_bv_ret_union_bytes12 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s26, int32_t), s26 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s26 tl_bv_call_mixed_union_bytes12(s26 (*f)(double, double, double, double, double, double, double, double, int32_t, s26, double, s26, int32_t), s26 v, s26 w) {
+tl_bv_ret_union_bytes12 tl_bv_call_mixed_union_bytes12(tl_bv_ret_union_bytes12 (*f)(double, double, double, double, double, double, double, double, int32_t, s26, double, s26, int32_t), s26 v, s26 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_odd */
 _Static_assert(sizeof(s27) <= sizeof tl_bv_second, "a union_odd fits in tl_bv_second");
 
-s27 tl_bv_echo_union_odd(s27 v) {
-  return v;
+typedef TL_BV_RET(s27) tl_bv_ret_union_odd;
+
+static tl_bv_ret_union_odd tl_bv_out_union_odd(s27 v) {
+  tl_bv_ret_union_odd r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s27 tl_bv_after6_union_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s27 v, int32_t g) {
+tl_bv_ret_union_odd tl_bv_echo_union_odd(s27 v) {
+  return tl_bv_out_union_odd(v);
+}
+
+tl_bv_ret_union_odd tl_bv_after6_union_odd(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s27 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_odd(v);
 }
 
-s27 tl_bv_mixed_union_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s27 v, double d8, s27 w, int32_t b) {
+tl_bv_ret_union_odd tl_bv_mixed_union_odd(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s27 v, double d8, s27 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s27));
-  return v;
+  return tl_bv_out_union_odd(v);
 }
 
-s27 tl_bv_call_union_odd(s27 (*f)(s27), s27 v) {
+tl_bv_ret_union_odd tl_bv_call_union_odd(tl_bv_ret_union_odd (*f)(s27), s27 v) {
   return f(v);
 }
 
-s27 tl_bv_call_after6_union_odd(s27 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s27, int32_t), s27 v) {
+tl_bv_ret_union_odd tl_bv_call_after6_union_odd(tl_bv_ret_union_odd (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s27, int32_t), s27 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s27 tl_bv_call_mixed_union_odd(s27 (*f)(double, double, double, double, double, double, double, double, int32_t, s27, double, s27, int32_t), s27 v, s27 w) {
+tl_bv_ret_union_odd tl_bv_call_mixed_union_odd(tl_bv_ret_union_odd (*f)(double, double, double, double, double, double, double, double, int32_t, s27, double, s27, int32_t), s27 v, s27 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_big */
 _Static_assert(sizeof(s28) <= sizeof tl_bv_second, "a union_big fits in tl_bv_second");
 
-s28 tl_bv_echo_union_big(s28 v) {
-  return v;
+typedef TL_BV_RET(s28) tl_bv_ret_union_big;
+
+static tl_bv_ret_union_big tl_bv_out_union_big(s28 v) {
+  tl_bv_ret_union_big r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s28 tl_bv_after6_union_big(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s28 v, int32_t g) {
+tl_bv_ret_union_big tl_bv_echo_union_big(s28 v) {
+  return tl_bv_out_union_big(v);
+}
+
+tl_bv_ret_union_big tl_bv_after6_union_big(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s28 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_big(v);
 }
 
-s28 tl_bv_mixed_union_big(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s28 v, double d8, s28 w, int32_t b) {
+tl_bv_ret_union_big tl_bv_mixed_union_big(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s28 v, double d8, s28 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s28));
-  return v;
+  return tl_bv_out_union_big(v);
 }
 
-s28 tl_bv_call_union_big(s28 (*f)(s28), s28 v) {
+tl_bv_ret_union_big tl_bv_call_union_big(tl_bv_ret_union_big (*f)(s28), s28 v) {
   return f(v);
 }
 
-s28 tl_bv_call_after6_union_big(s28 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s28, int32_t), s28 v) {
+tl_bv_ret_union_big tl_bv_call_after6_union_big(tl_bv_ret_union_big (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s28, int32_t), s28 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s28 tl_bv_call_mixed_union_big(s28 (*f)(double, double, double, double, double, double, double, double, int32_t, s28, double, s28, int32_t), s28 v, s28 w) {
+tl_bv_ret_union_big tl_bv_call_mixed_union_big(tl_bv_ret_union_big (*f)(double, double, double, double, double, double, double, double, int32_t, s28, double, s28, int32_t), s28 v, s28 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* union_packed */
 _Static_assert(sizeof(s29) <= sizeof tl_bv_second, "a union_packed fits in tl_bv_second");
 
-s29 tl_bv_echo_union_packed(s29 v) {
-  return v;
+typedef TL_BV_RET(s29) tl_bv_ret_union_packed;
+
+static tl_bv_ret_union_packed tl_bv_out_union_packed(s29 v) {
+  tl_bv_ret_union_packed r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s29 tl_bv_after6_union_packed(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s29 v, int32_t g) {
+tl_bv_ret_union_packed tl_bv_echo_union_packed(s29 v) {
+  return tl_bv_out_union_packed(v);
+}
+
+tl_bv_ret_union_packed tl_bv_after6_union_packed(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s29 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_union_packed(v);
 }
 
-s29 tl_bv_mixed_union_packed(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s29 v, double d8, s29 w, int32_t b) {
+tl_bv_ret_union_packed tl_bv_mixed_union_packed(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s29 v, double d8, s29 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s29));
-  return v;
+  return tl_bv_out_union_packed(v);
 }
 
-s29 tl_bv_call_union_packed(s29 (*f)(s29), s29 v) {
+tl_bv_ret_union_packed tl_bv_call_union_packed(tl_bv_ret_union_packed (*f)(s29), s29 v) {
   return f(v);
 }
 
-s29 tl_bv_call_after6_union_packed(s29 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s29, int32_t), s29 v) {
+tl_bv_ret_union_packed tl_bv_call_after6_union_packed(tl_bv_ret_union_packed (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s29, int32_t), s29 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s29 tl_bv_call_mixed_union_packed(s29 (*f)(double, double, double, double, double, double, double, double, int32_t, s29, double, s29, int32_t), s29 v, s29 w) {
+tl_bv_ret_union_packed tl_bv_call_mixed_union_packed(tl_bv_ret_union_packed (*f)(double, double, double, double, double, double, double, double, int32_t, s29, double, s29, int32_t), s29 v, s29 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* struct_with_union */
 _Static_assert(sizeof(s31) <= sizeof tl_bv_second, "a struct_with_union fits in tl_bv_second");
 
-s31 tl_bv_echo_struct_with_union(s31 v) {
-  return v;
+typedef TL_BV_RET(s31) tl_bv_ret_struct_with_union;
+
+static tl_bv_ret_struct_with_union tl_bv_out_struct_with_union(s31 v) {
+  tl_bv_ret_struct_with_union r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s31 tl_bv_after6_struct_with_union(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s31 v, int32_t g) {
+tl_bv_ret_struct_with_union tl_bv_echo_struct_with_union(s31 v) {
+  return tl_bv_out_struct_with_union(v);
+}
+
+tl_bv_ret_struct_with_union tl_bv_after6_struct_with_union(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s31 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_struct_with_union(v);
 }
 
-s31 tl_bv_mixed_struct_with_union(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s31 v, double d8, s31 w, int32_t b) {
+tl_bv_ret_struct_with_union tl_bv_mixed_struct_with_union(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s31 v, double d8, s31 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s31));
-  return v;
+  return tl_bv_out_struct_with_union(v);
 }
 
-s31 tl_bv_call_struct_with_union(s31 (*f)(s31), s31 v) {
+tl_bv_ret_struct_with_union tl_bv_call_struct_with_union(tl_bv_ret_struct_with_union (*f)(s31), s31 v) {
   return f(v);
 }
 
-s31 tl_bv_call_after6_struct_with_union(s31 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s31, int32_t), s31 v) {
+tl_bv_ret_struct_with_union tl_bv_call_after6_struct_with_union(tl_bv_ret_struct_with_union (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s31, int32_t), s31 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s31 tl_bv_call_mixed_struct_with_union(s31 (*f)(double, double, double, double, double, double, double, double, int32_t, s31, double, s31, int32_t), s31 v, s31 w) {
+tl_bv_ret_struct_with_union tl_bv_call_mixed_struct_with_union(tl_bv_ret_struct_with_union (*f)(double, double, double, double, double, double, double, double, int32_t, s31, double, s31, int32_t), s31 v, s31 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random0 */
 _Static_assert(sizeof(s38) <= sizeof tl_bv_second, "a random0 fits in tl_bv_second");
 
-s38 tl_bv_echo_random0(s38 v) {
-  return v;
+typedef TL_BV_RET(s38) tl_bv_ret_random0;
+
+static tl_bv_ret_random0 tl_bv_out_random0(s38 v) {
+  tl_bv_ret_random0 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s38 tl_bv_after6_random0(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s38 v, int32_t g) {
+tl_bv_ret_random0 tl_bv_echo_random0(s38 v) {
+  return tl_bv_out_random0(v);
+}
+
+tl_bv_ret_random0 tl_bv_after6_random0(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s38 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random0(v);
 }
 
-s38 tl_bv_mixed_random0(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s38 v, double d8, s38 w, int32_t b) {
+tl_bv_ret_random0 tl_bv_mixed_random0(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s38 v, double d8, s38 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s38));
-  return v;
+  return tl_bv_out_random0(v);
 }
 
-s38 tl_bv_call_random0(s38 (*f)(s38), s38 v) {
+tl_bv_ret_random0 tl_bv_call_random0(tl_bv_ret_random0 (*f)(s38), s38 v) {
   return f(v);
 }
 
-s38 tl_bv_call_after6_random0(s38 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s38, int32_t), s38 v) {
+tl_bv_ret_random0 tl_bv_call_after6_random0(tl_bv_ret_random0 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s38, int32_t), s38 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s38 tl_bv_call_mixed_random0(s38 (*f)(double, double, double, double, double, double, double, double, int32_t, s38, double, s38, int32_t), s38 v, s38 w) {
+tl_bv_ret_random0 tl_bv_call_mixed_random0(tl_bv_ret_random0 (*f)(double, double, double, double, double, double, double, double, int32_t, s38, double, s38, int32_t), s38 v, s38 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random1 */
 _Static_assert(sizeof(s40) <= sizeof tl_bv_second, "a random1 fits in tl_bv_second");
 
-s40 tl_bv_echo_random1(s40 v) {
-  return v;
+typedef TL_BV_RET(s40) tl_bv_ret_random1;
+
+static tl_bv_ret_random1 tl_bv_out_random1(s40 v) {
+  tl_bv_ret_random1 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s40 tl_bv_after6_random1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s40 v, int32_t g) {
+tl_bv_ret_random1 tl_bv_echo_random1(s40 v) {
+  return tl_bv_out_random1(v);
+}
+
+tl_bv_ret_random1 tl_bv_after6_random1(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s40 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random1(v);
 }
 
-s40 tl_bv_mixed_random1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s40 v, double d8, s40 w, int32_t b) {
+tl_bv_ret_random1 tl_bv_mixed_random1(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s40 v, double d8, s40 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s40));
-  return v;
+  return tl_bv_out_random1(v);
 }
 
-s40 tl_bv_call_random1(s40 (*f)(s40), s40 v) {
+tl_bv_ret_random1 tl_bv_call_random1(tl_bv_ret_random1 (*f)(s40), s40 v) {
   return f(v);
 }
 
-s40 tl_bv_call_after6_random1(s40 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s40, int32_t), s40 v) {
+tl_bv_ret_random1 tl_bv_call_after6_random1(tl_bv_ret_random1 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s40, int32_t), s40 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s40 tl_bv_call_mixed_random1(s40 (*f)(double, double, double, double, double, double, double, double, int32_t, s40, double, s40, int32_t), s40 v, s40 w) {
+tl_bv_ret_random1 tl_bv_call_mixed_random1(tl_bv_ret_random1 (*f)(double, double, double, double, double, double, double, double, int32_t, s40, double, s40, int32_t), s40 v, s40 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random2 */
 _Static_assert(sizeof(s41) <= sizeof tl_bv_second, "a random2 fits in tl_bv_second");
 
-s41 tl_bv_echo_random2(s41 v) {
-  return v;
+typedef TL_BV_RET(s41) tl_bv_ret_random2;
+
+static tl_bv_ret_random2 tl_bv_out_random2(s41 v) {
+  tl_bv_ret_random2 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s41 tl_bv_after6_random2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s41 v, int32_t g) {
+tl_bv_ret_random2 tl_bv_echo_random2(s41 v) {
+  return tl_bv_out_random2(v);
+}
+
+tl_bv_ret_random2 tl_bv_after6_random2(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s41 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random2(v);
 }
 
-s41 tl_bv_mixed_random2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s41 v, double d8, s41 w, int32_t b) {
+tl_bv_ret_random2 tl_bv_mixed_random2(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s41 v, double d8, s41 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s41));
-  return v;
+  return tl_bv_out_random2(v);
 }
 
-s41 tl_bv_call_random2(s41 (*f)(s41), s41 v) {
+tl_bv_ret_random2 tl_bv_call_random2(tl_bv_ret_random2 (*f)(s41), s41 v) {
   return f(v);
 }
 
-s41 tl_bv_call_after6_random2(s41 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s41, int32_t), s41 v) {
+tl_bv_ret_random2 tl_bv_call_after6_random2(tl_bv_ret_random2 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s41, int32_t), s41 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s41 tl_bv_call_mixed_random2(s41 (*f)(double, double, double, double, double, double, double, double, int32_t, s41, double, s41, int32_t), s41 v, s41 w) {
+tl_bv_ret_random2 tl_bv_call_mixed_random2(tl_bv_ret_random2 (*f)(double, double, double, double, double, double, double, double, int32_t, s41, double, s41, int32_t), s41 v, s41 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random3 */
 _Static_assert(sizeof(s43) <= sizeof tl_bv_second, "a random3 fits in tl_bv_second");
 
-s43 tl_bv_echo_random3(s43 v) {
-  return v;
+typedef TL_BV_RET(s43) tl_bv_ret_random3;
+
+static tl_bv_ret_random3 tl_bv_out_random3(s43 v) {
+  tl_bv_ret_random3 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s43 tl_bv_after6_random3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s43 v, int32_t g) {
+tl_bv_ret_random3 tl_bv_echo_random3(s43 v) {
+  return tl_bv_out_random3(v);
+}
+
+tl_bv_ret_random3 tl_bv_after6_random3(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s43 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random3(v);
 }
 
-s43 tl_bv_mixed_random3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s43 v, double d8, s43 w, int32_t b) {
+tl_bv_ret_random3 tl_bv_mixed_random3(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s43 v, double d8, s43 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s43));
-  return v;
+  return tl_bv_out_random3(v);
 }
 
-s43 tl_bv_call_random3(s43 (*f)(s43), s43 v) {
+tl_bv_ret_random3 tl_bv_call_random3(tl_bv_ret_random3 (*f)(s43), s43 v) {
   return f(v);
 }
 
-s43 tl_bv_call_after6_random3(s43 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s43, int32_t), s43 v) {
+tl_bv_ret_random3 tl_bv_call_after6_random3(tl_bv_ret_random3 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s43, int32_t), s43 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s43 tl_bv_call_mixed_random3(s43 (*f)(double, double, double, double, double, double, double, double, int32_t, s43, double, s43, int32_t), s43 v, s43 w) {
+tl_bv_ret_random3 tl_bv_call_mixed_random3(tl_bv_ret_random3 (*f)(double, double, double, double, double, double, double, double, int32_t, s43, double, s43, int32_t), s43 v, s43 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random4 */
 _Static_assert(sizeof(s44) <= sizeof tl_bv_second, "a random4 fits in tl_bv_second");
 
-s44 tl_bv_echo_random4(s44 v) {
-  return v;
+typedef TL_BV_RET(s44) tl_bv_ret_random4;
+
+static tl_bv_ret_random4 tl_bv_out_random4(s44 v) {
+  tl_bv_ret_random4 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s44 tl_bv_after6_random4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s44 v, int32_t g) {
+tl_bv_ret_random4 tl_bv_echo_random4(s44 v) {
+  return tl_bv_out_random4(v);
+}
+
+tl_bv_ret_random4 tl_bv_after6_random4(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s44 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random4(v);
 }
 
-s44 tl_bv_mixed_random4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s44 v, double d8, s44 w, int32_t b) {
+tl_bv_ret_random4 tl_bv_mixed_random4(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s44 v, double d8, s44 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s44));
-  return v;
+  return tl_bv_out_random4(v);
 }
 
-s44 tl_bv_call_random4(s44 (*f)(s44), s44 v) {
+tl_bv_ret_random4 tl_bv_call_random4(tl_bv_ret_random4 (*f)(s44), s44 v) {
   return f(v);
 }
 
-s44 tl_bv_call_after6_random4(s44 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s44, int32_t), s44 v) {
+tl_bv_ret_random4 tl_bv_call_after6_random4(tl_bv_ret_random4 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s44, int32_t), s44 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s44 tl_bv_call_mixed_random4(s44 (*f)(double, double, double, double, double, double, double, double, int32_t, s44, double, s44, int32_t), s44 v, s44 w) {
+tl_bv_ret_random4 tl_bv_call_mixed_random4(tl_bv_ret_random4 (*f)(double, double, double, double, double, double, double, double, int32_t, s44, double, s44, int32_t), s44 v, s44 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random5 */
 _Static_assert(sizeof(s45) <= sizeof tl_bv_second, "a random5 fits in tl_bv_second");
 
-s45 tl_bv_echo_random5(s45 v) {
-  return v;
+typedef TL_BV_RET(s45) tl_bv_ret_random5;
+
+static tl_bv_ret_random5 tl_bv_out_random5(s45 v) {
+  tl_bv_ret_random5 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s45 tl_bv_after6_random5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s45 v, int32_t g) {
+tl_bv_ret_random5 tl_bv_echo_random5(s45 v) {
+  return tl_bv_out_random5(v);
+}
+
+tl_bv_ret_random5 tl_bv_after6_random5(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s45 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random5(v);
 }
 
-s45 tl_bv_mixed_random5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s45 v, double d8, s45 w, int32_t b) {
+tl_bv_ret_random5 tl_bv_mixed_random5(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s45 v, double d8, s45 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s45));
-  return v;
+  return tl_bv_out_random5(v);
 }
 
-s45 tl_bv_call_random5(s45 (*f)(s45), s45 v) {
+tl_bv_ret_random5 tl_bv_call_random5(tl_bv_ret_random5 (*f)(s45), s45 v) {
   return f(v);
 }
 
-s45 tl_bv_call_after6_random5(s45 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s45, int32_t), s45 v) {
+tl_bv_ret_random5 tl_bv_call_after6_random5(tl_bv_ret_random5 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s45, int32_t), s45 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s45 tl_bv_call_mixed_random5(s45 (*f)(double, double, double, double, double, double, double, double, int32_t, s45, double, s45, int32_t), s45 v, s45 w) {
+tl_bv_ret_random5 tl_bv_call_mixed_random5(tl_bv_ret_random5 (*f)(double, double, double, double, double, double, double, double, int32_t, s45, double, s45, int32_t), s45 v, s45 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random6 */
 _Static_assert(sizeof(s47) <= sizeof tl_bv_second, "a random6 fits in tl_bv_second");
 
-s47 tl_bv_echo_random6(s47 v) {
-  return v;
+typedef TL_BV_RET(s47) tl_bv_ret_random6;
+
+static tl_bv_ret_random6 tl_bv_out_random6(s47 v) {
+  tl_bv_ret_random6 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s47 tl_bv_after6_random6(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s47 v, int32_t g) {
+tl_bv_ret_random6 tl_bv_echo_random6(s47 v) {
+  return tl_bv_out_random6(v);
+}
+
+tl_bv_ret_random6 tl_bv_after6_random6(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s47 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random6(v);
 }
 
-s47 tl_bv_mixed_random6(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s47 v, double d8, s47 w, int32_t b) {
+tl_bv_ret_random6 tl_bv_mixed_random6(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s47 v, double d8, s47 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s47));
-  return v;
+  return tl_bv_out_random6(v);
 }
 
-s47 tl_bv_call_random6(s47 (*f)(s47), s47 v) {
+tl_bv_ret_random6 tl_bv_call_random6(tl_bv_ret_random6 (*f)(s47), s47 v) {
   return f(v);
 }
 
-s47 tl_bv_call_after6_random6(s47 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s47, int32_t), s47 v) {
+tl_bv_ret_random6 tl_bv_call_after6_random6(tl_bv_ret_random6 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s47, int32_t), s47 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s47 tl_bv_call_mixed_random6(s47 (*f)(double, double, double, double, double, double, double, double, int32_t, s47, double, s47, int32_t), s47 v, s47 w) {
+tl_bv_ret_random6 tl_bv_call_mixed_random6(tl_bv_ret_random6 (*f)(double, double, double, double, double, double, double, double, int32_t, s47, double, s47, int32_t), s47 v, s47 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random7 */
 _Static_assert(sizeof(s49) <= sizeof tl_bv_second, "a random7 fits in tl_bv_second");
 
-s49 tl_bv_echo_random7(s49 v) {
-  return v;
+typedef TL_BV_RET(s49) tl_bv_ret_random7;
+
+static tl_bv_ret_random7 tl_bv_out_random7(s49 v) {
+  tl_bv_ret_random7 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s49 tl_bv_after6_random7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s49 v, int32_t g) {
+tl_bv_ret_random7 tl_bv_echo_random7(s49 v) {
+  return tl_bv_out_random7(v);
+}
+
+tl_bv_ret_random7 tl_bv_after6_random7(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s49 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random7(v);
 }
 
-s49 tl_bv_mixed_random7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s49 v, double d8, s49 w, int32_t b) {
+tl_bv_ret_random7 tl_bv_mixed_random7(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s49 v, double d8, s49 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s49));
-  return v;
+  return tl_bv_out_random7(v);
 }
 
-s49 tl_bv_call_random7(s49 (*f)(s49), s49 v) {
+tl_bv_ret_random7 tl_bv_call_random7(tl_bv_ret_random7 (*f)(s49), s49 v) {
   return f(v);
 }
 
-s49 tl_bv_call_after6_random7(s49 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s49, int32_t), s49 v) {
+tl_bv_ret_random7 tl_bv_call_after6_random7(tl_bv_ret_random7 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s49, int32_t), s49 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s49 tl_bv_call_mixed_random7(s49 (*f)(double, double, double, double, double, double, double, double, int32_t, s49, double, s49, int32_t), s49 v, s49 w) {
+tl_bv_ret_random7 tl_bv_call_mixed_random7(tl_bv_ret_random7 (*f)(double, double, double, double, double, double, double, double, int32_t, s49, double, s49, int32_t), s49 v, s49 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random8 */
 _Static_assert(sizeof(s50) <= sizeof tl_bv_second, "a random8 fits in tl_bv_second");
 
-s50 tl_bv_echo_random8(s50 v) {
-  return v;
+typedef TL_BV_RET(s50) tl_bv_ret_random8;
+
+static tl_bv_ret_random8 tl_bv_out_random8(s50 v) {
+  tl_bv_ret_random8 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s50 tl_bv_after6_random8(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s50 v, int32_t g) {
+tl_bv_ret_random8 tl_bv_echo_random8(s50 v) {
+  return tl_bv_out_random8(v);
+}
+
+tl_bv_ret_random8 tl_bv_after6_random8(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s50 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random8(v);
 }
 
-s50 tl_bv_mixed_random8(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s50 v, double d8, s50 w, int32_t b) {
+tl_bv_ret_random8 tl_bv_mixed_random8(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s50 v, double d8, s50 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s50));
-  return v;
+  return tl_bv_out_random8(v);
 }
 
-s50 tl_bv_call_random8(s50 (*f)(s50), s50 v) {
+tl_bv_ret_random8 tl_bv_call_random8(tl_bv_ret_random8 (*f)(s50), s50 v) {
   return f(v);
 }
 
-s50 tl_bv_call_after6_random8(s50 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s50, int32_t), s50 v) {
+tl_bv_ret_random8 tl_bv_call_after6_random8(tl_bv_ret_random8 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s50, int32_t), s50 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s50 tl_bv_call_mixed_random8(s50 (*f)(double, double, double, double, double, double, double, double, int32_t, s50, double, s50, int32_t), s50 v, s50 w) {
+tl_bv_ret_random8 tl_bv_call_mixed_random8(tl_bv_ret_random8 (*f)(double, double, double, double, double, double, double, double, int32_t, s50, double, s50, int32_t), s50 v, s50 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random9 */
 _Static_assert(sizeof(s51) <= sizeof tl_bv_second, "a random9 fits in tl_bv_second");
 
-s51 tl_bv_echo_random9(s51 v) {
-  return v;
+typedef TL_BV_RET(s51) tl_bv_ret_random9;
+
+static tl_bv_ret_random9 tl_bv_out_random9(s51 v) {
+  tl_bv_ret_random9 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s51 tl_bv_after6_random9(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s51 v, int32_t g) {
+tl_bv_ret_random9 tl_bv_echo_random9(s51 v) {
+  return tl_bv_out_random9(v);
+}
+
+tl_bv_ret_random9 tl_bv_after6_random9(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s51 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random9(v);
 }
 
-s51 tl_bv_mixed_random9(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s51 v, double d8, s51 w, int32_t b) {
+tl_bv_ret_random9 tl_bv_mixed_random9(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s51 v, double d8, s51 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s51));
-  return v;
+  return tl_bv_out_random9(v);
 }
 
-s51 tl_bv_call_random9(s51 (*f)(s51), s51 v) {
+tl_bv_ret_random9 tl_bv_call_random9(tl_bv_ret_random9 (*f)(s51), s51 v) {
   return f(v);
 }
 
-s51 tl_bv_call_after6_random9(s51 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s51, int32_t), s51 v) {
+tl_bv_ret_random9 tl_bv_call_after6_random9(tl_bv_ret_random9 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s51, int32_t), s51 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s51 tl_bv_call_mixed_random9(s51 (*f)(double, double, double, double, double, double, double, double, int32_t, s51, double, s51, int32_t), s51 v, s51 w) {
+tl_bv_ret_random9 tl_bv_call_mixed_random9(tl_bv_ret_random9 (*f)(double, double, double, double, double, double, double, double, int32_t, s51, double, s51, int32_t), s51 v, s51 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random10 */
 _Static_assert(sizeof(s52) <= sizeof tl_bv_second, "a random10 fits in tl_bv_second");
 
-s52 tl_bv_echo_random10(s52 v) {
-  return v;
+typedef TL_BV_RET(s52) tl_bv_ret_random10;
+
+static tl_bv_ret_random10 tl_bv_out_random10(s52 v) {
+  tl_bv_ret_random10 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s52 tl_bv_after6_random10(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s52 v, int32_t g) {
+tl_bv_ret_random10 tl_bv_echo_random10(s52 v) {
+  return tl_bv_out_random10(v);
+}
+
+tl_bv_ret_random10 tl_bv_after6_random10(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s52 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random10(v);
 }
 
-s52 tl_bv_mixed_random10(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s52 v, double d8, s52 w, int32_t b) {
+tl_bv_ret_random10 tl_bv_mixed_random10(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s52 v, double d8, s52 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s52));
-  return v;
+  return tl_bv_out_random10(v);
 }
 
-s52 tl_bv_call_random10(s52 (*f)(s52), s52 v) {
+tl_bv_ret_random10 tl_bv_call_random10(tl_bv_ret_random10 (*f)(s52), s52 v) {
   return f(v);
 }
 
-s52 tl_bv_call_after6_random10(s52 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s52, int32_t), s52 v) {
+tl_bv_ret_random10 tl_bv_call_after6_random10(tl_bv_ret_random10 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s52, int32_t), s52 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s52 tl_bv_call_mixed_random10(s52 (*f)(double, double, double, double, double, double, double, double, int32_t, s52, double, s52, int32_t), s52 v, s52 w) {
+tl_bv_ret_random10 tl_bv_call_mixed_random10(tl_bv_ret_random10 (*f)(double, double, double, double, double, double, double, double, int32_t, s52, double, s52, int32_t), s52 v, s52 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random11 */
 _Static_assert(sizeof(s53) <= sizeof tl_bv_second, "a random11 fits in tl_bv_second");
 
-s53 tl_bv_echo_random11(s53 v) {
-  return v;
+typedef TL_BV_RET(s53) tl_bv_ret_random11;
+
+static tl_bv_ret_random11 tl_bv_out_random11(s53 v) {
+  tl_bv_ret_random11 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s53 tl_bv_after6_random11(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s53 v, int32_t g) {
+tl_bv_ret_random11 tl_bv_echo_random11(s53 v) {
+  return tl_bv_out_random11(v);
+}
+
+tl_bv_ret_random11 tl_bv_after6_random11(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s53 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random11(v);
 }
 
-s53 tl_bv_mixed_random11(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s53 v, double d8, s53 w, int32_t b) {
+tl_bv_ret_random11 tl_bv_mixed_random11(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s53 v, double d8, s53 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s53));
-  return v;
+  return tl_bv_out_random11(v);
 }
 
-s53 tl_bv_call_random11(s53 (*f)(s53), s53 v) {
+tl_bv_ret_random11 tl_bv_call_random11(tl_bv_ret_random11 (*f)(s53), s53 v) {
   return f(v);
 }
 
-s53 tl_bv_call_after6_random11(s53 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s53, int32_t), s53 v) {
+tl_bv_ret_random11 tl_bv_call_after6_random11(tl_bv_ret_random11 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s53, int32_t), s53 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s53 tl_bv_call_mixed_random11(s53 (*f)(double, double, double, double, double, double, double, double, int32_t, s53, double, s53, int32_t), s53 v, s53 w) {
+tl_bv_ret_random11 tl_bv_call_mixed_random11(tl_bv_ret_random11 (*f)(double, double, double, double, double, double, double, double, int32_t, s53, double, s53, int32_t), s53 v, s53 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random12 */
 _Static_assert(sizeof(s54) <= sizeof tl_bv_second, "a random12 fits in tl_bv_second");
 
-s54 tl_bv_echo_random12(s54 v) {
-  return v;
+typedef TL_BV_RET(s54) tl_bv_ret_random12;
+
+static tl_bv_ret_random12 tl_bv_out_random12(s54 v) {
+  tl_bv_ret_random12 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s54 tl_bv_after6_random12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s54 v, int32_t g) {
+tl_bv_ret_random12 tl_bv_echo_random12(s54 v) {
+  return tl_bv_out_random12(v);
+}
+
+tl_bv_ret_random12 tl_bv_after6_random12(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s54 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random12(v);
 }
 
-s54 tl_bv_mixed_random12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s54 v, double d8, s54 w, int32_t b) {
+tl_bv_ret_random12 tl_bv_mixed_random12(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s54 v, double d8, s54 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s54));
-  return v;
+  return tl_bv_out_random12(v);
 }
 
-s54 tl_bv_call_random12(s54 (*f)(s54), s54 v) {
+tl_bv_ret_random12 tl_bv_call_random12(tl_bv_ret_random12 (*f)(s54), s54 v) {
   return f(v);
 }
 
-s54 tl_bv_call_after6_random12(s54 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s54, int32_t), s54 v) {
+tl_bv_ret_random12 tl_bv_call_after6_random12(tl_bv_ret_random12 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s54, int32_t), s54 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s54 tl_bv_call_mixed_random12(s54 (*f)(double, double, double, double, double, double, double, double, int32_t, s54, double, s54, int32_t), s54 v, s54 w) {
+tl_bv_ret_random12 tl_bv_call_mixed_random12(tl_bv_ret_random12 (*f)(double, double, double, double, double, double, double, double, int32_t, s54, double, s54, int32_t), s54 v, s54 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random13 */
 _Static_assert(sizeof(s59) <= sizeof tl_bv_second, "a random13 fits in tl_bv_second");
 
-s59 tl_bv_echo_random13(s59 v) {
-  return v;
+typedef TL_BV_RET(s59) tl_bv_ret_random13;
+
+static tl_bv_ret_random13 tl_bv_out_random13(s59 v) {
+  tl_bv_ret_random13 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s59 tl_bv_after6_random13(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s59 v, int32_t g) {
+tl_bv_ret_random13 tl_bv_echo_random13(s59 v) {
+  return tl_bv_out_random13(v);
+}
+
+tl_bv_ret_random13 tl_bv_after6_random13(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s59 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random13(v);
 }
 
-s59 tl_bv_mixed_random13(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s59 v, double d8, s59 w, int32_t b) {
+tl_bv_ret_random13 tl_bv_mixed_random13(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s59 v, double d8, s59 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s59));
-  return v;
+  return tl_bv_out_random13(v);
 }
 
-s59 tl_bv_call_random13(s59 (*f)(s59), s59 v) {
+tl_bv_ret_random13 tl_bv_call_random13(tl_bv_ret_random13 (*f)(s59), s59 v) {
   return f(v);
 }
 
-s59 tl_bv_call_after6_random13(s59 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s59, int32_t), s59 v) {
+tl_bv_ret_random13 tl_bv_call_after6_random13(tl_bv_ret_random13 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s59, int32_t), s59 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s59 tl_bv_call_mixed_random13(s59 (*f)(double, double, double, double, double, double, double, double, int32_t, s59, double, s59, int32_t), s59 v, s59 w) {
+tl_bv_ret_random13 tl_bv_call_mixed_random13(tl_bv_ret_random13 (*f)(double, double, double, double, double, double, double, double, int32_t, s59, double, s59, int32_t), s59 v, s59 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random14 */
 _Static_assert(sizeof(s60) <= sizeof tl_bv_second, "a random14 fits in tl_bv_second");
 
-s60 tl_bv_echo_random14(s60 v) {
-  return v;
+typedef TL_BV_RET(s60) tl_bv_ret_random14;
+
+static tl_bv_ret_random14 tl_bv_out_random14(s60 v) {
+  tl_bv_ret_random14 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s60 tl_bv_after6_random14(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s60 v, int32_t g) {
+tl_bv_ret_random14 tl_bv_echo_random14(s60 v) {
+  return tl_bv_out_random14(v);
+}
+
+tl_bv_ret_random14 tl_bv_after6_random14(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s60 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random14(v);
 }
 
-s60 tl_bv_mixed_random14(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s60 v, double d8, s60 w, int32_t b) {
+tl_bv_ret_random14 tl_bv_mixed_random14(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s60 v, double d8, s60 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s60));
-  return v;
+  return tl_bv_out_random14(v);
 }
 
-s60 tl_bv_call_random14(s60 (*f)(s60), s60 v) {
+tl_bv_ret_random14 tl_bv_call_random14(tl_bv_ret_random14 (*f)(s60), s60 v) {
   return f(v);
 }
 
-s60 tl_bv_call_after6_random14(s60 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s60, int32_t), s60 v) {
+tl_bv_ret_random14 tl_bv_call_after6_random14(tl_bv_ret_random14 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s60, int32_t), s60 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s60 tl_bv_call_mixed_random14(s60 (*f)(double, double, double, double, double, double, double, double, int32_t, s60, double, s60, int32_t), s60 v, s60 w) {
+tl_bv_ret_random14 tl_bv_call_mixed_random14(tl_bv_ret_random14 (*f)(double, double, double, double, double, double, double, double, int32_t, s60, double, s60, int32_t), s60 v, s60 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random15 */
 _Static_assert(sizeof(s63) <= sizeof tl_bv_second, "a random15 fits in tl_bv_second");
 
-s63 tl_bv_echo_random15(s63 v) {
-  return v;
+typedef TL_BV_RET(s63) tl_bv_ret_random15;
+
+static tl_bv_ret_random15 tl_bv_out_random15(s63 v) {
+  tl_bv_ret_random15 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s63 tl_bv_after6_random15(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s63 v, int32_t g) {
+tl_bv_ret_random15 tl_bv_echo_random15(s63 v) {
+  return tl_bv_out_random15(v);
+}
+
+tl_bv_ret_random15 tl_bv_after6_random15(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s63 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random15(v);
 }
 
-s63 tl_bv_mixed_random15(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s63 v, double d8, s63 w, int32_t b) {
+tl_bv_ret_random15 tl_bv_mixed_random15(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s63 v, double d8, s63 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s63));
-  return v;
+  return tl_bv_out_random15(v);
 }
 
-s63 tl_bv_call_random15(s63 (*f)(s63), s63 v) {
+tl_bv_ret_random15 tl_bv_call_random15(tl_bv_ret_random15 (*f)(s63), s63 v) {
   return f(v);
 }
 
-s63 tl_bv_call_after6_random15(s63 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s63, int32_t), s63 v) {
+tl_bv_ret_random15 tl_bv_call_after6_random15(tl_bv_ret_random15 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s63, int32_t), s63 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s63 tl_bv_call_mixed_random15(s63 (*f)(double, double, double, double, double, double, double, double, int32_t, s63, double, s63, int32_t), s63 v, s63 w) {
+tl_bv_ret_random15 tl_bv_call_mixed_random15(tl_bv_ret_random15 (*f)(double, double, double, double, double, double, double, double, int32_t, s63, double, s63, int32_t), s63 v, s63 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random16 */
 _Static_assert(sizeof(s72) <= sizeof tl_bv_second, "a random16 fits in tl_bv_second");
 
-s72 tl_bv_echo_random16(s72 v) {
-  return v;
+typedef TL_BV_RET(s72) tl_bv_ret_random16;
+
+static tl_bv_ret_random16 tl_bv_out_random16(s72 v) {
+  tl_bv_ret_random16 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s72 tl_bv_after6_random16(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s72 v, int32_t g) {
+tl_bv_ret_random16 tl_bv_echo_random16(s72 v) {
+  return tl_bv_out_random16(v);
+}
+
+tl_bv_ret_random16 tl_bv_after6_random16(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s72 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random16(v);
 }
 
-s72 tl_bv_mixed_random16(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s72 v, double d8, s72 w, int32_t b) {
+tl_bv_ret_random16 tl_bv_mixed_random16(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s72 v, double d8, s72 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s72));
-  return v;
+  return tl_bv_out_random16(v);
 }
 
-s72 tl_bv_call_random16(s72 (*f)(s72), s72 v) {
+tl_bv_ret_random16 tl_bv_call_random16(tl_bv_ret_random16 (*f)(s72), s72 v) {
   return f(v);
 }
 
-s72 tl_bv_call_after6_random16(s72 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s72, int32_t), s72 v) {
+tl_bv_ret_random16 tl_bv_call_after6_random16(tl_bv_ret_random16 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s72, int32_t), s72 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s72 tl_bv_call_mixed_random16(s72 (*f)(double, double, double, double, double, double, double, double, int32_t, s72, double, s72, int32_t), s72 v, s72 w) {
+tl_bv_ret_random16 tl_bv_call_mixed_random16(tl_bv_ret_random16 (*f)(double, double, double, double, double, double, double, double, int32_t, s72, double, s72, int32_t), s72 v, s72 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random17 */
 _Static_assert(sizeof(s74) <= sizeof tl_bv_second, "a random17 fits in tl_bv_second");
 
-s74 tl_bv_echo_random17(s74 v) {
-  return v;
+typedef TL_BV_RET(s74) tl_bv_ret_random17;
+
+static tl_bv_ret_random17 tl_bv_out_random17(s74 v) {
+  tl_bv_ret_random17 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s74 tl_bv_after6_random17(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s74 v, int32_t g) {
+tl_bv_ret_random17 tl_bv_echo_random17(s74 v) {
+  return tl_bv_out_random17(v);
+}
+
+tl_bv_ret_random17 tl_bv_after6_random17(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s74 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random17(v);
 }
 
-s74 tl_bv_mixed_random17(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s74 v, double d8, s74 w, int32_t b) {
+tl_bv_ret_random17 tl_bv_mixed_random17(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s74 v, double d8, s74 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s74));
-  return v;
+  return tl_bv_out_random17(v);
 }
 
-s74 tl_bv_call_random17(s74 (*f)(s74), s74 v) {
+tl_bv_ret_random17 tl_bv_call_random17(tl_bv_ret_random17 (*f)(s74), s74 v) {
   return f(v);
 }
 
-s74 tl_bv_call_after6_random17(s74 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s74, int32_t), s74 v) {
+tl_bv_ret_random17 tl_bv_call_after6_random17(tl_bv_ret_random17 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s74, int32_t), s74 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s74 tl_bv_call_mixed_random17(s74 (*f)(double, double, double, double, double, double, double, double, int32_t, s74, double, s74, int32_t), s74 v, s74 w) {
+tl_bv_ret_random17 tl_bv_call_mixed_random17(tl_bv_ret_random17 (*f)(double, double, double, double, double, double, double, double, int32_t, s74, double, s74, int32_t), s74 v, s74 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random18 */
 _Static_assert(sizeof(s75) <= sizeof tl_bv_second, "a random18 fits in tl_bv_second");
 
-s75 tl_bv_echo_random18(s75 v) {
-  return v;
+typedef TL_BV_RET(s75) tl_bv_ret_random18;
+
+static tl_bv_ret_random18 tl_bv_out_random18(s75 v) {
+  tl_bv_ret_random18 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s75 tl_bv_after6_random18(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s75 v, int32_t g) {
+tl_bv_ret_random18 tl_bv_echo_random18(s75 v) {
+  return tl_bv_out_random18(v);
+}
+
+tl_bv_ret_random18 tl_bv_after6_random18(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s75 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random18(v);
 }
 
-s75 tl_bv_mixed_random18(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s75 v, double d8, s75 w, int32_t b) {
+tl_bv_ret_random18 tl_bv_mixed_random18(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s75 v, double d8, s75 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s75));
-  return v;
+  return tl_bv_out_random18(v);
 }
 
-s75 tl_bv_call_random18(s75 (*f)(s75), s75 v) {
+tl_bv_ret_random18 tl_bv_call_random18(tl_bv_ret_random18 (*f)(s75), s75 v) {
   return f(v);
 }
 
-s75 tl_bv_call_after6_random18(s75 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s75, int32_t), s75 v) {
+tl_bv_ret_random18 tl_bv_call_after6_random18(tl_bv_ret_random18 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s75, int32_t), s75 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s75 tl_bv_call_mixed_random18(s75 (*f)(double, double, double, double, double, double, double, double, int32_t, s75, double, s75, int32_t), s75 v, s75 w) {
+tl_bv_ret_random18 tl_bv_call_mixed_random18(tl_bv_ret_random18 (*f)(double, double, double, double, double, double, double, double, int32_t, s75, double, s75, int32_t), s75 v, s75 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random19 */
 _Static_assert(sizeof(s77) <= sizeof tl_bv_second, "a random19 fits in tl_bv_second");
 
-s77 tl_bv_echo_random19(s77 v) {
-  return v;
+typedef TL_BV_RET(s77) tl_bv_ret_random19;
+
+static tl_bv_ret_random19 tl_bv_out_random19(s77 v) {
+  tl_bv_ret_random19 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s77 tl_bv_after6_random19(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s77 v, int32_t g) {
+tl_bv_ret_random19 tl_bv_echo_random19(s77 v) {
+  return tl_bv_out_random19(v);
+}
+
+tl_bv_ret_random19 tl_bv_after6_random19(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s77 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random19(v);
 }
 
-s77 tl_bv_mixed_random19(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s77 v, double d8, s77 w, int32_t b) {
+tl_bv_ret_random19 tl_bv_mixed_random19(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s77 v, double d8, s77 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s77));
-  return v;
+  return tl_bv_out_random19(v);
 }
 
-s77 tl_bv_call_random19(s77 (*f)(s77), s77 v) {
+tl_bv_ret_random19 tl_bv_call_random19(tl_bv_ret_random19 (*f)(s77), s77 v) {
   return f(v);
 }
 
-s77 tl_bv_call_after6_random19(s77 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s77, int32_t), s77 v) {
+tl_bv_ret_random19 tl_bv_call_after6_random19(tl_bv_ret_random19 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s77, int32_t), s77 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s77 tl_bv_call_mixed_random19(s77 (*f)(double, double, double, double, double, double, double, double, int32_t, s77, double, s77, int32_t), s77 v, s77 w) {
+tl_bv_ret_random19 tl_bv_call_mixed_random19(tl_bv_ret_random19 (*f)(double, double, double, double, double, double, double, double, int32_t, s77, double, s77, int32_t), s77 v, s77 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random20 */
 _Static_assert(sizeof(s79) <= sizeof tl_bv_second, "a random20 fits in tl_bv_second");
 
-s79 tl_bv_echo_random20(s79 v) {
-  return v;
+typedef TL_BV_RET(s79) tl_bv_ret_random20;
+
+static tl_bv_ret_random20 tl_bv_out_random20(s79 v) {
+  tl_bv_ret_random20 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s79 tl_bv_after6_random20(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s79 v, int32_t g) {
+tl_bv_ret_random20 tl_bv_echo_random20(s79 v) {
+  return tl_bv_out_random20(v);
+}
+
+tl_bv_ret_random20 tl_bv_after6_random20(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s79 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random20(v);
 }
 
-s79 tl_bv_mixed_random20(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s79 v, double d8, s79 w, int32_t b) {
+tl_bv_ret_random20 tl_bv_mixed_random20(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s79 v, double d8, s79 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s79));
-  return v;
+  return tl_bv_out_random20(v);
 }
 
-s79 tl_bv_call_random20(s79 (*f)(s79), s79 v) {
+tl_bv_ret_random20 tl_bv_call_random20(tl_bv_ret_random20 (*f)(s79), s79 v) {
   return f(v);
 }
 
-s79 tl_bv_call_after6_random20(s79 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s79, int32_t), s79 v) {
+tl_bv_ret_random20 tl_bv_call_after6_random20(tl_bv_ret_random20 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s79, int32_t), s79 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s79 tl_bv_call_mixed_random20(s79 (*f)(double, double, double, double, double, double, double, double, int32_t, s79, double, s79, int32_t), s79 v, s79 w) {
+tl_bv_ret_random20 tl_bv_call_mixed_random20(tl_bv_ret_random20 (*f)(double, double, double, double, double, double, double, double, int32_t, s79, double, s79, int32_t), s79 v, s79 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random21 */
 _Static_assert(sizeof(s80) <= sizeof tl_bv_second, "a random21 fits in tl_bv_second");
 
-s80 tl_bv_echo_random21(s80 v) {
-  return v;
+typedef TL_BV_RET(s80) tl_bv_ret_random21;
+
+static tl_bv_ret_random21 tl_bv_out_random21(s80 v) {
+  tl_bv_ret_random21 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s80 tl_bv_after6_random21(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s80 v, int32_t g) {
+tl_bv_ret_random21 tl_bv_echo_random21(s80 v) {
+  return tl_bv_out_random21(v);
+}
+
+tl_bv_ret_random21 tl_bv_after6_random21(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s80 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random21(v);
 }
 
-s80 tl_bv_mixed_random21(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s80 v, double d8, s80 w, int32_t b) {
+tl_bv_ret_random21 tl_bv_mixed_random21(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s80 v, double d8, s80 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s80));
-  return v;
+  return tl_bv_out_random21(v);
 }
 
-s80 tl_bv_call_random21(s80 (*f)(s80), s80 v) {
+tl_bv_ret_random21 tl_bv_call_random21(tl_bv_ret_random21 (*f)(s80), s80 v) {
   return f(v);
 }
 
-s80 tl_bv_call_after6_random21(s80 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s80, int32_t), s80 v) {
+tl_bv_ret_random21 tl_bv_call_after6_random21(tl_bv_ret_random21 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s80, int32_t), s80 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s80 tl_bv_call_mixed_random21(s80 (*f)(double, double, double, double, double, double, double, double, int32_t, s80, double, s80, int32_t), s80 v, s80 w) {
+tl_bv_ret_random21 tl_bv_call_mixed_random21(tl_bv_ret_random21 (*f)(double, double, double, double, double, double, double, double, int32_t, s80, double, s80, int32_t), s80 v, s80 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random22 */
 _Static_assert(sizeof(s81) <= sizeof tl_bv_second, "a random22 fits in tl_bv_second");
 
-s81 tl_bv_echo_random22(s81 v) {
-  return v;
+typedef TL_BV_RET(s81) tl_bv_ret_random22;
+
+static tl_bv_ret_random22 tl_bv_out_random22(s81 v) {
+  tl_bv_ret_random22 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s81 tl_bv_after6_random22(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s81 v, int32_t g) {
+tl_bv_ret_random22 tl_bv_echo_random22(s81 v) {
+  return tl_bv_out_random22(v);
+}
+
+tl_bv_ret_random22 tl_bv_after6_random22(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s81 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random22(v);
 }
 
-s81 tl_bv_mixed_random22(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s81 v, double d8, s81 w, int32_t b) {
+tl_bv_ret_random22 tl_bv_mixed_random22(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s81 v, double d8, s81 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s81));
-  return v;
+  return tl_bv_out_random22(v);
 }
 
-s81 tl_bv_call_random22(s81 (*f)(s81), s81 v) {
+tl_bv_ret_random22 tl_bv_call_random22(tl_bv_ret_random22 (*f)(s81), s81 v) {
   return f(v);
 }
 
-s81 tl_bv_call_after6_random22(s81 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s81, int32_t), s81 v) {
+tl_bv_ret_random22 tl_bv_call_after6_random22(tl_bv_ret_random22 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s81, int32_t), s81 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s81 tl_bv_call_mixed_random22(s81 (*f)(double, double, double, double, double, double, double, double, int32_t, s81, double, s81, int32_t), s81 v, s81 w) {
+tl_bv_ret_random22 tl_bv_call_mixed_random22(tl_bv_ret_random22 (*f)(double, double, double, double, double, double, double, double, int32_t, s81, double, s81, int32_t), s81 v, s81 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random23 */
 _Static_assert(sizeof(s83) <= sizeof tl_bv_second, "a random23 fits in tl_bv_second");
 
-s83 tl_bv_echo_random23(s83 v) {
-  return v;
+typedef TL_BV_RET(s83) tl_bv_ret_random23;
+
+static tl_bv_ret_random23 tl_bv_out_random23(s83 v) {
+  tl_bv_ret_random23 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s83 tl_bv_after6_random23(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s83 v, int32_t g) {
+tl_bv_ret_random23 tl_bv_echo_random23(s83 v) {
+  return tl_bv_out_random23(v);
+}
+
+tl_bv_ret_random23 tl_bv_after6_random23(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s83 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random23(v);
 }
 
-s83 tl_bv_mixed_random23(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s83 v, double d8, s83 w, int32_t b) {
+tl_bv_ret_random23 tl_bv_mixed_random23(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s83 v, double d8, s83 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s83));
-  return v;
+  return tl_bv_out_random23(v);
 }
 
-s83 tl_bv_call_random23(s83 (*f)(s83), s83 v) {
+tl_bv_ret_random23 tl_bv_call_random23(tl_bv_ret_random23 (*f)(s83), s83 v) {
   return f(v);
 }
 
-s83 tl_bv_call_after6_random23(s83 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s83, int32_t), s83 v) {
+tl_bv_ret_random23 tl_bv_call_after6_random23(tl_bv_ret_random23 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s83, int32_t), s83 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s83 tl_bv_call_mixed_random23(s83 (*f)(double, double, double, double, double, double, double, double, int32_t, s83, double, s83, int32_t), s83 v, s83 w) {
+tl_bv_ret_random23 tl_bv_call_mixed_random23(tl_bv_ret_random23 (*f)(double, double, double, double, double, double, double, double, int32_t, s83, double, s83, int32_t), s83 v, s83 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random24 */
 _Static_assert(sizeof(s84) <= sizeof tl_bv_second, "a random24 fits in tl_bv_second");
 
-s84 tl_bv_echo_random24(s84 v) {
-  return v;
+typedef TL_BV_RET(s84) tl_bv_ret_random24;
+
+static tl_bv_ret_random24 tl_bv_out_random24(s84 v) {
+  tl_bv_ret_random24 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s84 tl_bv_after6_random24(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s84 v, int32_t g) {
+tl_bv_ret_random24 tl_bv_echo_random24(s84 v) {
+  return tl_bv_out_random24(v);
+}
+
+tl_bv_ret_random24 tl_bv_after6_random24(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s84 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random24(v);
 }
 
-s84 tl_bv_mixed_random24(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s84 v, double d8, s84 w, int32_t b) {
+tl_bv_ret_random24 tl_bv_mixed_random24(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s84 v, double d8, s84 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s84));
-  return v;
+  return tl_bv_out_random24(v);
 }
 
-s84 tl_bv_call_random24(s84 (*f)(s84), s84 v) {
+tl_bv_ret_random24 tl_bv_call_random24(tl_bv_ret_random24 (*f)(s84), s84 v) {
   return f(v);
 }
 
-s84 tl_bv_call_after6_random24(s84 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s84, int32_t), s84 v) {
+tl_bv_ret_random24 tl_bv_call_after6_random24(tl_bv_ret_random24 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s84, int32_t), s84 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s84 tl_bv_call_mixed_random24(s84 (*f)(double, double, double, double, double, double, double, double, int32_t, s84, double, s84, int32_t), s84 v, s84 w) {
+tl_bv_ret_random24 tl_bv_call_mixed_random24(tl_bv_ret_random24 (*f)(double, double, double, double, double, double, double, double, int32_t, s84, double, s84, int32_t), s84 v, s84 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random25 */
 _Static_assert(sizeof(s86) <= sizeof tl_bv_second, "a random25 fits in tl_bv_second");
 
-s86 tl_bv_echo_random25(s86 v) {
-  return v;
+typedef TL_BV_RET(s86) tl_bv_ret_random25;
+
+static tl_bv_ret_random25 tl_bv_out_random25(s86 v) {
+  tl_bv_ret_random25 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s86 tl_bv_after6_random25(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s86 v, int32_t g) {
+tl_bv_ret_random25 tl_bv_echo_random25(s86 v) {
+  return tl_bv_out_random25(v);
+}
+
+tl_bv_ret_random25 tl_bv_after6_random25(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s86 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random25(v);
 }
 
-s86 tl_bv_mixed_random25(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s86 v, double d8, s86 w, int32_t b) {
+tl_bv_ret_random25 tl_bv_mixed_random25(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s86 v, double d8, s86 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s86));
-  return v;
+  return tl_bv_out_random25(v);
 }
 
-s86 tl_bv_call_random25(s86 (*f)(s86), s86 v) {
+tl_bv_ret_random25 tl_bv_call_random25(tl_bv_ret_random25 (*f)(s86), s86 v) {
   return f(v);
 }
 
-s86 tl_bv_call_after6_random25(s86 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s86, int32_t), s86 v) {
+tl_bv_ret_random25 tl_bv_call_after6_random25(tl_bv_ret_random25 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s86, int32_t), s86 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s86 tl_bv_call_mixed_random25(s86 (*f)(double, double, double, double, double, double, double, double, int32_t, s86, double, s86, int32_t), s86 v, s86 w) {
+tl_bv_ret_random25 tl_bv_call_mixed_random25(tl_bv_ret_random25 (*f)(double, double, double, double, double, double, double, double, int32_t, s86, double, s86, int32_t), s86 v, s86 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random26 */
 _Static_assert(sizeof(s87) <= sizeof tl_bv_second, "a random26 fits in tl_bv_second");
 
-s87 tl_bv_echo_random26(s87 v) {
-  return v;
+typedef TL_BV_RET(s87) tl_bv_ret_random26;
+
+static tl_bv_ret_random26 tl_bv_out_random26(s87 v) {
+  tl_bv_ret_random26 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s87 tl_bv_after6_random26(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s87 v, int32_t g) {
+tl_bv_ret_random26 tl_bv_echo_random26(s87 v) {
+  return tl_bv_out_random26(v);
+}
+
+tl_bv_ret_random26 tl_bv_after6_random26(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s87 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random26(v);
 }
 
-s87 tl_bv_mixed_random26(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s87 v, double d8, s87 w, int32_t b) {
+tl_bv_ret_random26 tl_bv_mixed_random26(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s87 v, double d8, s87 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s87));
-  return v;
+  return tl_bv_out_random26(v);
 }
 
-s87 tl_bv_call_random26(s87 (*f)(s87), s87 v) {
+tl_bv_ret_random26 tl_bv_call_random26(tl_bv_ret_random26 (*f)(s87), s87 v) {
   return f(v);
 }
 
-s87 tl_bv_call_after6_random26(s87 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s87, int32_t), s87 v) {
+tl_bv_ret_random26 tl_bv_call_after6_random26(tl_bv_ret_random26 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s87, int32_t), s87 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s87 tl_bv_call_mixed_random26(s87 (*f)(double, double, double, double, double, double, double, double, int32_t, s87, double, s87, int32_t), s87 v, s87 w) {
+tl_bv_ret_random26 tl_bv_call_mixed_random26(tl_bv_ret_random26 (*f)(double, double, double, double, double, double, double, double, int32_t, s87, double, s87, int32_t), s87 v, s87 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random27 */
 _Static_assert(sizeof(s90) <= sizeof tl_bv_second, "a random27 fits in tl_bv_second");
 
-s90 tl_bv_echo_random27(s90 v) {
-  return v;
+typedef TL_BV_RET(s90) tl_bv_ret_random27;
+
+static tl_bv_ret_random27 tl_bv_out_random27(s90 v) {
+  tl_bv_ret_random27 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s90 tl_bv_after6_random27(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s90 v, int32_t g) {
+tl_bv_ret_random27 tl_bv_echo_random27(s90 v) {
+  return tl_bv_out_random27(v);
+}
+
+tl_bv_ret_random27 tl_bv_after6_random27(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s90 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random27(v);
 }
 
-s90 tl_bv_mixed_random27(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s90 v, double d8, s90 w, int32_t b) {
+tl_bv_ret_random27 tl_bv_mixed_random27(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s90 v, double d8, s90 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s90));
-  return v;
+  return tl_bv_out_random27(v);
 }
 
-s90 tl_bv_call_random27(s90 (*f)(s90), s90 v) {
+tl_bv_ret_random27 tl_bv_call_random27(tl_bv_ret_random27 (*f)(s90), s90 v) {
   return f(v);
 }
 
-s90 tl_bv_call_after6_random27(s90 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s90, int32_t), s90 v) {
+tl_bv_ret_random27 tl_bv_call_after6_random27(tl_bv_ret_random27 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s90, int32_t), s90 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s90 tl_bv_call_mixed_random27(s90 (*f)(double, double, double, double, double, double, double, double, int32_t, s90, double, s90, int32_t), s90 v, s90 w) {
+tl_bv_ret_random27 tl_bv_call_mixed_random27(tl_bv_ret_random27 (*f)(double, double, double, double, double, double, double, double, int32_t, s90, double, s90, int32_t), s90 v, s90 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random28 */
 _Static_assert(sizeof(s91) <= sizeof tl_bv_second, "a random28 fits in tl_bv_second");
 
-s91 tl_bv_echo_random28(s91 v) {
-  return v;
+typedef TL_BV_RET(s91) tl_bv_ret_random28;
+
+static tl_bv_ret_random28 tl_bv_out_random28(s91 v) {
+  tl_bv_ret_random28 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s91 tl_bv_after6_random28(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s91 v, int32_t g) {
+tl_bv_ret_random28 tl_bv_echo_random28(s91 v) {
+  return tl_bv_out_random28(v);
+}
+
+tl_bv_ret_random28 tl_bv_after6_random28(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s91 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random28(v);
 }
 
-s91 tl_bv_mixed_random28(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s91 v, double d8, s91 w, int32_t b) {
+tl_bv_ret_random28 tl_bv_mixed_random28(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s91 v, double d8, s91 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s91));
-  return v;
+  return tl_bv_out_random28(v);
 }
 
-s91 tl_bv_call_random28(s91 (*f)(s91), s91 v) {
+tl_bv_ret_random28 tl_bv_call_random28(tl_bv_ret_random28 (*f)(s91), s91 v) {
   return f(v);
 }
 
-s91 tl_bv_call_after6_random28(s91 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s91, int32_t), s91 v) {
+tl_bv_ret_random28 tl_bv_call_after6_random28(tl_bv_ret_random28 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s91, int32_t), s91 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s91 tl_bv_call_mixed_random28(s91 (*f)(double, double, double, double, double, double, double, double, int32_t, s91, double, s91, int32_t), s91 v, s91 w) {
+tl_bv_ret_random28 tl_bv_call_mixed_random28(tl_bv_ret_random28 (*f)(double, double, double, double, double, double, double, double, int32_t, s91, double, s91, int32_t), s91 v, s91 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random29 */
 _Static_assert(sizeof(s92) <= sizeof tl_bv_second, "a random29 fits in tl_bv_second");
 
-s92 tl_bv_echo_random29(s92 v) {
-  return v;
+typedef TL_BV_RET(s92) tl_bv_ret_random29;
+
+static tl_bv_ret_random29 tl_bv_out_random29(s92 v) {
+  tl_bv_ret_random29 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s92 tl_bv_after6_random29(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s92 v, int32_t g) {
+tl_bv_ret_random29 tl_bv_echo_random29(s92 v) {
+  return tl_bv_out_random29(v);
+}
+
+tl_bv_ret_random29 tl_bv_after6_random29(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s92 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random29(v);
 }
 
-s92 tl_bv_mixed_random29(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s92 v, double d8, s92 w, int32_t b) {
+tl_bv_ret_random29 tl_bv_mixed_random29(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s92 v, double d8, s92 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s92));
-  return v;
+  return tl_bv_out_random29(v);
 }
 
-s92 tl_bv_call_random29(s92 (*f)(s92), s92 v) {
+tl_bv_ret_random29 tl_bv_call_random29(tl_bv_ret_random29 (*f)(s92), s92 v) {
   return f(v);
 }
 
-s92 tl_bv_call_after6_random29(s92 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s92, int32_t), s92 v) {
+tl_bv_ret_random29 tl_bv_call_after6_random29(tl_bv_ret_random29 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s92, int32_t), s92 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s92 tl_bv_call_mixed_random29(s92 (*f)(double, double, double, double, double, double, double, double, int32_t, s92, double, s92, int32_t), s92 v, s92 w) {
+tl_bv_ret_random29 tl_bv_call_mixed_random29(tl_bv_ret_random29 (*f)(double, double, double, double, double, double, double, double, int32_t, s92, double, s92, int32_t), s92 v, s92 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random30 */
 _Static_assert(sizeof(s95) <= sizeof tl_bv_second, "a random30 fits in tl_bv_second");
 
-s95 tl_bv_echo_random30(s95 v) {
-  return v;
+typedef TL_BV_RET(s95) tl_bv_ret_random30;
+
+static tl_bv_ret_random30 tl_bv_out_random30(s95 v) {
+  tl_bv_ret_random30 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s95 tl_bv_after6_random30(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s95 v, int32_t g) {
+tl_bv_ret_random30 tl_bv_echo_random30(s95 v) {
+  return tl_bv_out_random30(v);
+}
+
+tl_bv_ret_random30 tl_bv_after6_random30(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s95 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random30(v);
 }
 
-s95 tl_bv_mixed_random30(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s95 v, double d8, s95 w, int32_t b) {
+tl_bv_ret_random30 tl_bv_mixed_random30(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s95 v, double d8, s95 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s95));
-  return v;
+  return tl_bv_out_random30(v);
 }
 
-s95 tl_bv_call_random30(s95 (*f)(s95), s95 v) {
+tl_bv_ret_random30 tl_bv_call_random30(tl_bv_ret_random30 (*f)(s95), s95 v) {
   return f(v);
 }
 
-s95 tl_bv_call_after6_random30(s95 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s95, int32_t), s95 v) {
+tl_bv_ret_random30 tl_bv_call_after6_random30(tl_bv_ret_random30 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s95, int32_t), s95 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s95 tl_bv_call_mixed_random30(s95 (*f)(double, double, double, double, double, double, double, double, int32_t, s95, double, s95, int32_t), s95 v, s95 w) {
+tl_bv_ret_random30 tl_bv_call_mixed_random30(tl_bv_ret_random30 (*f)(double, double, double, double, double, double, double, double, int32_t, s95, double, s95, int32_t), s95 v, s95 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 
 /* random31 */
 _Static_assert(sizeof(s98) <= sizeof tl_bv_second, "a random31 fits in tl_bv_second");
 
-s98 tl_bv_echo_random31(s98 v) {
-  return v;
+typedef TL_BV_RET(s98) tl_bv_ret_random31;
+
+static tl_bv_ret_random31 tl_bv_out_random31(s98 v) {
+  tl_bv_ret_random31 r;
+  memcpy(&r, &v, sizeof r);
+  return r;
 }
 
-s98 tl_bv_after6_random31(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s98 v, int32_t g) {
+tl_bv_ret_random31 tl_bv_echo_random31(s98 v) {
+  return tl_bv_out_random31(v);
+}
+
+tl_bv_ret_random31 tl_bv_after6_random31(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int32_t f, s98 v, int32_t g) {
   tl_bv_record_ints(a, b, c, d, e, f, g);
-  return v;
+  return tl_bv_out_random31(v);
 }
 
-s98 tl_bv_mixed_random31(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s98 v, double d8, s98 w, int32_t b) {
+tl_bv_ret_random31 tl_bv_mixed_random31(double d0, double d1, double d2, double d3, double d4, double d5, double d6, double d7, int32_t a, s98 v, double d8, s98 w, int32_t b) {
   tl_bv_record_mixed(d0, d1, d2, d3, d4, d5, d6, d7, d8, a, b);
   memcpy(tl_bv_second, &w, sizeof(s98));
-  return v;
+  return tl_bv_out_random31(v);
 }
 
-s98 tl_bv_call_random31(s98 (*f)(s98), s98 v) {
+tl_bv_ret_random31 tl_bv_call_random31(tl_bv_ret_random31 (*f)(s98), s98 v) {
   return f(v);
 }
 
-s98 tl_bv_call_after6_random31(s98 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s98, int32_t), s98 v) {
+tl_bv_ret_random31 tl_bv_call_after6_random31(tl_bv_ret_random31 (*f)(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, s98, int32_t), s98 v) {
   return f(-1, 2, -3, 4, -5, 6, v, -7);
 }
 
-s98 tl_bv_call_mixed_random31(s98 (*f)(double, double, double, double, double, double, double, double, int32_t, s98, double, s98, int32_t), s98 v, s98 w) {
+tl_bv_ret_random31 tl_bv_call_mixed_random31(tl_bv_ret_random31 (*f)(double, double, double, double, double, double, double, double, int32_t, s98, double, s98, int32_t), s98 v, s98 w) {
   return f(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, -11, v, 8.5, w, 12);
 }
 

@@ -2,6 +2,14 @@
 // the truth a test compares bare-fn's reading of each name with. Only the names this platform's
 // headers declare are listed (mingw-w64 has pid_t, 64-bit on x64, but the CRT has none: bare-fn
 // does not know it on Windows).
+//
+// time_t on Windows ia32: MSVC's is 64-bit (since Visual C++ 2005, unless _USE_32BIT_TIME_T), and
+// so is bare-fn's, following the compiler of the published package; mingw-w64 (for msvcrt.dll,
+// whose old time functions are 32-bit) makes it 32-bit on x86 unless asked for MSVC's: ask here,
+// so that the table holds MSVC's size. Nothing else in mingw-w64's headers reads this switch.
+#if defined(__MINGW32__) && !defined(_WIN64)
+#define __MINGW_USE_VC2005_COMPAT 1
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>

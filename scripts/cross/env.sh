@@ -42,6 +42,11 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
 export AR_x86_64_pc_windows_gnu=x86_64-w64-mingw32-ar
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="/usr/lib/wine/wine64"
+# 32-bit Windows programs run in the same (64-bit) prefix, WoW64 style, by wine32's loader.
+export CARGO_TARGET_I686_PC_WINDOWS_GNU_LINKER=i686-w64-mingw32-gcc
+export CC_i686_pc_windows_gnu=i686-w64-mingw32-gcc
+export AR_i686_pc_windows_gnu=i686-w64-mingw32-ar
+export CARGO_TARGET_I686_PC_WINDOWS_GNU_RUNNER="/usr/lib/wine/wine"
 export WINEPREFIX=$PWD/$CROSS_DIR/wine WINEDEBUG=-all
 WINE=/usr/lib/wine/wine64
 

@@ -5,7 +5,8 @@
 #   standard library comes as a multiarch package;
 # - AArch64: the cross gcc, the arm64 libc (multiarch, the one the guest programs run with) and
 #   qemu-user with its binfmt entries (registered by arm64.sh, so that child processes run too);
-# - Windows x64 (and x86): MinGW-w64 and wine64;
+# - Windows x64 and x86: MinGW-w64, wine64 and wine32 (the i386 architecture; 32-bit Windows
+#   programs run in wine64's prefix, WoW64 style, with /usr/lib/wine/wine);
 # - i686 Linux: the 32-bit libc and libgcc for gcc -m32 (Debian's gcc-multilib conflicts with
 #   the AArch64 cross gcc; these two parts of it do not);
 # - clang, for Apple arm64 and other targets' assembly, and LLVM's tools (llvm-objdump, llvm-nm)
@@ -13,7 +14,7 @@
 # Idempotent: installs nothing when everything is there.
 set -euo pipefail
 need=(rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user qemu-user-binfmt
-  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 clang lld llvm lib32gcc-12-dev libc6-dev-i386
+  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine64 wine32:i386 clang lld llvm lib32gcc-12-dev libc6-dev-i386
   libstd-rust-web-dev:arm64 libc6:arm64 libc6-dev:arm64 libstdc++6:arm64)
 missing=()
 for p in "${need[@]}"; do
@@ -23,5 +24,6 @@ if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO dpkg --add-architecture arm64
+$SUDO dpkg --add-architecture i386
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -6,13 +6,15 @@
 # - i686: the core suite natively on i686 Linux (cdecl, stdcall, fastcall, thiscall);
 # - arm64: Linux arm64, the Rust suites and the whole JS suite under qemu-aarch64 (arm64.sh);
 # - windows: Windows x64, the Rust suites and the whole JS suite under wine64 (windows.sh);
+# - windows-ia32: Windows ia32, the same under wine32, WoW64 style in wine64's prefix
+#   (windows.sh ia32);
 # - musl-x64, musl-arm64: Linux with musl, the whole JS suite under PyPI's musl Node (musl.sh);
 # - macos: the macOS x64 and arm64 addons built and checked (macos.sh; nothing runs them here).
 # `npm run test:cross` runs them all; `npm run test:cross -- <part>...` runs those named.
 # Installs what it needs first (install-toolchains.sh). Stops at the first failing part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-all=(placements i686 arm64 windows musl-x64 musl-arm64 macos)
+all=(placements i686 arm64 windows windows-ia32 musl-x64 musl-arm64 macos)
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all[@]}")
 for part in "${parts[@]}"; do
@@ -38,6 +40,7 @@ for part in "${parts[@]}"; do
         --target i686-unknown-linux-gnu --target-dir $CROSS_TARGET_DIR ;;
     arm64) bash scripts/cross/arm64.sh ;;
     windows) bash scripts/cross/windows.sh ;;
+    windows-ia32) bash scripts/cross/windows.sh ia32 ;;
     musl-x64) bash scripts/cross/musl.sh x64 ;;
     musl-arm64) bash scripts/cross/musl.sh arm64 ;;
     macos) bash scripts/cross/macos.sh ;;

@@ -27,13 +27,15 @@ export RUSTC_BOOTSTRAP=1
 
 echo "== wine prefix (Windows 10) with a bcryptprimitives.dll for Rust's std"
 mkdir -p $CROSS_DIR
+# A prefix made before wine32 was installed has no 32-bit half, and `wineboot -u` does not add
+# one: it is made again (it holds nothing but what this script puts there).
+if [ $arch = ia32 ] && [ -e "$WINEPREFIX/system.reg" ] && [ ! -e "$WINEPREFIX/drive_c/windows/syswow64/kernel32.dll" ]; then
+  /usr/lib/wine/wineserver -k || true
+  rm -rf "$WINEPREFIX"
+fi
 if [ ! -e "$WINEPREFIX/system.reg" ]; then
   $WINE wineboot -i >/dev/null 2>&1
   $WINE winecfg /v win10 >/dev/null 2>&1
-fi
-# A prefix made before wine32 was installed has no 32-bit system DLLs: update it.
-if [ $arch = ia32 ] && [ ! -e "$WINEPREFIX/drive_c/windows/syswow64/kernel32.dll" ]; then
-  $WINE wineboot -u >/dev/null 2>&1
 fi
 # --kill-at: the stdcall ProcessPrng exported undecorated on ia32 (not ProcessPrng@8), as the
 # real DLL does and Rust's std imports it.

@@ -17,8 +17,10 @@
 #include <uchar.h>
 #include <sys/types.h>
 #ifdef _WIN32
-#include <windows.h>
+// Winsock's headers first: windows.h would otherwise bring the old winsock.h.
+#include <winsock2.h>
 #include <ws2tcpip.h>
+#include <windows.h>
 #else
 #include <sys/socket.h>
 #include <sys/time.h>

@@ -29,7 +29,13 @@ exports=$($OBJDUMP --macho --exports-trie "$addon" | awk '$2 ~ /^_/ {print $2}' 
 check "exports napi_register_module_v1 only" test "$exports" = _napi_register_module_v1
 dylibs=$(grep -A2 'cmd LC_LOAD_DYLIB' <<<"$header" | awk '$1 == "name" {print $2}')
 check "loads libSystem only" test "$dylibs" = /usr/lib/libSystem.B.dylib
-binds=$($OBJDUMP --macho --bind --lazy-bind --weak-bind "$addon")
+# Binds as dyld opcodes (what zig writes, and Apple's linker for these minimum macOS versions),
+# or as chained fixups (Apple's linker for newer ones), which only --dyld-info lists.
+if grep -q LC_DYLD_CHAINED_FIXUPS <<<"$header"; then
+  binds=$($OBJDUMP --macho --dyld-info "$addon")
+else
+  binds=$($OBJDUMP --macho --bind --lazy-bind --weak-bind "$addon")
+fi
 # Each bound symbol with the library it binds to (the column before the symbol): Node-API from
 # whatever image of the process has it (node, or Electron's framework), the rest from libSystem.
 napi=$(awk '$NF ~ /^_(napi|node_api)_/ {print $(NF-1)}' <<<"$binds" | sort -u)

@@ -46,10 +46,10 @@ check "everything else from libSystem" test "$others" = libSystem
 # of a shared file, which the hardened runtime refuses to an app entitled to allow-jit only.
 imports=$($NM -u -j "$addon")
 has() { grep -qx "$1" <<<"$imports"; }
-check "thunk memory from mmap, no shared-file mapping" \
-  bash -c "$(declare -f has); imports=\$1; has _mmap && ! has _shm_open && ! has _mkstemp" _ "$imports"
+mapped_not_shared() { has _mmap && ! has _shm_open && ! has _mkstemp; }
+jit_write_protected() { has _pthread_jit_write_protect_np && has _sys_icache_invalidate; }
+check "thunk memory from mmap, no shared-file mapping" mapped_not_shared
 if [ $arch = arm64 ]; then
-  check "JIT write protection toggled, instruction cache invalidated" \
-    bash -c "$(declare -f has); imports=\$1; has _pthread_jit_write_protect_np && has _sys_icache_invalidate" _ "$imports"
+  check "JIT write protection toggled, instruction cache invalidated" jit_write_protected
 fi
 exit $failed
